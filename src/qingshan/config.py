@@ -1,0 +1,46 @@
+"""Where qingshan keeps its data and which database it talks to.
+
+``QINGSHAN_HOME``          data directory (raw archives, attachments, parquet). Default: the
+                           user's data directory (``platformdirs.user_data_dir("qingshan")``).
+``QINGSHAN_DATABASE_URL``  SQLAlchemy URL. Default: SQLite file ``qingshan.db`` inside
+                           ``QINGSHAN_HOME`` (the embedded default). For server mode use
+                           ``postgresql+psycopg://user@host:5432/dbname``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    database_url: str
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def home_dir() -> Path:
+    env = os.environ.get("QINGSHAN_HOME")
+    path = Path(env).expanduser() if env else Path(platformdirs.user_data_dir("qingshan"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def database_url(home: Path | None = None) -> str:
+    env = os.environ.get("QINGSHAN_DATABASE_URL")
+    if env:
+        return env
+    home = home or home_dir()
+    return f"sqlite:///{home / 'qingshan.db'}"
+
+
+def settings() -> Settings:
+    home = home_dir()
+    return Settings(home=home, database_url=database_url(home))

@@ -1,0 +1,129 @@
+"""Exact decimal and rational arithmetic on polars columns.
+
+The air specifications demand exact arithmetic: every concentration is taken from its text
+as received (``Fraction(text)``), means and interpolations stay exact, and values are rounded
+per GB/T 8170—2008 (round half to even, "四舍六入五成双") only where air-evaluation.md §5.3
+says. A binary float can flip a rounding tie (air-evaluation.md E12: a CO mean of exactly
+1.85 becomes 1.8500000000000003 and rounds the wrong way).
+
+Vectorised equivalent of ``Fraction(text)`` used throughout the package:
+
+* A concentration is held as an integer number of **micro-units** (``SCALE`` = 10⁶ units of
+  µg/m³, or of mg/m³ for CO). This is exact for every value with at most six decimals,
+  i.e. every value any monitoring system publishes.
+* A float that arrived as a number is converted with ``round(v * 10⁶)``. For any float whose
+  shortest decimal representation has at most six decimals (and |v| < 10⁹) this yields
+  exactly ``Fraction(str(v)) * 10⁶``: the float lies within half an ulp of that decimal, far
+  less than 0.5 micro-units.
+* A statistic is a rational ``num / den`` carried as two integer columns (Int128 where sums
+  can grow) and rounded once with :func:`round_half_even`.
+
+References
+----------
+.. [1] GB/T 8170—2008 数值修约规则与极限数值的表示和判定, §3.3 (round half to even).
+.. [2] ../shared/standards/air-evaluation.md §5 (exact arithmetic and when to round).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import polars as pl
+
+SCALE_DIGITS = 6
+SCALE = 10**SCALE_DIGITS
+
+_DECIMAL_RE = r"^[+-]?(\d+\.?\d*|\.\d+)$"
+
+
+def _e(x: pl.Expr | str | int) -> pl.Expr:
+    if isinstance(x, pl.Expr):
+        return x
+    if isinstance(x, str):
+        return pl.col(x)
+    return pl.lit(x)
+
+
+def scaled_from_float(expr: pl.Expr | str) -> pl.Expr:
+    """Float (or integer) column → Int64 micro-units, the exact value of ``Fraction(str(v))``.
+
+    NaN and infinities become null (missing), never a number.
+    """
+    e = _e(expr).cast(pl.Float64)
+    return (
+        pl.when(e.is_finite())
+        .then((e * SCALE).round(0))
+        .otherwise(None)
+        .cast(pl.Int64)
+    )
+
+
+def scaled_from_str(expr: pl.Expr | str) -> pl.Expr:
+    """Decimal text column → Int64 micro-units, exactly; null when the text is not a number.
+
+    Accepts ``12``, ``12.5``, ``.5``, ``-3``, ``+4.25`` (surrounding blanks ignored). Digits
+    beyond the sixth decimal are rounded half to even (below any instrument's resolution).
+    """
+    s = _e(expr).cast(pl.Utf8).str.strip_chars()
+    ok = s.str.contains(_DECIMAL_RE)
+    neg = s.str.starts_with("-")
+    body = s.str.strip_chars_start("+-")
+    int_part = body.str.split_exact(".", 1).struct.field("field_0")
+    frac_part = body.str.split_exact(".", 1).struct.field("field_1").fill_null("")
+    int_val = pl.when(int_part == "").then(pl.lit("0")).otherwise(int_part).cast(pl.Int64, strict=False)
+    # keep SCALE_DIGITS + 1 digits so the 7th decides the rounding of the remainder
+    frac7 = (frac_part + "0000000").str.slice(0, SCALE_DIGITS + 1).cast(pl.Int64, strict=False)
+    rest_nonzero = frac_part.str.slice(SCALE_DIGITS + 1).str.contains("[1-9]").fill_null(False)
+    q = frac7 // 10
+    d = frac7 % 10
+    up = (d > 5) | ((d == 5) & (rest_nonzero | (q % 2 == 1)))
+    mag = int_val * SCALE + q + up.cast(pl.Int64)
+    val = pl.when(neg).then(-mag).otherwise(mag)
+    return pl.when(ok).then(val).otherwise(None).cast(pl.Int64)
+
+
+def round_half_even(num: pl.Expr | str, den: pl.Expr | str | int) -> pl.Expr:
+    """Nearest integer to ``num / den`` with ties to even (GB/T 8170 §3.3). ``den`` > 0.
+
+    Works on any integer dtype; floor division keeps it correct for negative numerators.
+    """
+    n, d = _e(num), _e(den)
+    q = n // d
+    r2 = (n - q * d) * 2
+    bump = (r2 > d) | ((r2 == d) & (q % 2 != 0))
+    return q + bump.cast(pl.Int64)
+
+
+def ceil_div(num: pl.Expr | str, den: pl.Expr | str | int) -> pl.Expr:
+    """``ceil(num / den)`` exactly, for integer columns and ``den`` > 0."""
+    return -((-_e(num)) // _e(den))
+
+
+def quantize_micro(micro: pl.Expr | str, decimals: int) -> pl.Expr:
+    """Round a micro-unit value to ``decimals`` decimals, half to even.
+
+    Returns the integer count of 10^-decimals units (e.g. CO 1.85 mg/m³ with ``decimals=1``
+    → 18, i.e. 1.8).
+    """
+    if decimals > SCALE_DIGITS:
+        raise ValueError(f"at most {SCALE_DIGITS} decimals")
+    return round_half_even(micro, 10 ** (SCALE_DIGITS - decimals))
+
+
+def round_fraction(x: Fraction, decimals: int = 0) -> Fraction:
+    """GB/T 8170 rounding of an exact scalar (``round`` on a Fraction is exact and half-even)."""
+    return Fraction(round(x, decimals))
+
+
+def fraction_to_str(x: Fraction | None, decimals: int) -> str:
+    """Format an exact value rounded half-even to ``decimals`` (for publication)."""
+    if x is None:
+        return ""
+    r = round(Fraction(x), decimals)
+    if decimals == 0:
+        return str(int(r))
+    sign = "-" if r < 0 else ""
+    r = abs(Fraction(r))
+    units = int(r * 10**decimals)
+    whole, frac = divmod(units, 10**decimals)
+    return f"{sign}{whole}.{frac:0{decimals}d}"
