@@ -127,3 +127,72 @@ def fraction_to_str(x: Fraction | None, decimals: int) -> str:
     units = int(r * 10**decimals)
     whole, frac = divmod(units, 10**decimals)
     return f"{sign}{whole}.{frac:0{decimals}d}"
+
+
+# --- exact rationals as polars Struct columns ------------------------------------------------
+#
+# An exact value (a concentration, a mean, a moving average, a percentile) is one Struct column
+# ``{num: Int128, den: Int128}`` with den > 0; a null struct (or null num) is a missing value.
+# Concentration units: µg/m³, CO mg/m³.
+
+RATIONAL = pl.Struct({"num": pl.Int128, "den": pl.Int128})
+
+
+def rational(num: pl.Expr | str | int, den: pl.Expr | str | int) -> pl.Expr:
+    """Build a rational Struct column from integer numerator and positive denominator."""
+    n = _e(num).cast(pl.Int128)
+    return pl.when(n.is_not_null()).then(pl.struct(num=n, den=_e(den).cast(pl.Int128)))
+
+
+def num(x: pl.Expr | str) -> pl.Expr:
+    return _e(x).struct.field("num")
+
+
+def den(x: pl.Expr | str) -> pl.Expr:
+    return _e(x).struct.field("den")
+
+
+def as_rational(expr: pl.Expr | str, dtype: pl.DataType | None = None) -> pl.Expr:
+    """Any concentration column → exact rational Struct.
+
+    * Struct ``{num, den}``: returned as is;
+    * text: parsed exactly (:func:`scaled_from_str`);
+    * integers: taken as they are;
+    * floats: the exact value of ``Fraction(str(v))`` (:func:`scaled_from_float`).
+
+    Negative values are *missing* (air-aqi.md §1: a negative concentration never counts).
+    ``dtype`` is the column's dtype (``frame.schema[name]``); needed to pick the conversion.
+    """
+    e = _e(expr)
+    if dtype is None:
+        raise TypeError("as_rational needs the column dtype (frame.schema[col])")
+    if isinstance(dtype, pl.Struct):
+        r = e
+    elif dtype == pl.Utf8 or dtype == pl.String:
+        r = rational(scaled_from_str(e), SCALE)
+    elif dtype.is_integer():
+        r = rational(e, 1)
+    elif dtype.is_float() or dtype == pl.Null:
+        r = rational(scaled_from_float(e), SCALE)
+    elif dtype.is_decimal():
+        r = rational(scaled_from_str(e.cast(pl.Utf8)), SCALE)
+    else:
+        raise TypeError(f"cannot take a concentration from dtype {dtype}")
+    return pl.when(num(r) >= 0).then(r)
+
+
+def rational_round(x: pl.Expr | str, decimals: int = 0) -> pl.Expr:
+    """GB/T 8170 half-even rounding of a rational Struct; returns integer units of 10^-decimals."""
+    return round_half_even(num(x) * 10**decimals, den(x))
+
+
+def rational_to_float(x: pl.Expr | str) -> pl.Expr:
+    """For display and plotting only — never feed the result back into a computation."""
+    return num(x).cast(pl.Float64) / den(x).cast(pl.Float64)
+
+
+def to_fraction(value: dict | None) -> Fraction | None:
+    """A struct value (as returned by polars) → ``Fraction``."""
+    if value is None or value.get("num") is None:
+        return None
+    return Fraction(int(value["num"]), int(value["den"]))
