@@ -1,0 +1,1 @@
+"""Importers: CNEMC station files, bureaus' long CSV/Excel sheets, the station registry."""
