@@ -1,0 +1,79 @@
+"""Tables of the HJ 212 gateway (Alembic branch ``hj212``).
+
+* ``hj212_raw_packet`` — the raw archive: **every** received packet, good or bad, append-only
+  (never updated or deleted), with receive time (UTC), peer address, verdict and reason.
+  Ids are allocated by the gateway's single writer so data rows can reference them in the
+  same group commit.
+* ``hj212_data`` — one row per accepted data packet that is not a duplicate, keyed by the
+  deduplication key of hj212.md §10.5 item 2: (MN, CN, DataTime, PNUM, PNO), with
+  PNUM = PNO = 1 for an unsplit packet. Packets without DataTime get DataTime NULL and are
+  never deduplicated (§10.5 item 4): NULLs are distinct in a unique index on SQLite and
+  PostgreSQL. The primary key *is* the raw packet id, so every stored value traces to its
+  packet. The CP data area is kept as JSON ``{"fields": {...}, "factors": {code: {suffix:
+  text}}}`` with every number as the exact text received (hj212.md §5.1).
+* ``hj212_alarm`` — alarm records (:mod:`qingshan.hj212.alarms`).
+
+Times: ``datatime``/``start``/``end`` are station local time (Beijing, UTC+8) as transmitted
+(hj212.md §11, no zone on the wire); ``received_at``/``detected_at`` are UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from qingshan.store.base import Base
+
+ID64 = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class RawPacket(Base):
+    __tablename__ = "hj212_raw_packet"
+
+    id: Mapped[int] = mapped_column(ID64, primary_key=True, autoincrement=False)
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    peer: Mapped[str] = mapped_column(String(64))
+    mn: Mapped[str | None] = mapped_column(String(32))
+    st: Mapped[str | None] = mapped_column(String(4))
+    cn: Mapped[str | None] = mapped_column(String(8))
+    qn: Mapped[str | None] = mapped_column(String(24))
+    flag: Mapped[int | None] = mapped_column(Integer)
+    verdict: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str | None] = mapped_column(String(300))
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class DataRecord(Base):
+    __tablename__ = "hj212_data"
+    __table_args__ = (UniqueConstraint("mn", "cn", "datatime", "pnum", "pno"),)
+
+    raw_id: Mapped[int] = mapped_column(ID64, ForeignKey("hj212_raw_packet.id"), primary_key=True,
+                                        autoincrement=False)
+    mn: Mapped[str] = mapped_column(String(32))
+    st: Mapped[str] = mapped_column(String(4))
+    cn: Mapped[str] = mapped_column(String(8))
+    datatime: Mapped[datetime | None] = mapped_column(DateTime)
+    pnum: Mapped[int] = mapped_column(Integer)
+    pno: Mapped[int] = mapped_column(Integer)
+    qn: Mapped[str | None] = mapped_column(String(24))
+    flag: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    cp: Mapped[str] = mapped_column(Text)
+
+
+class Alarm(Base):
+    __tablename__ = "hj212_alarm"
+    __table_args__ = (UniqueConstraint("kind", "mn", "factor", "start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    mn: Mapped[str] = mapped_column(String(32))
+    outlet_id: Mapped[int | None] = mapped_column(Integer)
+    factor: Mapped[str] = mapped_column(String(8), default="")
+    start: Mapped[datetime] = mapped_column(DateTime)
+    end: Mapped[datetime | None] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(6))
+    evidence: Mapped[str] = mapped_column(Text)
+    detected_at: Mapped[datetime] = mapped_column(DateTime)
