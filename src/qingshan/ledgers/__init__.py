@@ -1,0 +1,1 @@
+"""Accountability ledgers: one workflow engine for key tasks, inspection problems, risk hazards and public complaints."""

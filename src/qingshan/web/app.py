@@ -1,0 +1,176 @@
+"""The FastAPI application factory: JSON API (OpenAPI at ``/docs``), pages, static assets.
+
+``create_app(settings)`` wires one database (SQLite embedded default or PostgreSQL), runs the
+migrations unless told not to, and installs:
+
+* a request-id middleware (``X-Request-ID`` in and out; written into every audit record),
+* security headers (CSP without third-party origins: every asset is served by us),
+* the CSRF check (:func:`qingshan.web.deps.csrf_protect`) on every API router and the pages router,
+* error mapping: ledger permission errors → 403 (audited), version conflicts → 409,
+  validation errors → 422 with per-field/per-row Chinese messages; 401 on a browser page →
+  redirect to ``/login``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import sessionmaker
+
+from qingshan.store.db import make_engine
+from qingshan.web.deps import csrf_protect
+from qingshan.web.security import CSRF_COOKIE, WebSettings
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+API_ROUTERS = (
+    "qingshan.web.api.auth",
+    "qingshan.web.api.ledgers",
+    "qingshan.web.api.complaints",
+    "qingshan.web.api.admin",
+    "qingshan.web.api.air",
+)
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+
+
+def _migrate(url: str) -> None:
+    from qingshan.store.migrate import upgrade
+
+    upgrade(url)
+
+
+def create_app(settings: WebSettings | None = None) -> FastAPI:
+    """Build the web application.
+
+    Parameters
+    ----------
+    settings : WebSettings, optional
+        Defaults to :meth:`WebSettings.from_env` (``QINGSHAN_HOME``, ``QINGSHAN_DATABASE_URL``).
+    """
+    settings = settings or WebSettings.from_env()
+    if settings.migrate:
+        _migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+
+    app = FastAPI(
+        title="青山 qingshan 生态环境工作台 API",
+        description="台账（重点任务、督察反馈问题、环境风险隐患、投诉举报）、账户、审计与公众服务接口。",
+        version="0.1.0",
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = sessionmaker(engine, expire_on_commit=False)
+
+    @app.middleware("http")
+    async def request_context(request: Request, call_next):
+        rid = request.headers.get("x-request-id", "")
+        if not rid or len(rid) > 64 or not rid.replace("-", "").isalnum():
+            rid = uuid.uuid4().hex
+        request.state.request_id = rid
+        response = await call_next(request)
+        response.headers["X-Request-ID"] = rid
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not request.url.path.startswith(("/docs", "/redoc")):  # Swagger UI needs inline script
+            response.headers.setdefault("Content-Security-Policy", CSP)
+        new_csrf = getattr(request.state, "new_csrf_cookie", None)
+        if new_csrf and not request.cookies.get(CSRF_COOKIE):
+            response.set_cookie(CSRF_COOKIE, new_csrf, httponly=True, samesite="lax",
+                                secure=settings.cookie_secure, path="/")
+        return response
+
+    _install_error_handlers(app)
+
+    csrf = [Depends(csrf_protect)]
+    for name in API_ROUTERS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:  # only an absent router module is tolerated
+            if not name.startswith(exc.name or "\0"):
+                raise
+            continue
+        app.include_router(module.router, dependencies=csrf)
+
+    try:
+        pages = importlib.import_module("qingshan.web.pages")
+    except ImportError:  # pages are built in parallel; the API must still come up without them
+        log.exception("qingshan.web.pages could not be imported; serving the API only")
+        pages = None
+    if pages is not None and hasattr(pages, "router"):
+        app.include_router(pages.router, dependencies=csrf)
+
+    if STATIC_DIR.is_dir():
+        app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    from qingshan.ledgers.errors import Conflict, LedgerError, NotFound, PermissionDenied, ValidationFailed
+    from qingshan.web.audit import audit_now
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException):
+        if exc.status_code == 401 and _wants_html(request):
+            return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(LedgerError)
+    async def ledger_error(request: Request, exc: LedgerError):
+        user = getattr(request.state, "user", None)
+        if isinstance(exc, PermissionDenied):
+            audit_now(request, user, "forbidden", object_type=exc.object_type, object_id=exc.object_id,
+                      message=f"{request.method} {request.url.path}: {exc.message}")
+            return JSONResponse({"detail": exc.message}, status_code=403)
+        if isinstance(exc, Conflict):
+            audit_now(request, user, "conflict", object_type="ledger_item", object_id=exc.object_id,
+                      message=exc.message)
+            return JSONResponse({"detail": exc.message, "current_version": exc.current_version}, status_code=409)
+        if isinstance(exc, NotFound):
+            return JSONResponse({"detail": exc.message}, status_code=404)
+        if isinstance(exc, ValidationFailed):
+            return JSONResponse({"detail": exc.message, "errors": exc.errors}, status_code=422)
+        return JSONResponse({"detail": exc.message}, status_code=400)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        errors = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+            errors.append({"field": where, "message": f"字段「{where}」：{_zh(err)}"})
+        return JSONResponse({"detail": "请求数据不合法。", "errors": errors}, status_code=422)
+
+
+def _zh(err: dict) -> str:
+    kind = err.get("type", "")
+    if kind == "missing":
+        return "必填"
+    if kind.startswith("string_too_long"):
+        return f"过长（最多 {err.get('ctx', {}).get('max_length')} 个字符）"
+    if kind.startswith("string_too_short"):
+        return "不能为空"
+    if "date" in kind:
+        return "日期格式应为 YYYY-MM-DD"
+    if "int" in kind:
+        return "应为整数"
+    return f"取值不合法（{err.get('msg', '')}）"

@@ -1,0 +1,150 @@
+"""Logging in and out: server-side sessions, per-address throttling, per-account lockout.
+
+* A failed login increments ``User.failed_logins``; at ``lockout_failures`` consecutive failures
+  the account is locked for ``lockout_minutes`` (``locked_until``) — even the right password is
+  refused meanwhile, and the lockout is audited.
+* More than ``ip_failures_per_window`` failures from one address within ``ip_window_minutes``
+  → HTTP 429 before any password is checked (throttling against guessing many accounts).
+* Unknown usernames cost one argon2 verification too, so timing does not reveal accounts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from fastapi import HTTPException, Request, Response
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from qingshan.web.audit import add_audit
+from qingshan.web.models import LoginAttempt, User, WebSession
+from qingshan.web.security import (
+    SESSION_COOKIE,
+    WebSettings,
+    dummy_verify,
+    new_token,
+    token_hash,
+    verify_password,
+)
+
+
+def _aware(dt: datetime | None) -> datetime | None:
+    # SQLite returns naive datetimes; everything we store is UTC
+    if dt is not None and dt.tzinfo is None:
+        return dt.replace(tzinfo=timezone.utc)
+    return dt
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def login_user(request: Request, db: Session, username: str, password: str) -> tuple[User, str, str]:
+    """Check credentials and open a session.
+
+    Returns
+    -------
+    (user, session_token, csrf_token)
+
+    Raises
+    ------
+    HTTPException
+        401 wrong credentials, 423 account locked, 429 too many attempts from this address.
+        Every outcome is audited (the caller commits nothing: this function commits).
+    """
+    settings: WebSettings = request.app.state.settings
+    now = datetime.now(timezone.utc)
+    ip = client_ip(request)
+    username = (username or "").strip()[:64]
+
+    window_start = now - timedelta(minutes=settings.ip_window_minutes)
+    recent_failures = db.scalar(
+        select(func.count()).select_from(LoginAttempt).where(
+            LoginAttempt.ip == ip, LoginAttempt.success.is_(False), LoginAttempt.at >= window_start
+        )
+    )
+    if recent_failures >= settings.ip_failures_per_window:
+        add_audit(db, request, None, "login_throttled", username=username,
+                  message=f"{ip} 在 {settings.ip_window_minutes} 分钟内登录失败 {recent_failures} 次")
+        db.commit()
+        raise HTTPException(429, f"登录尝试过于频繁，请 {settings.ip_window_minutes} 分钟后再试。")
+
+    user = db.scalar(select(User).where(User.username == username))
+    locked_until = _aware(user.locked_until) if user else None
+    if user is not None and locked_until is not None and locked_until > now:
+        db.add(LoginAttempt(username=username, ip=ip, success=False))
+        add_audit(db, request, user, "login_locked", object_type="user", object_id=user.id,
+                  object_repr=user.username, message="账户已锁定，拒绝登录")
+        db.commit()
+        minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
+        raise HTTPException(423, f"账户因连续登录失败已被锁定，请约 {minutes} 分钟后再试或联系管理员。")
+
+    ok = False
+    if user is None:
+        dummy_verify(password, settings)
+    else:
+        ok = user.active and verify_password(user.password_hash, password, settings)
+
+    db.add(LoginAttempt(username=username, ip=ip, success=ok))
+    if not ok:
+        if user is not None:
+            user.failed_logins = (user.failed_logins or 0) + 1
+            if user.failed_logins >= settings.lockout_failures:
+                user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
+                user.failed_logins = 0
+                add_audit(db, request, user, "lockout", object_type="user", object_id=user.id,
+                          object_repr=user.username,
+                          message=f"连续 {settings.lockout_failures} 次登录失败，锁定 {settings.lockout_minutes} 分钟")
+        add_audit(db, request, user, "login_failed", username=username,
+                  object_type="user" if user else None, object_id=user.id if user else None)
+        db.commit()
+        raise HTTPException(401, "用户名或密码错误。")
+
+    user.failed_logins = 0
+    user.locked_until = None
+    token, csrf = new_token(), new_token()
+    db.add(WebSession(
+        token_hash=token_hash(token), user_id=user.id, csrf_token=csrf, ip=ip,
+        expires_at=now + timedelta(hours=settings.session_hours),
+    ))
+    add_audit(db, request, user, "login", object_type="user", object_id=user.id, object_repr=user.username)
+    db.commit()
+    request.state.user = user
+    request.state.web_session_csrf = csrf
+    return user, token, csrf
+
+
+def set_session_cookie(response: Response, token: str, settings: WebSettings) -> None:
+    response.set_cookie(
+        SESSION_COOKIE, token, httponly=True, samesite="lax", secure=settings.cookie_secure,
+        max_age=int(settings.session_hours * 3600), path="/",
+    )
+
+
+def session_for(request: Request, db: Session) -> WebSession | None:
+    """The valid server-side session of this request, or None (cached on ``request.state``)."""
+    if hasattr(request.state, "web_session"):
+        return request.state.web_session
+    result = None
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        sess = db.get(WebSession, token_hash(token))
+        if sess is not None and _aware(sess.expires_at) > datetime.now(timezone.utc):
+            user = db.get(User, sess.user_id)
+            if user is not None and user.active:
+                result = sess
+                request.state.user = user
+    request.state.web_session = result
+    if result is None:
+        request.state.user = None
+    return result
+
+
+def logout_user(request: Request, db: Session, response: Response) -> None:
+    sess = session_for(request, db)
+    if sess is not None:
+        user = request.state.user
+        db.delete(sess)
+        add_audit(db, request, user, "logout", object_type="user", object_id=user.id, object_repr=user.username)
+        db.commit()
+    response.delete_cookie(SESSION_COOKIE, path="/")

@@ -1,0 +1,138 @@
+"""Roles, password hashing, session tokens and the web settings.
+
+Roles (``User.role``):
+
+========  =======================  ====================================================
+role      中文                      may
+========  =======================  ====================================================
+admin     局系统管理员              everything, including accounts
+staff     局科室工作人员            create/edit every ledger item, verify, close, reopen,
+                                   import, assign and answer complaints
+unit      责任单位用户(县区/部门)   see everything; edit, report progress and submit for
+                                   closure only on items where its unit is lead or
+                                   supporting/responsible unit
+leader    领导(只读)                see everything, export; change nothing
+public    公众                      portal only: submit a complaint, look it up
+========  =======================  ====================================================
+
+The per-kind workflow permissions are data in :mod:`qingshan.ledgers.workflow`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+ROLES: dict[str, str] = {
+    "admin": "局系统管理员",
+    "staff": "局科室工作人员",
+    "unit": "责任单位用户",
+    "leader": "领导",
+    "public": "公众",
+}
+INTERNAL_ROLES = ("admin", "staff", "unit", "leader")
+EDITOR_ROLES = ("admin", "staff", "unit")
+BUREAU_ROLES = ("admin", "staff")
+
+SESSION_COOKIE = "qs_session"
+CSRF_COOKIE = "qs_csrf"  # double-submit token for forms posted before login
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FORM_FIELD = "csrf_token"
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """Settings of one web application instance.
+
+    Attributes
+    ----------
+    database_url : str
+        SQLAlchemy URL (default :func:`qingshan.config.database_url`).
+    home : Path
+        ``QINGSHAN_HOME``; attachments go to ``home / "attachments"``.
+    session_hours : float
+        Session lifetime [h].
+    cookie_secure : bool
+        Set the ``Secure`` flag on cookies (true behind HTTPS).
+    max_attachment_bytes : int
+        Largest accepted evidence file [byte].
+    lockout_failures : int
+        Consecutive failed logins that lock an account.
+    lockout_minutes : int
+        Lock duration [min].
+    ip_failures_per_window : int
+        Failed logins from one address within ``ip_window_minutes`` after which further
+        attempts from it are refused with HTTP 429 (throttling).
+    ip_window_minutes : int
+        Throttling window [min].
+    argon2_time_cost, argon2_memory_kib : int
+        argon2id parameters (defaults: argon2-cffi's RFC 9106 low-memory profile).
+    migrate : bool
+        Run ``qingshan.store.migrate.upgrade`` when the app starts.
+    """
+
+    database_url: str
+    home: Path
+    session_hours: float = 8.0
+    cookie_secure: bool = False
+    max_attachment_bytes: int = 20 * 1024 * 1024
+    lockout_failures: int = 5
+    lockout_minutes: int = 15
+    ip_failures_per_window: int = 30
+    ip_window_minutes: int = 10
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    migrate: bool = True
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, **overrides) -> WebSettings:
+        from qingshan.config import settings
+
+        s = settings()
+        base = {"database_url": s.database_url, "home": s.home}
+        base.update(overrides)
+        return cls(**base)
+
+    @property
+    def attachments_dir(self) -> Path:
+        return Path(self.home) / "attachments"
+
+
+def password_hasher(settings: WebSettings) -> PasswordHasher:
+    return PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib)
+
+
+def hash_password(password: str, settings: WebSettings) -> str:
+    return password_hasher(settings).hash(password)
+
+
+def verify_password(stored_hash: str, password: str, settings: WebSettings) -> bool:
+    try:
+        return password_hasher(settings).verify(stored_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+# A fixed dummy hash so that unknown usernames cost the same time as known ones.
+_DUMMY_HASH: dict[tuple[int, int], str] = {}
+
+
+def dummy_verify(password: str, settings: WebSettings) -> None:
+    key = (settings.argon2_time_cost, settings.argon2_memory_kib)
+    if key not in _DUMMY_HASH:
+        _DUMMY_HASH[key] = hash_password(secrets.token_hex(8), settings)
+    verify_password(_DUMMY_HASH[key], password, settings)
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
