@@ -1,0 +1,96 @@
+"""Alarm rules on crafted series (hj212.md §5.2 Zs fields, §9.3 flags, §11 periods)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from datetime import datetime, timedelta
+
+import polars as pl
+import pytest
+
+from qingshan.hj212 import alarms, derive
+
+MN = "320100000000000000001A01"
+T0 = datetime(2024, 3, 15, 0, 0)
+
+
+def _hourly(zs: list[str], flags: list[str] | None = None, cn: str = "2061") -> pl.DataFrame:
+    flags = flags or ["N"] * len(zs)
+    cps = [json.dumps({"factors": {"a21026": {"Avg": str(Decimal(z) * Decimal("0.8")), "ZsAvg": z, "Flag": f}}})
+           for z, f in zip(zs, flags)]
+    return pl.DataFrame({"raw_id": list(range(1, len(zs) + 1)), "mn": [MN] * len(zs), "cn": [cn] * len(zs),
+                         "datatime": [T0 + timedelta(hours=i) for i in range(len(zs))], "cp": cps},
+                        schema_overrides={"datatime": pl.Datetime("us")})
+
+
+LIMITS = pl.DataFrame({"mn": [MN], "factor": ["a21026"], "limit_value": ["35"], "basis": ["converted"],
+                       "period": ["hour"], "unit": ["mg/m3"], "standard": ["环发〔2015〕164号"], "clause": ["超低排放"]})
+
+
+def test_exceedance_on_converted_value_exact_and_strict():
+    # ZsAvg 35 equals the ultra-low SO2 limit (complies); 35.01 exceeds; the measured Avg
+    # (0.8 × Zs) stays under 35 throughout, so only the converted basis raises an alarm.
+    rec = _hourly(["30", "35", "35.01", "40", "20", "36"])
+    vals = derive.with_period(derive.flatten(rec))
+    a = alarms.exceedance(vals, LIMITS)
+    assert a.height == 2
+    first, last = a.sort("start").rows(named=True)
+    assert (first["start"], first["end"], first["status"]) == (T0 + timedelta(hours=2), T0 + timedelta(hours=4), "closed")
+    ev = json.loads(first["evidence"])
+    assert ev["raw_id"] == [3, 4] and ev["text"] == ["35.01", "40"] and ev["limit"] == "35" and ev["field"] == "ZsAvg"
+    assert last["status"] == "open" and json.loads(last["evidence"])["raw_id"] == [6]
+    measured = LIMITS.with_columns(basis=pl.lit("measured"))
+    assert alarms.exceedance(vals, measured).is_empty()  # Avg = 0.8 × ZsAvg ≤ 32 < 35
+
+def test_exceedance_end_label_shifts_period():
+    rec = _hourly(["40"])
+    vals = derive.with_period(derive.flatten(rec), datatime_label="end")
+    a = alarms.exceedance(vals, LIMITS).row(0, named=True)
+    assert (a["start"], a["end"]) == (T0 - timedelta(hours=1), T0)  # hj212.md §11 "end" label
+
+
+def test_flagged_values_raise_flag_alarm_not_exceedance():
+    rec = _hourly(["50", "50", "50", "10"], ["M", "M", "C", "N"])
+    vals = derive.with_period(derive.flatten(rec))
+    assert alarms.exceedance(vals, LIMITS).is_empty()
+    fl = alarms.abnormal_flags(vals).sort("start")
+    assert fl.height == 2
+    m, c = fl.rows(named=True)
+    assert json.loads(m["evidence"])["flag"] == ["M", "M"] and json.loads(m["evidence"])["meaning"] == "维护"
+    assert m["end"] == T0 + timedelta(hours=2) and c["status"] == "closed"
+
+
+def test_constant_and_zero_runs():
+    rec = _hourly(["0", "0", "0", "0", "5", "7", "7", "7", "7", "7", "7", "8"])
+    vals = derive.with_period(derive.flatten(rec)).filter(pl.col("field") == "ZsAvg").with_columns(
+        field=pl.lit("Avg"))
+    a = alarms.constant_values(vals, window=4).sort("start")
+    assert a["kind"].to_list() == ["zero", "constant"]
+    assert json.loads(a["evidence"][1])["raw_id"] == [6, 7, 8, 9, 10, 11]
+    assert alarms.constant_values(vals, window=7).is_empty()
+
+
+def test_missing_data_gap_and_open_tail():
+    times = [T0, T0 + timedelta(hours=1), T0 + timedelta(hours=6), T0 + timedelta(hours=7)]
+    rec = pl.DataFrame({"raw_id": [1, 2, 3, 4], "mn": [MN] * 4, "cn": ["2061"] * 4, "datatime": times})
+    a = alarms.missing_data(rec, now=T0 + timedelta(hours=8), n_intervals=3)
+    assert a.height == 1
+    r = a.row(0, named=True)
+    assert (r["start"], r["end"], r["status"]) == (T0 + timedelta(hours=2), T0 + timedelta(hours=5), "closed")
+    assert json.loads(r["evidence"])["missing"] == 4
+    a = alarms.missing_data(rec, now=T0 + timedelta(hours=12), n_intervals=3)
+    assert a.filter(pl.col("status") == "open")["start"].to_list() == [T0 + timedelta(hours=8)]
+
+
+def test_flag_policy_and_aggregated_flags():
+    rec = _hourly(["1", "2", "3", "4"], ["N", "N", "N", "D"], cn="2011")
+    vals = derive.flatten(rec).filter(pl.col("field") == "ZsAvg")
+    gas = derive.aggregate(vals, "1d", "gas", field="ZsAvg").row(0, named=True)
+    assert gas["flag"] == "N" and (gas["n_valid"], gas["n_total"]) == (3, 4)  # 3/4 = 75 % normal
+    assert json.loads(gas["excluded"]) == {"D": 1}
+    assert gas["mean"]["num"] * 1 == 6_000_000 and gas["mean"]["den"] == 3_000_000  # exact mean 2
+    water = derive.aggregate(vals, "1d", "water", field="ZsAvg").row(0, named=True)
+    assert water["flag"] == "D"
+    with pytest.raises(ValueError):
+        derive.valid_mask("flag", {"N", "X"})
