@@ -1,0 +1,117 @@
+"""The demo's chart: the city's monthly trend and the county ranking, one PNG with Chinese labels.
+
+matplotlib only (Agg backend, no display). Chinese text needs a CJK font: the project installs
+Debian's ``fonts-noto-cjk`` (``make system-deps``); :func:`cjk_font` finds it through matplotlib's
+font manager and falls back to any other CJK family, or to none (the chart is still written; the
+labels then show as boxes, and the caller is told).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+#: Preferred families, best first.
+CJK_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Noto Serif CJK SC",
+)
+
+
+def cjk_font() -> str | None:
+    """Name of an installed font family that can draw Simplified Chinese, or None."""
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    for family in CJK_FAMILIES:
+        if family in installed:
+            return family
+    for name in sorted(installed):  # any other CJK family (e.g. "Noto Sans CJK JP" has the glyphs too)
+        if "CJK" in name or "Hei" in name:
+            return name
+    return None
+
+
+def render(
+    monthly: pl.DataFrame,
+    ranking: pl.DataFrame,
+    path: Path,
+    *,
+    title: str,
+    synthetic_note: str,
+) -> tuple[Path, str | None]:
+    """Write the two-panel chart.
+
+    Parameters
+    ----------
+    monthly : polars.DataFrame
+        ``month`` (1…N), ``pm25`` (this year, µg/m³), ``pm25_last`` (same month last year, may be
+        null), ``good_ratio`` (this year, %, may be null).
+    ranking : polars.DataFrame
+        ``rank``, ``name`` (county label), ``composite`` (综合指数), best first.
+    path : pathlib.Path
+        Output PNG.
+    title, synthetic_note : str
+        Figure title and the footnote saying that the data are synthetic.
+
+    Returns
+    -------
+    (path, font family used or None)
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    font = cjk_font()
+    rc = {"font.family": [font, "DejaVu Sans"] if font else ["DejaVu Sans"], "axes.unicode_minus": False}
+    with plt.rc_context(rc):
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 5.2), dpi=110, gridspec_kw={"width_ratios": [1.25, 1]})
+
+        months = monthly["month"].to_list()
+        labels = [f"{m}月" for m in months]
+        x = list(range(len(months)))
+        ax1.bar(x, monthly["pm25"].fill_null(0).to_list(), color="#4a90c2", width=0.6, label="PM2.5 本年")
+        if "pm25_last" in monthly.columns and monthly["pm25_last"].drop_nulls().len():
+            ax1.plot(x, monthly["pm25_last"].to_list(), color="#888888", marker="o", lw=1.5, label="PM2.5 上年同期")
+        ax1.set_xticks(x, labels)
+        ax1.set_ylabel("PM2.5 月均浓度 (µg/m³)")
+        ax1.set_title("全市逐月 PM2.5 与优良天数比例")
+        if "good_ratio" in monthly.columns and monthly["good_ratio"].drop_nulls().len():
+            ax1b = ax1.twinx()
+            ax1b.plot(x, monthly["good_ratio"].to_list(), color="#2e9e4f", marker="s", lw=1.8, label="优良天数比例")
+            ax1b.set_ylim(0, 105)
+            ax1b.set_ylabel("优良天数比例 (%)")
+            h1, l1 = ax1.get_legend_handles_labels()
+            h2, l2 = ax1b.get_legend_handles_labels()
+            ax1.legend(h1 + h2, l1 + l2, loc="upper right", fontsize=8)
+        else:
+            ax1.legend(loc="upper right", fontsize=8)
+
+        names = ranking["name"].to_list()[::-1]
+        values = ranking["composite"].to_list()[::-1]
+        ranks = ranking["rank"].to_list()[::-1]
+        bars = ax2.barh(range(len(names)), values, color="#d98c3a")
+        ax2.set_yticks(range(len(names)), [f"{r}. {n}" for r, n in zip(ranks, names)])
+        ax2.set_xlabel("环境空气质量综合指数（越小越好）")
+        ax2.set_title("区县排名")
+        for b, v in zip(bars, values):
+            if v is not None:
+                ax2.text(b.get_width(), b.get_y() + b.get_height() / 2, f" {v:.2f}", va="center", fontsize=8)
+
+        fig.suptitle(title, fontsize=13)
+        fig.text(0.01, 0.01, synthetic_note, fontsize=8, color="#b03030")
+        fig.tight_layout(rect=(0, 0.04, 1, 0.95))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path)
+        plt.close(fig)
+    return path, font
