@@ -1,0 +1,125 @@
+"""Air quality pages: city, county and station — hourly and daily charts, calendar of daily
+AQI levels, ranking tables, and the edition switch (2012 / 2026 stage 1 / 2026 stage 2)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+
+from qingshan.web.deps import require_internal
+from qingshan.web.pages import charts, data
+from qingshan.web.pages.common import db_url, is_htmx, parse_stage, year_month
+from qingshan.web.pages.render import render
+
+router = APIRouter()
+
+
+def _hourly_option(series: data.Result, title: str, levels) -> dict | None:
+    if not series.rows:
+        return None
+    times = [r["time"] for r in series.rows]
+    lines = {data.POLLUTANT_LABELS[p]: [None if r[p] is None else round(r[p], 1) for r in series.rows]
+             for p in series.meta.get("pollutants", []) if p in ("pm25", "pm10", "o3", "no2")}
+    return charts.time_series(times, lines, title=title, y_name="µg/m³")
+
+
+def _daily_options(daily: data.Result, year: int, title: str, levels):
+    days = [(r["day"], r["aqi"]) for r in daily.rows]
+    cal = charts.aqi_calendar(days, year, levels, title=f"{title} {year} 年日 AQI 日历")
+    bar = charts.time_series(
+        [d for d, _ in days], {"日AQI": [v for _, v in days]}, title=f"{title} 日 AQI", y_name="AQI", levels=levels, kind="bar"
+    ) if days else None
+    return cal, bar
+
+
+def _page(request: Request, *, scope: str, title: str, codes: list[str] | None, year: int | None,
+          month_to: int | None, stage: str | None, extra: dict):
+    url = db_url(request)
+    y, m = year_month(request, year, month_to)
+    stage = parse_stage(stage)
+    levels = data.aqi_levels()
+    hourly = data.hourly_series(url, codes, hours=72)
+    end = min(date(y, 12, 31), data.today())
+    daily = data.daily_aqi(url, codes, date(y, 1, 1), end, stage, group=None if scope == "station" else "area")
+    calendar_option, daily_option = _daily_options(daily, y, title, levels)
+    ctx = {
+        "active": "air",
+        "scope": scope,
+        "title": title,
+        "year": y,
+        "month_to": m,
+        "stage": stage,
+        "stages": data.STAGES,
+        "levels": [data._level_view(lv) for lv in levels],
+        "hourly": hourly,
+        "hourly_option": _hourly_option(hourly, f"{title} 近 72 小时浓度", levels),
+        "daily": daily,
+        "calendar_option": calendar_option,
+        "daily_option": daily_option,
+        **extra,
+    }
+    template = "air/_body.html" if is_htmx(request) else "air/page.html"
+    return render(request, template, ctx)
+
+
+@router.get("/air")
+def air_city(request: Request, year: int | None = None, month_to: int | None = None, stage: str | None = None,
+             user=Depends(require_internal)):
+    url = db_url(request)
+    y, m = year_month(request, year, month_to)
+    now = data.air_now(url)
+    return _page(
+        request, scope="city", title="大同市", codes=None, year=year, month_to=month_to, stage=stage,
+        extra={
+            "user": user,
+            "now": now,
+            "evaluation": data.period_evaluation(url, y, m, parse_stage(stage)),
+            "ranking": data.county_ranking(url, y, m, parse_stage(stage)),
+        },
+    )
+
+
+@router.get("/air/county/{code}")
+def air_county(request: Request, code: str, year: int | None = None, month_to: int | None = None,
+               stage: str | None = None, user=Depends(require_internal)):
+    url = db_url(request)
+    st = data.stations(url)
+    members = [s for s in st.rows if s["county_code"] == code]
+    name = members[0]["county"] if members else code
+    y, m = year_month(request, year, month_to)
+    now = data.air_now(url)
+    now_rows = [r for r in now.rows if r["county_code"] == code]
+    return _page(
+        request, scope="county", title=name, codes=[s["code"] for s in members] or ["\0none"], year=year,
+        month_to=month_to, stage=stage,
+        extra={
+            "user": user,
+            "county_code": code,
+            "now": data.Result(rows=now_rows, reason=now.reason or "该区县没有监测站点", meta=now.meta),
+            "evaluation": data.period_evaluation(url, y, m, parse_stage(stage), county=code),
+            "ranking": data.county_ranking(url, y, m, parse_stage(stage)),
+        },
+    )
+
+
+@router.get("/air/station/{code}")
+def air_station(request: Request, code: str, year: int | None = None, month_to: int | None = None,
+                stage: str | None = None, user=Depends(require_internal)):
+    url = db_url(request)
+    st = data.stations(url)
+    meta = next((s for s in st.rows if s["code"] == code), None)
+    if meta is None and st.rows:
+        raise HTTPException(404, f"站点 {code} 不存在")
+    now = data.air_now(url)
+    return _page(
+        request, scope="station", title=(meta or {}).get("name", code), codes=[code], year=year,
+        month_to=month_to, stage=stage,
+        extra={
+            "user": user,
+            "station": meta,
+            "now": data.Result(rows=[r for r in now.rows if r["code"] == code], reason=now.reason, meta=now.meta),
+            "evaluation": data.Result(reason=""),
+            "ranking": data.Result(reason=""),
+        },
+    )

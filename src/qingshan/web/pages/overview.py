@@ -1,0 +1,74 @@
+"""Leadership overview (领导总览): AQI now, 1—N月 figures against targets, county ranking,
+overdue ledger items by unit."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse
+
+from qingshan.web.deps import current_user, get_db, require_internal
+from qingshan.web.pages import charts, data
+from qingshan.web.pages.common import db_url, parse_stage, year_month
+from qingshan.web.pages.render import render
+
+router = APIRouter()
+
+
+@router.get("/")
+def home(user=Depends(current_user)):
+    # internal users land on the overview, everyone else on the public portal
+    if user is not None and user.role != "public":
+        return RedirectResponse("/overview", status_code=303)
+    return RedirectResponse("/portal", status_code=303)
+
+
+@router.get("/overview")
+def overview(
+    request: Request,
+    year: int | None = None,
+    month_to: int | None = None,
+    stage: str | None = None,
+    user=Depends(require_internal),
+    db=Depends(get_db),
+):
+    url = db_url(request)
+    y, m = year_month(request, year, month_to)
+    stage = parse_stage(stage)
+    now = data.air_now(url)
+    evaluation = data.period_evaluation(url, y, m, stage)
+    ranking = data.county_ranking(url, y, m, stage)
+    overdue = data.overdue_by_unit(db)
+    summary = data.ledger_summary(db)
+    levels = data.aqi_levels()
+    ctx = {
+        "active": "overview",
+        "user": user,
+        "year": y,
+        "month_to": m,
+        "stage": stage,
+        "stages": data.STAGES,
+        "now": now,
+        "city_now": _city_now(now),
+        "evaluation": evaluation,
+        "ranking": ranking,
+        "overdue": overdue,
+        "summary": summary,
+        "levels": levels,
+        "map_option": charts.station_map(
+            [r for r in now.rows if r["aqi"] is not None], levels, title="各站点实时 AQI"
+        ) if now.rows else None,
+        "overdue_option": charts.ranking_bar(
+            [r["unit"] for r in overdue.rows[:15]], [r["total"] for r in overdue.rows[:15]], title="逾期事项（按牵头单位）", x_name="件"
+        ) if overdue.rows else None,
+    }
+    return render(request, "overview.html", ctx)
+
+
+def _city_now(now: data.Result) -> dict | None:
+    """Worst and best station now (the city AQI proper is computed by the air engine)."""
+    valid = [r for r in now.rows if r["aqi"] is not None and not r["stale"]]
+    if not valid:
+        return None
+    worst = max(valid, key=lambda r: r["aqi"])
+    best = min(valid, key=lambda r: r["aqi"])
+    return {"worst": worst, "best": best, "count": len(valid), "time": now.meta.get("time")}
