@@ -1,0 +1,299 @@
+"""Import a bureau's long (or wide) hourly table, CSV or Excel (.xlsx), as bureaus export it.
+
+Long layout: one value per row, columns (Chinese or English headers, any order)
+
+=========  ==================================================================
+station    站点 / 站点编码 / 站点名称 / 点位 / 测点 / station / station_code
+time       时间 / 监测时间 / 日期时间 / 时段 / time / datetime / timepoint
+pollutant  污染物 / 监测项目 / 项目 / 因子 / 指标 / pollutant / item
+value      浓度 / 数值 / 监测值 / 值 / value / concentration
+flag       标记 / 标识 / 数据标记 / 标志 / flag   (optional; HJ 212 flags, hj212.md §9.3)
+=========  ==================================================================
+
+Wide layout (no pollutant/value columns): ``station, time`` and one column per pollutant
+(``SO2``, ``PM₂.₅``, ``细颗粒物`` … see :mod:`qingshan.ingest.pollutants`).
+
+The station is matched by code first, then by its registered name (a name shared by several
+stations must be given as a code). Units: µg/m³, CO mg/m³. ``hour_label`` says whether the
+time column is the hour end (default, as CNEMC) or its start (T = start + 1 h,
+air-evaluation.md §3). Cells such as ``—``, ``/``, ``NA`` or empty mean "no value" and are
+not errors. Values are stored with source ``table``; without a flag column they carry no flag
+(they enter statistics, like CNEMC published values), with one the flag is stored as given
+(upper-case) and the hj212.md §9.3 policy applies to it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from datetime import date, datetime
+from pathlib import Path
+
+import polars as pl
+
+from qingshan.ingest import checks
+from qingshan.ingest.encoding import EncodingError, decode_bytes
+from qingshan.ingest.pollutants import POLLUTANT_LABELS, normalise_pollutant
+from qingshan.ingest.result import ImportFailed, ImportResult, RowError
+from qingshan.ingest.times import TimeParseError, parse_hour
+from qingshan.ingest.writer import commit, sha256_of
+from qingshan.store.observations import ObservationStore
+from qingshan.store.registry import StationRegistry
+
+SOURCE = "table"
+
+ALIASES = {
+    "station": ("站点", "站点编码", "站点代码", "站点名称", "站名", "点位", "点位名称", "监测点位", "测点", "监测站",
+                "station", "station_code", "stationcode", "code", "site"),
+    "time": ("时间", "监测时间", "日期时间", "时段", "采样时间", "数据时间", "time", "datetime", "timepoint", "date_time"),
+    "pollutant": ("污染物", "监测项目", "项目", "因子", "监测因子", "指标", "污染物名称", "pollutant", "item", "parameter"),
+    "value": ("浓度", "数值", "监测值", "值", "浓度值", "小时值", "value", "concentration", "conc"),
+    "flag": ("标记", "标识", "数据标记", "标志", "数据标识", "flag"),
+}
+
+
+def _norm_header(h) -> str:
+    s = unicodedata.normalize("NFKC", str(h or "")).strip().lower()
+    return s.split("(")[0].strip() if not normalise_pollutant(s) else s
+
+
+def _cell_text(v) -> str | None:
+    """Spreadsheet cell → text as a person reads it (floats in their shortest form)."""
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, float):
+        return repr(v) if not v.is_integer() else str(int(v))
+    return str(v)
+
+
+def _read_rows(path: Path, data: bytes, sheet: str | None) -> tuple[list, list[tuple[int, list]], str]:
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        from openpyxl import load_workbook
+
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            ws = wb[sheet] if sheet else wb.worksheets[0]
+            rows = list(ws.iter_rows(values_only=True))
+        finally:
+            wb.close()
+        if not rows:
+            return [], [], "xlsx"
+        header = list(rows[0])
+        while header and header[-1] in (None, ""):
+            header.pop()
+        out = []
+        for i, r in enumerate(rows[1:], start=2):
+            r = list(r)
+            if not any(c not in (None, "") for c in r):
+                continue
+            # trailing empty cells beyond the header are layout, not data
+            extra = [c for c in r[len(header):] if c not in (None, "")]
+            out.append((i, r[: len(header)] + (["<extra>"] * len(extra))))
+        return header, out, "xlsx"
+    if suffix in (".xls",):
+        raise EncodingError("不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 或 CSV")
+    text, encoding = decode_bytes(data)
+    first = text.split("\n", 1)[0]
+    delim = "\t" if first.count("\t") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    header: list = []
+    out = []
+    for i, rec in enumerate(reader, start=1):
+        if i == 1:
+            header = rec
+            continue
+        if not any(c.strip() for c in rec):
+            continue
+        out.append((i, rec))
+    return header, out, encoding
+
+
+def _map_header(header: list) -> tuple[dict[str, int], dict[str, int], list[str]]:
+    roles: dict[str, int] = {}
+    pollutant_cols: dict[str, int] = {}
+    unknown: list[str] = []
+    alias = {a.lower(): role for role, names in ALIASES.items() for a in names}
+    for i, h in enumerate(header):
+        key = _norm_header(h)
+        if not key:
+            continue
+        role = alias.get(key)
+        if role and role not in roles:
+            roles[role] = i
+            continue
+        pol = normalise_pollutant(h)
+        if pol and pol not in pollutant_cols:
+            pollutant_cols[pol] = i
+            continue
+        unknown.append(str(h))
+    return roles, pollutant_cols, unknown
+
+
+def parse_table(
+    path: str | Path,
+    data: bytes,
+    *,
+    station_codes: set[str],
+    station_names: dict[str, list[str]],
+    hour_label: str = "end",
+    sheet: str | None = None,
+) -> tuple[ImportResult, pl.DataFrame]:
+    """Validate a table file. Returns (result, long observations frame)."""
+    path = Path(path)
+    name = path.name
+    result = ImportResult(path=path, kind="table", sha256=sha256_of(data))
+
+    def fail(reason: str, row: int | None = None):
+        result.status = "failed"
+        result.errors.append(RowError(name, row, None, reason))
+        raise ImportFailed(result, reason)
+
+    try:
+        header, records, result.encoding = _read_rows(path, data, sheet)
+    except EncodingError as exc:
+        fail(str(exc))
+    except KeyError:
+        fail(f"工作簿中没有名为「{sheet}」的工作表")
+    except Exception as exc:  # noqa: BLE001 - a corrupt workbook is a user error, not a crash
+        fail(f"无法读取文件：{exc}")
+    roles, pollutant_cols, _unknown = _map_header(header)
+    long_layout = "pollutant" in roles and "value" in roles
+    if "station" not in roles or "time" not in roles or not (long_layout or pollutant_cols):
+        need = [z for z, k in (("站点", "station"), ("时间", "time")) if k not in roles]
+        if not (long_layout or pollutant_cols):
+            need.append("污染物+浓度（或各污染物列）")
+        fail(f"表头缺少必需的列：{'、'.join(need)}（表头为：{'、'.join(str(h) for h in header)}）", 1)
+    ncol = len(header)
+    result.rows_read = len(records)
+    hname = {i: str(header[i]) for i in range(ncol)}
+
+    errors: list[RowError] = []
+    rejected: set[int] = set()
+    items: list[dict] = []  # one per value: row, station_code, time, pollutant, value, flag, field
+    for row, rec in records:
+        if len(rec) != ncol:
+            errors.append(RowError(name, row, None, f"列数不符：表头 {ncol} 列，此行 {len(rec)} 列"))
+            rejected.add(row)
+            continue
+        st_text = (_cell_text(rec[roles["station"]]) or "").strip()
+        if not st_text:
+            errors.append(RowError(name, row, hname[roles["station"]], "站点为空"))
+            rejected.add(row)
+            continue
+        if st_text in station_codes:
+            code = st_text
+        elif len(station_names.get(st_text, [])) == 1:
+            code = station_names[st_text][0]
+        elif len(station_names.get(st_text, [])) > 1:
+            errors.append(
+                RowError(name, row, hname[roles["station"]],
+                         f"站点名称「{st_text}」对应多个站点（{'、'.join(station_names[st_text])}），请改用站点编码")
+            )
+            rejected.add(row)
+            continue
+        else:
+            errors.append(RowError(name, row, hname[roles["station"]], f"站点「{st_text}」未登记"))
+            rejected.add(row)
+            continue
+        tcell = rec[roles["time"]]
+        try:
+            t = parse_hour(tcell if isinstance(tcell, (datetime, date)) else _cell_text(tcell), hour_label)
+        except TimeParseError as exc:
+            errors.append(RowError(name, row, hname[roles["time"]], str(exc)))
+            rejected.add(row)
+            continue
+        flag = None
+        if "flag" in roles:
+            flag = (_cell_text(rec[roles["flag"]]) or "").strip().upper() or None
+            if flag is not None and (len(flag) > 4 or not flag.isascii() or not flag.isalnum()):
+                errors.append(RowError(name, row, hname[roles["flag"]], f"数据标记「{flag}」无效（应为 N、F、M、S、D、C、T、B 等字母）"))
+                rejected.add(row)
+                continue
+        if long_layout:
+            p_text = _cell_text(rec[roles["pollutant"]])
+            pol = normalise_pollutant(p_text)
+            if pol is None:
+                errors.append(RowError(name, row, hname[roles["pollutant"]], f"未知污染物「{(p_text or '').strip()}」"))
+                rejected.add(row)
+                continue
+            cells = [(pol, roles["value"])]
+        else:
+            cells = list(pollutant_cols.items())
+        row_items = []
+        for pol, ci in cells:
+            micro, why = checks.check_value(_cell_text(rec[ci]))
+            if why:
+                errors.append(RowError(name, row, hname[ci], why))
+                if long_layout:
+                    rejected.add(row)
+                continue
+            if micro is None:
+                continue
+            row_items.append({"row": row, "station_code": code, "time": t, "pollutant": pol,
+                              "value": micro, "flag": flag, "field": hname[ci]})
+        items.extend(row_items)
+
+    # duplicates inside the file: identical → later copies skipped; conflicting → all rejected
+    by_key: dict[tuple, list[dict]] = {}
+    for it in items:
+        by_key.setdefault((it["station_code"], it["time"], it["pollutant"]), []).append(it)
+    keep: list[dict] = []
+    for (code, t, pol), group in by_key.items():
+        if len(group) == 1:
+            keep.append(group[0])
+            continue
+        first = group[0]
+        if all((g["value"], g["flag"]) == (first["value"], first["flag"]) for g in group):
+            keep.append(first)
+            for g in group[1:]:
+                errors.append(RowError(name, g["row"], g["field"],
+                                       f"与第 {first['row']} 行重复（站点 {code} {t:%Y-%m-%d %H:%M} {POLLUTANT_LABELS[pol]}，数值相同），已跳过"))
+                if long_layout:
+                    rejected.add(g["row"])
+        else:
+            listed = "、".join(str(g["row"]) for g in group)
+            for g in group:
+                errors.append(RowError(name, g["row"], g["field"],
+                                       f"站点 {code} {t:%Y-%m-%d %H:%M} {POLLUTANT_LABELS[pol]} 有多个不同数值（第 {listed} 行），均未导入"))
+                if long_layout:
+                    rejected.add(g["row"])
+    errors.sort(key=lambda e: (e.row or 0, e.field or ""))
+    result.errors = errors
+    result.rows_rejected = len(rejected)
+    result.rows_kept = result.rows_read - len(rejected)
+    frame = pl.DataFrame(
+        [{k: it[k] for k in ("station_code", "time", "pollutant", "value", "flag")} for it in keep],
+        schema={"station_code": pl.Utf8, "time": pl.Datetime("us"), "pollutant": pl.Utf8, "value": pl.Int64, "flag": pl.Utf8},
+        orient="row",
+    )
+    # values are micro-units already: hand them to the store as exact rationals
+    frame = frame.with_columns(value=pl.struct(num=pl.col("value").cast(pl.Int128), den=pl.lit(1_000_000, dtype=pl.Int128)))
+    return result, frame
+
+
+def import_table(
+    path: str | Path,
+    store: ObservationStore | None = None,
+    *,
+    hour_label: str = "end",
+    sheet: str | None = None,
+    url: str | None = None,
+) -> ImportResult:
+    """Validate and import one table file in one transaction; see the module doc."""
+    own = store is None
+    store = store or ObservationStore(url)
+    registry = StationRegistry(store.url, auto_migrate=False, engine=store.engine)
+    try:
+        data = Path(path).read_bytes()
+        result, frame = parse_table(
+            path, data, station_codes=registry.codes(), station_names=registry.names(),
+            hour_label=hour_label, sheet=sheet,
+        )
+        return commit(result, store, observations=frame, source=SOURCE)
+    finally:
+        if own:
+            store.close()
