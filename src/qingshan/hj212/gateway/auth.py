@@ -1,0 +1,78 @@
+"""Device authentication for the gateway: known MN (registry) and PW against its hash.
+
+The registry keeps only an Argon2id hash of each device's 6-character PW
+(:mod:`qingshan.sources.models`). Hashing costs ~30 ms, far too much per packet, so a
+successful verification is cached in memory as a keyed BLAKE2b digest of the PW (the key is
+random per process, so the cache is no plaintext store); a failed verification is cached too
+(bounded), so a misconfigured device resending every few seconds does not burn a core.
+
+:meth:`Authenticator.check` is cheap and never blocks: it answers ``ok``, ``unknown_mn``,
+``bad_pw`` or ``pending`` (not yet verified). The adapter runs :meth:`verify` (the slow hash)
+off the event loop for a pending pair, then resumes the connection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import OrderedDict
+from collections.abc import Mapping
+
+from qingshan.sources.registry import DeviceInfo, verify_password
+
+OK, UNKNOWN_MN, BAD_PW, PENDING = "ok", "unknown_mn", "bad_pw", "pending"
+
+
+class Authenticator:
+    def __init__(self, devices: Mapping[str, DeviceInfo], max_failures_cached: int = 10_000):
+        self._devices = dict(devices)
+        self._key = os.urandom(32)
+        self._good: dict[str, bytes] = {}
+        self._verified: set[tuple[str, bytes]] = set()  # (pw_hash, digest) pairs already proven
+        self._bad: OrderedDict[tuple[str, bytes], None] = OrderedDict()
+        self._max_bad = max_failures_cached
+
+    def _digest(self, pw: str) -> bytes:
+        return hashlib.blake2b(pw.encode("utf-8", "surrogateescape"), key=self._key, digest_size=16).digest()
+
+    def device(self, mn: str) -> DeviceInfo | None:
+        return self._devices.get(mn)
+
+    def check(self, mn: str, pw: str) -> str:
+        if mn not in self._devices:
+            return UNKNOWN_MN
+        d = self._digest(pw)
+        if self._good.get(mn) == d:
+            return OK
+        if (mn, d) in self._bad:
+            return BAD_PW
+        return PENDING
+
+    def verify(self, mn: str, pw: str) -> str:
+        """The slow path (Argon2id); thread-safe enough for one executor thread at a time."""
+        dev = self._devices.get(mn)
+        if dev is None:
+            return UNKNOWN_MN
+        d = self._digest(pw)
+        # Devices registered with the very same hash string (bulk registration) share one proof.
+        if (dev.pw_hash, d) in self._verified or verify_password(dev.pw_hash, pw):
+            self._verified.add((dev.pw_hash, d))
+            self._good[mn] = d
+            return OK
+        self._bad[(mn, d)] = None
+        while len(self._bad) > self._max_bad:
+            self._bad.popitem(last=False)
+        return BAD_PW
+
+    def update(self, devices: Mapping[str, DeviceInfo]) -> None:
+        """Registry changed (device added, PW reset): forget cached verdicts of changed devices."""
+        for mn, dev in devices.items():
+            old = self._devices.get(mn)
+            if old is None or old.pw_hash != dev.pw_hash:
+                self._good.pop(mn, None)
+        for mn in set(self._devices) - set(devices):
+            self._good.pop(mn, None)
+        self._devices = dict(devices)
+        self._bad.clear()
+        hashes = {v.pw_hash for v in devices.values()}
+        self._verified = {(h, d) for h, d in self._verified if h in hashes}

@@ -1,0 +1,259 @@
+"""Sans-I/O protocol object of one gateway connection (bytes in → events, bytes out).
+
+Shaped like websockets' ``protocol.py``: no sockets, no clock of its own beyond an injectable
+``clock``, no threads. The adapter (:mod:`qingshan.hj212.gateway.server`) feeds received bytes
+with :meth:`GatewayProtocol.receive_data`, takes :meth:`~GatewayProtocol.events_received`,
+makes each event durable (raw archive + data store), and only then calls
+:meth:`~GatewayProtocol.acknowledge`; the replies come out of
+:meth:`~GatewayProtocol.data_to_send`. So no reply ever leaves before its packet is committed.
+
+Per packet (hj212.md §1–§4, §10):
+
+1. **Framing** on ``##`` + 4-digit length (§1, §2): several packets per read and packets split
+   across reads are handled; bytes before a ``##`` are archived as garbage; a frame whose
+   trailer is not where its length says is archived as a bad frame and the stream resyncs on
+   the next ``##``. At most one partial frame (≤ 1036 bytes, §2) is buffered.
+2. **Parsing** with the codec (:func:`qingshan.hj212.packet.parse`, strict by default):
+   CRC (§6, a mismatch stops processing, §2), Table 3 fields, CP grammar. A failure is a
+   *rejected* event whose reason is the codec's typed error code and Chinese message.
+3. **Authentication**: MN known to the registry, PW equal to the registered one
+   (:class:`~qingshan.hj212.gateway.auth.Authenticator`). When a (MN, PW) pair has not been
+   verified yet, the protocol stops, emits :class:`AuthNeeded`, and continues after
+   :meth:`~GatewayProtocol.auth_done` (the adapter runs the slow hash off the event loop).
+4. **Reply** (§4, §10): only if Flag bit A = 1 — ``9014`` for uploads (§10.2), ``9013`` for
+   notifies and the 2025 heartbeat 9015 (§10.3, §B.9 item 3, setting ``heartbeat_reply``
+   ``by_flag``). The reply echoes QN, PW and MN, has ST=91, an empty CP and
+   ``Flag = (flag >> 2) << 2`` (§4). A duplicate is answered like any packet (§10.5 item 1).
+   Rejected packets are archived but not answered: acknowledging data we did not accept would
+   stop the site from resending it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from qingshan.hj212.crc import crc16
+from qingshan.hj212.errors import HJ212Error
+from qingshan.hj212.gateway.auth import BAD_PW, OK, PENDING, UNKNOWN_MN, Authenticator
+from qingshan.hj212.gateway.writer import ArchiveItem
+from qingshan.hj212.packet import MAX_SEGMENT, Packet, parse
+
+#: CNs answered with 9013 instead of 9014 (notify, §10.3; heartbeat, §B.4/§B.9 item 3).
+NOTIFY_CNS = frozenset({"1013", "9015"})
+#: Packets that are archived but carry no data to store (replies, notifies, heartbeat).
+NOT_STORED_CNS = frozenset({"1013", "9011", "9012", "9013", "9014", "9015"})
+
+_PEEK = re.compile(rb"(QN|ST|CN|MN|Flag)=([^;&]{0,32});")
+
+REASONS_ZH = {
+    UNKNOWN_MN: "设备MN未在登记库中（未知设备）",
+    BAD_PW: "访问密码PW与登记不符",
+    "garbage": "包头“##”之前的无效字节",
+    "frame_overflow": "缓冲区溢出",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+@dataclass(slots=True)
+class PacketEvent:
+    """One received packet (or garbage run) and what the gateway decided about it."""
+
+    received_at: datetime
+    raw: bytes
+    verdict: str  # "accepted" | "rejected"
+    reason_code: str | None = None
+    reason: str | None = None
+    packet: Packet | None = None
+    reply: bytes | None = None
+    store: bool = False
+    fields: dict = field(default_factory=dict)  # MN/CN/QN/ST/Flag peeked from a rejected packet
+
+    @property
+    def key(self) -> tuple | None:
+        """hj212.md §10.5 dedup key (MN, CN, DataTime, PNUM, PNO); None = never deduplicated."""
+        p = self.packet
+        if p is None or not self.store or p.datatime is None:
+            return None
+        return (p.mn, p.cn, p.datatime, p.pnum or 1, p.pno or 1)
+
+    def archive_item(self, peer: str) -> ArchiveItem:
+        p = self.packet
+        if p is None:
+            f = self.fields
+            flag = f.get("Flag")
+            return ArchiveItem(self.received_at, peer, self.raw, self.verdict,
+                               f"{self.reason_code}: {self.reason}" if self.reason_code else None,
+                               f.get("MN"), f.get("ST"), f.get("CN"), f.get("QN"),
+                               int(flag) if flag and flag.isdigit() and len(flag) <= 3 else None)
+        item = ArchiveItem(self.received_at, peer, self.raw, self.verdict,
+                           f"{self.reason_code}: {self.reason}" if self.reason_code else None,
+                           p.mn, p.st, p.cn, p.qn, p.flag)
+        if self.store:
+            cp = p.cp
+            item.store = True
+            item.datatime = p.datatime_dt
+            item.pnum = p.pnum or 1  # §10.5 item 2: unsplit packet → PNUM = PNO = 1
+            item.pno = p.pno or 1
+            item.cp_json = json.dumps({"fields": {k: v for k, v in cp.items() if "-" not in k},
+                                       "factors": p.values}, ensure_ascii=False, separators=(",", ":"))
+        return item
+
+
+@dataclass(slots=True)
+class AuthNeeded:
+    """The protocol waits until the adapter has verified (mn, pw) and calls ``auth_done``."""
+
+    mn: str
+    pw: str
+
+
+def reply_bytes(p: Packet, cn: str) -> bytes:
+    """A 9013/9014 reply to ``p`` (hj212.md §4, §10.2, §10.3): same QN, PW and MN, ST=91,
+    Flag = version bits of ``p`` with D = A = 0, empty CP."""
+    seg = f"QN={p.qn};ST=91;CN={cn};PW={p.pw};MN={p.mn};Flag={(p.flag >> 2) << 2};CP=&&&&".encode()
+    return b"##%04d%s%04X\r\n" % (len(seg), seg, crc16(seg))
+
+
+class GatewayProtocol:
+    """Per-connection state machine. Not thread-safe; one per TCP connection."""
+
+    #: Hard cap of buffered bytes while paused for authentication (bounded memory).
+    MAX_BUFFER = 64 * 1024
+
+    def __init__(self, auth: Authenticator, *, lenient: bool = False, heartbeat_reply: str = "by_flag",
+                 clock: Callable[[], datetime] = utcnow):
+        self.auth = auth
+        self.lenient = lenient
+        self.heartbeat_reply = heartbeat_reply
+        self.clock = clock
+        self._buf = bytearray()
+        self._events: list[PacketEvent | AuthNeeded] = []
+        self._out: list[bytes] = []
+        self._held: tuple[datetime, bytes, Packet] | None = None  # packet waiting for auth
+        self.closed = False
+
+    # --- input --------------------------------------------------------------------------
+    @property
+    def waiting_for_auth(self) -> bool:
+        return self._held is not None
+
+    def receive_data(self, data: bytes) -> None:
+        self._buf += data
+        if self._held is None:
+            self._process()
+        if len(self._buf) > self.MAX_BUFFER:
+            self._events.append(self._reject(bytes(self._buf[:256]), "frame_overflow",
+                                             f"未处理的数据超过 {self.MAX_BUFFER} 字节，连接将被关闭"))
+            self._buf.clear()
+            self.closed = True
+
+    def auth_done(self) -> None:
+        """The adapter finished the slow verification of the held packet: continue."""
+        held, self._held = self._held, None
+        if held is not None:
+            self._decide(*held)
+        if self._held is None:
+            self._process()
+
+    def _process(self) -> None:
+        buf = self._buf
+        pos = 0
+        n = len(buf)
+        while pos < n and self._held is None:
+            i = buf.find(b"##", pos)
+            if i == -1:
+                keep = n - 1 if buf[n - 1] == 0x23 else n  # a lone '#' may start the next header
+                if keep > pos:
+                    self._events.append(self._reject(bytes(buf[pos:keep]), "garbage", REASONS_ZH["garbage"]))
+                pos = keep
+                break
+            if i > pos:
+                self._events.append(self._reject(bytes(buf[pos:i]), "garbage", REASONS_ZH["garbage"]))
+                pos = i
+            if n - pos < 6:
+                break
+            lf = bytes(buf[pos + 2:pos + 6])
+            if not lf.isdigit() or int(lf) > MAX_SEGMENT:
+                j = buf.find(b"##", pos + 2)
+                end = j if j != -1 else n
+                self._frame(bytes(buf[pos:end]))
+                pos = end
+                continue
+            total = int(lf) + 12
+            if n - pos < total:
+                # A CR LF before the declared end means the length field is wrong: resync now
+                # instead of waiting for bytes that belong to the next packet.
+                k = buf.find(b"\r\n", pos + 6)
+                if k != -1:
+                    self._frame(bytes(buf[pos:k + 2]))
+                    pos = k + 2
+                    continue
+                break
+            if buf[pos + total - 2:pos + total] != b"\r\n":
+                k = buf.find(b"\r\n", pos + 6)
+                end = k + 2 if k != -1 and k + 2 <= n else pos + total
+                self._frame(bytes(buf[pos:end]))
+                pos = end
+                continue
+            self._frame(bytes(buf[pos:pos + total]))
+            pos += total
+        if pos:
+            del buf[:pos]
+
+    def _frame(self, raw: bytes) -> None:
+        now = self.clock()
+        try:
+            p = parse(raw, lenient=self.lenient)
+        except HJ212Error as exc:
+            self._events.append(self._reject(raw, exc.code, str(exc), now))
+            return
+        self._decide(now, raw, p)
+
+    def _decide(self, now: datetime, raw: bytes, p: Packet) -> None:
+        verdict = self.auth.check(p.mn or "", p.pw or "")
+        if verdict == PENDING:
+            self._held = (now, raw, p)
+            self._events.append(AuthNeeded(p.mn, p.pw))
+            return
+        if verdict != OK:
+            ev = self._reject(raw, verdict, f"{REASONS_ZH[verdict]}：MN={p.mn}", now)
+            ev.packet = None
+            self._events.append(ev)
+            return
+        reply = None
+        if p.a or (p.cn == "9015" and self.heartbeat_reply == "always"):
+            if p.cn in NOTIFY_CNS:
+                reply = reply_bytes(p, "9013")
+            elif p.cn not in NOT_STORED_CNS:
+                reply = reply_bytes(p, "9014")
+        reason = None
+        code = None
+        if p.deviations:
+            code = "deviations"
+            reason = json.dumps([d.as_dict() for d in p.deviations], ensure_ascii=False)[:280]
+        self._events.append(PacketEvent(now, raw, "accepted", code, reason, p, reply, p.cn not in NOT_STORED_CNS))
+
+    def _reject(self, raw: bytes, code: str, message: str, now: datetime | None = None) -> PacketEvent:
+        fields = {k.decode(): v.decode("ascii", "replace") for k, v in _PEEK.findall(raw[:200])}
+        return PacketEvent(now or self.clock(), raw, "rejected", code, message, None, None, False, fields)
+
+    # --- output -------------------------------------------------------------------------
+    def events_received(self) -> list[PacketEvent | AuthNeeded]:
+        ev, self._events = self._events, []
+        return ev
+
+    def acknowledge(self, event: PacketEvent) -> None:
+        """The event is durable: queue its reply (if it has one)."""
+        if event.reply is not None:
+            self._out.append(event.reply)
+
+    def data_to_send(self) -> list[bytes]:
+        out, self._out = self._out, []
+        return out

@@ -1,0 +1,136 @@
+"""Group commit of archived packets and their data rows (the gateway's single writer).
+
+One transaction per batch: every packet of the batch goes to the append-only raw archive
+(``hj212_raw_packet``), and every accepted data packet to ``hj212_data`` with
+``INSERT … ON CONFLICT DO NOTHING`` on the hj212.md §10.5 key (MN, CN, DataTime, PNUM, PNO):
+the first stored packet wins, a duplicate stays only in the archive and is counted
+(§10.5 items 1 and 5). The caller sends ACKs only after :meth:`BatchWriter.commit` returns,
+so an acknowledged packet has been committed: on SQLite in WAL mode with
+``synchronous=FULL`` the commit has fsynced the WAL (:func:`qingshan.store.db.make_engine`);
+on PostgreSQL the commit has been flushed per its ``synchronous_commit`` (default ``on``).
+
+Raw ids are allocated here (``max(id) + 1`` at start, then a counter), so a data row can
+reference its raw packet inside the same ``executemany`` batch. This requires **one writer
+per database** (one gateway process); a scaled-out deployment would take ids from a
+PostgreSQL sequence instead (docs/hj212-gateway.md).
+
+Uses the DBAPI connection directly (``executemany``): the per-row cost of the ORM would be the
+gateway's bottleneck.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from qingshan.store.db import make_engine
+
+
+@dataclass(slots=True)
+class ArchiveItem:
+    """One received packet (good or bad) on its way to the store."""
+
+    received_at: datetime  # UTC
+    peer: str
+    raw: bytes
+    verdict: str  # "accepted" | "rejected"
+    reason: str | None = None
+    mn: str | None = None
+    st: str | None = None
+    cn: str | None = None
+    qn: str | None = None
+    flag: int | None = None
+    # data row (accepted data packets only)
+    store: bool = False
+    datatime: datetime | None = None
+    pnum: int = 1
+    pno: int = 1
+    cp_json: str | None = None
+    # filled by the writer
+    raw_id: int = 0
+
+
+_SQLITE_TS = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's SQLite DateTime storage format
+
+
+class BatchWriter:
+    def __init__(self, url: str, engine: Engine | None = None):
+        self.url = url
+        self.engine = engine or make_engine(url)
+        self.sqlite = url.startswith("sqlite")
+        self._conn = None
+        self._next_id = 0
+        self.duplicates = 0
+        self.stored = 0
+        self.archived = 0
+
+    def open(self) -> None:
+        self._conn = self.engine.raw_connection()
+        cur = self._conn.cursor()
+        cur.execute("SELECT COALESCE(MAX(id), 0) FROM hj212_raw_packet")
+        self._next_id = int(cur.fetchone()[0]) + 1
+        cur.close()
+        self._conn.commit()
+        if self.sqlite:
+            p = "?"
+            conflict = "ON CONFLICT DO NOTHING"
+        else:
+            p = "%s"
+            conflict = "ON CONFLICT ON CONSTRAINT uq_hj212_data_mn_cn_datatime_pnum_pno DO NOTHING"
+        self._sql_raw = ("INSERT INTO hj212_raw_packet (id, received_at, peer, mn, st, cn, qn, flag, verdict, "
+                         f"reason, raw) VALUES ({', '.join([p] * 11)})")
+        self._sql_data = ("INSERT INTO hj212_data (raw_id, mn, st, cn, datatime, pnum, pno, qn, flag, received_at, "
+                          f"cp) VALUES ({', '.join([p] * 11)}) {conflict}")
+
+    def _ts(self, t: datetime | None):
+        if t is None or not self.sqlite:
+            return t
+        return t.strftime(_SQLITE_TS)
+
+    def commit(self, items: list[ArchiveItem]) -> int:
+        """Archive and store one batch in one transaction; returns the number of duplicates.
+
+        Raises on a database error (nothing of the batch is then committed, and the caller
+        must not acknowledge any of it).
+        """
+        if self._conn is None:
+            self.open()
+        ts = self._ts
+        raw_rows, data_rows = [], []
+        nid = self._next_id
+        for it in items:
+            it.raw_id = nid
+            nid += 1
+            raw_rows.append((it.raw_id, ts(it.received_at), it.peer, it.mn, it.st, it.cn, it.qn, it.flag,
+                             it.verdict, it.reason, it.raw))
+            if it.store:
+                data_rows.append((it.raw_id, it.mn, it.st, it.cn, ts(it.datatime), it.pnum, it.pno, it.qn,
+                                  it.flag, ts(it.received_at), it.cp_json))
+        cur = self._conn.cursor()
+        try:
+            cur.executemany(self._sql_raw, raw_rows)
+            inserted = 0
+            if data_rows:
+                cur.executemany(self._sql_data, data_rows)
+                inserted = cur.rowcount if cur.rowcount is not None and cur.rowcount >= 0 else len(data_rows)
+            self._conn.commit()
+        except BaseException:
+            self._conn.rollback()
+            for it in items:
+                it.raw_id = 0
+            raise
+        finally:
+            cur.close()
+        self._next_id = nid
+        dups = len(data_rows) - inserted
+        self.duplicates += dups
+        self.stored += inserted
+        self.archived += len(items)
+        return dups
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None

@@ -1,0 +1,131 @@
+"""Sans-I/O protocol object: framing, verification, byte-exact replies (hj212.md §4, §10, §15)."""
+
+from __future__ import annotations
+
+import pytest
+
+from qingshan.hj212.gateway.auth import Authenticator
+from qingshan.hj212.gateway.protocol import AuthNeeded, GatewayProtocol, PacketEvent
+from qingshan.sources.registry import DeviceInfo, hash_password
+
+# hj212.md §15
+P2 = (b"##0279QN=20240315143000123;ST=22;CN=2011;PW=123456;MN=32010000000000000000A001;Flag=5;CP=&&"
+      b"DataTime=20240315143000;a21026-Rtd=9,a21026-Flag=N;a21004-Rtd=38,a21004-Flag=N;a21005-Rtd=0.7,"
+      b"a21005-Flag=N;a05024-Rtd=112,a05024-Flag=N;a34002-Rtd=66,a34002-Flag=N;a34004-Rtd=41,a34004-Flag=N&&6FC0\r\n")
+P6 = b"##0087QN=20240315143000123;ST=91;CN=9014;PW=123456;MN=32010000000000000000A001;Flag=4;CP=&&&&6FC0\r\n"
+P5 = (b"##0201QN=20240315150000002;ST=32;CN=2061;PW=123456;MN=320100000000000000002B01;Flag=7;PNUM=2;PNO=1;"
+      b"CP=&&DataTime=20240315140000;w00000-Cou=63.0,w00000-Min=16.4,w00000-Avg=17.5,w00000-Max=20.1,"
+      b"w00000-Flag=N&&CD41\r\n")
+P8 = (b"##0201QN=20240315150000003;ST=32;CN=2061;PW=123456;MN=320100000000000000002B01;Flag=7;PNUM=2;PNO=2;"
+      b"CP=&&DataTime=20240315140000;w01018-Cou=1.76,w01018-Min=25.1,w01018-Avg=28.0,w01018-Max=31.2,"
+      b"w01018-Flag=N&&A141\r\n")
+# hj212.md §B.10 A.1: a 2025 packet (Flag 9: version 2, reply requested)
+A1 = b"##0087QN=20240601085857223;ST=32;CN=1011;PW=123456;MN=010000A8900016F000169DC0;Flag=9;CP=&&&&2200\r\n"
+
+H = hash_password("123456")
+DEVICES = {mn: DeviceInfo(mn, H, "32", 1, "start", None)
+           for mn in ("32010000000000000000A001", "320100000000000000002B01", "010000A8900016F000169DC0")}
+
+
+@pytest.fixture(scope="module")
+def auth():
+    return Authenticator(DEVICES)
+
+
+def run(proto: GatewayProtocol, data: bytes, chunks: int = 1) -> list[PacketEvent]:
+    """Feed ``data`` in ``chunks`` pieces, resolve authentication inline, ack every event."""
+    events: list[PacketEvent] = []
+    step = max(1, len(data) // chunks)
+    for i in range(0, len(data), step):
+        proto.receive_data(data[i:i + step])
+        while True:
+            evs = proto.events_received()
+            if not evs:
+                break
+            for ev in evs:
+                if isinstance(ev, AuthNeeded):
+                    proto.auth.verify(ev.mn, ev.pw)
+                    proto.auth_done()
+                else:
+                    events.append(ev)
+    for ev in events:
+        proto.acknowledge(ev)
+    return events
+
+
+def test_p2_answered_with_p6_byte_exact(auth):
+    proto = GatewayProtocol(auth)
+    [ev] = run(proto, P2)
+    assert ev.verdict == "accepted" and ev.store
+    assert proto.data_to_send() == [P6]  # QN echoed, ST 91, Flag 4 = (5 >> 2) << 2
+
+
+def test_no_reply_before_acknowledge(auth):
+    proto = GatewayProtocol(auth)
+    proto.receive_data(P2)
+    evs = proto.events_received()
+    evs = evs if not isinstance(evs[0], AuthNeeded) else (proto.auth.verify("32010000000000000000A001", "123456"),
+                                                         proto.auth_done(), proto.events_received())[2]
+    assert proto.data_to_send() == []
+    proto.acknowledge(evs[0])
+    assert proto.data_to_send() == [P6]
+
+
+def test_reply_flag_follows_peer_version(auth):
+    proto = GatewayProtocol(auth)
+    [ev] = run(proto, A1)
+    [reply] = proto.data_to_send()
+    assert b"QN=20240601085857223;ST=91;CN=9014;PW=123456;MN=010000A8900016F000169DC0;Flag=8;CP=&&&&" in reply
+    no_a = P2.replace(b"Flag=5", b"Flag=4")  # CRC now wrong: rebuild properly
+    from qingshan.hj212.packet import build, parse
+    p = parse(P2)
+    proto2 = GatewayProtocol(auth)
+    run(proto2, build(p, flag=4))
+    assert proto2.data_to_send() == []  # A = 0: no reply (§4)
+    assert no_a != P2
+
+
+def test_split_parts_each_answered_with_own_qn_and_distinct_keys(auth):
+    proto = GatewayProtocol(auth)
+    e5, e8 = run(proto, P5 + P8, chunks=7)  # several packets per read, packets split across reads
+    r5, r8 = b"".join(proto.data_to_send()).split(b"\r\n")[:2]
+    assert b"QN=20240315150000002;ST=91;CN=9014" in r5 and b"Flag=4" in r5
+    assert b"QN=20240315150000003;ST=91;CN=9014" in r8
+    assert e5.key == ("320100000000000000002B01", "2061", "20240315140000", 2, 1)
+    assert e8.key == ("320100000000000000002B01", "2061", "20240315140000", 2, 2)
+
+
+def test_rejects_with_precise_reasons(auth):
+    proto = GatewayProtocol(auth)
+    bad_crc = P2[:-6] + b"6FC1\r\n"
+    unknown = P2.replace(b"A001", b"A002")
+    from qingshan.hj212.packet import build, parse
+    unknown = build(parse(P2), mn="32010000000000000000A002")
+    bad_pw = build(parse(P2), pw="654321")
+    evs = run(proto, b"xx" + bad_crc + unknown + bad_pw + P2)
+    kinds = [(e.verdict, e.reason_code) for e in evs]
+    assert kinds == [("rejected", "garbage"), ("rejected", "crc_mismatch"), ("rejected", "unknown_mn"),
+                     ("rejected", "bad_pw"), ("accepted", None)]
+    assert "32010000000000000000A002" in evs[2].reason and evs[2].fields["MN"] == "32010000000000000000A002"
+    assert "密码" in evs[3].reason
+    assert proto.data_to_send() == [P6]  # only the good packet is answered
+    items = [e.archive_item("127.0.0.1:1") for e in evs]
+    assert items[1].reason.startswith("crc_mismatch") and items[1].raw == bad_crc and not items[1].store
+
+
+def test_wrong_length_resyncs_on_next_packet(auth):
+    proto = GatewayProtocol(auth)
+    broken = b"##0300" + P2[6:]  # declares 300 bytes, trailer comes earlier
+    evs = run(proto, broken + P2)
+    assert [e.verdict for e in evs] == ["rejected", "accepted"]
+    assert proto.data_to_send() == [P6]
+
+
+def test_buffer_is_bounded(auth):
+    proto = GatewayProtocol(auth)
+    proto.receive_data(b"#" * 10)
+    assert len(proto._buf) < 6  # never more than an incomplete header
+    proto.receive_data(b"garbage without header " * 1000)
+    assert len(proto._buf) <= 1
+    proto.receive_data(b"##1000" + b"x" * 500)
+    assert len(proto._buf) <= 1036
