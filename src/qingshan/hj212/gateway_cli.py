@@ -1,0 +1,89 @@
+"""Gateway commands, registered by :mod:`qingshan.hj212.cli` as ``qingshan hj212 serve|simulate|alarms``.
+
+Plain functions with Typer-friendly defaults. Registry and store come from ``QINGSHAN_HOME`` /
+``QINGSHAN_DATABASE_URL`` (:mod:`qingshan.config`); the schema is brought up to date first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+import typer
+
+from qingshan.config import database_url
+
+
+def _ready_url() -> str:
+    from qingshan.store.migrate import upgrade
+
+    url = database_url()
+    upgrade(url)
+    return url
+
+
+def serve(
+    host: str = typer.Option("0.0.0.0", help="监听地址"),
+    port: int = typer.Option(9212, help="监听端口（HJ 212 不规定端口）"),
+    idle_timeout: float = typer.Option(300.0, help="连接空闲多少秒后关闭"),
+    alarm_interval: float = typer.Option(60.0, help="报警规则评估间隔（秒），0 表示不评估"),
+) -> None:
+    """启动 HJ 212 数据接收网关（上位机）：应答仅在数据落库提交之后发出。"""
+    from qingshan.hj212.gateway.server import serve_forever
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    url = _ready_url()
+    try:
+        asyncio.run(serve_forever(url, host, port, idle_timeout=idle_timeout, alarm_interval=alarm_interval or None))
+    except KeyboardInterrupt:
+        pass
+
+
+def simulate(
+    host: str = typer.Option("127.0.0.1", help="网关地址"),
+    port: int = typer.Option(9212, help="网关端口"),
+    devices: int = typer.Option(10, help="模拟设备数（每台一个 TCP 连接）"),
+    rate: float = typer.Option(0.0, help="全部设备合计每秒发送包数；0 表示按应答速度尽快发送"),
+    duration: float = typer.Option(10.0, help="持续秒数"),
+    register: bool = typer.Option(False, "--register", help="先把模拟设备登记到设备库"),
+    window: int = typer.Option(1, help="每台设备未应答包的上限（1 = 数采仪的停等方式）"),
+    seed: int = typer.Option(1, help="随机种子"),
+) -> dict:
+    """运行模拟数采仪（合成数据），最后一行输出 JSON 计数。"""
+    from qingshan.hj212.simulator import make_devices, register_devices, run_devices
+
+    devs = make_devices(devices, seed=seed, hourly_split=True)
+    if register:
+        register_devices(_ready_url(), devs)
+    res = asyncio.run(run_devices(devs, host, port, rate=rate, duration=duration, window=window))
+    summary = res.summary()
+    print(json.dumps(summary, ensure_ascii=False), flush=True)
+    return summary
+
+
+def alarms(open_only: bool = typer.Option(False, "--open", help="只列出未关闭的报警")) -> list[dict]:
+    """列出报警记录（超标、缺数、异常标记、恒值/零值），JSON 每行一条。"""
+    from qingshan.hj212.alarms import list_alarms
+    from qingshan.store.db import make_engine
+
+    engine = make_engine(_ready_url())
+    try:
+        rows = list_alarms(engine, open_only=open_only)
+    finally:
+        engine.dispose()
+    for r in rows:
+        print(json.dumps(r, ensure_ascii=False))
+    return rows
+
+
+def main() -> None:  # python -m qingshan.hj212.gateway_cli serve|simulate|alarms
+    app = typer.Typer(add_completion=False)
+    app.command("serve")(serve)
+    app.command("simulate")(simulate)
+    app.command("alarms")(alarms)
+    app()
+
+
+if __name__ == "__main__":
+    main()
