@@ -95,6 +95,11 @@ def _wait_port(port: int, timeout: float) -> bool:
 
 def run_gateway_with_simulator(url: str, seconds: float = 5.0, devices: int = 20) -> str:
     """Gateway as a child process on a free port, simulator for ``seconds``, then stop the gateway."""
+    from qingshan.hj212.simulator import make_devices, register_devices
+
+    # The gateway reads the device registry when it starts: register the simulator's devices first
+    # (the same devices `simulate` builds: its default seed, hourly split packets).
+    register_devices(url, make_devices(devices, seed=1, hourly_split=True))
     port = _free_port()
     env = dict(os.environ, QINGSHAN_DATABASE_URL=url)
     cli = [sys.executable, "-m", "qingshan.cli", "hj212"]
