@@ -1,0 +1,42 @@
+"""``qingshan import`` and ``qingshan stations`` through Typer's runner (QINGSHAN_HOME isolated)."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from qingshan.ingest.cli import app as import_app
+from qingshan.ingest.registry_cli import app as stations_app
+from qingshan.store.observations import ObservationStore
+
+runner = CliRunner()
+
+
+def test_stations_and_import_for_datong(shared_dir, cnemc_dir, tmp_path):
+    datong = shared_dir / "data" / "datong"
+    r = runner.invoke(stations_app, ["import", str(datong / "divisions.csv"), "--city", "大同市"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(stations_app, ["import", str(datong / "air_stations.csv"), "--city", "大同市"])
+    assert r.exit_code == 0 and "10 个站点" in r.output, r.output
+    r = runner.invoke(stations_app, ["set", "3566A", "--notes", "新荣区图书馆（推断）"])
+    assert r.exit_code == 0 and "新荣区" in r.output, r.output
+    r = runner.invoke(stations_app, ["set", "0000X", "--notes", "x"])
+    assert r.exit_code == 1 and "未登记" in r.output
+
+    # the whole national file without registering: Datong rows import, the others are rejected
+    r = runner.invoke(import_app, ["cnemc", str(cnemc_dir / "2022-01-02T09.csv"), "--max-errors", "3"])
+    assert r.exit_code == 0, r.output
+    assert "未登记" in r.output and "另有 1699 条未显示" in r.output
+    with ObservationStore() as store:
+        assert store.station_hours() == 10
+        assert store.published_aqi_frame().height == 10
+
+    r = runner.invoke(stations_app, ["list", "--city", "大同市"])
+    assert r.exit_code == 0 and "1721A" in r.output and "3676A" in r.output
+
+
+def test_import_table_failure_exits_nonzero(tmp_path):
+    p = tmp_path / "bad.csv"
+    p.write_text("foo,bar\n1,2\n", encoding="utf-8")
+    r = runner.invoke(import_app, ["table", str(p)])
+    assert r.exit_code == 1
+    assert "失败" in r.output
