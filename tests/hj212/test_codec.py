@@ -242,6 +242,8 @@ def test_error_position_points_at_the_bad_value():
 def test_tolerated_forms_in_strict_mode():
     # §5: spaces inside "CP=&& &&" and a trailing ';' are tolerated.
     assert parse(frame(P1SEG.replace("CP=&&RtdInterval=30&&", "CP=&& &&"))).cp == {}
+    assert parse(frame(P1SEG.replace("CP=&&RtdInterval=30&&", "CP=&& RtdInterval=30&&"))).cp == {"RtdInterval": "30"}
+    assert parse(frame(P1SEG.replace("RtdInterval=30&&", "PolId=a 1 &&"))).cp == {"PolId": "a 1 "}
     assert parse(frame(P1SEG.replace("RtdInterval=30&&", "RtdInterval=30;&&"))).cp == {"RtdInterval": "30"}
     # the data area runs to the *last* '&&' of the segment (§5), not the first
     p = parse(frame(P1SEG.replace("RtdInterval=30", "i11001-Info=//a&&b;c,d//")))

@@ -208,11 +208,11 @@ class StreamDecoder:
 
     def _resync(self, events: list[Event], err: HJ212Error) -> bool:
         """Report ``err`` and skip to the next ``##`` after the current one."""
-        nxt = self._buf.find(b"##", 2)
+        nxt = self._buf.find(b"##", 1)  # "###0101…": the real header starts at 1
         cut = nxt if nxt != -1 else len(self._buf)
         if nxt == -1 and self._buf.endswith(b"#"):
             cut -= 1
-        cut = max(cut, 2)
+        cut = max(cut, 1)
         raw = bytes(self._buf[:cut])
         self._drop(cut)
         events.append(FrameError(err, raw))

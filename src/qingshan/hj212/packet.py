@@ -60,14 +60,14 @@ _REQUIRED = ("QN", "ST", "CN", "PW", "MN", "Flag")
 
 # Fast path: a conforming 2017/2025 header in one match; anything else goes the slow way.
 _FAST_HEAD = re.compile(
-    r"QN=(\d{17});ST=([0-9A-Z]{2});CN=(\d{4});PW=([^;=&]{1,6});MN=([0-9A-F]{24});Flag=(\d{1,3});"
+    r"QN=(\d{17});ST=([0-9A-Z]{2});CN=(\d{4});PW=([^;=&,\s]{1,6});MN=([0-9A-F]{24});Flag=(\d{1,3});"
     r"(?:PNUM=(\d{1,4});PNO=(\d{1,4});)?(?:RF=(1);)?CP=&&"
 )
 _FIELD_RULES: dict[str, tuple[re.Pattern[str], str]] = {
     "QN": (re.compile(r"\d{17}"), "应为 17 位数字 YYYYMMDDhhmmsszzz"),
     "ST": (re.compile(r"[0-9A-Z]{2}"), "应为 2 位数字或大写字母"),
     "CN": (re.compile(r"\d{4}"), "应为 4 位数字"),
-    "PW": (re.compile(r"[^;=&]{1,6}"), "应为 1–6 个字符"),
+    "PW": (re.compile(r"[^;=&,\s]{1,6}"), "应为 1–6 个字符（不含空白和 ; = & ,）"),
     "Flag": (re.compile(r"\d{1,3}"), "应为 0–255 的十进制整数"),
     "PNUM": (re.compile(r"\d+"), "应为十进制整数"),
     "PNO": (re.compile(r"\d+"), "应为十进制整数"),
@@ -560,7 +560,7 @@ def _parse_slow(
             seg_end = p + 2
         else:
             seg_end = max(6, body_end - 4)
-        if declared is not None:
+        if declared is not None and declared != seg_end - 6:
             report(LengthMismatch(declared, seg_end - 6, position=base + 2))
     seg = data[6:seg_end]
     crc_text = data[seg_end:body_end]
@@ -681,8 +681,10 @@ def _parse_slow(
 
     # --- CP area ---
     area = text[area_start:area_end]
+    # §5 tolerates spaces after the opening "&&" ("CP=&& &&"); a key never starts with a
+    # space, and trailing spaces belong to the last value unless the area is blank.
     lead = len(area) - len(area.lstrip(" "))
-    area = area.strip(" ")  # spaces around the data area are tolerated (§5: "CP=&& &&")
+    area = area[lead:]
     cp, layout = parse_cp_area(area, offset=lambda k: at(area_start + lead + k), report=report)
 
     # --- time fields (§5.1, §11) ---
