@@ -60,9 +60,16 @@ def to_micro(frame: pl.DataFrame, col: str) -> pl.Expr:
         if bad:
             raise ValueError(f"列 {col}：浓度值不是 10⁻⁶ 的整数倍，无法精确换算")
         return pl.when(n >= 0).then((scaled // d).cast(pl.Int64))
-    r = exact.as_rational(col, dtype)
-    # as_rational of a non-struct is over SCALE or 1: the quotient is exact
-    return (exact.num(r) * exact.SCALE // exact.den(r)).cast(pl.Int64)
+    # direct micro-unit conversions (the struct route nests the parse expression several times)
+    if dtype == pl.Utf8 or dtype == pl.String or dtype.is_decimal():
+        m = exact.scaled_from_str(pl.col(col).cast(pl.Utf8))
+    elif dtype.is_integer():
+        m = pl.col(col).cast(pl.Int64) * exact.SCALE
+    elif dtype.is_float() or dtype == pl.Null:
+        m = exact.scaled_from_float(col)
+    else:
+        raise TypeError(f"列 {col}：无法从类型 {dtype} 读取浓度")
+    return pl.when(m >= 0).then(m)
 
 
 def as_struct(num: pl.Expr, den: int | pl.Expr) -> pl.Expr:

@@ -1,0 +1,330 @@
+"""Period evaluation and ranking of cities or counties from hourly station data.
+
+The orchestration an analyst calls: hourly station frame → station daily statistics →
+city (or county) daily series → daily AQI → period evaluation (HJ 663) → composite index and
+ranking (环办监测〔2018〕19号), with the change against the same period of last year.
+
+Nothing is computed here that a standards module defines; this module only chains
+:mod:`qingshan.standards.city_series`, :mod:`qingshan.standards.hj633`,
+:mod:`qingshan.standards.hj663`, :mod:`qingshan.standards.gb3095` and
+:mod:`qingshan.standards.city_ranking` and picks the editions:
+
+* the **daily AQI** of each day uses the edition of its own day (``straddle_daily_aqi=
+  "own_day"``), or for every day the edition at the period end (``"period_end"``) — both
+  UNCONFIRMED (air-evaluation.md §0 (a)); a caller-fixed ``stage`` fixes the AQI edition too
+  (``2012`` → HJ 633—2012, ``2026-1``/``2026-2`` → HJ 633—2026);
+* **limits and ranking denominators** follow the stage in force at the period end
+  (``straddle_limits="period_end"``, UNCONFIRMED, §0 (b)) unless ``stage`` is given.
+
+Inputs
+------
+hourly : ``station_code``, ``time`` (hour-END label T, naive Beijing Datetime) and ``so2, no2,
+co, o3, pm10, pm25`` [µg/m³; CO mg/m³] as floats, ints, decimal text or ``exact.RATIONAL``.
+stations : registry ``code, name, city_code, county_code, county_name, is_control`` (and
+optionally ``city_name``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from fractions import Fraction
+from typing import Literal
+
+import polars as pl
+
+from qingshan import exact
+from qingshan.standards import city_ranking, city_series, gb3095, hj663
+from qingshan.standards.editions import LimitStage, edition_of_stage, parse_stage
+
+Group = Literal["city_code", "county_code"]
+
+#: output column → (statistic key of hj663.STATISTICS, decimals)
+PUBLISHED = {
+    "so2": 0, "no2": 0, "pm10": 0, "pm25": 0, "co": 1, "o3": 0,
+    "so2_p98": 0, "no2_p98": 0, "pm10_p95": 0, "pm25_p95": 0,
+}
+
+
+def same_period_last_year(start: date, end: date) -> tuple[date, date]:
+    """The same period of the previous year (同比); 29 February maps to 28 February."""
+
+    def back(d: date) -> date:
+        try:
+            return d.replace(year=d.year - 1)
+        except ValueError:
+            return d.replace(year=d.year - 1, day=28)
+
+    return back(start), back(end)
+
+
+def month_period(year: int, month: int) -> tuple[date, date]:
+    nxt = date(year + (month == 12), month % 12 + 1, 1)
+    return date(year, month, 1), nxt - timedelta(days=1)
+
+
+def ytd_period(year: int, month_to: int) -> tuple[date, date]:
+    """1—N月: 1 January to the end of month N."""
+    return date(year, 1, 1), month_period(year, month_to)[1]
+
+
+def _names(stations: pl.DataFrame, by: str) -> pl.DataFrame | None:
+    name_col = {"city_code": "city_name", "county_code": "county_name"}.get(by)
+    if name_col and name_col in stations.columns:
+        return stations.select(pl.col(by), pl.col(name_col).alias("name")).drop_nulls(by).unique(by, keep="first")
+    return None
+
+
+def daily_series(
+    hourly: pl.DataFrame | city_series.StationDays,
+    stations: pl.DataFrame,
+    *,
+    by: str = "city_code",
+    station_list: Sequence[str] | None = None,
+    include_control: bool = False,
+    city_min_valid_stations: int = 1,
+    city_o3_method: city_series.CityO3Method = "series",
+    mda8_exception_limit: int = 160,
+    aqi_edition: str | None = None,
+    daily_include_o3_1h: bool = True,
+    round_before_iaqi: bool = True,
+) -> pl.DataFrame:
+    """City (``by="city_code"``) or county (``"county_code"``) daily series with the daily AQI.
+
+    Returns ``<by>, date``, RATIONAL daily statistics ``so2, no2, co, pm10, pm25, o3_8h,
+    o3_1h``, ``n_stations`` and from :func:`qingshan.standards.hj633.daily_aqi`: ``aqi``,
+    ``level``, ``primary_pollutants``, ``edition``. ``aqi_edition=None``: each day's own edition.
+    """
+    from qingshan.standards import hj633
+
+    days = city_series.city_daily(
+        hourly, stations, by=by, station_list=station_list, include_control=include_control,
+        city_min_valid_stations=city_min_valid_stations, city_o3_method=city_o3_method,
+        mda8_exception_limit=mda8_exception_limit,
+    )
+    out = hj633.daily_aqi(
+        days, edition=aqi_edition, daily_include_o3_1h=daily_include_o3_1h,
+        round_before_iaqi=round_before_iaqi,
+    )
+    keep = list(days.columns) + [c for c in ("aqi", "level", "primary_pollutants", "edition") if c in out.columns]
+    return out.select(keep)
+
+
+@dataclass
+class Evaluation:
+    """Result of :func:`evaluate`: the daily series, the period table and the ranking."""
+
+    daily: pl.DataFrame
+    period: pl.DataFrame
+    ranking: pl.DataFrame
+    stage: str
+    start: date
+    end: date
+
+
+def evaluate_daily(
+    daily: pl.DataFrame,
+    start: date,
+    end: date,
+    *,
+    by: str = "city_code",
+    stage: str | None = None,
+    grade: int = 2,
+    straddle_limits: city_ranking.StraddleLimits = "period_end",
+    period_validity: gb3095.PeriodValidity = "monthly_minimum",
+    annual_requires_percentile: bool = True,
+    dust_days: pl.DataFrame | None = None,
+    dust_exclusion: hj663.DustExclusion = "none",
+    exceptional_days: pl.DataFrame | None = None,
+    exceptional_events: hj663.DustExclusion = "none",
+    weights: Mapping[str, int | Fraction] | None = None,
+    ranking_denominators: Mapping[str, Mapping[str, int | Fraction | str]] | None = None,
+) -> pl.DataFrame:
+    """Period evaluation of each area from its daily series (HJ 663 §6; ranking rule §9).
+
+    Parameters
+    ----------
+    daily : polars.DataFrame
+        :func:`daily_series` output (any period; filtered to [start, end] here).
+    start, end : datetime.date
+        Period, inclusive (month, quarter, 1—N月, year …).
+    stage : {"2012", "2026-1", "2026-2"}, optional
+        Limit stage; default the stage at the period end (``straddle_limits``).
+    Other parameters: see :func:`qingshan.standards.hj663.period_statistics`,
+    :func:`~qingshan.standards.hj663.attainment` and
+    :func:`~qingshan.standards.city_ranking.composite_index`.
+
+    Returns
+    -------
+    polars.DataFrame
+        Per area: exact statistics (RATIONAL) ``so2, no2, pm10, pm25`` (means), ``co`` (P95),
+        ``o3`` (P90 of MDA8), ``so2_p98`` …; published text ``<stat>_pub``; validity counts;
+        attainment (``<p>_attained``, ``<p>_multiple_pub``, ``attained``, ``exceeding``);
+        day counts (``n_valid``, ``n_good``, ``good_ratio_pub``, ``n_level1``…``n_level6``,
+        ``n_heavy``, ``exceed_days_<p>``); composite index (``isum_pub``, ``i_<p>_pub``,
+        ``max_pollutants``) and ``stage``.
+    """
+    st: LimitStage = parse_stage(stage) if stage else city_ranking.stage_for_period(start, end, straddle_limits)
+    d = daily.filter(pl.col("date").is_between(start, end))
+    stats = hj663.period_statistics(
+        d, by=[by], start=start, end=end, period_validity=period_validity,
+        dust_days=dust_days, dust_exclusion=dust_exclusion,
+        exceptional_days=exceptional_days, exceptional_events=exceptional_events,
+    )
+    att = hj663.attainment(stats, by=[by], stage=st, grade=grade,
+                           annual_requires_percentile=annual_requires_percentile)
+    att = att.with_columns(
+        [hj663.publish(pl.col(f"{p}_multiple"), 2).alias(f"{p}_multiple_pub") for p in hj663.SIX]
+    ).select(by, *[f"{p}_attained" for p in hj663.SIX], *[f"{p}_multiple" for p in hj663.SIX],
+             *[f"{p}_multiple_pub" for p in hj663.SIX], "attained", "exceeding")
+    dd = hj663.apply_exclusions(d, by=[by], dust_days=dust_days, dust_exclusion=dust_exclusion,
+                                exceptional_days=exceptional_days, exceptional_events=exceptional_events)
+    counts = hj663.day_counts(dd, by=[by], stage=st, grade=grade)
+    comp = city_ranking.composite_index(stats, by=[by], stage=st, weights=weights,
+                                        ranking_denominators=ranking_denominators)
+    comp = comp.select(by, "isum", "isum_pub", "isum_units", *[f"i_{p}_pub" for p in city_ranking.SIX],
+                       "max_index_pub", "max_pollutants")
+    pub = stats.with_columns(
+        [hj663.publish(pl.col(c), dec).alias(f"{c}_pub") for c, dec in PUBLISHED.items() if c in stats.columns]
+    )
+    out = (
+        pub.join(att, on=by, how="left")
+        .join(counts, on=by, how="left")
+        .join(comp, on=by, how="left")
+        .with_columns(stage=pl.lit(st), start=pl.lit(start), end=pl.lit(end))
+    )
+    return out.sort(by)
+
+
+def evaluate(
+    hourly: pl.DataFrame | city_series.StationDays,
+    stations: pl.DataFrame,
+    start: date,
+    end: date,
+    *,
+    by: str = "city_code",
+    areas: Sequence[str] | None = None,
+    stage: str | None = None,
+    compare_last_year: bool = True,
+    straddle_limits: city_ranking.StraddleLimits = "period_end",
+    straddle_daily_aqi: city_ranking.StraddleDailyAqi = "own_day",
+    station_list: Sequence[str] | None = None,
+    include_control: bool = False,
+    city_min_valid_stations: int = 1,
+    city_o3_method: city_series.CityO3Method = "series",
+    mda8_exception_limit: int = 160,
+    daily_include_o3_1h: bool = True,
+    round_before_iaqi: bool = True,
+    grade: int = 2,
+    period_validity: gb3095.PeriodValidity = "monthly_minimum",
+    annual_requires_percentile: bool = True,
+    dust_days: pl.DataFrame | None = None,
+    dust_exclusion: hj663.DustExclusion = "none",
+    exceptional_days: pl.DataFrame | None = None,
+    exceptional_events: hj663.DustExclusion = "none",
+    weights: Mapping[str, int | Fraction] | None = None,
+    ranking_denominators: Mapping[str, Mapping[str, int | Fraction | str]] | None = None,
+    change_rate_input: city_ranking.ChangeRateInput = "published",
+    deterioration_requires_increase: bool = True,
+) -> Evaluation:
+    """Hourly station data → daily series → period evaluation → ranking, for cities or counties.
+
+    ``by="county_code"`` evaluates and ranks the counties (each county = the mean of its
+    stations, like a city). ``areas`` restricts the output to some codes. With
+    ``compare_last_year`` and data of the same period last year in ``hourly``, the ranking
+    carries the change rate and the improvement / deterioration rankings.
+
+    Every setting is documented where it is implemented (air-evaluation.md §12): see
+    :func:`qingshan.standards.city_series.city_daily`, :func:`evaluate_daily`,
+    :func:`qingshan.standards.city_ranking.rank_cities`.
+    """
+    st: LimitStage = parse_stage(stage) if stage else city_ranking.stage_for_period(start, end, straddle_limits)
+    if stage:
+        aqi_edition = edition_of_stage(st)
+    elif straddle_daily_aqi == "period_end":
+        aqi_edition = city_ranking.edition_for_period(start, end, "period_end")
+    elif straddle_daily_aqi == "own_day":
+        aqi_edition = None
+    else:
+        raise ValueError(f"未知的 straddle_daily_aqi：{straddle_daily_aqi!r}（可选 own_day、period_end）")
+    daily = daily_series(
+        hourly, stations, by=by, station_list=station_list, include_control=include_control,
+        city_min_valid_stations=city_min_valid_stations, city_o3_method=city_o3_method,
+        mda8_exception_limit=mda8_exception_limit, aqi_edition=aqi_edition,
+        daily_include_o3_1h=daily_include_o3_1h, round_before_iaqi=round_before_iaqi,
+    )
+    if areas is not None:
+        daily = daily.filter(pl.col(by).is_in([str(a) for a in areas]))
+    kw = dict(
+        by=by, grade=grade, period_validity=period_validity,
+        annual_requires_percentile=annual_requires_percentile, dust_days=dust_days,
+        dust_exclusion=dust_exclusion, exceptional_days=exceptional_days,
+        exceptional_events=exceptional_events, weights=weights, ranking_denominators=ranking_denominators,
+    )
+    period = evaluate_daily(daily, start, end, stage=st, **kw)
+    names = _names(stations, by)
+    if names is not None:
+        period = period.join(names, on=by, how="left")
+    base = None
+    base_stage = None
+    if compare_last_year:
+        b0, b1 = same_period_last_year(start, end)
+        if daily.filter(pl.col("date").is_between(b0, b1)).height:
+            base_stage = parse_stage(stage) if stage else city_ranking.stage_for_period(b0, b1, straddle_limits)
+            base = evaluate_daily(daily, b0, b1, stage=base_stage, **kw)
+    ranking = city_ranking.rank_cities(
+        period.select(by, *hj663.SIX),
+        None if base is None else base.select(by, *hj663.SIX),
+        by=[by], stage=st, base_stage=base_stage, weights=weights,
+        ranking_denominators=ranking_denominators, change_rate_input=change_rate_input,
+        deterioration_requires_increase=deterioration_requires_increase,
+        attained=period.select(by, "attained"),
+    )
+    if names is not None:
+        ranking = ranking.join(names, on=by, how="left")
+    ranking = ranking.join(period.select(by, "good_ratio_pub", "pm25_pub"), on=by, how="left")
+    return Evaluation(daily=daily, period=period, ranking=ranking, stage=st, start=start, end=end)
+
+
+def rank_counties(
+    hourly: pl.DataFrame | city_series.StationDays,
+    stations: pl.DataFrame,
+    start: date,
+    end: date,
+    *,
+    city_code: str | None = None,
+    **settings,
+) -> pl.DataFrame:
+    """Ranking of a city's counties (districts), each county = the mean of its stations."""
+    st = stations if city_code is None else stations.filter(pl.col("city_code") == city_code)
+    return evaluate(hourly, st, start, end, by="county_code", **settings).ranking
+
+
+def published_table(period: pl.DataFrame, by: str = "city_code") -> pl.DataFrame:
+    """The period table with published (rounded) values only — for reports and CSV/JSON."""
+    cols = [c for c in (by, "name") if c in period.columns]
+    pub = [
+        pl.col("pm25_pub").alias("PM2.5"), pl.col("pm10_pub").alias("PM10"),
+        pl.col("so2_pub").alias("SO2"), pl.col("no2_pub").alias("NO2"),
+        pl.col("co_pub").alias("CO-95per"), pl.col("o3_pub").alias("O3-8h-90per"),
+        pl.col("good_ratio_pub").alias("优良天数比例%"), pl.col("n_good").alias("优良天数"),
+        pl.col("n_valid").alias("有效天数"), pl.col("n_heavy").alias("重污染天数"),
+        pl.col("isum_pub").alias("综合指数"),
+        pl.col("attained").alias("达标"),
+        pl.col("exceeding").list.join("、").alias("超标污染物"),
+    ]
+    return period.select(*cols, *pub)
+
+
+__all__ = [
+    "Evaluation",
+    "daily_series",
+    "evaluate",
+    "evaluate_daily",
+    "month_period",
+    "published_table",
+    "rank_counties",
+    "same_period_last_year",
+    "ytd_period",
+]

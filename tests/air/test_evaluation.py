@@ -1,0 +1,162 @@
+"""End-to-end evaluation: hourly → daily → period → ranking (air-evaluation.md §0, §6, §9)."""
+
+from __future__ import annotations
+
+from datetime import date
+from fractions import Fraction
+
+import polars as pl
+import pytest
+
+from qingshan import exact
+from qingshan.air import evaluation as ev
+from qingshan.standards import hj663
+
+from .conftest import CLEAN, day_constant_hourly, registry
+
+REG = registry([("A", "140200", "140202", False), ("B", "140200", "140203", False),
+                ("X", "140200", "140203", True)])
+
+
+def station_a(d: date) -> dict:
+    # 10 polluted days in 2023 (city PM2.5 (130 + 26)/2 = 78)
+    return CLEAN | {"pm25": 130 if (d.month == 11 and d.day <= 10) else 30}
+
+
+def station_b(d: date) -> dict:
+    return CLEAN | {"pm25": 26}
+
+
+def control(d: date) -> dict:
+    return CLEAN | {"pm25": 900}
+
+
+@pytest.fixture(scope="module")
+def year2023():
+    h = day_constant_hourly({"A": station_a, "B": station_b, "X": control}, date(2023, 1, 1), date(2023, 12, 31))
+    return ev.evaluate(h, REG, date(2023, 1, 1), date(2023, 12, 31), compare_last_year=False)
+
+
+def test_annual_city_statistics(year2023):
+    r = year2023.period.row(0, named=True)
+    # city daily PM2.5: 28 on 355 days, 78 on 10 days; the control site is excluded
+    assert exact.to_fraction(r["pm25"]) == Fraction(355 * 28 + 10 * 78, 365)
+    assert r["pm25_pub"] == "29"
+    assert exact.to_fraction(r["pm25_p95"]) == hj663.percentile([28] * 355 + [78] * 10, "0.95") == 28
+    assert r["co_pub"] == "0.5" and r["o3_pub"] == "100" and r["so2_pub"] == "10"
+    assert (r["n_valid"], r["n_good"], r["n_polluted"], r["n_heavy"]) == (365, 355, 10, 0)
+    assert r["good_ratio_pub"] == "97.3"
+    assert r["exceed_days_pm25"] == 10 and r["exceed_days_o3"] == 0
+    assert r["attained"] is True and r["exceeding"] == []
+    isum = Fraction(10, 60) + Fraction(20, 40) + Fraction(50, 70) + Fraction(29, 35) + Fraction(5, 40) + Fraction(100, 160)
+    assert exact.to_fraction(r["isum"]) == isum
+    assert r["isum_pub"] == exact.fraction_to_str(isum, 2)
+    assert r["stage"] == "2012" and r["name"] == "大同市"
+
+
+def test_daily_series_has_aqi_and_levels(year2023):
+    d = year2023.daily.filter(pl.col("date") == date(2023, 11, 1)).row(0, named=True)
+    # PM2.5 78 → IAQI 100 + 3·50/40 = 103.75 → 104 (HJ 633—2012)
+    assert d["aqi"] == 104 and d["level"] == 3
+    assert year2023.daily["edition"].unique().to_list() == ["2012"]
+
+
+def test_stage2_re_evaluation():
+    h = day_constant_hourly({"A": station_a, "B": station_b}, date(2023, 1, 1), date(2023, 12, 31))
+    e1 = ev.evaluate(h, REG, date(2023, 1, 1), date(2023, 12, 31), stage="2026-1", compare_last_year=False)
+    r1 = e1.period.row(0, named=True)
+    assert r1["pm25_attained"] is True and r1["stage"] == "2026-1"
+    e2 = ev.evaluate(h, REG, date(2023, 1, 1), date(2023, 12, 31), stage="2026-2", compare_last_year=False)
+    r2 = e2.period.row(0, named=True)
+    assert r2["pm25_attained"] is False and r2["exceeding"] == ["PM2.5"]
+    assert r2["pm25_multiple_pub"] == "0.16"  # (29 − 25)/25
+    # a caller-fixed 2026 stage puts every day under HJ 633—2026 (PM2.5 IAQI-100 node 60)
+    assert e2.daily["edition"].unique().to_list() == ["2026"]
+    # composite index with the stage-2 denominators (PM2.5 25, PM10 50, SO2 20, NO2 30)
+    isum = Fraction(10, 20) + Fraction(20, 30) + Fraction(50, 50) + Fraction(29, 25) + Fraction(5, 40) + Fraction(100, 160)
+    assert exact.to_fraction(r2["isum"]) == isum
+
+
+def test_straddle_year_2026():
+    def a(d):
+        return CLEAN | {"pm25": 65 if d.month == 1 and d.day <= 5 else 28}
+
+    h = day_constant_hourly({"A": a}, date(2026, 1, 1), date(2026, 12, 31))
+    reg = registry([("A", "140200", "140202", False)])
+    e = ev.evaluate(h, reg, date(2026, 1, 1), date(2026, 12, 31), compare_last_year=False)
+    r = e.period.row(0, named=True)
+    # limits at the period end: GB 3095—2026 stage 1; daily AQI per own day
+    assert r["stage"] == "2026-1"
+    ed = dict(zip(e.daily["date"], e.daily["edition"]))
+    assert ed[date(2026, 2, 28)] == "2012" and ed[date(2026, 3, 1)] == "2026"
+    # PM2.5 65 in January: HJ 633—2012 IAQI 88 (good)
+    assert r["n_good"] == 365
+    e = ev.evaluate(h, reg, date(2026, 1, 1), date(2026, 12, 31), compare_last_year=False,
+                    straddle_daily_aqi="period_end")
+    # under HJ 633—2026 the same days are polluted (65 > 60)
+    assert e.period["n_good"][0] == 360
+    e = ev.evaluate(h, reg, date(2026, 1, 1), date(2026, 12, 31), compare_last_year=False,
+                    straddle_limits="period_start")
+    assert e.period["stage"][0] == "2012"
+
+
+def test_county_ranking_with_ties_and_change():
+    def clean(d):
+        return CLEAN | {"pm25": 20 if d.year == 2023 else 25}
+
+    def dirty(d):
+        return CLEAN | {"pm25": 40 if d.year == 2023 else 38}
+
+    reg = registry([("A", "140200", "140221", False), ("B", "140200", "140222", False),
+                    ("C", "140200", "140223", False), ("D", "140200", "140223", False)])
+    h = day_constant_hourly({"A": dirty, "B": dirty, "C": clean, "D": clean}, date(2022, 1, 1), date(2023, 12, 31))
+    r = ev.rank_counties(h, reg, date(2023, 1, 1), date(2023, 12, 31), city_code="140200")
+    got = {c: (rk, ch) for c, rk, ch in zip(r["county_code"], r["rank"], r["change_pub"])}
+    assert got["140223"][0] == 1
+    assert got["140221"][0] == got["140222"][0] == 2
+    # ΔI from the published indices, 2023 vs 2022
+    base = Fraction(10, 60) + Fraction(20, 40) + Fraction(50, 70) + Fraction(25, 35) + Fraction(5, 40) + Fraction(100, 160)
+    cur = base - Fraction(5, 35)
+    cb, cc = round(base, 2), round(cur, 2)
+    assert got["140223"][1] == exact.fraction_to_str((cc - cb) / cb * 100, 1)
+    det = dict(zip(r["county_code"], r["deterioration_rank"]))
+    assert det["140221"] == det["140222"] == 1 and det["140223"] is None
+    imp = dict(zip(r["county_code"], r["improvement_rank"]))
+    assert imp["140223"] == 1
+
+
+def test_invalid_year_keeps_day_counts():
+    def gap(d):
+        return CLEAN | ({"pm25": None} if d.month == 3 and d.day <= 5 else {})
+
+    reg = registry([("A", "140200", "140202", False)])
+    h = day_constant_hourly({"A": gap}, date(2023, 1, 1), date(2023, 12, 31))
+    e = ev.evaluate(h, reg, date(2023, 1, 1), date(2023, 12, 31), compare_last_year=False)
+    r = e.period.row(0, named=True)
+    assert r["pm25"] is None and r["n_pm25"] == 360  # March has 26 valid days < 27
+    assert r["isum"] is None
+    assert r["pm10_pub"] == "50"
+    # a PM2.5-less day still has an AQI ≤ 100 only as NA (HJ 633 §10): 5 NA days excluded
+    assert r["n_valid"] == 360
+    # the calendar year keeps the §4.1 rule under period_validity="none"; a quarter does not
+    e = ev.evaluate(h, reg, date(2023, 1, 1), date(2023, 12, 31), compare_last_year=False, period_validity="none")
+    assert e.period["pm25"][0] is None
+    q1 = ev.evaluate_daily(e.daily, date(2023, 1, 1), date(2023, 3, 31))
+    assert q1["pm25"][0] is None
+    q1 = ev.evaluate_daily(e.daily, date(2023, 1, 1), date(2023, 3, 31), period_validity="none")
+    assert exact.to_fraction(q1["pm25"][0]) == 28
+
+
+def test_published_ratios_match_datong_bulletins():
+    # FACTS.md §3.1: 2023 Jan–Apr 98 good days, 81.7 %; Jan–Oct 249 days, 81.9 %;
+    # 2025 1 Jan–29 May 134 days, 89.9 % — each reproduced with every day valid (NA excluded)
+    for n_good, n_days, pub in ((98, 120, "81.7"), (249, 304, "81.9"), (134, 149, "89.9")):
+        daily = pl.DataFrame({"c": ["x"] * n_days, "aqi": [50] * n_good + [120] * (n_days - n_good),
+                              "level": [1] * n_good + [3] * (n_days - n_good)})
+        assert hj663.day_counts(daily, by=["c"])["good_ratio_pub"][0] == pub
+
+
+def test_periods_helpers():
+    assert ev.same_period_last_year(date(2024, 1, 1), date(2024, 2, 29)) == (date(2023, 1, 1), date(2023, 2, 28))
+    assert ev.ytd_period(2023, 4) == (date(2023, 1, 1), date(2023, 4, 30))
+    assert ev.month_period(2024, 2) == (date(2024, 2, 1), date(2024, 2, 29))
