@@ -4,6 +4,8 @@ from __future__ import annotations
 
 
 class LedgerError(Exception):
+    status = 400
+
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
@@ -33,6 +35,8 @@ class NotFound(LedgerError):
 
 class ValidationFailed(LedgerError):
     """Bad input; ``errors`` lists one Chinese message per field or Excel row."""
+
+    status = 422
 
     def __init__(self, message: str, errors: list | None = None):
         super().__init__(message)

@@ -150,7 +150,7 @@ def _install_error_handlers(app: FastAPI) -> None:
             return JSONResponse({"detail": exc.message}, status_code=404)
         if isinstance(exc, ValidationFailed):
             return JSONResponse({"detail": exc.message, "errors": exc.errors}, status_code=422)
-        return JSONResponse({"detail": exc.message}, status_code=400)
+        return JSONResponse({"detail": exc.message}, status_code=getattr(exc, "status", 400))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):

@@ -1,0 +1,130 @@
+"""Evidence files: type checked by content (magic bytes), size-limited, stored outside the web root.
+
+Accepted types — the evidence bureaus exchange (scanned letters, photos, reports, sheets):
+
+========  =============================  =====================  =================
+type      magic bytes                    extensions             MIME
+========  =============================  =====================  =================
+PDF       ``%PDF-``                      .pdf                   application/pdf
+PNG       ``89 50 4E 47 0D 0A 1A 0A``    .png                   image/png
+JPEG      ``FF D8 FF``                   .jpg .jpeg             image/jpeg
+DOCX      ZIP with ``word/document.xml`` .docx                  (OOXML word)
+XLSX      ZIP with ``xl/workbook.xml``   .xlsx                  (OOXML sheet)
+========  =============================  =====================  =================
+
+A file is accepted only if its bytes are one of these types AND its extension belongs to that
+type: an executable renamed ``.pdf``, or a PNG called ``.docx``, is refused. Files are stored as
+``QINGSHAN_HOME/attachments/<item id>/<random>.<ext>`` — never under ``static/`` — and served
+only by the API after a permission check, as downloads with ``nosniff``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import secrets
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+
+from qingshan.ledgers.errors import LedgerError
+
+
+class AttachmentRejected(LedgerError):
+    def __init__(self, message: str, status: int = 415):
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class FileType:
+    name: str
+    mime: str
+    extensions: tuple[str, ...]
+
+
+PDF = FileType("PDF", "application/pdf", (".pdf",))
+PNG = FileType("PNG 图片", "image/png", (".png",))
+JPEG = FileType("JPEG 图片", "image/jpeg", (".jpg", ".jpeg"))
+DOCX = FileType("Word 文档", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", (".docx",))
+XLSX = FileType("Excel 表格", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (".xlsx",))
+ACCEPTED = (PDF, PNG, JPEG, DOCX, XLSX)
+
+_KNOWN_BAD = (
+    (b"MZ", "Windows 可执行文件"),
+    (b"\x7fELF", "Linux 可执行文件"),
+    (b"#!", "脚本"),
+    (b"<", "HTML/XML 文本"),
+)
+
+
+def sniff(data: bytes) -> FileType | None:
+    """The accepted type ``data`` really is, from its leading bytes (and ZIP directory for OOXML)."""
+    if data.startswith(b"%PDF-"):
+        return PDF
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if data.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+        except zipfile.BadZipFile:
+            return None
+        if "[Content_Types].xml" in names and "word/document.xml" in names:
+            return DOCX
+        if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
+            return XLSX
+    return None
+
+
+def describe(data: bytes) -> str:
+    head = data[:512].lstrip()
+    for magic, what in _KNOWN_BAD:
+        if head.startswith(magic):
+            return what
+    return "无法识别的格式"
+
+
+def check(filename: str, data: bytes, max_bytes: int) -> FileType:
+    """Validate one upload; raises :class:`AttachmentRejected` with a Chinese message naming the file."""
+    name = PurePath(filename or "").name or "未命名文件"
+    if len(data) > max_bytes:
+        raise AttachmentRejected(
+            f"附件「{name}」大小 {len(data):,} 字节，超过上限 {max_bytes:,} 字节（{max_bytes / 1048576:.0f} MB）。",
+            status=413,
+        )
+    if not data:
+        raise AttachmentRejected(f"附件「{name}」是空文件。", status=422)
+    kind = sniff(data)
+    ext = PurePath(name).suffix.lower()
+    allowed = "、".join(e for t in ACCEPTED for e in t.extensions)
+    if kind is None:
+        raise AttachmentRejected(
+            f"附件「{name}」的内容不是允许的类型（实际为：{describe(data)}）；仅接受 {allowed}。"
+        )
+    if ext not in kind.extensions:
+        raise AttachmentRejected(
+            f"附件「{name}」的扩展名「{ext or '无'}」与其实际内容（{kind.name}）不符，已拒绝。"
+        )
+    return kind
+
+
+def store(home: Path, item_id: int, data: bytes, kind: FileType) -> tuple[str, str]:
+    """Write the bytes under ``home/attachments``; returns (path relative to home, sha256)."""
+    rel = Path("attachments") / str(int(item_id)) / f"{secrets.token_hex(16)}{kind.extensions[0]}"
+    path = Path(home) / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".part")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return rel.as_posix(), hashlib.sha256(data).hexdigest()
+
+
+def resolve(home: Path, stored_path: str) -> Path:
+    """Absolute path of a stored attachment, refusing anything outside ``home/attachments``."""
+    root = (Path(home) / "attachments").resolve()
+    path = (Path(home) / stored_path).resolve()
+    if root not in path.parents:
+        raise AttachmentRejected("附件路径非法。", status=400)
+    return path

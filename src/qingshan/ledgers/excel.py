@@ -1,0 +1,225 @@
+"""Excel exchange of ledgers in the layout bureaus mail around: one sheet per kind, a title row,
+one header row of Chinese column names, then one row per item.
+
+Import is all-or-nothing: every row is validated first; if any cell is wrong the whole file is
+refused with one Chinese message per problem naming the row and column, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from qingshan.ledgers.errors import ValidationFailed
+from qingshan.ledgers.kinds import COMMON_LABELS, KIND_FIELDS
+from qingshan.ledgers.models import LedgerItem
+from qingshan.ledgers.service import (
+    LOCAL_TZ,
+    _aware,
+    _next_codes,
+    _progress,
+    build_item,
+    item_out,
+    item_snapshot,
+    list_items,
+    require,
+    today_local,
+)
+from qingshan.ledgers.workflow import KINDS, STATES
+from qingshan.web.audit import add_audit
+
+SEQ, CODE, STATUS, OVERDUE, UPDATED, UPDATED_BY = "序号", "编号", "状态", "是否逾期", "最近更新", "更新人"
+EXPORT_ONLY = (SEQ, OVERDUE, UPDATED, UPDATED_BY)
+MAX_IMPORT_ROWS = 5000
+
+
+def columns(kind: str) -> list[tuple[str, str]]:
+    """(header, key) in sheet order; keys ``fields.<k>`` address kind-specific fields."""
+    labels = COMMON_LABELS[kind]
+    cols = [(SEQ, "seq"), (CODE, "code"), (labels["title"], "title"), (labels["lead_unit"], "lead_unit"),
+            (labels["units"], "units"), (labels["deadline"], "deadline"), (STATUS, "status"), (OVERDUE, "overdue")]
+    cols += [(f.label, f"fields.{f.key}") for f in KIND_FIELDS[kind]]
+    cols += [(UPDATED, "updated_at"), (UPDATED_BY, "updated_by")]
+    return cols
+
+
+def export_items(db: Session, user, kind: str, **filters) -> bytes:
+    """The ledger of ``kind`` (with the same filters as the list) as an .xlsx file."""
+    require(user, "export")
+    if kind not in KINDS:
+        raise ValidationFailed(f"未知的台账类型「{kind}」。")
+    items, _ = list_items(db, user, kind=kind, limit=100000, **filters)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = KINDS[kind]
+    cols = columns(kind)
+    now = datetime.now(LOCAL_TZ)
+    ws.cell(1, 1, f"大同市{KINDS[kind]}台账（导出时间：{now:%Y-%m-%d %H:%M}）").font = Font(bold=True, size=14)
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(cols))
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    for j, (header, _) in enumerate(cols, start=1):
+        c = ws.cell(2, j, header)
+        c.font, c.fill = Font(bold=True), fill
+        c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        ws.column_dimensions[get_column_letter(j)].width = 40 if header == COMMON_LABELS[kind]["title"] else 14
+    today = today_local()
+    for i, item in enumerate(items, start=1):
+        out = item_out(item, today=today)
+        values = {
+            "seq": i, "code": item.code, "title": item.title,
+            "lead_unit": item.lead_unit.name if item.lead_unit else "",
+            "units": "、".join(u.unit.name for u in item.units),
+            "deadline": item.deadline, "status": out["status_label"], "overdue": "是" if out["overdue"] else "否",
+            "updated_at": _aware(item.updated_at).astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if item.updated_at else "",
+            "updated_by": item.updated_by or "",
+        }
+        for j, (_, key) in enumerate(cols, start=1):
+            value = (item.data or {}).get(key[7:]) if key.startswith("fields.") else values[key]
+            c = ws.cell(i + 2, j)
+            c.value = value if value is not None else ""
+            if isinstance(value, str) and value.startswith(("=", "+", "-", "@")):
+                c.data_type = "s"  # text, never a formula
+            if key == "deadline" and value:
+                c.number_format = "yyyy-mm-dd"
+    ws.freeze_panes = "C3"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _find_header(ws, kind: str) -> int | None:
+    title_label = COMMON_LABELS[kind]["title"]
+    for r, row in enumerate(ws.iter_rows(min_row=1, max_row=10, values_only=True), start=1):
+        if any(isinstance(v, str) and v.strip() == title_label for v in row):
+            return r
+    return None
+
+
+def import_items(db: Session, request, user, kind: str, content: bytes, filename: str = "导入文件.xlsx") -> list[LedgerItem]:
+    """Import a sheet of new items of ``kind``; all rows or none.
+
+    Raises
+    ------
+    ValidationFailed
+        ``errors`` lists ``{"row", "column", "message"}`` with Excel row numbers.
+    """
+    require(user, "import")
+    if kind not in KINDS:
+        raise ValidationFailed(f"未知的台账类型「{kind}」。")
+    try:
+        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many types for non-xlsx input
+        raise ValidationFailed(f"文件「{filename}」不是有效的 Excel（.xlsx）文件，未导入任何数据。") from None
+    ws = wb[KINDS[kind]] if KINDS[kind] in wb.sheetnames else wb.worksheets[0]
+    header_row = _find_header(ws, kind)
+    if header_row is None:
+        raise ValidationFailed(
+            f"文件「{filename}」工作表「{ws.title}」前 10 行中找不到表头「{COMMON_LABELS[kind]['title']}」，"
+            f"请使用导出的{KINDS[kind]}台账模板。未导入任何数据。"
+        )
+    by_header = {h: k for h, k in columns(kind)}
+    rows = list(ws.iter_rows(min_row=header_row, values_only=True))
+    headers = [str(h).strip() if h is not None else "" for h in rows[0]]
+    errors: list[dict] = []
+
+    def err(row: int, column: str, message: str) -> None:
+        errors.append({"row": row, "column": column, "message": f"第 {row} 行「{column}」：{message}"})
+
+    colmap: dict[int, str] = {}
+    for j, h in enumerate(headers):
+        if not h:
+            continue
+        if h not in by_header:
+            errors.append({"row": header_row, "column": h,
+                           "message": f"第 {header_row} 行第 {get_column_letter(j + 1)} 列：未知表头「{h}」"})
+        elif h in colmap.values():
+            pass
+        else:
+            colmap[j] = h
+    required = [COMMON_LABELS[kind]["title"]] + [f.label for f in KIND_FIELDS[kind] if f.required]
+    for h in required:
+        if h not in colmap.values():
+            errors.append({"row": header_row, "column": h, "message": f"第 {header_row} 行：缺少必填列「{h}」"})
+    if errors:
+        raise ValidationFailed(f"导入失败：表头有 {len(errors)} 处错误，未导入任何数据。", errors=errors)
+
+    status_by_label = {label: code for code, label in STATES[kind].items()}
+    label_of = {f.key: f.label for f in KIND_FIELDS[kind]} | {
+        k: v for k, v in COMMON_LABELS[kind].items()
+    }
+    existing = set(db.scalars(select(LedgerItem.code)).all())
+    seen_codes: dict[str, int] = {}
+    parsed: list[tuple[int, dict, str | None, str | None]] = []
+    data_rows = rows[1:]
+    if len(data_rows) > MAX_IMPORT_ROWS:
+        raise ValidationFailed(f"导入失败：数据超过 {MAX_IMPORT_ROWS} 行，请分批导入。")
+    for offset, row in enumerate(data_rows, start=1):
+        r = header_row + offset
+        values = {colmap[j]: row[j] for j in colmap if j < len(row)}
+        if all(v is None or (isinstance(v, str) and not v.strip()) for k, v in values.items() if k not in EXPORT_ONLY):
+            continue
+        data: dict[str, Any] = {"fields": {}}
+        code = status = None
+        for header, value in values.items():
+            key = by_header[header]
+            if key in ("seq", "overdue", "updated_at", "updated_by"):
+                continue
+            if isinstance(value, str):
+                value = value.strip()
+            if key == "code":
+                code = str(value).strip() if value not in (None, "") else None
+            elif key == "status":
+                if value not in (None, ""):
+                    if value not in status_by_label:
+                        err(r, header, f"「{value}」不是{KINDS[kind]}的状态（可选：{'、'.join(status_by_label)}）")
+                    else:
+                        status = status_by_label[value]
+            elif key.startswith("fields."):
+                if value not in (None, ""):
+                    data["fields"][key[7:]] = value
+            elif value not in (None, ""):
+                data[key] = value
+        if code:
+            if code in existing:
+                err(r, CODE, f"编号「{code}」已存在于台账中（导入只能新增事项）")
+            elif code in seen_codes:
+                err(r, CODE, f"编号「{code}」与第 {seen_codes[code]} 行重复")
+            seen_codes[code] = r
+        _, row_errors = build_item(db, user, kind, data, code or "—", status=status)
+        for label, message in row_errors:
+            err(r, label_of.get(label, label), message)
+        parsed.append((r, data, code, status))
+    if errors:
+        db.rollback()
+        raise ValidationFailed(f"导入失败：共 {len(errors)} 处错误，未导入任何数据。请修改后重新导入整个文件。",
+                               errors=errors)
+    if not parsed:
+        raise ValidationFailed(f"文件「{filename}」没有数据行，未导入任何数据。")
+
+    auto = iter(_next_codes(db, kind, sum(1 for p in parsed if not p[2]), today_local().year))
+    created: list[LedgerItem] = []
+    try:
+        for r, data, code, status in parsed:
+            item, row_errors = build_item(db, user, kind, data, code or next(auto), status=status)
+            assert not row_errors
+            db.add(item)
+            db.flush()
+            _progress(db, item, user, "import", f"由「{filename}」第 {r} 行导入", to_status=item.status)
+            add_audit(db, request, user, "create", object_type="ledger_item", object_id=item.id,
+                      object_repr=f"{item.code} {item.title}", after=item_snapshot(item),
+                      message=f"导入：{filename} 第 {r} 行")
+            created.append(item)
+        add_audit(db, request, user, "import", object_type="ledger", object_repr=f"{KINDS[kind]} {filename}",
+                  after={"count": len(created), "codes": [i.code for i in created]})
+        db.commit()
+    except Exception:
+        db.rollback()
+        raise
+    return created

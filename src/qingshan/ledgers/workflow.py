@@ -1,0 +1,129 @@
+"""The ledger workflow as data: states of each kind, and which role may make which transition.
+
+One engine (:mod:`qingshan.ledgers.service`) reads these tables for all four kinds; nothing
+about states or permissions is hard-coded elsewhere. The conference's accountability cycle
+(拉条挂账 → 督办落实 → 办结销号, FACTS.md §5.1 "Accountability") maps to: an item is created on the
+ledger by the bureau, the responsible unit reports progress and applies for closure, the bureau
+verifies (for inspection problems: on-site verification) and closes (销号), and may re-open.
+
+``unit_scope=True`` on a transition means a ``unit`` user may make it only on items of its own
+unit (lead unit or a supporting/responsible unit); bureau roles are never unit-scoped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+KINDS: dict[str, str] = {
+    "key_task": "重点任务",
+    "inspection": "督察反馈问题",
+    "hazard": "环境风险隐患",
+    "complaint": "投诉举报",
+}
+
+# status -> label, per kind; the first state is the initial one, CLOSED_STATES end the cycle
+STATES: dict[str, dict[str, str]] = {
+    "key_task": {"not_started": "未启动", "in_progress": "推进中", "submitted": "申请办结", "closed": "已办结"},
+    "inspection": {"rectifying": "整改中", "submitted": "申请销号", "verified": "已现场核查", "closed": "已销号"},
+    "hazard": {"open": "待整治", "rectifying": "整治中", "submitted": "申请销号", "closed": "已销号"},
+    "complaint": {"received": "已受理", "assigned": "已交办", "replied": "已答复", "closed": "已办结"},
+}
+CLOSED_STATES = frozenset({"closed"})
+
+STATE_LABELS: dict[str, str] = {}
+for _kind_states in STATES.values():
+    for _code, _label in _kind_states.items():
+        STATE_LABELS.setdefault(_code, _label)
+
+
+def initial_state(kind: str) -> str:
+    return next(iter(STATES[kind]))
+
+
+def state_label(kind: str, status: str) -> str:
+    return STATES.get(kind, {}).get(status, status)
+
+
+@dataclass(frozen=True)
+class Transition:
+    kind: str
+    action: str
+    label: str
+    sources: tuple[str, ...]
+    target: str
+    roles: tuple[str, ...]
+    unit_scope: bool = True
+    note_required: bool = False
+    note_label: str = "说明"
+
+
+_B = ("admin", "staff")
+_BU = ("admin", "staff", "unit")
+
+TRANSITIONS: tuple[Transition, ...] = (
+    # 重点任务
+    Transition("key_task", "start", "启动", ("not_started",), "in_progress", _BU),
+    Transition("key_task", "submit", "申请办结", ("in_progress",), "submitted", _BU, note_required=True,
+               note_label="完成情况"),
+    Transition("key_task", "return", "退回", ("submitted",), "in_progress", _B, note_required=True,
+               note_label="退回理由"),
+    Transition("key_task", "close", "办结", ("submitted",), "closed", _B),
+    Transition("key_task", "reopen", "重新打开", ("closed",), "in_progress", _B, note_required=True,
+               note_label="重新打开理由"),
+    # 督察反馈问题
+    Transition("inspection", "submit", "申请销号", ("rectifying",), "submitted", _BU, note_required=True,
+               note_label="整改完成情况及佐证"),
+    Transition("inspection", "return", "退回", ("submitted", "verified"), "rectifying", _B, note_required=True,
+               note_label="退回理由"),
+    Transition("inspection", "verify", "现场核查", ("submitted",), "verified", _B, note_required=True,
+               note_label="现场核查情况"),
+    Transition("inspection", "close", "销号", ("verified",), "closed", _B),
+    Transition("inspection", "reopen", "重新打开", ("closed",), "rectifying", _B, note_required=True,
+               note_label="重新打开理由（如问题反弹）"),
+    # 环境风险隐患
+    Transition("hazard", "start", "开始整治", ("open",), "rectifying", _BU),
+    Transition("hazard", "submit", "申请销号", ("rectifying",), "submitted", _BU, note_required=True,
+               note_label="整治完成情况"),
+    Transition("hazard", "return", "退回", ("submitted",), "rectifying", _B, note_required=True,
+               note_label="退回理由"),
+    Transition("hazard", "close", "销号", ("submitted",), "closed", _B),
+    Transition("hazard", "reopen", "重新打开", ("closed",), "rectifying", _B, note_required=True,
+               note_label="重新打开理由"),
+    # 投诉举报
+    Transition("complaint", "assign", "交办", ("received",), "assigned", _B),
+    Transition("complaint", "reply", "答复", ("assigned",), "replied", _BU, note_required=True,
+               note_label="答复内容"),
+    Transition("complaint", "close", "办结", ("replied",), "closed", _B),
+    Transition("complaint", "reopen", "重新办理", ("replied", "closed"), "assigned", _B, note_required=True,
+               note_label="重新办理理由"),
+)
+
+
+def transitions_for(kind: str) -> list[Transition]:
+    return [t for t in TRANSITIONS if t.kind == kind]
+
+
+def find_transition(kind: str, action: str) -> Transition | None:
+    for t in TRANSITIONS:
+        if t.kind == kind and t.action == action:
+            return t
+    return None
+
+
+# Non-transition actions on an item, by role. "own" = unit users on their own unit's items only.
+# Closed items accept no edits, progress or attachments until re-opened.
+ITEM_ACTIONS: dict[str, dict[str, str]] = {
+    # action: {role: "all" | "own"}
+    "view": {"admin": "all", "staff": "all", "unit": "all", "leader": "all"},
+    "export": {"admin": "all", "staff": "all", "unit": "all", "leader": "all"},
+    "create": {"admin": "all", "staff": "all"},
+    "import": {"admin": "all", "staff": "all"},
+    "update": {"admin": "all", "staff": "all", "unit": "own"},
+    "progress": {"admin": "all", "staff": "all", "unit": "own"},
+    "attach": {"admin": "all", "staff": "all", "unit": "own"},
+    "download": {"admin": "all", "staff": "all", "unit": "all", "leader": "all"},
+}
+
+# Fields a unit user may change on its own items (the ledger's "what/who/when" is the bureau's).
+UNIT_EDITABLE_FIELDS = frozenset({"measures", "milestones", "evidence", "site", "longitude", "latitude",
+                                  "last_inspected", "location"})

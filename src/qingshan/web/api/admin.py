@@ -1,0 +1,93 @@
+"""Administration: accounts (admin only) and reading the audit trail.
+
+There is deliberately no endpoint that changes or deletes audit records.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from qingshan.ledgers.service import resolve_unit
+from qingshan.web.api.auth import user_out
+from qingshan.web.audit import add_audit, jsonable, snapshot
+from qingshan.web.deps import get_db, require_role
+from qingshan.web.models import AuditRecord, User
+from qingshan.web.security import ROLES, hash_password
+
+router = APIRouter(prefix="/api/admin", tags=["管理 admin"])
+
+
+class UserIn(BaseModel):
+    username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    display_name: str = Field(min_length=1, max_length=100)
+    role: str
+    unit: int | str | None = None
+    password: str = Field(min_length=10, max_length=256)
+
+
+@router.get("/users", summary="账户列表")
+def users(user: User = Depends(require_role("admin")), db: Session = Depends(get_db)) -> list[dict]:
+    return [user_out(u) | {"active": u.active, "locked_until": jsonable(u.locked_until)}
+            for u in db.scalars(select(User).order_by(User.id))]
+
+
+@router.post("/users", status_code=201, summary="新建账户")
+def create_user(body: UserIn, request: Request, user: User = Depends(require_role("admin")),
+                db: Session = Depends(get_db)) -> dict:
+    if body.role not in ROLES:
+        raise HTTPException(422, f"角色「{body.role}」不存在（可选：{'、'.join(ROLES)}）。")
+    if db.scalar(select(User).where(User.username == body.username)) is not None:
+        raise HTTPException(409, f"用户名「{body.username}」已存在。")
+    unit = None
+    if body.unit not in (None, ""):
+        try:
+            unit = resolve_unit(db, body.unit)
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from None
+    if body.role == "unit" and unit is None:
+        raise HTTPException(422, "责任单位用户必须指定所属单位。")
+    new = User(username=body.username, display_name=body.display_name, role=body.role,
+               unit_id=unit.id if unit else None,
+               password_hash=hash_password(body.password, request.app.state.settings), active=True, failed_logins=0)
+    db.add(new)
+    db.flush()
+    add_audit(db, request, user, "user_create", object_type="user", object_id=new.id, object_repr=new.username,
+              after=snapshot(new))
+    db.commit()
+    db.refresh(new)
+    return user_out(new)
+
+
+@router.get("/audit", summary="审计记录（只读；系统不提供修改或删除审计记录的功能）")
+def audit(
+    object_type: str | None = None,
+    object_id: str | None = None,
+    action: str | None = None,
+    request_id: str | None = None,
+    username: str | None = None,
+    since: datetime | None = None,
+    limit: int = Query(200, ge=1, le=5000),
+    offset: int = Query(0, ge=0),
+    user: User = Depends(require_role("admin", "leader")),
+    db: Session = Depends(get_db),
+) -> list[dict]:
+    conds = []
+    if object_type:
+        conds.append(AuditRecord.object_type == object_type)
+    if object_id:
+        conds.append(AuditRecord.object_id == object_id)
+    if action:
+        conds.append(AuditRecord.action == action)
+    if request_id:
+        conds.append(AuditRecord.request_id == request_id)
+    if username:
+        conds.append(AuditRecord.username == username)
+    if since:
+        conds.append(AuditRecord.at >= since)
+    rows = db.scalars(select(AuditRecord).where(*conds).order_by(AuditRecord.id.desc()).limit(limit).offset(offset))
+    return [snapshot(r) for r in rows]

@@ -1,0 +1,44 @@
+"""Air figures for the workspace, from the observation store when the air domain is installed.
+
+Defensive by design: the air engine and store are built by other domains; if they are absent
+or the database holds no observations the endpoint answers 503/empty instead of failing the app.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+
+from qingshan.web.deps import require_internal
+from qingshan.web.models import User
+
+router = APIRouter(prefix="/api/air", tags=["空气 air"])
+
+
+def _micro_to_text(value) -> str | None:
+    # observation values are integers of 10^-6 units (qingshan.exact.SCALE); exact decimal text
+    if value is None:
+        return None
+    sign, v = ("-" if value < 0 else ""), abs(int(value))
+    whole, frac = divmod(v, 10**6)
+    return f"{sign}{whole}" + (f".{frac:06d}".rstrip("0") if frac else "")
+
+
+@router.get("/latest", summary="各站点最新一小时浓度（来自观测库）")
+def latest(request: Request, user: User = Depends(require_internal)) -> dict:
+    try:
+        observations = importlib.import_module("qingshan.store.observations")
+    except ImportError:
+        raise HTTPException(503, "空气质量数据模块尚未安装。") from None
+    store = observations.ObservationStore(request.app.state.settings.database_url, auto_migrate=False,
+                                          engine=request.app.state.engine)
+    try:
+        frame = store.latest()
+    except Exception as exc:  # schema absent (air branch not migrated) or store API changed
+        raise HTTPException(503, f"空气质量数据暂不可用：{type(exc).__name__}") from None
+    rows = []
+    for rec in frame.to_dicts():
+        rows.append({k: (_micro_to_text(v) if isinstance(v, int) and k not in ("batch_id",) else
+                         (v.isoformat() if hasattr(v, "isoformat") else v)) for k, v in rec.items()})
+    return {"stations": rows, "unit_note": "浓度单位：μg/m³（CO 为 mg/m³），数值为观测库中的精确十进制值"}

@@ -1,0 +1,161 @@
+"""Web back-end fixtures: one migrated database per backend (SQLite file and the local
+PostgreSQL ``qingshan_test_web``), the app on it, and a logged-in client per role.
+
+Every test in tests/web (outside browser/) runs on both backends through the parametrised
+session fixture ``backend``. Tests create their own ledger items, so they share one database
+per backend and stay fast (argon2 is run with cheap parameters here; production keeps the
+argon2-cffi defaults).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.orm import sessionmaker
+
+from qingshan.store.migrate import upgrade
+from qingshan.web.app import create_app
+from qingshan.web.models import AuditRecord, User
+from qingshan.web.org import ensure_org
+from qingshan.web.security import CSRF_HEADER, WebSettings, hash_password
+
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+PG_DB = "qingshan_test_web"
+PG_URL = f"{PG_SERVER}/{PG_DB}"
+MAX_ATTACHMENT = 64 * 1024
+
+# username -> (role, unit name, password)
+USERS = {
+    "t_admin": ("admin", "大同市生态环境局", "admin-password-1"),
+    "t_staff": ("staff", "大同市生态环境局", "staff-password-1"),
+    "t_pingcheng": ("unit", "平城区", "unit-password-1"),
+    "t_yunzhou": ("unit", "云州区", "unit-password-2"),
+    "t_leader": ("leader", None, "leader-password-1"),
+    "t_public": ("public", None, "public-password-1"),
+}
+ROLE_USER = {"admin": "t_admin", "staff": "t_staff", "unit_own": "t_pingcheng", "unit_other": "t_yunzhou",
+             "leader": "t_leader", "public": "t_public"}
+
+
+def _reset_pg() -> None:
+    admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": PG_DB}).scalar():
+                conn.execute(text(f'CREATE DATABASE "{PG_DB}"'))
+    finally:
+        admin.dispose()
+    eng = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with eng.connect() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    finally:
+        eng.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request, tmp_path_factory) -> dict:
+    home = tmp_path_factory.mktemp(f"web-{request.param}")
+    if request.param == "sqlite" and Path("/dev/shm").is_dir():
+        # the embedded default fsyncs every commit (synchronous=FULL); on tmpfs that costs nothing,
+        # which keeps ~400 permission-matrix requests fast without changing what is tested
+        home = Path(tempfile.mkdtemp(prefix="qingshan-web-", dir="/dev/shm"))
+    if request.param == "sqlite":
+        url = f"sqlite:///{home / 'web.db'}"
+    else:
+        _reset_pg()
+        url = PG_URL
+    upgrade(url)
+    settings = WebSettings(
+        database_url=url, home=Path(home), migrate=False, max_attachment_bytes=MAX_ATTACHMENT,
+        argon2_time_cost=1, argon2_memory_kib=1024, ip_failures_per_window=10_000,
+    )
+    app = create_app(settings)
+    factory = app.state.sessionmaker
+    with factory() as db:
+        units = ensure_org(db)
+        for username, (role, unit, password) in USERS.items():
+            db.add(User(username=username, display_name=username, role=role,
+                        unit_id=units[unit].id if unit else None,
+                        password_hash=hash_password(password, settings), active=True, failed_logins=0))
+        db.commit()
+        unit_ids = {name: u.id for name, u in units.items()}
+    clients = {}
+    for role, username in ROLE_USER.items():
+        clients[role] = login(app, username)
+    yield {"name": request.param, "url": url, "app": app, "settings": settings, "factory": factory,
+           "clients": clients, "units": unit_ids, "home": Path(home)}
+    app.state.engine.dispose()
+    if str(home).startswith("/dev/shm/"):
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def login(app, username: str, password: str | None = None, **client_kw) -> TestClient:
+    client = TestClient(app, **client_kw)
+    r = client.post("/api/auth/login", json={"username": username, "password": password or USERS[username][2]})
+    assert r.status_code == 200, r.text
+    client.headers[CSRF_HEADER] = r.json()["csrf_token"]
+    return client
+
+
+@pytest.fixture
+def app(backend):
+    return backend["app"]
+
+
+@pytest.fixture
+def clients(backend) -> dict[str, TestClient]:
+    return backend["clients"]
+
+
+@pytest.fixture
+def db(backend):
+    with backend["factory"]() as session:
+        yield session
+
+
+@pytest.fixture
+def units(backend) -> dict[str, int]:
+    return backend["units"]
+
+
+def new_item(backend, kind: str = "key_task", lead: str = "平城区", others=("大同市水务局",), **overrides) -> dict:
+    """Create an item through the API as bureau staff; returns its JSON."""
+    fields = {
+        "key_task": {"area": "水"},
+        "inspection": {"inspection_level": "中央", "round": "第二轮", "measures": "整改措施"},
+        "hazard": {"hazard_type": "尾矿库", "site": "测试地点", "grade": "重大"},
+        "complaint": {"channel": "网站", "content": "测试投诉"},
+    }[kind]
+    body = {"kind": kind, "title": f"测试{kind}事项", "lead_unit": lead, "units": list(others),
+            "deadline": "2030-06-30", "fields": fields}
+    body.update(overrides)
+    r = backend["clients"]["staff"].post("/api/ledgers", json=body)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def audit_for(backend, request_id: str) -> list[AuditRecord]:
+    with backend["factory"]() as s:
+        return list(s.scalars(select(AuditRecord).where(AuditRecord.request_id == request_id)))
+
+
+@pytest.fixture
+def make_item(backend):
+    return lambda *a, **kw: new_item(backend, *a, **kw)
+
+
+@pytest.fixture
+def audits(backend):
+    return lambda rid: audit_for(backend, rid)
+
+
+def small_settings(backend, **kw) -> WebSettings:
+    return replace(backend["settings"], **kw)

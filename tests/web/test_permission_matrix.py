@@ -1,0 +1,202 @@
+"""Every role × every action: allowed ones succeed, forbidden ones get HTTP 403 and an audit
+record ("forbidden", same request id, the refused user); anonymous callers get 401.
+
+The expected table below is the specification (issue: bureau admin, bureau staff, unit user who
+sees everything but edits only its own unit's items, leadership read-only, public portal only),
+written independently of qingshan.ledgers.workflow.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+
+import pytest
+from openpyxl import Workbook
+
+from qingshan.web.models import User
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+ROLES = ["admin", "staff", "unit_own", "unit_other", "leader", "public", "anonymous"]
+INTERNAL = {"admin", "staff", "unit_own", "unit_other", "leader"}
+BUREAU = {"admin", "staff"}
+OWN = {"admin", "staff", "unit_own"}
+EVERYONE = set(ROLES)
+
+EXPECTED: dict[str, set[str]] = {
+    "list": INTERNAL,
+    "read": INTERNAL,
+    "reminders": INTERNAL,
+    "units": INTERNAL,
+    "export": INTERNAL,
+    "download": INTERNAL,
+    "create": BUREAU,
+    "import": BUREAU,
+    "update_title": BUREAU,
+    "update_deadline": BUREAU,
+    "update_measures": OWN,
+    "progress": OWN,
+    "attach": OWN,
+    "task_start": OWN,
+    "task_submit": OWN,
+    "task_return": BUREAU,
+    "task_close": BUREAU,
+    "task_reopen": BUREAU,
+    "inspection_submit": OWN,
+    "inspection_verify": BUREAU,
+    "inspection_close": BUREAU,
+    "hazard_start": OWN,
+    "complaint_assign": BUREAU,
+    "complaint_reply": OWN,
+    "complaint_close": BUREAU,
+    "users_list": {"admin"},
+    "user_create": {"admin"},
+    "audit_read": {"admin", "leader"},
+    "complaint_submit": EVERYONE,
+    "complaint_status": EVERYONE,
+}
+
+
+def _xlsx(title: str) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["任务内容", "牵头单位", "完成时限", "领域"])
+    ws.append([title, "平城区", "2031-01-01", "水"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _advance(staff, item: dict, *actions: tuple[str, dict]) -> dict:
+    for action, extra in actions:
+        r = staff.post(f"/api/ledgers/{item['id']}/transitions",
+                       json={"action": action, "version": item["version"], **extra})
+        assert r.status_code == 200, r.text
+        item = r.json()
+    return item
+
+
+NOTE = {"note": "说明"}
+
+
+def _do(action: str, client, staff, make_item, counter):
+    """Set up what the action needs (as staff), then perform it with ``client``."""
+    n = next(counter)
+    tr = lambda item, act, **kw: client.post(  # noqa: E731
+        f"/api/ledgers/{item['id']}/transitions", json={"action": act, "version": item["version"], **kw})
+    if action == "list":
+        return client.get("/api/ledgers?kind=key_task")
+    if action == "read":
+        return client.get(f"/api/ledgers/{make_item()['id']}")
+    if action == "reminders":
+        return client.get("/api/ledgers/reminders")
+    if action == "units":
+        return client.get("/api/units")
+    if action == "export":
+        return client.get("/api/ledgers/export?kind=hazard")
+    if action == "download":
+        item = make_item()
+        r = staff.post(f"/api/ledgers/{item['id']}/progress", data={"text": "佐证"},
+                       files=[("files", ("证明.pdf", PDF, "application/pdf"))])
+        assert r.status_code == 201, r.text
+        url = r.json()["history"]["attachments"][0]["url"]
+        return client.get(url)
+    if action == "create":
+        return client.post("/api/ledgers", json={"kind": "key_task", "title": f"矩阵新建{n}", "lead_unit": "平城区"})
+    if action == "import":
+        return client.post("/api/ledgers/import", data={"kind": "key_task"},
+                           files={"file": ("台账.xlsx", _xlsx(f"矩阵导入{n}"), "application/octet-stream")})
+    if action.startswith("update_"):
+        item = make_item()
+        changes = {"update_title": {"title": f"改名{n}"}, "update_deadline": {"deadline": "2031-12-31"},
+                   "update_measures": {"fields": {"measures": "新的工作措施"}}}[action]
+        return client.patch(f"/api/ledgers/{item['id']}", json={"version": item["version"], **changes})
+    if action == "progress":
+        return client.post(f"/api/ledgers/{make_item()['id']}/progress", data={"text": "本周完成排查"})
+    if action == "attach":
+        return client.post(f"/api/ledgers/{make_item()['id']}/progress", data={"text": "佐证"},
+                           files=[("files", ("照片.pdf", PDF, "application/pdf"))])
+    if action == "task_start":
+        return tr(make_item(), "start")
+    if action == "task_submit":
+        return tr(_advance(staff, make_item(), ("start", {})), "submit", note="已完成")
+    if action == "task_return":
+        return tr(_advance(staff, make_item(), ("start", {}), ("submit", NOTE)), "return", note="材料不全")
+    if action == "task_close":
+        return tr(_advance(staff, make_item(), ("start", {}), ("submit", NOTE)), "close")
+    if action == "task_reopen":
+        item = _advance(staff, make_item(), ("start", {}), ("submit", NOTE), ("close", {}))
+        return tr(item, "reopen", note="问题反弹")
+    if action == "inspection_submit":
+        return tr(make_item("inspection"), "submit", note="整改完成")
+    if action == "inspection_verify":
+        return tr(_advance(staff, make_item("inspection"), ("submit", NOTE)), "verify", note="现场核查属实")
+    if action == "inspection_close":
+        item = _advance(staff, make_item("inspection"), ("submit", NOTE), ("verify", NOTE))
+        return tr(item, "close")
+    if action == "hazard_start":
+        return tr(make_item("hazard"), "start")
+    if action == "complaint_assign":
+        return tr(make_item("complaint", lead=None, others=()), "assign", unit="平城区")
+    if action == "complaint_reply":
+        item = _advance(staff, make_item("complaint", lead=None, others=()), ("assign", {"unit": "平城区"}))
+        return tr(item, "reply", note="已责令整改")
+    if action == "complaint_close":
+        item = _advance(staff, make_item("complaint", lead=None, others=()), ("assign", {"unit": "平城区"}),
+                        ("reply", {"note": "已处理"}))
+        return tr(item, "close", satisfaction="满意")
+    if action == "users_list":
+        return client.get("/api/admin/users")
+    if action == "user_create":
+        return client.post("/api/admin/users", json={"username": f"matrix{n}", "display_name": "新用户",
+                                                      "role": "leader", "password": "a-long-password"})
+    if action == "audit_read":
+        return client.get("/api/admin/audit?limit=5")
+    if action == "complaint_submit":
+        return client.post("/api/complaints", json={"content": f"矩阵投诉{n}", "location": "平城区"})
+    if action == "complaint_status":
+        r = staff.post("/api/complaints", json={"content": f"矩阵投诉查询{n}"})
+        return client.get(f"/api/complaints/{r.json()['tracking_no']}")
+    raise AssertionError(action)
+
+
+_counter = itertools.count(1)
+
+
+@pytest.mark.parametrize("action", sorted(EXPECTED))
+@pytest.mark.parametrize("role", ROLES)
+def test_permission_matrix(backend, role, action, make_item, audits):
+    from fastapi.testclient import TestClient
+
+    staff = backend["clients"]["staff"]
+    if role == "anonymous":  # a browser that opened a portal page first: has the pre-login CSRF token
+        client = TestClient(backend["app"])
+        client.headers["X-CSRF-Token"] = client.get("/api/auth/me").json()["csrf_token"]
+    else:
+        client = backend["clients"][role]
+    r = _do(action, client, staff, make_item, _counter)
+    allowed = role in EXPECTED[action]
+    if allowed:
+        assert r.status_code in (200, 201), f"{role} {action}: {r.status_code} {r.text[:300]}"
+        return
+    if role == "anonymous":
+        assert r.status_code == 401, f"{role} {action}: {r.status_code} {r.text[:300]}"
+        return
+    assert r.status_code == 403, f"{role} {action}: {r.status_code} {r.text[:300]}"
+    assert "无权" in r.json()["detail"]
+    records = audits(r.headers["X-Request-ID"])
+    forbidden = [a for a in records if a.action == "forbidden"]
+    assert len(forbidden) == 1, f"{role} {action}: no audit record of the refusal"
+    with backend["factory"]() as s:
+        user = s.get(User, forbidden[0].user_id)
+    assert user is not None and user.username == client_username(role)
+    # a refused request changed nothing: its only audit record is the refusal
+    assert [a.action for a in records] == ["forbidden"]
+
+
+USERNAMES = {"admin": "t_admin", "staff": "t_staff", "unit_own": "t_pingcheng", "unit_other": "t_yunzhou",
+             "leader": "t_leader", "public": "t_public"}
+
+
+def client_username(role: str) -> str:
+    return USERNAMES[role]
