@@ -57,7 +57,8 @@ def render(
         ``month`` (1…N), ``pm25`` (this year, µg/m³), ``pm25_last`` (same month last year, may be
         null), ``good_ratio`` (this year, %, may be null).
     ranking : polars.DataFrame
-        ``rank``, ``name`` (county label), ``composite`` (综合指数), best first.
+        ``rank``, ``name`` (county label), ``composite`` (综合指数), best first; optional
+        ``synthetic`` (bool): the county's stations are synthetic (marked with ``*``).
     path : pathlib.Path
         Output PNG.
     title, synthetic_note : str
@@ -93,24 +94,28 @@ def render(
             ax1b.set_ylabel("优良天数比例 (%)")
             h1, l1 = ax1.get_legend_handles_labels()
             h2, l2 = ax1b.get_legend_handles_labels()
-            ax1.legend(h1 + h2, l1 + l2, loc="upper right", fontsize=8)
+            handles, texts = h1 + h2, l1 + l2
         else:
-            ax1.legend(loc="upper right", fontsize=8)
+            handles, texts = ax1.get_legend_handles_labels()
+        # Below the axes: inside, it would hide the summer months.
+        ax1.legend(handles, texts, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=3, fontsize=8, frameon=False)
 
-        names = ranking["name"].to_list()[::-1]
+        marked = ranking["synthetic"].to_list() if "synthetic" in ranking.columns else [False] * ranking.height
+        names = [n + ("*" if m else "") for n, m in zip(ranking["name"].to_list(), marked)][::-1]
+        colours = ["#e8b27a" if m else "#d98c3a" for m in marked][::-1]
         values = ranking["composite"].to_list()[::-1]
         ranks = ranking["rank"].to_list()[::-1]
-        bars = ax2.barh(range(len(names)), values, color="#d98c3a")
+        bars = ax2.barh(range(len(names)), values, color=colours)
         ax2.set_yticks(range(len(names)), [f"{r}. {n}" for r, n in zip(ranks, names)])
         ax2.set_xlabel("环境空气质量综合指数（越小越好）")
-        ax2.set_title("区县排名")
+        ax2.set_title("区县排名（* 为县级演示站点）" if any(marked) else "区县排名")
         for b, v in zip(bars, values):
             if v is not None:
                 ax2.text(b.get_width(), b.get_y() + b.get_height() / 2, f" {v:.2f}", va="center", fontsize=8)
 
         fig.suptitle(title, fontsize=13)
         fig.text(0.01, 0.01, synthetic_note, fontsize=8, color="#b03030")
-        fig.tight_layout(rect=(0, 0.04, 1, 0.95))
+        fig.tight_layout(rect=(0, 0.03, 1, 0.95))
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path)
         plt.close(fig)

@@ -88,6 +88,7 @@ def write_chart(result: DemoResult, period: DemoPeriod, home: Path) -> tuple[Pat
         "rank",
         pl.col("county_name").alias("name"),
         pl.col("composite_value").alias("composite"),
+        pl.col("stations").str.contains(SYNTHETIC_MARK, literal=True).alias("synthetic"),
     )
     return render(
         result.monthly,
