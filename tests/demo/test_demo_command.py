@@ -1,0 +1,50 @@
+"""``qingshan demo`` end to end on a temporary QINGSHAN_HOME (SQLite), two months, no gateway, no server."""
+
+from __future__ import annotations
+
+import re
+
+import typer
+from typer.testing import CliRunner
+
+from qingshan.demo.cli import demo
+
+COUNTIES = ["新荣区", "平城区", "云冈区", "云州区", "阳高县", "天镇县", "广灵县", "灵丘县", "浑源县", "左云县"]
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+    app.command()(demo)
+    return app
+
+
+def test_demo_prints_evaluation_and_ranking(_isolated_home):
+    result = CliRunner().invoke(
+        _app(),
+        ["--from", "2026-01-01", "--to", "2026-02-28", "--no-serve", "--no-gateway", "--today", "2026-03-01"],
+        env={"COLUMNS": "200"},
+    )
+    out = result.output
+    assert result.exit_code == 0, out + repr(result.exception)
+    # The sections, the period and the synthetic labels.
+    assert "全市评价" in out and "区县排名" in out
+    assert "2026年1—2月" in out
+    assert "合成演示数据" in out and "不是大同市的真实空气质量" in out
+    assert "演示站点" in out
+    # Every district and county is ranked, ranks 1..10 in order (competition ranking may tie).
+    rows = [line for line in out.splitlines() if any(c in line for c in COUNTIES) and re.match(r"^\s*[│|]?\s*\d+\s", line)]
+    assert sorted({c for line in rows for c in COUNTIES if c in line}) == sorted(COUNTIES)
+    ranks = [int(re.match(r"^\s*[│|]?\s*(\d+)", line).group(1)) for line in rows]
+    assert ranks == sorted(ranks) and ranks[0] == 1
+    # 59 natural days in 2026-01/02, every one of them with valid city data.
+    assert re.search(r"有效天数[^\n]*\b59\b", out)
+    # The chart is written into QINGSHAN_HOME.
+    png = _isolated_home / "demo" / "datong-2026-1-2.png"
+    assert png.exists() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert str(png) in out.replace("\n", "")
+
+
+def test_bad_period_is_refused(_isolated_home):
+    result = CliRunner().invoke(_app(), ["--from", "2026-01-01", "--to", "2026-02-15", "--months", "3", "--no-serve"])
+    assert result.exit_code == 2
+    assert "不包含完整" in result.output
