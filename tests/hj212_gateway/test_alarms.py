@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import polars as pl
 import pytest
 
-from qingshan.hj212 import alarms, derive
+from qingshan.hj212 import alarms, build, derive
 
 MN = "320100000000000000001A01"
 T0 = datetime(2024, 3, 15, 0, 0)
@@ -17,11 +17,14 @@ T0 = datetime(2024, 3, 15, 0, 0)
 
 def _hourly(zs: list[str], flags: list[str] | None = None, cn: str = "2061") -> pl.DataFrame:
     flags = flags or ["N"] * len(zs)
-    cps = [json.dumps({"factors": {"a21026": {"Avg": str(Decimal(z) * Decimal("0.8")), "ZsAvg": z, "Flag": f}}})
-           for z, f in zip(zs, flags)]
+    times = [T0 + timedelta(hours=i) for i in range(len(zs))]
+    raws = [build(qn=t.strftime("%Y%m%d%H%M%S") + "000", st="31", cn=cn, pw="123456", mn=MN, flag=5,
+                  cp={"DataTime": t.strftime("%Y%m%d%H%M%S"),
+                      "a21026": {"Avg": str(Decimal(z) * Decimal("0.8")), "ZsAvg": z, "Flag": f}})
+            for t, z, f in zip(times, zs, flags)]
     return pl.DataFrame({"raw_id": list(range(1, len(zs) + 1)), "mn": [MN] * len(zs), "cn": [cn] * len(zs),
-                         "datatime": [T0 + timedelta(hours=i) for i in range(len(zs))], "cp": cps},
-                        schema_overrides={"datatime": pl.Datetime("us")})
+                         "datatime": times, "raw": raws},
+                        schema_overrides={"datatime": pl.Datetime("us"), "raw": pl.Binary})
 
 
 LIMITS = pl.DataFrame({"mn": [MN], "factor": ["a21026"], "limit_value": ["35"], "basis": ["converted"],

@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session
 
 from qingshan import exact
 from qingshan.hj212 import derive
-from qingshan.hj212.models import Alarm, DataRecord
+from qingshan.hj212.models import Alarm, DataRecord, RawPacket
 
 ALARM_SCHEMA = {"kind": pl.String, "mn": pl.String, "factor": pl.String, "start": pl.Datetime("us"),
                 "end": pl.Datetime("us"), "status": pl.String, "evidence": pl.String}
@@ -226,26 +226,31 @@ def sync_alarms(session: Session, alarms: pl.DataFrame, outlet_of: Mapping[str, 
     return n
 
 
-def load_window(engine: Engine, since: datetime, mns: Iterable[str] | None = None) -> pl.DataFrame:
-    """Stored data packets with DataTime ≥ ``since`` (optionally for some devices only)."""
-    q = select(DataRecord.raw_id, DataRecord.mn, DataRecord.cn, DataRecord.datatime, DataRecord.cp).where(
-        DataRecord.datatime >= since)
+def load_window(engine: Engine, since: datetime, mns: Iterable[str] | None = None,
+                cns: Iterable[str] = ("2051", "2061", "2031")) -> pl.DataFrame:
+    """Stored data packets of the given CNs with DataTime ≥ ``since`` (optionally some devices).
+
+    Real-time data (2011) is left out by default: the limits are judged on hour/day values
+    (:data:`DEFAULT_JUDGE_CN`) and a window of real-time packets of every device is large."""
+    q = (select(DataRecord.raw_id, DataRecord.mn, DataRecord.cn, DataRecord.datatime, RawPacket.raw)
+         .join(RawPacket, RawPacket.id == DataRecord.raw_id)
+         .where(DataRecord.datatime >= since, DataRecord.cn.in_(list(cns))))
     if mns is not None:
         q = q.where(DataRecord.mn.in_(list(mns)))
     with Session(engine) as s:
         rows = s.execute(q).all()
     return pl.DataFrame([tuple(r) for r in rows], orient="row",
                         schema={"raw_id": pl.Int64, "mn": pl.String, "cn": pl.String,
-                                "datatime": pl.Datetime("us"), "cp": pl.String})
+                                "datatime": pl.Datetime("us"), "raw": pl.Binary})
 
 
 def evaluate_store(engine: Engine, since: datetime, now: datetime, mns: Iterable[str] | None = None,
-                   **kw) -> int:
+                   cns: Iterable[str] = ("2051", "2061", "2031"), **kw) -> int:
     """Run every rule over the stored window and record the alarms (the gateway calls this
     periodically for the devices that sent data since the last run)."""
     from qingshan.sources.registry import load_devices, load_limits
 
-    records = load_window(engine, since, mns)
+    records = load_window(engine, since, mns, cns)
     devices = load_devices(engine)
     values = derive.flatten(records)
     labels = pl.DataFrame({"mn": list(devices), "label": [d.datatime_label for d in devices.values()]},

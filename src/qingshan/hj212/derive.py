@@ -1,8 +1,9 @@
 """Values derived from stored HJ 212 data packets: one long frame of exact values with periods.
 
-Pure functions over polars frames (no I/O). Input is the ``hj212_data`` table as a frame with
-columns ``raw_id, mn, cn, datatime, cp`` (``cp`` the JSON written by the gateway:
-``{"fields": {...}, "factors": {code: {suffix: text}}}``).
+Pure functions over polars frames (no I/O). Input is the ``hj212_data`` index joined with the
+raw archive: a frame with columns ``raw_id, mn, cn, datatime, raw`` (``raw`` the packet bytes
+as received; the values are read from them with the codec, so the archive is their single
+source).
 
 * :func:`flatten` — one row per (packet, factor, field), value exact in micro-units
   (:func:`qingshan.exact.scaled_from_str`, hj212.md §5.1: numbers are kept as received text),
@@ -30,6 +31,7 @@ from collections.abc import Iterable
 import polars as pl
 
 from qingshan import exact
+from qingshan.hj212.packet import parse
 
 #: hj212.md §11 — which CN carries which period ("instant" = acquisition time).
 CN_PERIOD = {"2011": "instant", "2021": "instant", "2051": "minute", "2061": "hour", "2031": "day",
@@ -52,8 +54,10 @@ def flatten(records: pl.DataFrame) -> pl.DataFrame:
     null when absent (hj212.md §9.3: then the value does not enter statistics by default).
     """
     rows: list[tuple] = []
-    for raw_id, mn, cn, dt, cp in records.select("raw_id", "mn", "cn", "datatime", "cp").iter_rows():
-        factors = json.loads(cp).get("factors", {})
+    for raw_id, mn, cn, dt, raw in records.select("raw_id", "mn", "cn", "datatime", "raw").iter_rows():
+        # Lenient: the gateway accepted this packet already; a tolerated deviation must not
+        # hide its values here.
+        factors = parse(raw, lenient=True).values
         for code, fields in factors.items():
             flag = fields.get("Flag")
             for field, text in fields.items():

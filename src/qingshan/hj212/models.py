@@ -9,8 +9,10 @@
   PNUM = PNO = 1 for an unsplit packet. Packets without DataTime get DataTime NULL and are
   never deduplicated (§10.5 item 4): NULLs are distinct in a unique index on SQLite and
   PostgreSQL. The primary key *is* the raw packet id, so every stored value traces to its
-  packet. The CP data area is kept as JSON ``{"fields": {...}, "factors": {code: {suffix:
-  text}}}`` with every number as the exact text received (hj212.md §5.1).
+  packet. The values themselves are **not copied**: the raw packet is their single source, and
+  :func:`qingshan.hj212.derive.flatten` reads them from it with the codec (every number as the
+  exact text received, hj212.md §5.1). Writing each value twice would halve the gateway's
+  sustained rate (docs/hj212-gateway.md); ``hj212_data`` is the deduplicated index.
 * ``hj212_alarm`` — alarm records (:mod:`qingshan.hj212.alarms`).
 
 Times: ``datatime``/``start``/``end`` are station local time (Beijing, UTC+8) as transmitted
@@ -60,7 +62,6 @@ class DataRecord(Base):
     qn: Mapped[str | None] = mapped_column(String(24))
     flag: Mapped[int] = mapped_column(Integer)
     received_at: Mapped[datetime] = mapped_column(DateTime)
-    cp: Mapped[str] = mapped_column(Text)
 
 
 class Alarm(Base):

@@ -96,13 +96,12 @@ class PacketEvent:
                            f"{self.reason_code}: {self.reason}" if self.reason_code else None,
                            p.mn, p.st, p.cn, p.qn, p.flag)
         if self.store:
-            cp = p.cp
             item.store = True
-            item.datatime = p.datatime_dt
+            t = p.datatime  # normalised YYYYMMDDhhmmss or None (§11); strptime is 50× slower
+            item.datatime = None if t is None else datetime(int(t[:4]), int(t[4:6]), int(t[6:8]), int(t[8:10]),
+                                                             int(t[10:12]), int(t[12:14]))
             item.pnum = p.pnum or 1  # §10.5 item 2: unsplit packet → PNUM = PNO = 1
             item.pno = p.pno or 1
-            item.cp_json = json.dumps({"fields": {k: v for k, v in cp.items() if "-" not in k},
-                                       "factors": p.values}, ensure_ascii=False, separators=(",", ":"))
         return item
 
 

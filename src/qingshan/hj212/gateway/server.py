@@ -120,7 +120,8 @@ class Gateway:
         self.alarm_interval = alarm_interval
         self.alarm_window = alarm_window
         self.connections: set[_Connection] = set()
-        self.stats = {"accepted": 0, "rejected": 0, "duplicates": 0, "acked": 0, "batches": 0, "commit_errors": 0}
+        self.stats = {"accepted": 0, "rejected": 0, "duplicates": 0, "acked": 0, "batches": 0, "commit_errors": 0,
+                      "commit_seconds": 0.0, "max_batch": 0}
         self._pending: deque[tuple[_Connection, PacketEvent]] = deque()
         self._wake = asyncio.Event()
         self._touched_mns: set[str] = set()
@@ -159,6 +160,7 @@ class Gateway:
             n = min(len(self._pending), self.max_batch)
             batch = [self._pending.popleft() for _ in range(n)]
             items = [ev.archive_item(conn.peer) for conn, ev in batch]
+            t0 = time.perf_counter()
             try:
                 dups = await loop.run_in_executor(self.db_exec, self.writer.commit, items)
             except Exception:
@@ -172,6 +174,8 @@ class Gateway:
                 continue
             st = self.stats
             st["batches"] += 1
+            st["commit_seconds"] += time.perf_counter() - t0
+            st["max_batch"] = max(st["max_batch"], n)
             st["duplicates"] += dups
             touched = set()
             for conn, ev in batch:

@@ -47,7 +47,6 @@ class ArchiveItem:
     datatime: datetime | None = None
     pnum: int = 1
     pno: int = 1
-    cp_json: str | None = None
     # filled by the writer
     raw_id: int = 0
 
@@ -81,8 +80,8 @@ class BatchWriter:
             conflict = "ON CONFLICT ON CONSTRAINT uq_hj212_data_mn_cn_datatime_pnum_pno DO NOTHING"
         self._sql_raw = ("INSERT INTO hj212_raw_packet (id, received_at, peer, mn, st, cn, qn, flag, verdict, "
                          f"reason, raw) VALUES ({', '.join([p] * 11)})")
-        self._sql_data = ("INSERT INTO hj212_data (raw_id, mn, st, cn, datatime, pnum, pno, qn, flag, received_at, "
-                          f"cp) VALUES ({', '.join([p] * 11)}) {conflict}")
+        self._sql_data = ("INSERT INTO hj212_data (raw_id, mn, st, cn, datatime, pnum, pno, qn, flag, received_at) "
+                          f"VALUES ({', '.join([p] * 10)}) {conflict}")
 
     def _ts(self, t: datetime | None):
         if t is None or not self.sqlite:
@@ -107,7 +106,7 @@ class BatchWriter:
                              it.verdict, it.reason, it.raw))
             if it.store:
                 data_rows.append((it.raw_id, it.mn, it.st, it.cn, ts(it.datatime), it.pnum, it.pno, it.qn,
-                                  it.flag, ts(it.received_at), it.cp_json))
+                                  it.flag, ts(it.received_at)))
         cur = self._conn.cursor()
         try:
             cur.executemany(self._sql_raw, raw_rows)

@@ -108,7 +108,6 @@ def upgrade() -> None:
         sa.Column("qn", sa.String(24), nullable=True),
         sa.Column("flag", sa.Integer(), nullable=False),
         sa.Column("received_at", sa.DateTime(), nullable=False),
-        sa.Column("cp", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("raw_id", name="pk_hj212_data"),
         sa.ForeignKeyConstraint(["raw_id"], ["hj212_raw_packet.id"], name="fk_hj212_data_raw_id_hj212_raw_packet"),
         sa.UniqueConstraint("mn", "cn", "datatime", "pnum", "pno", name="uq_hj212_data_mn_cn_datatime_pnum_pno"),
