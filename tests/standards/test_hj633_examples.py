@@ -9,6 +9,7 @@ import pytest
 
 from qingshan import exact
 from qingshan.standards.hj633 import daily_aqi, iaqi, primary_labels, realtime_aqi
+from qingshan.standards.hj633_tables import POLLUTANT_ORDER_2012_TABLE4
 
 # E1–E6: CNEMC rows, 2022-01-01T12:00, edition 2012, hourly rule (§14). o3 = archive o3_24h,
 # o3_8h = archive o3_8h_24h (display only).
@@ -127,7 +128,16 @@ def test_e9_daily():
         20, 57, 30, 105, 105, 110, 155,
     ]
     assert r["aqi"][0] == 155 and r["primary_pollutant"][0] == "细颗粒物(PM2.5)"
-    assert primary_labels(r["over_standard"][0], "2012") == "颗粒物(PM10),臭氧1小时,臭氧8小时,细颗粒物(PM2.5)"
+    assert sorted(r["over_standard"].to_list()[0]) == sorted(["PM10", "O3_1H", "O3_8H", "PM2.5"])
+    # the spec's rendering uses the HJ 633—2012 Table 4 order (air-aqi.md §7) …
+    table4 = {"2012": POLLUTANT_ORDER_2012_TABLE4}
+    assert primary_labels(r["over_standard"][0], "2012", pollutant_order=table4) == (
+        "颗粒物(PM10),臭氧1小时,臭氧8小时,细颗粒物(PM2.5)"
+    )
+    r4 = daily_aqi(E9, edition="2012", pollutant_order=table4)
+    assert r4["over_standard"].to_list()[0] == ["PM10", "O3_1H", "O3_8H", "PM2.5"]
+    # … the default follows the CNEMC data (PM2.5 before O3 1-h, see test_cnemc_tie_order)
+    assert primary_labels(r["over_standard"][0], "2012") == "颗粒物(PM10),细颗粒物(PM2.5),臭氧1小时,臭氧8小时"
     assert r["level"][0] == 4 and r["category"][0] == "中度污染"
     r26 = daily_aqi(E9.drop("o3_1h"), edition="2026")
     assert r26["iaqi_pm10"][0] == 116 and r26["iaqi_o3_8h"][0] == 110
@@ -193,3 +203,18 @@ def test_e13_round_before_iaqi():
     assert r["aqi"][0] == 101 and r["level"][0] == 3 and r["over_standard"].to_list()[0] == ["PM2.5"]
     assert _city_pm25(149, 2)["aqi"][0] == 99  # 74.5 → 74 → 98.75 → 99
     assert _city_pm25(151, 2)["aqi"][0] == 102  # 75.5 → 76 → 101.25 → 102
+
+
+def test_cnemc_tie_order():
+    # ../shared/data/cnemc/2022-07-15T16.csv rows 2386A and 2865A (published strings): a
+    # three-way tie at 57 and a tie at 95 list PM2.5 before O3 1-h
+    df = pl.DataFrame(
+        {
+            "time": [datetime(2022, 7, 15, 16)] * 2,
+            "pm10": ["64", "116"], "pm25": ["40", "71"], "o3": ["165", "196"],
+            "no2": ["11", "18"], "so2": ["6", "21"], "co": ["1.3", "1.5"],
+        }
+    )
+    r = realtime_aqi(df)
+    assert r["aqi"].to_list() == [57, 95]
+    assert r["primary_pollutant"].to_list() == ["颗粒物(PM10),细颗粒物(PM2.5),臭氧1小时", "细颗粒物(PM2.5),臭氧1小时"]

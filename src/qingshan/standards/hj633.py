@@ -53,6 +53,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
+from fractions import Fraction
 from functools import lru_cache
 from typing import Literal
 
@@ -165,15 +166,6 @@ def _table(column: str, edition: str, decimals: int) -> tuple[int, ...]:
     return tuple(_iaqi_int(a, b, column, edition) for a in range(top + 2))
 
 
-@lru_cache(maxsize=None)
-def _table_series(column: str, editions: tuple[str, ...], decimals: int) -> pl.Series:
-    """Lookup table(s) as one Int64 series; for two editions, 2012 first then 2026."""
-    vals: list[int] = []
-    for ed in editions:
-        vals.extend(_table(column, ed, decimals))
-    return pl.Series("", np.asarray(vals, dtype=np.int64))
-
-
 def _tables_differ(column: str, decimals: int) -> bool:
     return _table(column, "2012", decimals) != _table(column, "2026", decimals)
 
@@ -269,28 +261,59 @@ def _is_struct(dtype: pl.DataType) -> bool:
     return isinstance(dtype, pl.Struct)
 
 
-def _rounded_units(e: pl.Expr, dtype: pl.DataType, decimals: int) -> pl.Expr:
-    """Concentration rounded half-to-even (GB/T 8170) to ``decimals`` → Int64 count of
-    10^-decimals units; null when missing, negative or not a number (§1)."""
+def _rounded_key(e: pl.Expr, dtype: pl.DataType, decimals: int) -> tuple[pl.Expr, str]:
+    """Lookup key of a concentration rounded half-to-even (GB/T 8170) to ``decimals``.
+
+    Returns ``(key, kind)``; the key is null when the value is missing, negative or not a
+    number (§1):
+
+    * ``kind="units"``: the rounded value as an Int64 count of 10^-decimals units (integer and
+      rational inputs; rationals are rounded with :func:`qingshan.exact.rational_round`);
+    * ``kind="halves"``: for micro-unit inputs (float, text), ``2·h + t`` where
+      ``h = micro // half-unit`` and ``t = 1`` when the value lies exactly on a half-unit
+      boundary. The rounded value is a function of (h, t) — inside a half-unit interval every
+      value rounds the same way, and only the boundary itself can be a tie — so the rounding is
+      folded into the lookup table (:func:`_table_halves`, built with
+      :func:`qingshan.exact.round_fraction`). Same result, two integer operations per row
+      instead of a division chain.
+    """
     if _is_struct(dtype):
         r = exact.rational_round(e, decimals)
-        return pl.when(exact.num(e) >= 0).then(r.clip(upper_bound=_BIG).cast(pl.Int64))
+        return pl.when(exact.num(e) >= 0).then(r.clip(upper_bound=_BIG).cast(pl.Int64)), "units"
     if dtype == pl.Null:
-        return pl.lit(None, dtype=pl.Int64)
+        return pl.lit(None, dtype=pl.Int64), "units"
     if dtype.is_integer():
         v = e.cast(pl.Int64)
-        return pl.when(v >= 0).then(v.clip(upper_bound=_BIG) * 10**decimals)
+        return pl.when(v >= 0).then(v.clip(upper_bound=_BIG) * 10**decimals), "units"
+    if dtype.is_float() and decimals == 0:
+        # Rounding the binary float half-to-even to an integer gives exactly the GB/T 8170
+        # rounding of Fraction(str(v)): every k + 0.5 is a double, so the shortest decimal
+        # text of v lies on the same side of each tie as v itself, and is a tie only when v
+        # is. (Not true at 1 decimal — 1.85 is not a double — so CO takes the micro route.)
+        ok = (e >= 0) & e.is_finite()
+        return pl.when(ok).then(e.clip(upper_bound=float(_BIG)).round(0, mode="half_to_even").cast(pl.Int64)), "units"
+    return _halves_key(_micro(e, dtype), decimals), "halves"
+
+
+def _micro(e: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """Float, text or decimal column → exact Int64 micro-units (:mod:`qingshan.exact`)."""
     if dtype.is_float():
-        micro = exact.scaled_from_float(e.clip(upper_bound=float(_BIG)))
-    elif dtype == pl.Utf8:
-        micro = exact.scaled_from_str(e)
-    elif dtype.is_decimal():
-        micro = exact.scaled_from_str(e.cast(pl.Utf8))
-    else:
-        raise TypeError(f"浓度列的数据类型 {dtype} 无法识别")
-    return pl.when(micro >= 0).then(
-        exact.round_half_even(micro, 10 ** (exact.SCALE_DIGITS - decimals))
-    )
+        return exact.scaled_from_float(e.clip(upper_bound=float(_BIG)))
+    if dtype == pl.Utf8:
+        return exact.scaled_from_str(e)
+    if dtype.is_decimal():
+        return exact.scaled_from_str(e.cast(pl.Utf8))
+    raise TypeError(f"浓度列的数据类型 {dtype} 无法识别")
+
+
+def _halves_key(micro: pl.Expr, decimals: int) -> pl.Expr:
+    half = _half_unit(decimals)
+    return pl.when(micro >= 0).then((micro // half) * 2 + (micro % half == 0).cast(pl.Int64))
+
+
+def _half_unit(decimals: int) -> int:
+    """Half of one 10^-decimals unit, in micro-units (500000 for integers, 50000 for CO 0.1)."""
+    return 10 ** (exact.SCALE_DIGITS - decimals) // 2
 
 
 def _exact_parts(e: pl.Expr, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
@@ -340,16 +363,32 @@ def _ceil_div(num: pl.Expr, den: pl.Expr) -> pl.Expr:
 
 
 class _Conc:
-    """One concentration input (expression and dtype), prepared for IAQI evaluation."""
+    """One concentration input (expression and dtype), prepared for IAQI evaluation.
 
-    def __init__(self, e: pl.Expr | None, dtype: pl.DataType, decimals: int, round_first: bool):
+    ``prep`` lists the helper columns to materialise first (the rounded lookup key), so that
+    the key is computed once per row however many IAQIs read it.
+    """
+
+    _n = 0
+
+    def __init__(self, e: pl.Expr | None, dtype: pl.DataType, decimals: int, round_first: bool,
+                 materialise: bool = True):
         self.present = e is not None
         self.decimals = decimals
         self.round_first = round_first
+        self.prep: list[pl.Expr] = []
         if e is None:
             e, dtype = pl.lit(None), pl.Null
         if round_first:
-            self.units = _rounded_units(e, dtype, decimals)
+            key, self.kind = _rounded_key(e, dtype, decimals)
+            if materialise and self.present and not _is_struct(dtype) and not dtype.is_integer():
+                _Conc._n += 1
+                name = f"__k{_Conc._n}"
+                if self.kind == "halves":
+                    # the micro-units are read three times by the key: compute them once
+                    self.prep.append(_micro(e, dtype).alias(name))
+                    key = _halves_key(pl.col(name), decimals)
+            self.key = key
         else:
             self.n, self.d = _exact_parts(e, dtype)
 
@@ -365,7 +404,7 @@ class _Conc:
         if not self.present:
             return pl.lit(None, dtype=pl.Int64)
         if self.round_first:
-            return _lookup(self.units, column, self.decimals, ed)
+            return _lookup(self.key, self.kind, column, self.decimals, ed)
         e12 = _exact_iaqi_expr(self.n, self.d, column, "2012") if ed.has("2012") else None
         e26 = _exact_iaqi_expr(self.n, self.d, column, "2026") if ed.has("2026") else None
         if e12 is None:
@@ -375,17 +414,52 @@ class _Conc:
         return ed.pick(e12, e26)
 
 
-def _lookup(units: pl.Expr, column: str, decimals: int, ed: _Ed) -> pl.Expr:
-    """Table lookup of the rounded IAQI; ``units`` ≥ 0 or null."""
+def _prepare(frame: pl.DataFrame, concs: Iterable[_Conc]) -> pl.DataFrame:
+    exprs = [e for c in concs for e in c.prep]
+    return frame.with_columns(exprs) if exprs else frame
+
+
+@lru_cache(maxsize=None)
+def _table_halves(column: str, edition: str, decimals: int) -> tuple[int, ...]:
+    """IAQI per half-unit key ``2·h + t`` (see :func:`_rounded_key`), up to the clip bound."""
+    units = _table(column, edition, decimals)
+    top = len(units) - 2  # top breakpoint in units
+    out = []
+    for key in range(_halves_bound(top) + 1):
+        h, tie = divmod(key, 2)
+        # exact representative of the key: the boundary h/2 itself, or a point inside the
+        # half-unit interval (h/2, (h+1)/2); GB/T 8170 rounding via the shared routine
+        value = Fraction(h, 2) if tie else Fraction(2 * h + 1, 4)
+        r = int(exact.round_fraction(value))
+        out.append(units[min(r, top + 1)])
+    return tuple(out)
+
+
+def _halves_bound(top: int) -> int:
+    """Largest key kept; every value from ``top + 2`` units on is above the top breakpoint."""
+    return 2 * (2 * (top + 2)) + 1
+
+
+@lru_cache(maxsize=None)
+def _table_series(column: str, editions: tuple[str, ...], decimals: int, kind: str) -> pl.Series:
+    """Lookup table(s) as one Int64 series; for two editions, 2012 first then 2026."""
+    vals: list[int] = []
+    for ed in editions:
+        vals.extend(_table(column, ed, decimals) if kind == "units" else _table_halves(column, ed, decimals))
+    return pl.Series("", np.asarray(vals, dtype=np.int64))
+
+
+def _lookup(key: pl.Expr, kind: str, column: str, decimals: int, ed: _Ed) -> pl.Expr:
+    """Table lookup of the rounded IAQI; ``key`` ≥ 0 or null."""
     top = T.BREAKPOINTS["2012"][column][-1] * 10**decimals  # same top in both editions
-    idx = units.clip(upper_bound=top + 1)
+    bound = top + 1 if kind == "units" else _halves_bound(top)
+    idx = key.clip(upper_bound=bound)
     if ed.fixed is not None:
-        return pl.lit(_table_series(column, (ed.fixed,), decimals)).gather(idx)
+        return pl.lit(_table_series(column, (ed.fixed,), decimals, kind)).gather(idx)
     if not _tables_differ(column, decimals):
-        return pl.lit(_table_series(column, ("2012",), decimals)).gather(idx)
-    offset = top + 2
-    return pl.lit(_table_series(column, ("2012", "2026"), decimals)).gather(
-        idx + pl.col(_E26).cast(pl.Int64) * offset
+        return pl.lit(_table_series(column, ("2012",), decimals, kind)).gather(idx)
+    return pl.lit(_table_series(column, ("2012", "2026"), decimals, kind)).gather(
+        idx + pl.col(_E26).cast(pl.Int64) * (bound + 1)
     )
 
 
@@ -452,12 +526,15 @@ def iaqi(
         st = so2_24h_dtype or pl.Null
         if s is not None and so2_24h_dtype is None:
             raise TypeError("so2_24h 为表达式或列名时需要给出 so2_24h_dtype")
-    e = _Conc(v, vt, decimals, round_before_iaqi).iaqi(column, _Ed(ed))
+    cv = _Conc(v, vt, decimals, round_before_iaqi, materialise=series_mode)
+    e = cv.iaqi(column, _Ed(ed))
+    cs = None
     if column == "SO2_1H" and ed == "2012":
-        s24 = _Conc(s, st, 0, round_before_iaqi).iaqi("SO2_24H", _Ed(ed))
-        e = pl.when(e == _USE_SO2_24H).then(s24).otherwise(e)
+        cs = _Conc(s, st, 0, round_before_iaqi, materialise=series_mode)
+        e = pl.when(e == _USE_SO2_24H).then(cs.iaqi("SO2_24H", _Ed(ed))).otherwise(e)
     e = pl.when(e >= 0).then(e)
     if series_mode:
+        frame = _prepare(frame, [c for c in (cv, cs) if c is not None])
         return frame.select(e.alias(values.name)).to_series()
     return e
 
@@ -531,11 +608,13 @@ def _assemble(
     labels: Mapping[str, str] | None,
     pollutant_order,
     aqi_zero_2026: str,
+    original_columns: Sequence[str],
 ) -> pl.DataFrame:
     """AQI (formula (2)), §10 missing rule, primary pollutants and over-standard lists (§7),
     level and category (§6). Returns the input frame with the output columns appended."""
     if aqi_zero_2026 not in ("level1", "clamp_to_1"):
         raise ValueError(f"aqi_zero_2026 只能是 level1 或 clamp_to_1，而不是 {aqi_zero_2026!r}")
+    frame_columns = set(original_columns)
     lf = frame.lazy().with_columns([ind.iaqi.alias(ind.out) for ind in indicators])
     # IAQI of the AQI set only (display-only IAQIs never enter: §7)
     set_cols: list[pl.Expr] = []
@@ -546,9 +625,12 @@ def _assemble(
             continue
         v = pl.col(ind.out)
         in_set = pl.lit(True) if ind.in_set is True else ind.in_set
-        name = f"__s{i}"
-        tmp.append(name)
-        set_cols.append(pl.when(in_set).then(v).alias(name))
+        if ind.in_set is True:
+            tmp.append(ind.out)  # always in the set: read the IAQI column itself
+        else:
+            name = f"__s{i}"
+            tmp.append(name)
+            set_cols.append(pl.when(in_set).then(v).alias(name))
         absent = v.is_null()
         if ind.dropped is not None:
             absent = absent & ~ind.dropped
@@ -559,7 +641,8 @@ def _assemble(
         if exempt is not False:
             m = m & ~exempt
         missing.append(m)
-    lf = lf.with_columns(set_cols)
+    if set_cols:
+        lf = lf.with_columns(set_cols)
     raw = pl.max_horizontal([pl.col(n) for n in tmp]) if tmp else pl.lit(None, dtype=pl.Int64)
     any_missing = pl.any_horizontal(missing) if missing else pl.lit(False)
     # §10 (HJ 633—2026 §5.3.1): with an indicator missing, publish only when the AQI of the
@@ -579,29 +662,36 @@ def _assemble(
         over_terms.append(pl.when(pl.col(name) > 100).then(bitval).otherwise(0))
     prim_mask = pl.sum_horizontal(prim_terms) if prim_terms else pl.lit(0, dtype=pl.Int64)
     over_mask = pl.sum_horizontal(over_terms) if over_terms else pl.lit(0, dtype=pl.Int64)
-    prim_mask = pl.when(a > 50).then(prim_mask).otherwise(0)
     orders = _orders(pollutant_order)
     lab = dict(T.LABELS)
     if labels:
         lab.update(labels)
     code_tab, block = _code_lists(ed, orders)
     label_tab = _label_table(ed, orders, lab)
-    off = pl.col(_E26).cast(pl.Int64) * block if ed.mixed else pl.lit(0, dtype=pl.Int64)
     is26 = ed.is26()
+    off = pl.col(_E26).cast(pl.Int64) * block if ed.mixed else None
+    # table index of the primary list: the mask when AQI > 50, the empty list when AQI ≤ 50,
+    # null (→ null list) when there is no AQI
+    prim_idx = pl.when(a > 50).then(prim_mask).when(a.is_not_null()).then(pl.lit(0, dtype=pl.Int64))
+    over_idx = pl.when(a.is_not_null() & ~is26).then(over_mask)
+    if off is not None:
+        prim_idx, over_idx = prim_idx + off, over_idx + off
+    lf = lf.with_columns(prim_idx.alias("__pi"), over_idx.alias("__oi"))
     aqi_out = a
     if ed.has("2026") and aqi_zero_2026 == "clamp_to_1":
         # §6: AQI 0 under edition 2026 (bands start at 1) — UNCONFIRMED setting
         aqi_out = pl.when(is26 & (a == 0)).then(pl.lit(1, dtype=pl.Int64)).otherwise(a)
     lf = lf.with_columns(
         aqi_out.alias("aqi"),
-        pl.when(a.is_not_null()).then(pl.lit(code_tab).gather(prim_mask + off)).alias("primary_pollutants"),
-        pl.when(a.is_not_null()).then(pl.lit(label_tab).gather(prim_mask + off)).alias("primary_pollutant"),
-        pl.when(a.is_not_null() & ~is26).then(pl.lit(code_tab).gather(over_mask + off)).alias("over_standard"),
+        pl.lit(code_tab).gather(pl.col("__pi")).alias("primary_pollutants"),
+        pl.lit(label_tab).gather(pl.col("__pi")).alias("primary_pollutant"),
+        pl.lit(code_tab).gather(pl.col("__oi")).alias("over_standard"),
         (pl.when(is26).then(pl.lit("2026")).otherwise(pl.lit("2012")) if ed.mixed else pl.lit(ed.fixed)).alias("edition"),
+        level_expr(aqi_out).alias("level"),
+        _category_of_aqi(aqi_out).alias("category"),
     )
-    lf = lf.with_columns(level_expr("aqi").alias("level")).with_columns(category_expr("level").alias("category"))
-    drop = tmp + ["__aqi"] + ([_E26] if ed.mixed else [])
-    return lf.drop(drop).collect()
+    out = lf.collect()
+    return out.drop([c for c in out.columns if c.startswith("__") and c not in frame_columns])
 
 
 def level_expr(aqi: pl.Expr | str) -> pl.Expr:
@@ -609,6 +699,11 @@ def level_expr(aqi: pl.Expr | str) -> pl.Expr:
     a = pl.col(aqi) if isinstance(aqi, str) else aqi
     tab = [T.level_for_aqi(i) for i in range(T.CAP_IAQI + 1)]
     return pl.lit(pl.Series("", tab, dtype=pl.Int8)).gather(a.clip(0, T.CAP_IAQI))
+
+
+def _category_of_aqi(aqi: pl.Expr) -> pl.Expr:
+    tab = [T.CATEGORY[T.level_for_aqi(i)] for i in range(T.CAP_IAQI + 1)]
+    return pl.lit(pl.Series("", tab, dtype=pl.Utf8)).gather(aqi.clip(0, T.CAP_IAQI))
 
 
 def category_expr(level: pl.Expr | str) -> pl.Expr:
@@ -691,10 +786,12 @@ def realtime_aqi(
         ``level`` (Int8, 1–6); ``category``. All are null where ``aqi`` is null, except the
         IAQIs.
     """
+    original_columns = frame.columns
     frame, ed = _resolve_edition(frame, edition, time_column, is_day=False)
     r = round_before_iaqi
     c = {p: _Conc.of(frame, p, r) for p in
          ("so2", "no2", "pm10", "co", "o3", "pm25", "so2_24h", "o3_8h", "pm10_24h", "pm25_24h")}
+    frame = _prepare(frame, c.values())
     is26 = ed.is26()
     # row 1 (§8.2) and §5.1: above 800 — 2012: the SO2 24-h moving average, SO2_24H column
     so2 = c["so2"].iaqi("SO2_1H", ed)
@@ -722,7 +819,8 @@ def realtime_aqi(
         if c[p].present:
             ind.append(_Indicator(f"iaqi_{p}", c[p].iaqi(col, ed), False, None, _POLLUTANT_OF[p]))
     return _assemble(frame, ed, ind, not_monitored=not_monitored, labels=labels,
-                     pollutant_order=pollutant_order, aqi_zero_2026=aqi_zero_2026)
+                     pollutant_order=pollutant_order, aqi_zero_2026=aqi_zero_2026,
+                     original_columns=original_columns)
 
 
 def daily_aqi(
@@ -769,10 +867,12 @@ def daily_aqi(
         (MDA8); edition 2026 as "O3" (the MDA8). ``iaqi_o3_8h`` is null when the MDA8 was
         dropped under §5.2.
     """
+    original_columns = frame.columns
     frame, ed = _resolve_edition(frame, edition, date_column, is_day=True)
     r = round_before_iaqi
     c = {p: _Conc.of(frame, p, r) for p in
          ("so2", "no2", "pm10", "co", "o3_1h", "o3_8h", "pm25")}
+    frame = _prepare(frame, c.values())
     is26 = ed.is26()
     o8 = c["o3_8h"].iaqi("O3_8H", ed)  # 2012: sentinel when > 800 (§5.2); 2026: 300
     dropped = o8 == _DROPPED
@@ -795,7 +895,8 @@ def daily_aqi(
         _Indicator("iaqi_pm25", c["pm25"].iaqi("PM25_24H", ed), True, INDICATOR_BITS["PM2.5"], "pm25"),
     ]
     return _assemble(frame, ed, ind, not_monitored=not_monitored, labels=labels,
-                     pollutant_order=pollutant_order, aqi_zero_2026=aqi_zero_2026)
+                     pollutant_order=pollutant_order, aqi_zero_2026=aqi_zero_2026,
+                     original_columns=original_columns)
 
 
 # ============================================================================================

@@ -161,11 +161,23 @@ LABEL_ALIASES: Mapping[str, str] = MappingProxyType(
     {**{v: k for k, v in LABELS.items()}, "颗粒物(PM2.5)": "PM2.5", "臭氧(O3)": "O3"}
 )
 
-#: Listing order of ties (setting ``pollutant_order``; UNCONFIRMED beyond PM10 before PM2.5):
-#: 2012 is the column order of HJ 633—2012 Table 4, 2026 that of HJ 633—2026 Tables 4 and 5.
+#: Listing order of ties (setting ``pollutant_order``).
+#:
+#: * 2012: the CNEMC order observed in real data — PM10 before PM2.5 (row 1064A, E4) **and
+#:   PM2.5 before O3 1-h**: 2022-07-15T16 rows 2386A "颗粒物(PM10),细颗粒物(PM2.5),臭氧1小时"
+#:   and 2865A "细颗粒物(PM2.5),臭氧1小时" (../shared/data/cnemc/). This DEVIATES from
+#:   air-aqi.md §7, whose UNCONFIRMED default (HJ 633—2012 Table 4 column order) lists
+#:   臭氧1小时 before PM2.5 and so fails those two published rows. The other relative
+#:   positions keep the Table 4 order (UNCONFIRMED: no tie involving them was seen).
+#: * 2026: the column order of HJ 633—2026 Tables 4 and 5 (air-aqi.md §7, UNCONFIRMED).
 POLLUTANT_ORDER: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {"2012": INDICATORS_2012, "2026": INDICATORS_2026}
+    {
+        "2012": ("SO2", "NO2", "PM10", "CO", "PM2.5", "O3_1H", "O3_8H"),
+        "2026": INDICATORS_2026,
+    }
 )
+#: The order air-aqi.md §7 states for edition 2012 (Table 4 column order), for ``pollutant_order``.
+POLLUTANT_ORDER_2012_TABLE4: tuple[str, ...] = INDICATORS_2012
 SEPARATOR = ","
 
 
