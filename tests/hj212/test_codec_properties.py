@@ -77,7 +77,7 @@ def _build(f):
         assume(False)  # over 1024 bytes / CP over 950: not a valid packet to start from
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(fields())
 def test_build_parse_round_trip_byte_for_byte(f):
     pkt = _build(f)
@@ -114,7 +114,7 @@ def mutated(draw):
     return bytes(pkt)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated())
 def test_mutations_raise_only_typed_errors(pkt):
     for lenient in (False, True):

@@ -29,12 +29,9 @@ __all__ = [
 ]
 
 _KEY = r"(?:[A-Za-z0-9]+-[A-Za-z]+|[A-Za-z]+)"
-# Fast path of the parser: a conforming area without log text and without "=" inside values
-# (legal, but then the slow path splits each item at its first "=").
-_FAST_ITEM = _KEY + r"=[^;,&=/]*"
-FAST_AREA = re.compile(rf"(?:{_FAST_ITEM}(?:[;,]{_FAST_ITEM})*;?)?")
-#: bytes.translate deletion table keeping only the separators (the layout).
-ONLY_SEPS = bytes(c for c in range(256) if c not in b";,")
+#: bytes.translate deletion table keeping only "=" and the separators: the skeleton of an
+#: area, e.g. "=;=,=" — the parser's fast path checks it alternates "=" / separator.
+ONLY_SKELETON = bytes(c for c in range(256) if c not in b";,=")
 KEY_RE = re.compile(_KEY)
 _LOOSE_KEY = re.compile(r"[^=;,&]+")
 

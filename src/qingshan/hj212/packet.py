@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from . import codes
-from .cp import FAST_AREA, ONLY_SEPS, format_cp_area, nested_values, parse_cp_area
+from .cp import KEY_RE, ONLY_SKELETON, format_cp_area, nested_values, parse_cp_area
 from .crc import CRC_VARIANTS, crc16
 from .errors import (
     BadCpSyntax,
@@ -76,6 +76,8 @@ _FIELD_RULES: dict[str, tuple[re.Pattern[str], str]] = {
 _MN_2017 = re.compile(r"[0-9A-F]{24}")
 _MN_LEGACY = re.compile(r"[0-9A-Za-z]{14}")  # HJ/T 212—2005 station code (§13, UNCONFIRMED)
 
+#: CP keys already checked against the §5 key grammar (keys repeat from packet to packet).
+_GOOD_KEYS: set[str] = set()
 _DAYS = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _VALID_TIMES: set[str] = set()
 _LOOSE_TIME = re.compile(r"(\d{4})\D?(\d{1,2})\D?(\d{1,2})(?:\D{0,2}(\d{1,2})\D?(\d{1,2})(?:\D?(\d{1,2}))?)?(?:\D?(\d{1,3}))?")
@@ -440,14 +442,29 @@ def _parse_fast(data: bytes) -> Packet | None:
     if dl - start + 5 > MAX_CP:
         return None
     area = text[start:-2]
-    if not FAST_AREA.fullmatch(area):
+    if "&" in area or "//" in area:
+        return None  # log text or a stray '&': the slow path splits item by item
+    # Skeleton "=;=,=…": exactly one '=' per item, no empty item, so key and value alternate
+    # after one split; the separators in between are the layout.
+    skel = seg[start : dl - 2].translate(None, ONLY_SKELETON)
+    eqs = skel[::2]
+    if eqs.count(61) != len(eqs) or 61 in skel[1::2]:  # 61 == ord("=")
         return None
-    # Validated above: no "=" inside values, so key/value alternate after one split.
     parts = area.replace(",", ";").replace("=", ";").split(";")
+    if len(parts) & 1 and parts[-1]:
+        return None  # a last item without '=' (or a blank area): the slow path reports it
     it = iter(parts)
     cp = dict(zip(it, it))
     if len(cp) != len(parts) >> 1:
         return None  # repeated key: the slow path reports it
+    if not cp.keys() <= _GOOD_KEYS:
+        for key in cp:
+            if key not in _GOOD_KEYS:
+                if not KEY_RE.fullmatch(key):
+                    return None
+                if len(_GOOD_KEYS) > 65536:
+                    _GOOD_KEYS.clear()
+                _GOOD_KEYS.add(key)
     for name in TIME_FIELDS:
         v = cp.get(name)
         if v is not None and v not in _VALID_TIMES and not _is_time(v):
@@ -464,9 +481,11 @@ def _parse_fast(data: bytes) -> Packet | None:
         ipnum, ipno = int(pnum), int(pno)
         if not flag & 2 or ipnum < 1 or not 1 <= ipno <= ipnum:
             return None
-    layout = seg[start : dl - 2].translate(None, ONLY_SEPS).decode("ascii")
-    if layout.endswith(";") and len(layout) == len(cp):
-        layout = layout[:-1]  # tolerated trailing ';' (§5)
+    layout = skel[1::2].decode("ascii")
+    if cp and len(layout) == len(cp):
+        if layout[-1] != ";":
+            return None  # trailing ',' is an error; only a trailing ';' is tolerated (§5)
+        layout = layout[:-1]
     return Packet(qn, st, cn, pw, mn, flag, cp, ipnum, ipno, rf, layout)
 
 
