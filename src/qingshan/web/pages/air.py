@@ -40,9 +40,10 @@ def _page(request: Request, *, scope: str, title: str, codes: list[str] | None, 
     stage = parse_stage(stage)
     levels = data.aqi_levels()
     hourly = data.hourly_series(url, codes, hours=72)
-    end = min(date(y, 12, 31), data.today())
-    daily = data.daily_aqi(url, codes, date(y, 1, 1), end, stage, group=None if scope == "station" else "area")
-    calendar_option, daily_option = _daily_options(daily, y, title, levels)
+    daily = data.daily_aqi(url, codes, *data.year_window(y), stage, group=None if scope == "station" else "area")
+    pending = bool(daily.meta.get("pending") or extra.get("evaluation", data.Result()).meta.get("pending")
+                   or extra.get("ranking", data.Result()).meta.get("pending"))
+    calendar_option, daily_option = (None, None) if daily.meta.get("pending") else _daily_options(daily, y, title, levels)
     ctx = {
         "active": "air",
         "scope": scope,
@@ -57,6 +58,8 @@ def _page(request: Request, *, scope: str, title: str, codes: list[str] | None, 
         "daily": daily,
         "calendar_option": calendar_option,
         "daily_option": daily_option,
+        "pending": pending,
+        "self_url": request.url.path + ("?" + request.url.query if request.url.query else ""),
         **extra,
     }
     template = "air/_body.html" if is_htmx(request) else "air/page.html"
@@ -74,7 +77,7 @@ def air_city(request: Request, year: int | None = None, month_to: int | None = N
         extra={
             "user": user,
             "now": now,
-            "evaluation": data.period_evaluation(url, y, m, parse_stage(stage)),
+            "evaluation": data.period_evaluation(url, y, m, parse_stage(stage), home=request.app.state.settings.home),
             "ranking": data.county_ranking(url, y, m, parse_stage(stage)),
         },
     )

@@ -80,8 +80,8 @@ def time_series(
         "textStyle": {"fontFamily": FONT},
         "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
         "tooltip": {"trigger": "axis"},
-        "legend": {"top": 24},
-        "grid": {"left": 50, "right": 20, "top": 60, "bottom": 40},
+        "legend": {"bottom": 0},
+        "grid": {"left": 50, "right": 20, "top": 40, "bottom": 60},
         "xAxis": {"type": "category", "data": x},
         "yAxis": {"type": "value", "name": y_name},
         "series": [

@@ -164,6 +164,69 @@ def clear_cache() -> None:
     _CACHE.clear()
 
 
+#: Compute slow figures in the request thread instead of in the background (tests, scripts).
+INLINE = False
+PENDING = object()
+_RUNNING: dict[Any, Any] = {}
+_LOCK = __import__("threading").Lock()
+
+
+def _background(key: Any, ttl: float, compute: Any) -> Any:
+    """The cached value of ``key``, or :data:`PENDING` while a background thread computes it.
+
+    Period evaluations and year calendars read up to two years of hourly data (seconds to tens
+    of seconds on the embedded SQLite); the page renders at once and htmx polls for the part
+    that is still being computed. One thread per key, however many requests ask for it."""
+    import threading
+    import time
+
+    hit = _CACHE.get(key)
+    if hit is not None and time.monotonic() - hit[0] < ttl:
+        return hit[1]
+    if INLINE:
+        return _cached(key, ttl, compute)
+
+    def run() -> None:
+        try:
+            value = compute()
+        except Exception as exc:  # noqa: BLE001
+            log.exception("background computation %s failed", key)
+            value = {"reason": f"计算出错（{type(exc).__name__}），详见服务器日志"}
+        _CACHE[key] = (time.monotonic(), value)
+        with _LOCK:
+            _RUNNING.pop(key, None)
+
+    with _LOCK:
+        if key not in _RUNNING:
+            t = threading.Thread(target=run, name=f"qingshan-pages-{key[0]}", daemon=True)
+            _RUNNING[key] = t
+            t.start()
+    return PENDING
+
+
+def settle(timeout: float = 60.0) -> None:
+    """Wait for the background computations in flight (tests and the benchmark's warm-up)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        with _LOCK:
+            threads = list(_RUNNING.values())
+        if not threads:
+            return
+        for t in threads:
+            t.join(max(0.0, deadline - time.monotonic()))
+        if time.monotonic() >= deadline:
+            return
+
+
+def _hourly(store: Any, url: str, codes: list[str] | None, start: date, end: date):
+    """Hourly frame of the natural days ``start`` … ``end`` (cached 120 s: the calendar, the
+    evaluation and the edition switch read the same year of hours)."""
+    key = ("hourly", url, tuple(codes) if codes else None, start, end)
+    return _cached(key, 120.0, lambda: store.hourly_frame(codes, _t0(start), _t1(end)))
+
+
 def _to_float(v: Any) -> float | None:
     """A stored exact value (RATIONAL struct dict, int or float) as a float — display only."""
     if v is None:
@@ -179,6 +242,19 @@ def _to_float(v: Any) -> float | None:
         return None
 
 
+def _registry_frame(url: str):
+    """The registry as :func:`qingshan.store.registry.stations_frame` returns it (cached 60 s)."""
+    reg = _module("qingshan.store.registry")
+    fn = getattr(reg, "stations_frame", None) if reg else None
+    if fn is None:
+        return None
+    try:
+        return _cached(("registry", url), 60.0, lambda: fn(url=url))
+    except Exception as exc:  # noqa: BLE001
+        log.warning("stations_frame failed: %s", exc)
+        return None
+
+
 def stations(url: str) -> Result:
     """Stations of the registry: ``code, name, county, county_code, lon, lat, is_control``."""
     rows: list[dict[str, Any]] = []
@@ -186,7 +262,10 @@ def stations(url: str) -> Result:
     fn = getattr(reg, "stations_frame", None) if reg else None
     try:
         if fn is not None:
-            raw = _cached(("stations", url), 60.0, lambda: _frame_rows(fn(url=url)))
+            frame = _registry_frame(url)
+            if frame is None:
+                return Result(reason="站点登记读取失败（数据库尚未初始化？）")
+            raw = _frame_rows(frame)
         else:
             models = _module("qingshan.store.models_air")
             if models is None:
@@ -209,6 +288,7 @@ def stations(url: str) -> Result:
                 "name": _first(r, "name", "station_name", default=""),
                 "county": _first(r, "county_name", "district", default=""),
                 "county_code": _first(r, "county_code", "district_code", default=""),
+                "city_code": _first(r, "city_code", default=None),
                 "lon": _first(r, "lon", "longitude"),
                 "lat": _first(r, "lat", "latitude"),
                 "is_control": bool(_first(r, "is_control", default=False)),
@@ -409,9 +489,7 @@ def daily_aqi(url: str, codes: list[str] | None, start: date, end: date, stage: 
     def compute() -> Result:
         import polars as pl
 
-        t0 = datetime.combine(start, datetime.min.time()) + timedelta(hours=1)
-        t1 = datetime.combine(end, datetime.min.time()) + timedelta(days=1)
-        hourly = store.hourly_frame(codes, t0, t1)
+        hourly = _hourly(store, url, codes, start, end)
         if hourly.is_empty():
             return Result(reason="所选期间没有监测数据")
         if group is None:
@@ -432,61 +510,175 @@ def daily_aqi(url: str, codes: list[str] | None, start: date, end: date, stage: 
         ]
         return Result(rows=rows, meta={"edition": edition or "按日期"})
 
-    try:
-        key = ("daily", url, tuple(codes) if codes else None, start, end, edition, group, store.count(codes))
-        return _cached(key, 300.0, compute)
-    except Exception as exc:  # noqa: BLE001
-        log.warning("daily_aqi failed: %s", exc)
-        return Result(reason=f"日 AQI 计算失败：{exc}")
+    def safe() -> Result:
+        try:
+            return compute()
+        except Exception as exc:  # noqa: BLE001
+            log.exception("daily_aqi failed")
+            return Result(reason=f"日 AQI 计算出错（{type(exc).__name__}），详见服务器日志")
+
+    key = ("daily", url, tuple(codes) if codes else None, start, end, edition, group)
+    out = _background(key, 600.0, safe)
+    return Result(reason="正在计算…", meta={"pending": True}) if out is PENDING else out
 
 
-def period_evaluation(url: str, year: int, month_to: int, stage: str | None = None, county: str | None = None) -> Result:
-    """1—N月 figures (HJ 663) for the city or a county against this year's targets.
+#: Rows of the 1—N月 table: (column of the evaluation, label, unit, better) — "lower" means a
+#: value at or below the target meets it (concentrations, index), "higher" the opposite.
+PERIOD_ROWS: tuple[tuple[str, str, str, str], ...] = (
+    ("pm25_pub", "PM2.5 平均浓度", "µg/m³", "lower"),
+    ("pm10_pub", "PM10 平均浓度", "µg/m³", "lower"),
+    ("o3_pub", "O3 日最大 8 小时第 90 百分位", "µg/m³", "lower"),
+    ("no2_pub", "NO2 平均浓度", "µg/m³", "lower"),
+    ("so2_pub", "SO2 平均浓度", "µg/m³", "lower"),
+    ("co_pub", "CO 第 95 百分位", "mg/m³", "lower"),
+    ("good_ratio_pub", "优良天数比例", "%", "higher"),
+    ("n_heavy", "重污染天数", "天", "lower"),
+    ("isum_pub", "综合指数", "", "lower"),
+)
 
-    Rows ``indicator, label, unit, value, target, met, change`` from :mod:`qingshan.air.evaluation`.
+
+def air_targets(year: int, home: Any = None) -> dict[str, str]:
+    """This year's air targets, from ``QINGSHAN_HOME/air-targets.json``.
+
+    The file maps a year to targets keyed like :data:`PERIOD_ROWS` without ``_pub``, e.g.
+    ``{"2026": {"pm25": "27", "good_ratio": "85.0"}}`` (a bureau's own numbers; none are
+    shipped because Datong's 2024–2026 targets were not found, FACTS.md §3.2). No file → no
+    targets, and the page says "未设定".
     """
-    ev = _evaluation()
-    fn = None
-    for name in ("period_evaluation", "evaluate_period", "evaluate"):
-        fn = getattr(ev, name, None) if ev else None
-        if fn is not None:
-            break
-    if fn is None:
-        return Result(reason="空气质量评价模块尚未就绪")
+    import json
+    from pathlib import Path
+
+    if home is None:
+        from qingshan.config import home_dir
+
+        home = home_dir()
+    path = Path(home) / "air-targets.json"
     try:
-        out = _call(
-            fn,
-            {"url": url, "year": year, "month_to": month_to, "stage": stage, "county": county},
-            {"url": url, "start": date(year, 1, 1), "end": _month_end(year, month_to), "stage": stage},
-        )
-    except Exception as exc:  # noqa: BLE001
-        log.warning("period_evaluation failed: %s", exc)
-        return Result(reason=f"评价计算失败：{exc}")
-    rows = _frame_rows(out) if not isinstance(out, dict) else [out]
-    return Result(rows=rows, reason="" if rows else "所选期间没有有效数据")
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        log.warning("air-targets.json unreadable: %s", exc)
+        return {}
+    year_targets = raw.get(str(year)) or {}
+    return {str(k): str(v) for k, v in year_targets.items() if v is not None}
+
+
+def _meets(value: Any, target: str | None, better: str) -> bool | None:
+    """Published value against a target, compared as exact decimals (no rounding, no float)."""
+    from decimal import Decimal, InvalidOperation
+
+    if value is None or target is None:
+        return None
+    try:
+        v, t = Decimal(str(value)), Decimal(str(target))
+    except InvalidOperation:
+        return None
+    return v <= t if better == "lower" else v >= t
+
+
+def year_window(year: int) -> tuple[date, date]:
+    """1 January to 31 December, or to yesterday for the current year."""
+    return date(year, 1, 1), min(date(year, 12, 31), today() - timedelta(days=1))
+
+
+def _period(year: int, month_to: int) -> tuple[date, date]:
+    """1—N月, ending yesterday at the latest (the current month so far)."""
+    end = min(_month_end(year, month_to), today() - timedelta(days=1))
+    return date(year, 1, 1), end
+
+
+def _evaluation_run(url: str, year: int, month_to: int, stage: str | None) -> dict[str, Any]:
+    """One run of :func:`qingshan.air.evaluation.evaluate` for the city and one of
+    :func:`~qingshan.air.evaluation.rank_counties`, sharing one read of the hourly data
+    (this period and the same period last year, for the change rates). Cached per data state."""
+    ev, store = _evaluation(), _store(url)
+    if ev is None or store is None:
+        return {"reason": "空气质量评价模块尚未就绪"}
+    start, end = _period(year, month_to)
+    if end < start:
+        return {"reason": "所选期间尚未开始"}
+
+    def compute() -> dict[str, Any]:
+        import polars as pl
+
+        st = _registry_frame(url)
+        if st is None or st.is_empty():
+            return {"reason": "站点登记为空"}
+        b0, b1 = ev.same_period_last_year(start, end)
+        # the whole year so far: the same frame the calendar reads (shared by the cache)
+        frames = [_hourly(store, url, None, d0, d1) for d0, d1 in ((b0, b1), year_window(start.year))]
+        hourly = pl.concat([f for f in frames if not f.is_empty()]) if any(not f.is_empty() for f in frames) else frames[1]
+        if hourly.is_empty():
+            return {"reason": "所选期间没有监测数据"}
+        city = ev.evaluate(hourly, st, start, end, by="city_code", stage=stage)
+        counties = ev.evaluate(hourly, st, start, end, by="county_code", stage=stage)
+        return {"city": city, "counties": counties, "start": start, "end": end}
+
+    out = _background(("evaluation", url, start, end, stage), 600.0, compute)
+    return {"pending": True} if out is PENDING else out
+
+
+def _t0(d: date) -> datetime:
+    return datetime.combine(d, datetime.min.time()) + timedelta(hours=1)
+
+
+def _t1(d: date) -> datetime:
+    return datetime.combine(d, datetime.min.time()) + timedelta(days=1)
+
+
+def period_evaluation(url: str, year: int, month_to: int, stage: str | None = None, county: str | None = None,
+                      home: Any = None) -> Result:
+    """1—N月 figures (HJ 663 via :mod:`qingshan.air.evaluation`) of the city or a county, with
+    this year's targets and the change against the same period last year.
+
+    Rows ``indicator, label, unit, value, target, met, change``.
+    """
+    run = _evaluation_run(url, year, month_to, stage)
+    if "reason" in run or "pending" in run:
+        return Result(reason=run.get("reason", "正在计算…"), meta={"pending": "pending" in run})
+    res = run["counties"] if county else run["city"]
+    by = "county_code" if county else "city_code"
+    import polars as pl
+
+    period = res.period.filter(pl.col(by) == county) if county else res.period
+    if period.is_empty():
+        return Result(reason="所选期间没有有效数据")
+    row = period.to_dicts()[0]
+    rank_row = (res.ranking.filter(pl.col(by) == row[by]).to_dicts() or [{}])[0]
+    targets = air_targets(year, home) if not county else {}
+    out = []
+    for col, label, unit, better in PERIOD_ROWS:
+        key = col.removesuffix("_pub")
+        value = row.get(col)
+        target = targets.get(key)
+        out.append({
+            "indicator": key, "label": label, "unit": unit, "value": value, "target": target,
+            "met": _meets(value, target, better),
+            "change": (f"{rank_row['change_pub']}%" if rank_row.get("change_pub") is not None else None) if key == "isum" else None,
+        })
+    note = f"评价期 {run['start']:%Y-%m-%d} 至 {run['end']:%Y-%m-%d}，限值 {STAGES.get(res.stage, res.stage)}"
+    return Result(rows=out, meta={"stage": res.stage, "start": run["start"], "end": run["end"], "note": note,
+                                  "name": row.get("name")})
 
 
 def county_ranking(url: str, year: int, month_to: int, stage: str | None = None) -> Result:
-    """Counties ranked by the composite index (环办监测〔2018〕19号; air-evaluation.md §9–§10)."""
-    ev = _evaluation()
-    fn = None
-    for name in ("county_ranking", "rank_counties", "ranking"):
-        fn = getattr(ev, name, None) if ev else None
-        if fn is not None:
-            break
-    if fn is None:
-        return Result(reason="空气质量评价模块尚未就绪")
-    try:
-        out = _call(
-            fn,
-            {"url": url, "year": year, "month_to": month_to, "stage": stage},
-            {"url": url, "start": date(year, 1, 1), "end": _month_end(year, month_to), "stage": stage},
-        )
-    except Exception as exc:  # noqa: BLE001
-        log.warning("county_ranking failed: %s", exc)
-        return Result(reason=f"排名计算失败：{exc}")
-    rows = _frame_rows(out)
-    return Result(rows=rows, reason="" if rows else "所选期间没有可排名的区县")
+    """Counties ranked by the composite index (环办监测〔2018〕19号; air-evaluation.md §9–§10),
+    from :func:`qingshan.air.evaluation.evaluate` with ``by="county_code"``."""
+    run = _evaluation_run(url, year, month_to, stage)
+    if "reason" in run or "pending" in run:
+        return Result(reason=run.get("reason", "正在计算…"), meta={"pending": "pending" in run})
+    rows = []
+    for r in sorted(run["counties"].ranking.to_dicts(), key=lambda r: (r.get("rank") is None, r.get("rank") or 0, r.get("county_code"))):
+        rows.append({
+            "rank": r.get("rank"), "county_code": r.get("county_code"), "county_name": r.get("name") or r.get("county_code"),
+            "composite_index": r.get("isum_pub"), "pm25": r.get("pm25_pub"), "good_days_ratio": r.get("good_ratio_pub"),
+            "max_pollutants": r.get("max_pollutants"),
+        })
+    note = "各区县以其站点均值计（与城市算法相同，对照点除外）。"
+    if any("演示" in (s.get("name") or "") for s in stations(url).rows):
+        note += "名称含“演示”的站点为虚构站点，其数据为合成数据。"
+    return Result(rows=rows, reason="" if rows else "所选期间没有可排名的区县", meta={"note": note})
 
 
 def _month_end(year: int, month: int) -> date:

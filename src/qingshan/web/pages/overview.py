@@ -35,7 +35,7 @@ def overview(
     y, m = year_month(request, year, month_to)
     stage = parse_stage(stage)
     now = data.air_now(url)
-    evaluation = data.period_evaluation(url, y, m, stage)
+    evaluation = data.period_evaluation(url, y, m, stage, home=request.app.state.settings.home)
     ranking = data.county_ranking(url, y, m, stage)
     overdue = data.overdue_by_unit(db)
     summary = data.ledger_summary(db)
@@ -72,3 +72,18 @@ def _city_now(now: data.Result) -> dict | None:
     worst = max(valid, key=lambda r: r["aqi"])
     best = min(valid, key=lambda r: r["aqi"])
     return {"worst": worst, "best": best, "count": len(valid), "time": now.meta.get("time")}
+
+
+@router.get("/overview/figures")
+def overview_figures(request: Request, year: int | None = None, month_to: int | None = None,
+                     stage: str | None = None, user=Depends(require_internal)):
+    """The 1—N月 figures and county ranking alone (htmx polls it while they are computed)."""
+    url = db_url(request)
+    y, m = year_month(request, year, month_to)
+    stage = parse_stage(stage)
+    ctx = {
+        "year": y, "month_to": m, "stage": stage,
+        "evaluation": data.period_evaluation(url, y, m, stage, home=request.app.state.settings.home),
+        "ranking": data.county_ranking(url, y, m, stage),
+    }
+    return render(request, "overview/_figures.html", ctx)

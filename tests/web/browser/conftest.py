@@ -1,0 +1,181 @@
+"""Fixtures of the page and browser tests: one seeded site per session, a live server.
+
+The site: Datong's organisation (``qingshan.web.org``), four accounts (admin, a county unit
+user, another county's unit user, leadership), ledger items created through the ledger service
+(one overdue), and 30 days of the demo's labelled synthetic air data written through the
+observation store — every piece through the module that owns it.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+PASSWORD = "Qingshan#2026"
+ACCOUNTS = {
+    "admin": ("admin", "局管理员"),
+    "yanggao": ("unit", "阳高县用户"),
+    "tianzhen": ("unit", "天镇县用户"),
+    "leader": ("leader", "市领导"),
+}
+UNIT_OF = {"yanggao": "阳高县", "tianzhen": "天镇县"}
+REPO = Path(__file__).resolve().parents[3]
+ARTIFACTS = REPO / "test-artifacts" / "screenshots"
+
+
+@dataclass
+class Site:
+    settings: object
+    url: str
+    items: dict[str, int]
+    air_days: int
+    password: str = PASSWORD
+
+
+def _seed_air(url: str, days: int) -> None:
+    from qingshan.demo import build, synthetic
+    from qingshan.demo import stations as demo_stations
+
+    build.register_stations(url)
+    end = date.today() - timedelta(days=1)
+    frame = synthetic.generate(demo_stations.demo_stations(), end - timedelta(days=days - 1), end)
+    build.write_series(url, frame)
+
+
+def _seed_web(settings) -> dict[str, int]:
+    from sqlalchemy.orm import Session
+
+    from qingshan.ledgers import service
+    from qingshan.store.db import make_engine
+    from qingshan.web.models import User
+    from qingshan.web.org import ensure_org
+    from qingshan.web.security import hash_password
+
+    engine = make_engine(settings.database_url)
+    items: dict[str, int] = {}
+    with Session(engine, expire_on_commit=False) as db:
+        units = ensure_org(db)
+        users = {}
+        for name, (role, display) in ACCOUNTS.items():
+            u = User(username=name, display_name=display, role=role,
+                     unit_id=units[UNIT_OF[name]].id if name in UNIT_OF else units["大同市生态环境局"].id,
+                     password_hash=hash_password(PASSWORD, settings))
+            db.add(u)
+            users[name] = u
+        db.commit()
+        admin = db.get(User, users["admin"].id)
+        today = service.today_local()
+        items["task"] = service.create_item(db, None, admin, "key_task", {
+            "title": "消除劣Ⅴ类水体：南洋河大白登断面整治", "lead_unit": "阳高县", "units": "大同市水务局",
+            "deadline": (today + timedelta(days=60)).isoformat(), "fields": {"area": "水"},
+        }).id
+        items["overdue"] = service.create_item(db, None, admin, "hazard", {
+            "title": "尾矿库隐患排查整治（演示）", "lead_unit": "天镇县",
+            "deadline": (today - timedelta(days=10)).isoformat(),
+            "fields": {"hazard_type": "尾矿库", "site": "天镇县（演示位置）", "grade": "较大"},
+        }).id
+    engine.dispose()
+    return items
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Site:
+    from qingshan.web.security import WebSettings
+
+    home = tmp_path_factory.mktemp("web-site")
+    url = f"sqlite:///{home / 'site.db'}"
+    settings = WebSettings(database_url=url, home=home, argon2_time_cost=1, argon2_memory_kib=8192)
+    from qingshan.store.migrate import upgrade
+
+    upgrade(url)
+    items = _seed_web(settings)
+    _seed_air(url, 30)
+    return Site(settings=settings, url=url, items=items, air_days=30)
+
+
+@pytest.fixture(scope="session")
+def app(site):
+    from qingshan.web.app import create_app
+    from qingshan.web.pages import data
+
+    data.clear_cache()
+    return create_app(site.settings)
+
+
+def _login(client, username: str, password: str = PASSWORD):
+    """Log in through the page form (fetches the pre-login CSRF cookie first)."""
+    page = client.get("/login")
+    token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": token,
+                                       "next": "/overview"}, follow_redirects=False)
+
+
+@pytest.fixture(scope="session")
+def login():
+    """``login(client, username, password=PASSWORD)`` through the page form."""
+    return _login
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The app under uvicorn in a background thread on an ephemeral loopback port."""
+    import uvicorn
+
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (Debian's chromium package)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, live_server, request):
+    """A fresh browser context per test; a screenshot of the last page is kept as an artefact."""
+    context = browser.new_context(base_url=live_server, locale="zh-CN", viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    pg.set_default_timeout(10000)
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.js_errors = errors  # type: ignore[attr-defined]
+    yield pg
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    try:
+        pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}-final.png"), full_page=True)
+    finally:
+        context.close()

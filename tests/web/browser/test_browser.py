@@ -1,0 +1,96 @@
+"""The main flows in Debian's headless Chromium (Playwright drives /usr/bin/chromium; nothing is
+downloaded). Screenshots go to test-artifacts/screenshots/."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+SHOTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "screenshots"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _shot(page, name):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def _login(page, username, password):
+    page.goto("/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("#login-form button[type=submit]")
+
+
+def _chart_drawn(page, box_id):
+    # ECharts draws into a <canvas> inside the container once app.js has run
+    expect(page.locator(f"#{box_id} canvas").first).to_be_attached()
+
+
+def test_log_in_and_see_the_overview(page, site):
+    page.goto("/overview")
+    expect(page).to_have_url(re.compile(r"/login\?next=/overview"))
+    _login(page, "leader", site.password)
+    expect(page).to_have_url(re.compile(r"/overview$"))
+    expect(page.locator("h1")).to_contain_text("领导总览")
+    expect(page.locator("#who")).to_contain_text("市领导")
+    expect(page.locator("#aqi-now .aqi-badge").first).to_be_visible()
+    _chart_drawn(page, "overview-map-box")
+    expect(page.locator("#overdue")).to_contain_text("天镇县")
+    _shot(page, "overview")
+    assert page.js_errors == []
+
+
+def test_update_a_task_with_evidence(page, site, tmp_path):
+    evidence = tmp_path / "截污管网验收报告.pdf"
+    evidence.write_bytes(PDF)
+    _login(page, "yanggao", site.password)
+    page.goto(f"/ledgers/{site.items['task']}")
+    page.fill("#progress-form textarea[name=text]", "大白登断面截污管网完成 3.2 公里，附验收报告")
+    page.set_input_files("#progress-form input[name=files]", str(evidence))
+    page.click("#progress-form button[type=submit]")
+    expect(page.locator("#flash-ok")).to_contain_text("进展已保存")
+    history = page.locator("#history")
+    expect(history).to_contain_text("大白登断面截污管网完成 3.2 公里")
+    expect(history.locator("a.attachment")).to_contain_text("截污管网验收报告.pdf")
+    _shot(page, "ledger-progress")
+    assert page.js_errors == []
+
+
+def test_public_complaint_and_its_tracking_number(page, site):
+    page.goto("/portal/complaint")
+    page.fill("textarea[name=content]", "某洗煤厂夜间露天堆放煤矸石，扬尘严重")
+    page.fill("input[name=location]", "云冈区（演示）")
+    page.fill("input[name=contact_phone]", "13900000000")
+    page.click("#complaint-form button[type=submit]")
+    number = page.locator("#tracking-no").inner_text().strip()
+    assert re.fullmatch(r"DT\d{8}-[A-Z2-9]{6}", number)
+    _shot(page, "complaint-done")
+    page.goto("/portal/track")
+    page.fill("#track-form input[name=no]", number.lower())  # typed in lower case over the phone
+    page.click("#track-form button[type=submit]")
+    status = page.locator("#complaint-status")
+    expect(status).to_contain_text(number)
+    expect(status).to_contain_text("已受理")
+    expect(status).not_to_contain_text("13900000000")
+    _shot(page, "complaint-status")
+    assert page.js_errors == []
+
+
+def test_air_calendar_renders_and_edition_switch_swaps_in_place(page, site):
+    _login(page, "admin", site.password)
+    page.goto("/air")
+    _chart_drawn(page, "chart-calendar-box")
+    _chart_drawn(page, "chart-hourly-box")
+    _shot(page, "air-city")
+    page.click("#stage-switch a[data-stage='2026-1']")
+    expect(page.locator("#stage-switch a.on")).to_have_attribute("data-stage", "2026-1")
+    expect(page).to_have_url(re.compile(r"stage=2026-1"))
+    _chart_drawn(page, "chart-calendar-box")
+    _shot(page, "air-city-2026-1")
+    assert page.js_errors == []

@@ -1,0 +1,218 @@
+"""Server-rendered pages over a seeded site, through the real app (no browser; fast)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture(autouse=True)
+def _inline(monkeypatch):
+    # compute the slow figures in the request (the browser tests exercise the htmx polling)
+    from qingshan.web.pages import data
+
+    monkeypatch.setattr(data, "INLINE", True)
+
+
+@pytest.fixture
+def client(app):
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture
+def as_user(app, login):
+    def make(username):
+        c = TestClient(app)
+        r = login(c, username)
+        assert r.status_code == 303, r.text
+        return c
+
+    return make
+
+
+def _csrf(html: str) -> str:
+    return html.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+
+
+def _chart(html: str, chart_id: str) -> dict:
+    m = re.search(rf'<script type="application/json" id="{chart_id}">(.*?)</script>', html, re.S)
+    assert m, f"chart {chart_id} missing"
+    return json.loads(m.group(1))
+
+
+def test_workspace_pages_need_a_login(client):
+    for path in ("/overview", "/air", "/ledgers", "/sources"):
+        r = client.get(path, headers={"accept": "text/html"}, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"].startswith("/login?next="), path
+
+
+def test_wrong_password_shows_a_chinese_message(client, login):
+    r = login(client, "admin", "wrong-password")
+    assert r.status_code == 401
+    assert "用户名或密码错误" in r.text
+
+
+def test_overview_shows_air_now_and_overdue_items_by_unit(as_user, site):
+    c = as_user("leader")
+    html = c.get("/overview").text
+    assert "领导总览" in html
+    # 16 stations of the demo registry, each with an AQI badge coloured by its HJ 633 level
+    now = html.split('id="aqi-now"', 1)[1].split("</section>", 1)[0]
+    assert "HJ 633 实时报计算" in now
+    option = _chart(html, "overview-map")
+    assert len(option["series"][0]["data"]) == 16
+    assert [p["color"] for p in option["visualMap"]["pieces"]] == ["#00E400", "#FFFF00", "#FF7E00", "#FF0000", "#99004C", "#7E0023"]
+    overdue = html.split('id="overdue"', 1)[1].split("</section>", 1)[0]
+    assert "天镇县" in overdue and "阳高县" not in overdue  # only the hazard past its deadline
+
+
+def test_air_city_page_has_calendar_of_daily_aqi_and_edition_switch(as_user, site):
+    c = as_user("leader")
+    html = c.get("/air").text
+    cal = _chart(html, "chart-calendar")
+    days = cal["series"][0]["data"]
+    assert 25 <= len(days) <= site.air_days  # days with < 20 valid hours have no daily AQI
+    assert all(isinstance(v, int) and v >= 0 for _, v in days)
+    assert cal["calendar"]["range"] == days[0][0][:4]
+    # edition switch: an htmx request gets only the body fragment, with the chosen stage marked
+    frag = c.get("/air?stage=2026-2", headers={"HX-Request": "true"}).text
+    assert "<html" not in frag and 'id="air-body"' in frag
+    assert re.search(r'class="on" data-stage="2026-2"', frag)
+    # 2012 and 2026 daily AQI differ only through the PM breakpoints; both render
+    old = _chart(c.get("/air?stage=2012").text, "chart-calendar")["series"][0]["data"]
+    assert [d for d, _ in old] == [d for d, _ in days]
+
+
+def test_county_and_station_pages(as_user):
+    c = as_user("leader")
+    county = c.get("/air/county/140213")
+    assert county.status_code == 200 and "平城区" in county.text
+    station = c.get("/air/station/1724A")
+    assert station.status_code == 200 and "大同大学" in station.text
+    assert _chart(station.text, "chart-hourly")["series"]
+    assert c.get("/air/station/NOPE").status_code == 404
+
+
+def test_sources_page_renders_with_or_without_data(as_user):
+    c = as_user("leader")
+    r = c.get("/sources")
+    assert r.status_code == 200 and "污染源在线监控" in r.text
+
+
+def test_ledger_list_filters(as_user, site):
+    c = as_user("leader")
+    all_items = c.get("/ledgers").text
+    assert "南洋河" in all_items and "尾矿库" in all_items
+    overdue = c.get("/ledgers?overdue=1").text
+    assert "尾矿库" in overdue and "南洋河" not in overdue
+    hazard = c.get("/ledgers?kind=hazard").text
+    assert "尾矿库" in hazard and "南洋河" not in hazard
+    rows = c.get("/ledgers?kind=key_task", headers={"HX-Request": "true", "HX-Target": "ledger-rows"}).text
+    assert rows.lstrip().startswith('<div id="ledger-rows">') and "南洋河" in rows
+
+
+def test_unit_user_reports_progress_with_evidence_only_on_own_items(as_user, site):
+    own, other = site.items["task"], site.items["overdue"]
+    c = as_user("yanggao")
+    page = c.get(f"/ledgers/{own}").text
+    assert 'id="progress-form"' in page
+    r = c.post(f"/ledgers/{own}/progress", data={"text": "已完成截污管网 3.2 公里", "csrf_token": _csrf(page)},
+               files={"files": ("现场照片说明.pdf", PDF, "application/pdf")}, follow_redirects=True)
+    assert "进展已保存" in r.text and "现场照片说明.pdf" in r.text and "已完成截污管网 3.2 公里" in r.text
+    # another county's item: no form, and a forged post is refused by the service
+    assert 'id="progress-form"' not in c.get(f"/ledgers/{other}").text
+    r = c.post(f"/ledgers/{other}/progress", data={"text": "越权", "csrf_token": _csrf(page)}, follow_redirects=True)
+    assert "无权" in r.text and "越权" not in r.text.split('id="history"', 1)[1]
+
+
+def test_disguised_attachment_is_refused_and_nothing_is_saved(as_user, site):
+    item = site.items["task"]
+    c = as_user("admin")
+    page = c.get(f"/ledgers/{item}").text
+    before = page.count("history-entry")
+    r = c.post(f"/ledgers/{item}/progress", data={"text": "附件伪装测试", "csrf_token": _csrf(page)},
+               files={"files": ("报告.pdf", b"MZ\x90\x00" + b"\x00" * 200, "application/pdf")}, follow_redirects=True)
+    assert 'id="flash-err"' in r.text
+    assert r.text.count("history-entry") == before and "附件伪装测试" not in r.text.split('id="history"', 1)[1]
+
+
+def test_leader_sees_no_edit_forms(as_user, site):
+    c = as_user("leader")
+    page = c.get(f"/ledgers/{site.items['task']}").text
+    assert 'id="progress-form"' not in page and "transition-form" not in page and "只有查看权限" in page
+
+
+def test_public_complaint_gets_a_tracking_number_and_a_status_page_without_personal_data(client):
+    form = client.get("/portal/complaint").text
+    r = client.post("/portal/complaint", data={
+        "content": "<script>alert('x')</script>夜间锅炉冒黑烟", "location": "平城区某小区",
+        "contact_name": "张三", "contact_phone": "13800000000", "csrf_token": _csrf(form),
+    }, follow_redirects=True)
+    assert r.status_code == 200
+    no = re.search(r'id="tracking-no">([^<]+)<', r.text).group(1)
+    assert re.fullmatch(r"DT\d{8}-[A-Z2-9]{6}", no)
+    status = client.get(f"/portal/track?no={no}").text
+    assert "已受理" in status and no in status
+    for private in ("张三", "13800000000", "锅炉", "平城区某小区"):
+        assert private not in status
+    assert "未找到受理编号" in client.get("/portal/track?no=DT20000101-AAAAAA").text
+
+
+def test_script_in_complaint_is_rendered_as_text_for_staff(as_user, client):
+    form = client.get("/portal/complaint").text
+    client.post("/portal/complaint", data={"content": "<img src=x onerror=alert(1)>噪声扰民",
+                                           "csrf_token": _csrf(form)})
+    c = as_user("admin")
+    listing = c.get("/ledgers?kind=complaint&q=噪声").text
+    assert "<img src=x" not in listing and "&lt;img src=x onerror=alert(1)&gt;噪声扰民" in listing
+
+
+def test_complaint_form_needs_csrf_token(client):
+    client.get("/portal/complaint")  # sets the pre-login CSRF cookie
+    r = client.post("/portal/complaint", data={"content": "无令牌"})
+    assert r.status_code == 403
+
+
+def test_portal_lists_stations_with_levels(client):
+    html = client.get("/portal").text
+    assert html.count('class="aqi-badge"') >= 16 and "云冈宾馆" in html
+
+
+def test_overview_figures_come_from_the_air_evaluation_and_meet_targets(as_user, site):
+    import json as _json
+    from datetime import date, timedelta
+
+    import polars as pl
+
+    from qingshan.air import evaluation
+    from qingshan.store.observations import ObservationStore
+    from qingshan.store.registry import stations_frame
+    from qingshan.web.pages import data
+
+    home = site.settings.home
+    (home / "air-targets.json").write_text(_json.dumps({"2026": {"good_ratio": "80.0", "n_heavy": "0"}}), encoding="utf-8")
+    data.clear_cache()
+    c = as_user("leader")
+    today = data.today()
+    html = c.get(f"/overview/figures?year={today.year}&month_to={today.month}").text
+    assert "<html" not in html and 'id="air-figures"' in html and "figures-poll" not in html
+    # the same period through qingshan.air.evaluation directly
+    end = today - timedelta(days=1)
+    store = ObservationStore(site.url, auto_migrate=False)
+    hourly = store.hourly_frame(None, None, None)
+    expected = evaluation.evaluate(hourly, stations_frame(url=site.url), date(today.year, 1, 1), end).period
+    row = expected.filter(pl.col("city_code") == "140200").to_dicts()[0]
+    table = html.split('id="targets"', 1)[1].split("</section>", 1)[0]
+    good = table.split("优良天数比例", 1)[1].split("</tr>", 1)[0]
+    assert f">{row['good_ratio_pub']}<" in good and ">80.0<" in good
+    assert ("达到目标" in good) == (float(row["good_ratio_pub"]) >= 80.0)
+    assert "未设定" in table.split("PM2.5 平均浓度", 1)[1].split("</tr>", 1)[0]
+    ranking = html.split('id="county-ranking"', 1)[1]
+    for name in ("新荣区", "平城区", "云冈区", "云州区", "阳高县", "左云县"):
+        assert name in ranking
