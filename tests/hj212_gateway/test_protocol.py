@@ -129,3 +129,21 @@ def test_buffer_is_bounded(auth):
     assert len(proto._buf) <= 1
     proto.receive_data(b"##1000" + b"x" * 500)
     assert len(proto._buf) <= 1036
+
+
+def test_heartbeat_and_notify_get_9013_and_are_not_stored(auth):
+    from qingshan.hj212.packet import build
+
+    mn = "010000A8900016F000169DC0"
+    hb9 = build(qn="20240601085857224", st="91", cn="9015", pw="123456", mn=mn, flag=9, cp={})
+    hb8 = build(qn="20240601085857225", st="91", cn="9015", pw="123456", mn=mn, flag=8, cp={})
+    note = build(qn="20240601085857226", st="32", cn="1013", pw="123456", mn=mn, flag=5, cp={})
+    proto = GatewayProtocol(auth)
+    evs = run(proto, hb9 + hb8 + note)
+    assert [e.store for e in evs] == [False, False, False] and all(e.key is None for e in evs)
+    r1, r2 = proto.data_to_send()  # §B.9 item 3: the Flag-8 heartbeat is not answered (by_flag)
+    assert b"QN=20240601085857224;ST=91;CN=9013;PW=123456;MN=010000A8900016F000169DC0;Flag=8;CP=&&&&" in r1
+    assert b"QN=20240601085857226;ST=91;CN=9013;PW=123456;MN=010000A8900016F000169DC0;Flag=4;CP=&&&&" in r2
+    always = GatewayProtocol(auth, heartbeat_reply="always")
+    run(always, hb8)
+    assert len(always.data_to_send()) == 1

@@ -36,16 +36,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from qingshan.hj212.crc import crc16
+from qingshan.hj212 import codes
 from qingshan.hj212.errors import HJ212Error
 from qingshan.hj212.gateway.auth import BAD_PW, OK, PENDING, UNKNOWN_MN, Authenticator
 from qingshan.hj212.gateway.writer import ArchiveItem
 from qingshan.hj212.packet import MAX_SEGMENT, Packet, parse
+from qingshan.hj212.responses import dedup_key, response_for
 
-#: CNs answered with 9013 instead of 9014 (notify, §10.3; heartbeat, §B.4/§B.9 item 3).
-NOTIFY_CNS = frozenset({"1013", "9015"})
 #: Packets that are archived but carry no data to store (replies, notifies, heartbeat).
-NOT_STORED_CNS = frozenset({"1013", "9011", "9012", "9013", "9014", "9015"})
+NOT_STORED_CNS = codes.NOTIFY_CNS | {"9011", "9012", "9013", "9014"}
 
 _PEEK = re.compile(rb"(QN|ST|CN|MN|Flag)=([^;&]{0,32});")
 
@@ -78,10 +77,9 @@ class PacketEvent:
     @property
     def key(self) -> tuple | None:
         """hj212.md §10.5 dedup key (MN, CN, DataTime, PNUM, PNO); None = never deduplicated."""
-        p = self.packet
-        if p is None or not self.store or p.datatime is None:
+        if self.packet is None or not self.store:
             return None
-        return (p.mn, p.cn, p.datatime, p.pnum or 1, p.pno or 1)
+        return dedup_key(self.packet)
 
     def archive_item(self, peer: str) -> ArchiveItem:
         p = self.packet
@@ -113,11 +111,11 @@ class AuthNeeded:
     pw: str
 
 
-def reply_bytes(p: Packet, cn: str) -> bytes:
-    """A 9013/9014 reply to ``p`` (hj212.md §4, §10.2, §10.3): same QN, PW and MN, ST=91,
-    Flag = version bits of ``p`` with D = A = 0, empty CP."""
-    seg = f"QN={p.qn};ST=91;CN={cn};PW={p.pw};MN={p.mn};Flag={(p.flag >> 2) << 2};CP=&&&&".encode()
-    return b"##%04d%s%04X\r\n" % (len(seg), seg, crc16(seg))
+def reply_bytes(p: Packet, heartbeat_reply: str = "by_flag") -> bytes | None:
+    """The host's reply to ``p``, or None: the codec's single implementation of the rule
+    (:func:`qingshan.hj212.responses.response_for`: 9014 to uploads and 9013 to notifies and
+    heartbeats when Flag bit A = 1; QN, PW, MN echoed; ST=91; Flag = ``(flag >> 2) << 2``)."""
+    return response_for(p, heartbeat_reply=heartbeat_reply)
 
 
 class GatewayProtocol:
@@ -226,12 +224,7 @@ class GatewayProtocol:
             ev.packet = None
             self._events.append(ev)
             return
-        reply = None
-        if p.a or (p.cn == "9015" and self.heartbeat_reply == "always"):
-            if p.cn in NOTIFY_CNS:
-                reply = reply_bytes(p, "9013")
-            elif p.cn not in NOT_STORED_CNS:
-                reply = reply_bytes(p, "9014")
+        reply = response_for(p, heartbeat_reply=self.heartbeat_reply)
         reason = None
         code = None
         if p.deviations:
