@@ -1,0 +1,106 @@
+"""``qingshan air report``: pure report frames and the command over the store."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from qingshan.air import report_cli
+
+from .conftest import CLEAN, day_constant_hourly, registry
+
+REG = registry([("A", "140200", "140212", False), ("B", "140200", "140213", False),
+                ("C", "140200", "140213", False), ("X", "140200", "140213", True)])
+
+
+def dirty(d):
+    return CLEAN | {"pm25": 60 if d.year == 2023 else 50}
+
+
+def clean(d):
+    return CLEAN | {"pm25": 20}
+
+
+@pytest.fixture(scope="module")
+def hourly():
+    return day_constant_hourly({"A": dirty, "B": clean, "C": clean, "X": dirty},
+                               date(2022, 3, 1), date(2023, 3, 31))
+
+
+def test_build_report_city_and_counties(hourly):
+    rep = report_cli.build_report(hourly, REG, "大同市", date(2023, 3, 1), date(2023, 3, 31))
+    assert rep.city_code == "140200" and rep.stage == "2012"
+    vals = dict(zip(rep.city["indicator"], rep.city["value"]))
+    # city PM2.5 = mean of A (60), B (20), C (20); control X excluded
+    assert vals["pm25"] == "33"
+    assert vals["co"] == "0.5" and vals["n_valid"] == "31"
+    att = dict(zip(rep.city["indicator"], rep.city["attained"]))
+    assert att["pm25"] is True  # 33 ≤ 35 (monthly mean vs annual limit, §9)
+    c = {r["county_code"]: r for r in rep.counties.to_dicts()}
+    assert c["140213"]["rank"] == 1 and c["140212"]["rank"] == 2
+    assert c["140212"]["change_pub"] is not None
+    assert c["140213"]["change_pub"] == "0.0"
+
+
+def test_build_report_stage2_and_errors(hourly):
+    rep = report_cli.build_report(hourly, REG, "140200", date(2023, 3, 1), date(2023, 3, 31), edition="2026-2")
+    att = dict(zip(rep.city["indicator"], rep.city["attained"]))
+    assert rep.stage == "2026-2" and att["pm25"] is False
+    lim = dict(zip(rep.city["indicator"], rep.city["limit"]))
+    assert lim["pm25"] == "25"
+    assert report_cli.resolve_stage("2026", date(2031, 5, 1)) == "2026-2"
+    assert report_cli.resolve_stage("2026", date(2023, 5, 1)) == "2026-1"
+    assert report_cli.resolve_stage(None, date(2023, 5, 1)) is None
+    with pytest.raises(ValueError, match="没有城市"):
+        report_cli.build_report(hourly, REG, "太原市", date(2023, 3, 1), date(2023, 3, 31))
+    with pytest.raises(ValueError, match="早于"):
+        report_cli.build_report(hourly, REG, "大同市", date(2023, 3, 31), date(2023, 3, 1))
+
+
+def test_json_and_csv(hourly):
+    rep = report_cli.build_report(hourly, REG, "大同市", date(2023, 3, 1), date(2023, 3, 31))
+    j = json.loads(report_cli.to_json(rep))
+    assert j["city_code"] == "140200" and len(j["counties"]) == 2
+    assert "section" in report_cli.to_csv(rep)
+
+
+def test_report_command_over_store(hourly):
+    import typer
+
+    from qingshan.store.observations import ObservationStore
+    from qingshan.store.registry import StationRegistry
+
+    reg = StationRegistry()
+    try:
+        reg.register(REG.select("code", "name", "city_name", "city_code"), source="test")
+        for r in REG.iter_rows(named=True):
+            reg.set(r["code"], county_code=r["county_code"], county_name=r["county_name"], is_control=r["is_control"])
+    finally:
+        reg.close()
+    store = ObservationStore()
+    try:
+        store.write(hourly.filter(pl.col("time").is_between(pl.datetime(2023, 3, 1, 1), pl.datetime(2023, 3, 8, 0))), source="table")
+    finally:
+        store.close()
+    app = typer.Typer()
+    app.callback()(lambda: None)  # a group, as under `qingshan air`
+    app.command("report")(report_cli.report_command)
+    runner = CliRunner()
+    res = runner.invoke(app, ["report", "--city", "大同市", "--from", "2023-03-01", "--to", "2023-03-07",
+                              "--format", "json"])
+    assert res.exit_code == 0, res.output
+    j = json.loads(res.stdout)
+    vals = {r["indicator"]: r["value"] for r in j["city"]}
+    assert vals["pm25"] == "33"
+    assert [c["county_code"] for c in j["counties"]] == ["140213", "140212"]
+    res = runner.invoke(app, ["report", "--city", "大同市", "--from", "2023-03-01", "--to", "2023-03-07"])
+    assert res.exit_code == 0, res.output
+    assert "综合指数" in res.stdout
+    res = runner.invoke(app, ["report", "--city", "朔州市", "--from", "2023-03-01", "--to", "2023-03-31"])
+    assert res.exit_code == 1
+    res = runner.invoke(app, ["report", "--city", "大同市", "--from", "2023-13-01", "--to", "2023-03-31"])
+    assert res.exit_code != 0
