@@ -21,18 +21,18 @@ MN = "32010000000000000000A001"
 
 
 def _realtime_air() -> bytes:
-    # CN 2011, ST 22: six pollutants + four met items, Rtd and Flag (≈ 330 bytes)
+    # CN 2011, ST 22: six pollutants + two met items, Rtd and Flag (≈ 340 bytes)
     cp = {"DataTime": "20240315143000"}
     for code, v in [("a21026", "9"), ("a21004", "38"), ("a21005", "0.7"), ("a05024", "112"), ("a34002", "66"),
-                    ("a34004", "41"), ("a01001", "12.3"), ("a01002", "45"), ("a01006", "101.2"), ("a01007", "2.1")]:
+                    ("a34004", "41"), ("a01001", "12.3"), ("a01002", "45")]:
         cp[code] = {"Rtd": v, "Flag": "N"}
     return build(qn="20240315143000123", st="22", cn="2011", pw="123456", mn=MN, flag=5, cp=cp)
 
 
 def _minute_flue() -> bytes:
-    # CN 2051, ST 31: five factors with Min/Avg/Max/Flag (≈ 390 bytes)
+    # CN 2051, ST 31: four factors with Min/Avg/Max/Flag (≈ 340 bytes)
     cp = {"DataTime": "20240315143000"}
-    for code in ("a21026", "a21002", "a34013", "a19001", "a01012"):
+    for code in ("a21026", "a21002", "a34013", "a19001"):
         cp[code] = {"Min": "18.2", "Avg": "20.6", "Max": "23.1", "Flag": "N"}
     return build(qn="20240315143100123", st="31", cn="2051", pw="123456", mn=MN, flag=5, cp=cp)
 

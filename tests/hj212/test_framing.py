@@ -147,3 +147,23 @@ def test_binary_cp_frames_by_length_only():
     pkt = b"##%04d" % len(seg) + seg + b"%04X" % crc16(seg) + b"\r\n"
     ev = run(StreamDecoder(binary_cp=True, parse_packets=False), [pkt[:95], pkt[95:], PKTS[0]])
     assert [e.raw for e in ev] == [pkt, PKTS[0]]
+
+
+def test_unterminated_frame_followed_by_a_packet():
+    bad = PKTS[0][:-2]  # no CR LF at all
+    ev = run(StreamDecoder(), [bad, PKTS[2], PKTS[1]])
+    assert errors(ev) == [E.BadTail]
+    assert packets(ev) == [PKTS[2], PKTS[1]]
+    ev = run(StreamDecoder(lenient=True), [bad + PKTS[2]])
+    assert packets(ev) == [bad, PKTS[2]]
+    assert [d.code for d in ev[0].packet.deviations] == ["bad_tail"]
+
+
+def test_positions_count_from_the_start_of_the_stream():
+    ev = run(StreamDecoder(), [PKTS[0], b"junk", PKTS[1], b"##x"])
+    errs = [e for e in ev if isinstance(e, FrameError)]
+    assert isinstance(errs[0].error, E.GarbageBytes)
+    assert errs[0].error.position == errs[0].offset == len(PKTS[0])
+    # a frame that fails to parse: offset in the stream, error position inside the frame
+    assert isinstance(errs[1].error, E.BadTail) and errs[1].raw == b"##x"
+    assert errs[1].offset == len(PKTS[0]) + 4 + len(PKTS[1])

@@ -49,10 +49,16 @@ class PacketReceived:
 
 @dataclass(frozen=True, slots=True)
 class FrameError:
-    """Bytes that did not make a packet: ``error`` says why, ``raw`` holds them (for the archive)."""
+    """Bytes that did not make a packet: ``error`` says why, ``raw`` holds them (for the archive).
+
+    ``offset`` is the stream offset of ``raw[0]`` on this connection.  ``error.position`` is a
+    stream offset for the decoder's own errors (garbage, length field, overflow) and an
+    offset inside ``raw`` for errors raised by parsing a frame.
+    """
 
     error: HJ212Error
     raw: bytes
+    offset: int = 0
 
 
 Event = Union[PacketReceived, FrameError]
@@ -97,39 +103,45 @@ class StreamDecoder:
         self.parse_options = dict(parse_options or {})
         self.parse_packets = parse_packets
         self._buf = bytearray()
+        self._pos = 0  # start of unconsumed bytes in _buf
         self._offset = 0  # stream offset of _buf[0], for positions in messages
 
     @property
     def buffered(self) -> int:
         """Bytes held waiting for the rest of a frame (bounded by ``max_frame``)."""
-        return len(self._buf)
+        return len(self._buf) - self._pos
 
     def feed(self, data: bytes) -> list[Event]:
         """Add received bytes; return the events they complete (possibly none)."""
         self._buf += data
         events: list[Event] = []
-        while self._step(events):
-            pass
+        try:
+            while self._step(events):
+                pass
+        finally:
+            # Compact once per read, not once per frame (several frames per read are common).
+            if self._pos:
+                del self._buf[: self._pos]
+                self._offset += self._pos
+                self._pos = 0
         return events
 
     def close(self) -> list[Event]:
         """End of stream: whatever is still buffered becomes an error event."""
         events: list[Event] = []
-        if self._buf:
-            rest = bytes(self._buf)
-            self._drop(len(rest))
-            if rest.strip(_WS):
-                if rest.startswith(b"##"):
-                    events.append(self._frame_event(rest))
-                else:
-                    events.append(FrameError(GarbageBytes(rest, position=self._offset - len(rest)), rest))
+        rest = bytes(self._buf[self._pos :])
+        pos = self._offset + self._pos
+        self._buf.clear()
+        self._offset = pos + len(rest)
+        self._pos = 0
+        if rest.strip(_WS):
+            if rest.startswith(b"##"):
+                events.append(self._frame_event(rest))
+            else:
+                events.append(FrameError(GarbageBytes(rest, position=pos), rest, pos))
         return events
 
     # -- internals ---------------------------------------------------------------
-
-    def _drop(self, n: int) -> None:
-        del self._buf[:n]
-        self._offset += n
 
     def _frame_event(self, frame: bytes) -> Event:
         if not self.parse_packets:
@@ -137,83 +149,79 @@ class StreamDecoder:
         try:
             return PacketReceived(parse(frame, lenient=self.lenient, **self.parse_options), frame)
         except HJ212Error as err:
-            return FrameError(err, frame)
+            return FrameError(err, frame, self._offset + self._pos - len(frame))
+
+    def _emit(self, events: list[Event], stop: int) -> bool:
+        """Hand ``_buf[_pos:stop]`` to the parser and move past it."""
+        frame = bytes(self._buf[self._pos : stop])
+        self._pos = stop  # before parsing: _frame_event derives the frame's offset from it
+        events.append(self._frame_event(frame))
+        return True
 
     def _step(self, events: list[Event]) -> bool:
         """Consume at most one frame (or one run of garbage); False when more bytes are needed."""
         buf = self._buf
-        if not buf:
+        pos = self._pos
+        size = len(buf)
+        if pos >= size:
             return False
-        start = buf.find(b"##")
-        if start != 0:
-            # Keep a trailing '#' that may be the first half of the next header.
-            cut = len(buf) - (1 if buf.endswith(b"#") else 0) if start == -1 else start
-            if cut <= 0:
+        start = buf.find(b"##", pos)
+        if start != pos:
+            # Garbage up to the next header; keep a trailing '#' (half of the next header).
+            cut = (size - 1 if buf.endswith(b"#") else size) if start == -1 else start
+            if cut <= pos:
                 return False
-            junk = bytes(buf[:cut])
-            pos = self._offset
-            self._drop(cut)
+            junk = bytes(buf[pos:cut])
+            self._pos = cut
             if junk.strip(_WS):
-                events.append(FrameError(GarbageBytes(junk, position=pos), junk))
+                events.append(FrameError(GarbageBytes(junk, position=self._offset + pos), junk, self._offset + pos))
             return start != -1
-        if len(buf) < 6:
+        if size - pos < 6:
             return False
-        lf = bytes(buf[2:6])
+        lf = bytes(buf[pos + 2 : pos + 6])
         if not lf.isdigit():
-            return self._resync(events, BadLengthField(lf, position=self._offset + 2))
+            return self._resync(events, BadLengthField(lf, position=self._offset + pos + 2))
         declared = int(lf)
-        limit = min(MAX_SEGMENT, self.max_frame - 12) if not self.lenient else self.max_frame - 12
+        limit = self.max_frame - 12 if self.lenient else min(MAX_SEGMENT, self.max_frame - 12)
         if declared > limit:
-            return self._resync(events, PacketTooLong(declared, limit, position=self._offset + 2))
-        end = declared + 12
-        if len(buf) >= end and buf[end - 2 : end] == b"\r\n":
-            frame = bytes(buf[:end])
-            self._drop(end)
-            events.append(self._frame_event(frame))
-            return True
+            return self._resync(events, PacketTooLong(declared, limit, position=self._offset + pos + 2))
+        end = pos + declared + 12
+        if size >= end and buf[end - 2 : end] == b"\r\n":
+            return self._emit(events, end)
         if self.binary_cp:
-            if len(buf) < end:
+            # SM4 ciphertext may hold any byte: trust the length field only (§B.9 item 5).
+            if size < end:
                 return False
-            # Declared end is not CR LF: the frame is broken; resync after its '##'.
-            nl = buf.find(b"\r\n##", 6)
-            cut = nl + 2 if nl != -1 else end
-            frame = bytes(buf[:cut])
-            self._drop(cut)
-            events.append(self._frame_event(frame))
-            return True
-        # Length field disagrees with the data (or the frame is still incomplete): look for
-        # the terminator.  HJ 212 text never contains a line break (§1), so a LF ends the
-        # frame when it is followed by the next header, by nothing (the peer waits for our
-        # reply), or lies past the declared end.
-        search_to = min(len(buf), self.max_frame)
-        k = buf.find(b"\n", 6, search_to)
+            nl = buf.find(b"\r\n##", pos + 6)
+            return self._emit(events, nl + 2 if nl != -1 else end)
+        # The length field disagrees with the data, or the frame is still arriving.  HJ 212
+        # text never holds a line break (§1) and a new header means the old frame is over, so:
+        # a LF ends the frame when followed by the next header, by nothing yet (the peer waits
+        # for our reply), or past the declared end; a '##' with no LF before it ends it too.
+        nxt = buf.find(b"##", pos + 2)
+        horizon = min(size if nxt == -1 else nxt, pos + self.max_frame)
+        k = buf.find(b"\n", pos + 6, horizon)
         while k != -1:
             after = k + 1
-            if after >= end or after == len(buf) or buf[after : after + 2] == b"##":
-                frame = bytes(buf[:after])
-                self._drop(after)
-                events.append(self._frame_event(frame))
-                return True
-            k = buf.find(b"\n", after, search_to)
-        if len(buf) >= self.max_frame:
-            return self._resync(events, FrameOverflow(len(buf), self.max_frame, position=self._offset))
-        nxt = buf.find(b"##", 2)
-        if nxt != -1 and len(buf) >= end:
-            # Past the declared end, no terminator, and another header follows: broken frame.
-            frame = bytes(buf[:nxt])
-            self._drop(nxt)
-            events.append(self._frame_event(frame))
-            return True
+            if after >= end or after == size or after == nxt:
+                return self._emit(events, after)
+            k = buf.find(b"\n", after, horizon)
+        if nxt != -1 and nxt - pos <= self.max_frame:
+            return self._emit(events, nxt)
+        if size - pos >= self.max_frame:
+            return self._resync(events, FrameOverflow(size - pos, self.max_frame, position=self._offset + pos))
         return False
 
     def _resync(self, events: list[Event], err: HJ212Error) -> bool:
         """Report ``err`` and skip to the next ``##`` after the current one."""
-        nxt = self._buf.find(b"##", 1)  # "###0101…": the real header starts at 1
-        cut = nxt if nxt != -1 else len(self._buf)
-        if nxt == -1 and self._buf.endswith(b"#"):
-            cut -= 1
-        cut = max(cut, 1)
-        raw = bytes(self._buf[:cut])
-        self._drop(cut)
-        events.append(FrameError(err, raw))
+        buf, pos = self._buf, self._pos
+        nxt = buf.find(b"##", pos + 1)  # "###0101…": the real header starts one byte later
+        if nxt == -1:
+            cut = len(buf) - 1 if buf.endswith(b"#") else len(buf)
+        else:
+            cut = nxt
+        cut = max(cut, pos + 1)
+        raw = bytes(buf[pos:cut])
+        self._pos = cut
+        events.append(FrameError(err, raw, self._offset + pos))
         return True
