@@ -49,6 +49,8 @@ def _reset_pg() -> None:
         with admin.connect() as conn:
             if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": PG_DB}).scalar():
                 conn.execute(text(f'CREATE DATABASE "{PG_DB}"'))
+            # test database only: skip the WAL flush at commit (durability is not under test)
+            conn.execute(text(f'ALTER DATABASE "{PG_DB}" SET synchronous_commit = off'))
     finally:
         admin.dispose()
     eng = create_engine(PG_URL, isolation_level="AUTOCOMMIT")

@@ -38,6 +38,16 @@ def snapshot(obj: Any, exclude: tuple[str, ...] = ("password_hash",)) -> dict:
     }
 
 
+def actor_of(user) -> dict:
+    """``{id, username, role}`` of a User, or of the plain dict kept on ``request.state.actor``
+    (used after a rollback, when the ORM object may be expired and its session closed)."""
+    if user is None:
+        return {}
+    if isinstance(user, dict):
+        return user
+    return {"id": user.id, "username": user.username, "role": user.role}
+
+
 def _context(request) -> dict:
     if request is None:
         return {"request_id": None, "ip": None}
@@ -62,10 +72,11 @@ def add_audit(
     username: str | None = None,
 ) -> AuditRecord:
     """Add an audit record to ``db`` (committed together with the change it describes)."""
+    actor = actor_of(user)
     rec = AuditRecord(
-        user_id=getattr(user, "id", None),
-        username=getattr(user, "username", None) or username,
-        role=getattr(user, "role", None),
+        user_id=actor.get("id"),
+        username=actor.get("username") or username,
+        role=actor.get("role"),
         action=action,
         object_type=object_type,
         object_id=None if object_id is None else str(object_id),
@@ -81,6 +92,9 @@ def add_audit(
 
 def audit_now(request, user, action: str, **kw) -> None:
     """Write an audit record in its own transaction (for refusals whose request fails)."""
+    actor = getattr(request.state, "actor", None)
+    if actor and (user is None or not isinstance(user, dict)) and user is not None:
+        user = actor  # the plain copy is safe whatever happened to the ORM session
     factory = request.app.state.sessionmaker
     with factory() as db:
         add_audit(db, request, user, action, **kw)

@@ -110,6 +110,7 @@ def login_user(request: Request, db: Session, username: str, password: str) -> t
     add_audit(db, request, user, "login", object_type="user", object_id=user.id, object_repr=user.username)
     db.commit()
     request.state.user = user
+    request.state.actor = {"id": user.id, "username": user.username, "role": user.role}
     request.state.web_session_csrf = csrf
     return user, token, csrf
 
@@ -134,6 +135,7 @@ def session_for(request: Request, db: Session) -> WebSession | None:
             if user is not None and user.active:
                 result = sess
                 request.state.user = user
+                request.state.actor = {"id": user.id, "username": user.username, "role": user.role}
     request.state.web_session = result
     if result is None:
         request.state.user = None

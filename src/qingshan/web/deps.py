@@ -132,7 +132,7 @@ def csrf_token(request: Request) -> str:
     return token
 
 
-async def csrf_protect(request: Request) -> None:
+async def csrf_protect(request: Request, db: Session = Depends(get_db)) -> None:
     """Refuse a state-changing request without the right CSRF token (synchroniser token for
     sessions, double-submit cookie before login). A request carrying neither cookie has no
     ambient authority to abuse (e.g. a script posting JSON to the public complaint API) and
@@ -149,9 +149,7 @@ async def csrf_protect(request: Request) -> None:
     expected = None
     user = None
     if request.cookies.get(SESSION_COOKIE):
-        factory = request.app.state.sessionmaker
-        with factory() as db:
-            sess = session_for(request, db)
+        sess = session_for(request, db)  # same session as the route's (dependency cache)
         if sess is not None:
             expected, user = sess.csrf_token, request.state.user
     if expected is None:

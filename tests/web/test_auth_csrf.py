@@ -1,0 +1,113 @@
+"""Sessions, CSRF, login throttling and lockout."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from qingshan.web.app import create_app
+from qingshan.web.models import AuditRecord, User
+from qingshan.web.security import hash_password
+
+
+def _add_user(backend, username: str, password: str, role: str = "staff") -> None:
+    with backend["factory"]() as s:
+        s.add(User(username=username, display_name=username, role=role, unit_id=None,
+                   password_hash=hash_password(password, backend["settings"]), active=True, failed_logins=0))
+        s.commit()
+
+
+def test_session_cookie_flags_and_password_storage(backend):
+    _add_user(backend, "cookie_" + backend["name"], "correct horse battery")
+    c = TestClient(backend["app"])
+    r = c.post("/api/auth/login", json={"username": "cookie_" + backend["name"], "password": "correct horse battery"})
+    assert r.status_code == 200
+    cookie = r.headers["set-cookie"]
+    assert "qs_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    with backend["factory"]() as s:
+        u = s.scalar(select(User).where(User.username == "cookie_" + backend["name"]))
+    assert u.password_hash.startswith("$argon2id$") and "correct horse" not in u.password_hash
+    me = c.get("/api/auth/me").json()
+    assert me["user"]["username"] == "cookie_" + backend["name"]
+    # logging out ends the server-side session: the old cookie is worthless
+    stolen = c.cookies.get("qs_session")
+    c.post("/api/auth/logout", headers={"X-CSRF-Token": r.json()["csrf_token"]})
+    replay = TestClient(backend["app"], cookies={"qs_session": stolen})
+    assert replay.get("/api/ledgers").status_code == 401
+
+
+def test_csrf_required_for_state_changes_of_a_session(backend, clients, audits):
+    no_token = TestClient(backend["app"])
+    login = no_token.post("/api/auth/login", json={"username": "t_staff", "password": "staff-password-1"})
+    token = login.json()["csrf_token"]
+    body = {"kind": "key_task", "title": "CSRF 测试", "lead_unit": "平城区"}
+    r = no_token.post("/api/ledgers", json=body)
+    assert r.status_code == 403 and "CSRF" in r.json()["detail"]
+    assert [a.action for a in audits(r.headers["X-Request-ID"])] == ["csrf_rejected"]
+    r = no_token.post("/api/ledgers", json=body, headers={"X-CSRF-Token": "forged" + token[6:]})
+    assert r.status_code == 403
+    # a form post (what a cross-site page can send) without the hidden field is refused too
+    r = no_token.post("/api/auth/logout", data={"x": "1"})
+    assert r.status_code == 403
+    assert no_token.get("/api/auth/me").json()["user"]["username"] == "t_staff"  # still logged in
+    # the form field works as well as the header
+    r = no_token.post("/api/auth/logout", data={"csrf_token": token})
+    assert r.status_code == 200
+    # reads need no token
+    assert clients["leader"].get("/api/ledgers").status_code == 200
+
+
+def test_pre_login_form_posts_need_the_double_submit_token(backend):
+    c = TestClient(backend["app"])
+    token = c.get("/api/auth/me").json()["csrf_token"]  # sets the qs_csrf cookie
+    assert c.cookies.get("qs_csrf") == token
+    r = c.post("/api/auth/login", data={"username": "t_leader", "password": "leader-password-1"})
+    assert r.status_code == 403  # form without the token
+    r = c.post("/api/complaints", json={"content": "无令牌"})
+    assert r.status_code == 403  # this browser has the cookie, so it must send the token
+    r = c.post("/api/complaints", json={"content": "有令牌"}, headers={"X-CSRF-Token": token})
+    assert r.status_code == 201
+    # a script without cookies (no ambient authority) may use the public API directly
+    assert TestClient(backend["app"]).post("/api/complaints", json={"content": "脚本提交"}).status_code == 201
+
+
+def test_lockout_after_consecutive_failures(backend):
+    name = "lock_" + backend["name"]
+    _add_user(backend, name, "the-right-password")
+    c = TestClient(backend["app"])
+    for _ in range(backend["settings"].lockout_failures):
+        assert c.post("/api/auth/login", json={"username": name, "password": "guess"}).status_code == 401
+    r = c.post("/api/auth/login", json={"username": name, "password": "the-right-password"})
+    assert r.status_code == 423 and "锁定" in r.json()["detail"]
+    with backend["factory"]() as s:
+        actions = s.scalars(select(AuditRecord.action).where(AuditRecord.username == name)).all()
+        assert "lockout" in actions and "login_locked" in actions
+        u = s.scalar(select(User).where(User.username == name))
+        u.locked_until = datetime.now(timezone.utc) - timedelta(seconds=1)  # the lock has expired
+        s.commit()
+    assert c.post("/api/auth/login", json={"username": name, "password": "the-right-password"}).status_code == 200
+
+
+def test_throttling_per_address(backend):
+    app = create_app(replace(backend["settings"], ip_failures_per_window=3))
+    try:
+        c = TestClient(app, client=(f"10.9.{1 if backend['name'] == 'sqlite' else 2}.7", 5000))
+        codes = [c.post("/api/auth/login", json={"username": f"nobody{i}", "password": "x"}).status_code
+                 for i in range(4)]
+        assert codes == [401, 401, 401, 429]
+        assert "过于频繁" in c.post("/api/auth/login", json={"username": "t_admin", "password": "admin-password-1"}).json()["detail"]
+        # another address is not affected
+        other = TestClient(app, client=("10.9.9.9", 5000))
+        assert other.post("/api/auth/login", json={"username": "t_admin", "password": "admin-password-1"}).status_code == 200
+    finally:
+        app.state.engine.dispose()
+
+
+def test_unknown_user_and_wrong_password_look_the_same(backend):
+    c = TestClient(backend["app"])
+    a = c.post("/api/auth/login", json={"username": "no_such_user", "password": "x"})
+    b = c.post("/api/auth/login", json={"username": "t_staff", "password": "x"})
+    assert a.status_code == b.status_code == 401 and a.json() == b.json()
