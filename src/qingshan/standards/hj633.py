@@ -391,6 +391,12 @@ class _Conc:
             self.key = key
         else:
             self.n, self.d = _exact_parts(e, dtype)
+            if materialise and self.present and not _is_struct(dtype) and not dtype.is_integer():
+                # the numerator is read by every segment of the chain: compute it once
+                _Conc._n += 1
+                name = f"__k{_Conc._n}"
+                self.prep.append(self.n.alias(name))
+                self.n = pl.col(name)
 
     @classmethod
     def of(cls, frame: pl.DataFrame, name: str, round_first: bool) -> "_Conc":
@@ -427,10 +433,9 @@ def _table_halves(column: str, edition: str, decimals: int) -> tuple[int, ...]:
     out = []
     for key in range(_halves_bound(top) + 1):
         h, tie = divmod(key, 2)
-        # exact representative of the key: the boundary h/2 itself, or a point inside the
-        # half-unit interval (h/2, (h+1)/2); GB/T 8170 rounding via the shared routine
-        value = Fraction(h, 2) if tie else Fraction(2 * h + 1, 4)
-        r = int(exact.round_fraction(value))
+        # the boundary h/2 itself may be a tie: GB/T 8170 rounding via the shared routine
+        # inside (h/2, (h+1)/2) no tie is possible: the nearest integer is (h+1)//2
+        r = int(exact.round_fraction(Fraction(h, 2))) if tie else (h + 1) // 2
         out.append(units[min(r, top + 1)])
     return tuple(out)
 
@@ -527,6 +532,9 @@ def iaqi(
         if s is not None and so2_24h_dtype is None:
             raise TypeError("so2_24h 为表达式或列名时需要给出 so2_24h_dtype")
     cv = _Conc(v, vt, decimals, round_before_iaqi, materialise=series_mode)
+    if not series_mode and cv.prep:
+        # expression mode cannot add helper columns: plain float/text input stays inline
+        cv = _Conc(v, vt, decimals, round_before_iaqi, materialise=False)
     e = cv.iaqi(column, _Ed(ed))
     cs = None
     if column == "SO2_1H" and ed == "2012":
