@@ -1,9 +1,10 @@
 """Fixtures of the page and browser tests: one seeded site per session, a live server.
 
-The site: Datong's organisation (``qingshan.web.org``), four accounts (admin, a county unit
-user, another county's unit user, leadership), ledger items created through the ledger service
-(one overdue), and 30 days of the demo's labelled synthetic air data written through the
-observation store — every piece through the module that owns it.
+The site: the workspace demo (``qingshan.web.seed.seed_demo``: Datong's organisation, one
+account per role, ledger items from the 2023 conference), two items of the tests' own created
+through the ledger service (one of 平城区, one overdue of 天镇县), and 30 days of the demo's
+labelled synthetic air data written through the observation store — every piece through the
+module that owns it.
 """
 
 from __future__ import annotations
@@ -17,14 +18,6 @@ from pathlib import Path
 
 import pytest
 
-PASSWORD = "Qingshan#2026"
-ACCOUNTS = {
-    "admin": ("admin", "局管理员"),
-    "yanggao": ("unit", "阳高县用户"),
-    "tianzhen": ("unit", "天镇县用户"),
-    "leader": ("leader", "市领导"),
-}
-UNIT_OF = {"yanggao": "阳高县", "tianzhen": "天镇县"}
 REPO = Path(__file__).resolve().parents[3]
 ARTIFACTS = REPO / "test-artifacts" / "screenshots"
 
@@ -35,7 +28,7 @@ class Site:
     url: str
     items: dict[str, int]
     air_days: int
-    password: str = PASSWORD
+    passwords: dict[str, str]
 
 
 def _seed_air(url: str, days: int) -> None:
@@ -48,40 +41,32 @@ def _seed_air(url: str, days: int) -> None:
     build.write_series(url, frame)
 
 
-def _seed_web(settings) -> dict[str, int]:
+def _seed_web(settings) -> tuple[dict[str, int], dict[str, str]]:
+    from sqlalchemy import select
     from sqlalchemy.orm import Session
 
     from qingshan.ledgers import service
     from qingshan.store.db import make_engine
     from qingshan.web.models import User
-    from qingshan.web.org import ensure_org
-    from qingshan.web.security import hash_password
+    from qingshan.web.seed import seed_demo
 
+    passwords = seed_demo(settings.database_url, settings=settings, migrate=False)
     engine = make_engine(settings.database_url)
     items: dict[str, int] = {}
     with Session(engine, expire_on_commit=False) as db:
-        units = ensure_org(db)
-        users = {}
-        for name, (role, display) in ACCOUNTS.items():
-            u = User(username=name, display_name=display, role=role,
-                     unit_id=units[UNIT_OF[name]].id if name in UNIT_OF else units["大同市生态环境局"].id,
-                     password_hash=hash_password(PASSWORD, settings))
-            db.add(u)
-            users[name] = u
-        db.commit()
-        admin = db.get(User, users["admin"].id)
+        admin = db.scalar(select(User).where(User.username == "admin"))
         today = service.today_local()
         items["task"] = service.create_item(db, None, admin, "key_task", {
-            "title": "消除劣Ⅴ类水体：南洋河大白登断面整治", "lead_unit": "阳高县", "units": "大同市水务局",
+            "title": "消除劣Ⅴ类水体：南洋河断面整治（测试）", "lead_unit": "平城区", "units": "大同市水务局",
             "deadline": (today + timedelta(days=60)).isoformat(), "fields": {"area": "水"},
         }).id
         items["overdue"] = service.create_item(db, None, admin, "hazard", {
-            "title": "尾矿库隐患排查整治（演示）", "lead_unit": "天镇县",
+            "title": "尾矿库隐患排查整治（测试）", "lead_unit": "天镇县",
             "deadline": (today - timedelta(days=10)).isoformat(),
-            "fields": {"hazard_type": "尾矿库", "site": "天镇县（演示位置）", "grade": "较大"},
+            "fields": {"hazard_type": "尾矿库", "site": "天镇县（测试位置）", "grade": "较大"},
         }).id
     engine.dispose()
-    return items
+    return items, passwords
 
 
 @pytest.fixture(scope="session")
@@ -94,9 +79,9 @@ def site(tmp_path_factory) -> Site:
     from qingshan.store.migrate import upgrade
 
     upgrade(url)
-    items = _seed_web(settings)
+    items, passwords = _seed_web(settings)
     _seed_air(url, 30)
-    return Site(settings=settings, url=url, items=items, air_days=30)
+    return Site(settings=settings, url=url, items=items, air_days=30, passwords=passwords)
 
 
 @pytest.fixture(scope="session")
@@ -108,7 +93,7 @@ def app(site):
     return create_app(site.settings)
 
 
-def _login(client, username: str, password: str = PASSWORD):
+def _login(client, username: str, password: str):
     """Log in through the page form (fetches the pre-login CSRF cookie first)."""
     page = client.get("/login")
     token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
@@ -117,9 +102,9 @@ def _login(client, username: str, password: str = PASSWORD):
 
 
 @pytest.fixture(scope="session")
-def login():
-    """``login(client, username, password=PASSWORD)`` through the page form."""
-    return _login
+def login(site):
+    """``login(client, username, password=<the demo password>)`` through the page form."""
+    return lambda client, username, password=None: _login(client, username, password or site.passwords[username])
 
 
 def _free_port() -> int:

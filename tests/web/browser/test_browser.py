@@ -35,10 +35,10 @@ def _chart_drawn(page, box_id):
 def test_log_in_and_see_the_overview(page, site):
     page.goto("/overview")
     expect(page).to_have_url(re.compile(r"/login\?next=/overview"))
-    _login(page, "leader", site.password)
+    _login(page, "leader", site.passwords["leader"])
     expect(page).to_have_url(re.compile(r"/overview$"))
     expect(page.locator("h1")).to_contain_text("领导总览")
-    expect(page.locator("#who")).to_contain_text("市领导")
+    expect(page.locator("#who")).to_contain_text("分管领导")
     expect(page.locator("#aqi-now .aqi-badge").first).to_be_visible()
     _chart_drawn(page, "overview-map-box")
     expect(page.locator("#overdue")).to_contain_text("天镇县")
@@ -49,7 +49,7 @@ def test_log_in_and_see_the_overview(page, site):
 def test_update_a_task_with_evidence(page, site, tmp_path):
     evidence = tmp_path / "截污管网验收报告.pdf"
     evidence.write_bytes(PDF)
-    _login(page, "yanggao", site.password)
+    _login(page, "pingcheng", site.passwords["pingcheng"])
     page.goto(f"/ledgers/{site.items['task']}")
     page.fill("#progress-form textarea[name=text]", "大白登断面截污管网完成 3.2 公里，附验收报告")
     page.set_input_files("#progress-form input[name=files]", str(evidence))
@@ -83,7 +83,7 @@ def test_public_complaint_and_its_tracking_number(page, site):
 
 
 def test_air_calendar_renders_and_edition_switch_swaps_in_place(page, site):
-    _login(page, "admin", site.password)
+    _login(page, "admin", site.passwords["admin"])
     page.goto("/air")
     _chart_drawn(page, "chart-calendar-box")
     _chart_drawn(page, "chart-hourly-box")

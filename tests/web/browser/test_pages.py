@@ -69,7 +69,7 @@ def test_overview_shows_air_now_and_overdue_items_by_unit(as_user, site):
     assert len(option["series"][0]["data"]) == 16
     assert [p["color"] for p in option["visualMap"]["pieces"]] == ["#00E400", "#FFFF00", "#FF7E00", "#FF0000", "#99004C", "#7E0023"]
     overdue = html.split('id="overdue"', 1)[1].split("</section>", 1)[0]
-    assert "天镇县" in overdue and "阳高县" not in overdue  # only the hazard past its deadline
+    assert "天镇县" in overdue and "阳高县" not in overdue  # lead units of items past their deadline only
 
 
 def test_air_city_page_has_calendar_of_daily_aqi_and_edition_switch(as_user, site):
@@ -108,18 +108,20 @@ def test_sources_page_renders_with_or_without_data(as_user):
 def test_ledger_list_filters(as_user, site):
     c = as_user("leader")
     all_items = c.get("/ledgers").text
-    assert "南洋河" in all_items and "尾矿库" in all_items
+    assert "南洋河断面整治（测试）" in all_items and "尾矿库隐患排查整治（测试）" in all_items
     overdue = c.get("/ledgers?overdue=1").text
-    assert "尾矿库" in overdue and "南洋河" not in overdue
+    assert "尾矿库隐患排查整治（测试）" in overdue and "南洋河断面整治（测试）" not in overdue
     hazard = c.get("/ledgers?kind=hazard").text
-    assert "尾矿库" in hazard and "南洋河" not in hazard
+    assert "尾矿库隐患排查整治（测试）" in hazard and "南洋河断面整治（测试）" not in hazard
+    unit = c.get("/ledgers?unit=" + re.search(r'<option value="(\d+)"\s*>天镇县<', all_items).group(1)).text
+    assert "尾矿库隐患排查整治（测试）" in unit and "南洋河断面整治（测试）" not in unit
     rows = c.get("/ledgers?kind=key_task", headers={"HX-Request": "true", "HX-Target": "ledger-rows"}).text
     assert rows.lstrip().startswith('<div id="ledger-rows">') and "南洋河" in rows
 
 
 def test_unit_user_reports_progress_with_evidence_only_on_own_items(as_user, site):
     own, other = site.items["task"], site.items["overdue"]
-    c = as_user("yanggao")
+    c = as_user("pingcheng")
     page = c.get(f"/ledgers/{own}").text
     assert 'id="progress-form"' in page
     r = c.post(f"/ledgers/{own}/progress", data={"text": "已完成截污管网 3.2 公里", "csrf_token": _csrf(page)},
