@@ -20,19 +20,21 @@ from qingshan.demo.report import DemoResult
 from qingshan.demo.stations import CITY_CODE, SYNTHETIC_MARK
 
 STAGE_LABEL = {
-    "2012": "GB 3095—2012 二级",
-    "2026-1": "GB 3095—2026 第一阶段 二级",
-    "2026-2": "GB 3095—2026 第二阶段 二级",
+    "2012": "GB 3095—2012",
+    "2026-1": "GB 3095—2026 一阶段",
+    "2026-2": "GB 3095—2026 二阶段",
 }
 
 # (label, column of the period table, kind of change)
+# Labels as the bureau's bulletins write them (CO-95per = 日均值第95百分位, O3-8h-90per =
+# 日最大8小时平均第90百分位); short enough for an 80-column terminal.
 CITY_ITEMS = (
-    ("PM2.5 平均浓度 (µg/m³)", "pm25_pub", "pct"),
-    ("PM10 平均浓度 (µg/m³)", "pm10_pub", "pct"),
-    ("SO2 平均浓度 (µg/m³)", "so2_pub", "pct"),
-    ("NO2 平均浓度 (µg/m³)", "no2_pub", "pct"),
-    ("CO 日均值第95百分位 (mg/m³)", "co_pub", "pct"),
-    ("O3 日最大8小时第90百分位 (µg/m³)", "o3_pub", "pct"),
+    ("PM2.5 (µg/m³)", "pm25_pub", "pct"),
+    ("PM10 (µg/m³)", "pm10_pub", "pct"),
+    ("SO2 (µg/m³)", "so2_pub", "pct"),
+    ("NO2 (µg/m³)", "no2_pub", "pct"),
+    ("CO-95per (mg/m³)", "co_pub", "pct"),
+    ("O3-8h-90per (µg/m³)", "o3_pub", "pct"),
 )
 
 
@@ -109,13 +111,13 @@ def demo_result(hourly: pl.DataFrame, registry: pl.DataFrame, period: DemoPeriod
     rows.append(("优良天数", _txt(cur.get("n_good")), _txt(last.get("n_good")), _diff(cur.get("n_good"), last.get("n_good"), " 天")))
     rows.append(
         (
-            "优良天数比例 (%)",
+            "优良天数比例 %",
             _txt(cur.get("good_ratio_pub")),
             _txt(last.get("good_ratio_pub")),
-            _diff(cur.get("good_ratio_pub"), last.get("good_ratio_pub"), " 个百分点", 1),
+            _diff(cur.get("good_ratio_pub"), last.get("good_ratio_pub"), " 百分点", 1),
         )
     )
-    rows.append(("重度及以上污染天数", _txt(cur.get("n_heavy")), _txt(last.get("n_heavy")), _diff(cur.get("n_heavy"), last.get("n_heavy"), " 天")))
+    rows.append(("重污染天数", _txt(cur.get("n_heavy")), _txt(last.get("n_heavy")), _diff(cur.get("n_heavy"), last.get("n_heavy"), " 天")))
     exceeding = cur.get("exceeding") or []
     rows.append(("超标污染物", "、".join(exceeding) if exceeding else "无", "、".join(last.get("exceeding") or []) or ("无" if last else "—"), ""))
     rows.append(("评价标准", STAGE_LABEL.get(str(cur.get("stage")), str(cur.get("stage"))), STAGE_LABEL.get(str(last.get("stage")), "—") if last else "—", ""))
@@ -128,6 +130,11 @@ def demo_result(hourly: pl.DataFrame, registry: pl.DataFrame, period: DemoPeriod
     ]
     if not period.has_last_year:
         notes.append("演示数据不含上年同期，变化一栏留空。")
+    elif last and str(cur.get("stage")) != str(last.get("stage")):
+        notes.append(
+            f"本期按 {STAGE_LABEL.get(str(cur.get('stage')))}、上年同期按 {STAGE_LABEL.get(str(last.get('stage')))} 评价"
+            "（按各期末适用的标准），综合指数的分母不同，同比变化含标准更替的影响。"
+        )
     return DemoResult(city_rows=rows, ranking=ranking, monthly=monthly, notes=notes)
 
 
@@ -145,10 +152,7 @@ def _ranking_table(ranking: pl.DataFrame, registry: pl.DataFrame) -> pl.DataFram
     out = []
     for r in ranking.iter_rows(named=True):
         lab = labels.get(r["county_code"], {"n": 0, "n_syn": 0, "names": []})
-        if lab["n_syn"]:
-            stations = "、".join(lab["names"])
-        else:
-            stations = f"国控站点 {lab['n']} 个"
+        stations = f"演示站点 {lab['n_syn']}" if lab["n_syn"] else f"国控 {lab['n']}"
         isum = r.get("isum")
         out.append(
             {

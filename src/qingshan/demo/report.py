@@ -39,8 +39,10 @@ def evaluate(url: str, period: DemoPeriod) -> DemoResult:
 
     registry = build.registry_frame(url)
     codes = registry["code"].to_list()
-    start = period.last_year_start if period.has_last_year else period.eval_start
-    hourly = build.read_hourly(url, codes, start, period.eval_end)
+    hourly = build.read_hourly(url, codes, period.eval_start, period.eval_end)
+    if period.has_last_year:  # only the same months of last year: reading is the slow part
+        last = build.read_hourly(url, codes, period.last_year_start, period.last_year_end)
+        hourly = pl.concat([last, hourly])
     return evaluation_adapter.demo_result(hourly, registry, period)
 
 
@@ -56,15 +58,15 @@ def print_report(console: Console, result: DemoResult, period: DemoPeriod) -> No
         city.add_row(*row)
     console.print(city)
 
-    rank = Table(title=f"区县排名 — {period.label}，按环境空气质量综合指数（越小越好）（演示数据）", title_style="bold")
+    rank = Table(title=f"区县排名 — {period.label}（演示数据）", caption="按环境空气质量综合指数排名，越小越好", title_style="bold")
     for col, justify in (
         ("排名", "right"),
         ("区县", "left"),
-        ("站点", "left"),
+        ("站点数", "left"),
         ("综合指数", "right"),
-        ("PM2.5 (µg/m³)", "right"),
-        ("优良天数比例", "right"),
-        ("综合指数变化", "right"),
+        ("PM2.5", "right"),
+        ("优良率", "right"),
+        ("综合指数同比", "right"),
     ):
         rank.add_column(col, justify=justify)
     for r in result.ranking.iter_rows(named=True):
@@ -72,7 +74,10 @@ def print_report(console: Console, result: DemoResult, period: DemoPeriod) -> No
             str(r["rank"]), r["county_name"], r["stations"], r["composite"], r["pm25"], r["good_ratio"], r["change"]
         )
     console.print(rank)
-    console.print(f"[dim]站点名称以“{SYNTHETIC_MARK}”结尾者为虚构的县级演示站点；对照点不参与全市与区县评价。[/dim]")
+    console.print(
+        f"[dim]“演示站点”为虚构的县级站点（名称以“{SYNTHETIC_MARK}”结尾）；“国控”为国控站点数，"
+        "对照点不参与全市与区县评价。PM2.5 单位 µg/m³。[/dim]"
+    )
     for note in result.notes:
         console.print(f"[dim]{note}[/dim]")
 
