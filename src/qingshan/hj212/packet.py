@@ -54,6 +54,7 @@ MAX_PACKET = 2 + 4 + MAX_SEGMENT + 4 + 2  #: 1036 bytes (§2)
 
 #: Time-valued CP fields validated as ``YYYYMMDDhhmmss`` (§5.1, §5.2).
 TIME_FIELDS = ("DataTime", "SystemTime", "BeginTime", "EndTime", "RestartTime")
+_OTHER_TIMES = frozenset(TIME_FIELDS[1:])
 
 _FIELD_ORDER = ("QN", "ST", "CN", "PW", "MN", "Flag", "PNUM", "PNO", "RF")
 _REQUIRED = ("QN", "ST", "CN", "PW", "MN", "Flag")
@@ -465,10 +466,14 @@ def _parse_fast(data: bytes) -> Packet | None:
                 if len(_GOOD_KEYS) > 65536:
                     _GOOD_KEYS.clear()
                 _GOOD_KEYS.add(key)
-    for name in TIME_FIELDS:
-        v = cp.get(name)
-        if v is not None and v not in _VALID_TIMES and not _is_time(v):
-            return None
+    v = cp.get("DataTime")
+    if v is not None and v not in _VALID_TIMES and not _is_time(v):
+        return None
+    if not _OTHER_TIMES.isdisjoint(cp):
+        for name in _OTHER_TIMES:
+            v = cp.get(name)
+            if v is not None and not _is_time(v):
+                return None
     qn, st, cn, pw, mn, fl, pnum, pno, rf = m.groups()
     flag = int(fl)
     if flag > 255:
