@@ -100,7 +100,7 @@ def run(stations: int = 1700, hours: int = 8760, cities: int = 340) -> dict:
     t["station_daily"] = time.perf_counter() - t1
 
     t1 = time.perf_counter()
-    city = city_series.city_daily(sd, reg, station_days=days)
+    city = city_series.city_daily(sd, reg)
     t["city_daily"] = time.perf_counter() - t1
 
     t1 = time.perf_counter()

@@ -24,6 +24,7 @@ References
 from __future__ import annotations
 
 from collections.abc import Sequence
+from fractions import Fraction
 from math import lcm
 from typing import Literal
 
@@ -32,7 +33,6 @@ import polars as pl
 
 from qingshan import exact
 from qingshan.standards import gb3095
-from qingshan.standards.editions import natural_day_expr
 
 POLLUTANTS: tuple[str, ...] = ("so2", "no2", "co", "o3", "pm10", "pm25")
 MEAN_POLLUTANTS: tuple[str, ...] = ("so2", "no2", "co", "pm10", "pm25")
@@ -84,108 +84,154 @@ def as_struct(num: pl.Expr, den: int | pl.Expr) -> pl.Expr:
 class StationDays:
     """Hourly data of stations laid out as (station-day × 24 hour) integer matrices.
 
-    ``keys`` holds ``station_code, date`` per row; ``values[p]`` is an Int64 matrix of
-    micro-units with -1 for a missing hour; column h−1 is the hour labelled D h:00 (h = 24 is
-    D+1 00:00).
+    Row r is one station-day that has at least one hourly row: ``station_idx[r]`` indexes
+    ``codes`` and ``day[r]`` is the natural day (days since 1970-01-01). ``values[p]`` is an
+    Int64 matrix of micro-units with -1 for a missing hour; column h−1 is the hour labelled
+    D h:00 (h = 24 is D+1 00:00). Daily statistics are computed once and cached.
     """
 
-    def __init__(self, keys: pl.DataFrame, values: dict[str, np.ndarray]):
-        self.keys = keys
+    def __init__(self, codes: list[str], station_idx: np.ndarray, day: np.ndarray, values: dict[str, np.ndarray]):
+        self.codes = codes
+        self.station_idx = station_idx
+        self.day = day
         self.values = values
+        self._cache: dict = {}
+
+    def __len__(self) -> int:
+        return len(self.day)
+
+    @property
+    def keys(self) -> pl.DataFrame:
+        return pl.DataFrame({
+            "station_code": pl.Series(self.codes, dtype=pl.Utf8).gather(self.station_idx) if len(self.codes)
+            else pl.Series([], dtype=pl.Utf8),
+            "date": pl.Series(self.day.astype(np.int32)).cast(pl.Date),
+        })
 
     @classmethod
     def from_hourly(
         cls, hourly: pl.DataFrame, pollutants: Sequence[str] = POLLUTANTS
     ) -> StationDays:
         pollutants = [p for p in pollutants if p in hourly.columns]
+        t_prev = pl.col("time") - pl.duration(hours=1)
         h = hourly.select(
             pl.col("station_code").cast(pl.Utf8),
-            pl.col("time"),
-            *[to_micro(hourly, p).alias(p) for p in pollutants],
-        ).with_columns(
-            date=natural_day_expr("time"),
-            # hour of the day 1…24 by label (D 24:00 = D+1 00:00)
-            hidx=((pl.col("time") - pl.duration(hours=1)).dt.hour().cast(pl.Int32)),
+            *[to_micro(hourly, p).fill_null(-1).alias(p) for p in pollutants],
+            _day=t_prev.dt.date().cast(pl.Int32),  # natural day of the label T (§3)
+            _h=t_prev.dt.hour().cast(pl.Int64),  # 0 … 23 ↔ labels D 01:00 … D 24:00
         )
-        h = h.sort("station_code", "time")
-        dup = h.select(
-            ((pl.col("station_code") == pl.col("station_code").shift(1))
-             & (pl.col("time") == pl.col("time").shift(1))).fill_null(False).arg_max(),
-            ((pl.col("station_code") == pl.col("station_code").shift(1))
-             & (pl.col("time") == pl.col("time").shift(1))).fill_null(False).any().alias("any"),
-        ).row(0)
-        if dup[1]:
-            row = h.row(dup[0], named=True)
+        if h.height == 0:
+            return cls([], np.zeros(0, np.int64), np.zeros(0, np.int64),
+                       {p: np.zeros((0, 24), np.int64) for p in pollutants})
+        codes = sorted(h["station_code"].drop_nulls().unique().to_list())
+        if h["station_code"].null_count():
+            raise ValueError("小时数据缺少站点编码（station_code 为空）")
+        sidx = h["station_code"].replace_strict(codes, list(range(len(codes))), return_dtype=pl.Int64).to_numpy()
+        day = h["_day"].to_numpy().astype(np.int64)
+        day0 = int(day.min())
+        nd = int(day.max()) - day0 + 1
+        flat = sidx * nd + (day - day0)
+        cell = flat * 24 + h["_h"].to_numpy()
+        grid = len(codes) * nd
+        if grid * 24 <= 4 * len(cell) + 10_000_000:
+            counts = np.bincount(cell, minlength=grid * 24)
+            dup = counts[cell] > 1
+            present = np.flatnonzero(np.bincount(flat, minlength=grid))
+            row_of = np.full(grid, -1, dtype=np.int64)
+            row_of[present] = np.arange(len(present))
+            sd = row_of[flat]
+        else:  # sparse over a long span: sort instead of a dense grid
+            _, first, cnt = np.unique(cell, return_index=True, return_counts=True)
+            dup = np.zeros(len(cell), bool)
+            dup[first[cnt > 1]] = True
+            present, sd = np.unique(flat, return_inverse=True)
+        if dup.any():
+            i = int(np.flatnonzero(dup)[0])
+            row = hourly.row(i, named=True)
             raise ValueError(
                 f"小时数据重复：站点 {row['station_code']}，时间 {row['time']}（同一站点同一小时只能有一条）"
             )
-        new = (
-            (pl.col("station_code") != pl.col("station_code").shift(1))
-            | (pl.col("date") != pl.col("date").shift(1))
-        ).fill_null(True)
-        h = h.with_columns(sd=(new.cum_sum() - 1).cast(pl.Int64))
-        n_sd = int(h["sd"][-1]) + 1 if h.height else 0
-        keys = h.filter(new).select("station_code", "date")
-        sd = h["sd"].to_numpy()
-        hi = h["hidx"].to_numpy()
+        hi = h["_h"].to_numpy()
         values = {}
         for p in pollutants:
-            arr = np.full((n_sd, 24), -1, dtype=np.int64)
-            v = h[p].fill_null(-1).to_numpy()
-            arr[sd, hi] = v
+            arr = np.full((len(present), 24), -1, dtype=np.int64)
+            arr[sd, hi] = h[p].to_numpy()
             values[p] = arr
-        return cls(keys, values)
+        return cls(codes, present // nd, present % nd + day0, values)
 
     # ---- daily statistics (numerators over D_STATION; -1 = invalid) -------------------------
 
     def daily_mean(self, p: str) -> tuple[np.ndarray, np.ndarray]:
         """GB 3095 Table 4: mean of the valid hours of the natural day, valid with ≥ 20 hours."""
-        a = self.values[p]
-        valid = a >= 0
-        n = valid.sum(axis=1)
-        s = np.where(valid, a, 0).sum(axis=1)
-        ok = n >= gb3095.DAILY_MIN_HOURS
-        num = np.where(ok, s * (L_COUNTS // np.maximum(n, 1)), -1)
-        return num, n
+        key = ("mean", p)
+        if key not in self._cache:
+            a = self.values[p]
+            valid = a >= 0
+            n = valid.sum(axis=1)
+            s = np.where(valid, a, 0).sum(axis=1)
+            ok = n >= gb3095.DAILY_MIN_HOURS
+            # n ∈ 20…24 divides L_COUNTS: the mean is an integer numerator over D_STATION
+            self._cache[key] = (np.where(ok, s * (L_COUNTS // np.maximum(n, 1)), -1), n)
+        return self._cache[key]
 
     def windows8(self, p: str = "o3") -> tuple[np.ndarray, np.ndarray]:
         """The 17 in-day 8-h moving averages ending D 08:00 … D 24:00 (numerators over
         D_STATION, -1 invalid) and their valid-hour counts; a window needs ≥ 6 valid hours."""
-        a = self.values[p]
-        valid = a >= 0
-        cs = np.concatenate([np.zeros((a.shape[0], 1), np.int64), np.cumsum(np.where(valid, a, 0), axis=1)], axis=1)
-        cn = np.concatenate([np.zeros((a.shape[0], 1), np.int64), np.cumsum(valid, axis=1)], axis=1)
-        s = cs[:, 8:25] - cs[:, 0:17]
-        n = cn[:, 8:25] - cn[:, 0:17]
-        ok = n >= gb3095.WINDOW_MIN_HOURS
-        num = np.where(ok, s * (L_COUNTS // np.maximum(n, 1)), -1)
-        return num, n
+        key = ("w8", p)
+        if key not in self._cache:
+            a = self.values[p]
+            valid = a >= 0
+            z = np.zeros((a.shape[0], 1), np.int64)
+            cs = np.concatenate([z, np.cumsum(np.where(valid, a, 0), axis=1)], axis=1)
+            cn = np.concatenate([z, np.cumsum(valid, axis=1)], axis=1)
+            s = cs[:, 8:25] - cs[:, 0:17]
+            n = cn[:, 8:25] - cn[:, 0:17]
+            ok = n >= gb3095.WINDOW_MIN_HOURS
+            self._cache[key] = (np.where(ok, s * (L_COUNTS // np.maximum(n, 1)), -1), n)
+        return self._cache[key]
 
     def hourly_scaled(self, p: str = "o3") -> np.ndarray:
         """Hourly values as numerators over D_STATION (-1 missing)."""
         a = self.values[p]
         return np.where(a >= 0, a * L_COUNTS, -1)
 
+    def daily_max(self, kind: str, exception_limit: int) -> tuple[np.ndarray, np.ndarray]:
+        """Station MDA8 (``kind="o3_8h"``: 17 windows, ≥ 14 valid) or daily max 1-h O3
+        (``"o3_1h"``: 24 hours, ≥ 20 valid), with the rounded-maximum exception (§4.2–4.3)."""
+        key = ("max", kind, exception_limit)
+        if key not in self._cache:
+            if kind == "o3_8h":
+                a, _ = self.windows8("o3")
+                need = gb3095.MDA8_MIN_WINDOWS
+            else:
+                a = self.hourly_scaled("o3")
+                need = gb3095.O3_1H_MIN_HOURS
+            mx = a.max(axis=1) if a.shape[1] else np.zeros(0, np.int64)
+            nv = (a >= 0).sum(axis=1)
+            ok = (nv >= need) | ((nv > 0) & _rounded_exceeds(mx, np.full(len(mx), 1), D_STATION, exception_limit))
+            self._cache[key] = (np.where(ok, mx, -1), nv)
+        return self._cache[key]
 
-def _nullable(arr: np.ndarray) -> pl.Series:
-    """Int64 series from a numerator array where -1 marks an invalid value (→ null)."""
-    s = pl.Series(arr, dtype=pl.Int64)
-    return s.set(pl.Series(arr < 0), None) if (arr < 0).any() else s
+
+def _rounded_exceeds(num: np.ndarray, k: np.ndarray, den: int, limit: int | Fraction) -> np.ndarray:
+    """``round_half_even(num / (k·den)) > limit`` (GB/T 8170, :func:`qingshan.exact.round_half_even`)."""
+    if len(num) == 0:
+        return np.zeros(0, bool)
+    f = pl.DataFrame({"n": pl.Series(num).cast(pl.Int128), "k": pl.Series(k).cast(pl.Int128)})
+    f = f.select("n", d=pl.col("k") * pl.lit(den, dtype=pl.Int128))
+    floor_limit = Fraction(limit).__floor__()
+    r = f.select((pl.col("n") >= 0) & (exact.round_half_even(pl.col("n"), pl.col("d")) > floor_limit)).to_series()
+    return r.to_numpy()
 
 
-def _max_stat(
-    frame: pl.DataFrame, cols: list[str], den: int, n_min: int, exception_limit: int, name: str
-) -> pl.DataFrame:
-    """Max over ``cols`` (integer numerators over ``den``), valid when ≥ ``n_min`` are valid or
-    the rounded maximum exceeds ``exception_limit`` (HJ 663 §6.1.2; air-evaluation.md §4.2–4.3)."""
-    mx = pl.max_horizontal(cols)
-    nv = pl.sum_horizontal([pl.col(c).is_not_null().cast(pl.Int32) for c in cols])
-    frame = frame.with_columns(_mx=mx, _nv=nv)
-    rounded = exact.round_half_even(pl.col("_mx"), pl.lit(den, dtype=pl.Int128))
-    ok = (pl.col("_nv") >= n_min) | ((pl.col("_nv") > 0) & (rounded > exception_limit))
-    return frame.with_columns(
-        pl.when(ok).then(pl.col("_mx")).alias(name), pl.col("_nv").alias(f"n_{name}")
-    ).drop("_mx", "_nv")
+def _struct_series(num: np.ndarray, den: np.ndarray | int, valid: np.ndarray) -> pl.Series:
+    """RATIONAL struct series from numerator / denominator arrays; invalid rows null."""
+    n = pl.Series("num", num).cast(pl.Int128)
+    d = (pl.Series("den", den).cast(pl.Int128) if isinstance(den, np.ndarray)
+         else pl.repeat(den, len(num), dtype=pl.Int128, eager=True).alias("den"))
+    return pl.DataFrame([n, d]).select(
+        pl.when(pl.Series(valid)).then(pl.struct("num", "den")).alias("v")
+    ).to_series()
 
 
 def station_daily(
@@ -199,7 +245,7 @@ def station_daily(
 
     Parameters
     ----------
-    hourly : polars.DataFrame
+    hourly : polars.DataFrame or StationDays
         ``station_code``, ``time`` (hour-END label T, naive Beijing Datetime) and any of
         ``so2, no2, co, o3, pm10, pm25`` [µg/m³; CO mg/m³] as float, int, text or RATIONAL.
     mda8_exception_limit : int, default 160
@@ -218,30 +264,22 @@ def station_daily(
         1-h O3); null when invalid.
     """
     sd = hourly if isinstance(hourly, StationDays) else StationDays.from_hourly(hourly)
-    out = sd.keys
-    cols = {}
+    cols: dict[str, pl.Series] = {}
     for p in MEAN_POLLUTANTS:
         if p in sd.values:
             num, n = sd.daily_mean(p)
-            cols[p] = _nullable(num)
+            cols[p] = _struct_series(num, D_STATION, num >= 0)
             if with_counts:
                 cols[f"n_{p}"] = pl.Series(n.astype(np.int32))
-    out = out.with_columns(**cols)
     if "o3" in sd.values:
-        wnum, _ = sd.windows8("o3")
-        hnum = sd.hourly_scaled("o3")
-        wcols = [f"_w{j}" for j in range(17)]
-        hcols = [f"_h{j}" for j in range(24)]
-        tmp = pl.DataFrame(
-            {**{c: _nullable(wnum[:, j]) for j, c in enumerate(wcols)},
-             **{c: _nullable(hnum[:, j]) for j, c in enumerate(hcols)}}
-        ) if len(out) else pl.DataFrame(schema={c: pl.Int64 for c in wcols + hcols})
-        tmp = _max_stat(tmp, wcols, D_STATION, gb3095.MDA8_MIN_WINDOWS, mda8_exception_limit, "o3_8h")
-        tmp = _max_stat(tmp, hcols, D_STATION, gb3095.O3_1H_MIN_HOURS, o3_1h_exception_limit, "o3_1h")
-        keep = ["o3_8h", "o3_1h"] + (["n_o3_8h", "n_o3_1h"] if with_counts else [])
-        out = pl.concat([out, tmp.select(keep)], how="horizontal")
-    stat_cols = [c for c in ("so2", "no2", "co", "pm10", "pm25", "o3_8h", "o3_1h") if c in out.columns]
-    return out.with_columns([as_struct(pl.col(c), D_STATION).alias(c) for c in stat_cols])
+        for kind, lim in (("o3_8h", mda8_exception_limit), ("o3_1h", o3_1h_exception_limit)):
+            num, n = sd.daily_max(kind, lim)
+            cols[kind] = _struct_series(num, D_STATION, num >= 0)
+            if with_counts:
+                cols[f"n_{kind}"] = pl.Series(n.astype(np.int32))
+    out = sd.keys.with_columns(**cols) if cols else sd.keys
+    order = ["station_code", "date"] + [c for c in ("so2", "no2", "co", "pm10", "pm25", "o3_8h", "o3_1h") if c in out.columns]
+    return out.select(order + [c for c in out.columns if c.startswith("n_")])
 
 
 # --- city series -----------------------------------------------------------------------------
@@ -278,32 +316,21 @@ def _lcm_of(ks: Sequence[int]) -> int:
     return out
 
 
-def _group_mean(
-    frame: pl.DataFrame, keys: list[str], cols: list[str], min_valid: int, den: int
-) -> tuple[pl.DataFrame, int]:
-    """Mean of valid integer numerators over ``den`` across the rows of each group.
+def _exact_max(S: np.ndarray, K: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row-wise exact maximum of S/K over the valid columns: returns (S*, K*), S* = -1 if none.
 
-    Returns numerators over the common denominator ``lcm(k present) · den`` (Int128), null when
-    fewer than ``min_valid`` values are valid, and that common denominator.
-    """
-    g = frame.group_by(keys).agg(
-        *[pl.col(c).sum().alias(f"{c}__s") for c in cols],
-        *[pl.col(c).is_not_null().sum().cast(pl.Int64).alias(f"{c}__k") for c in cols],
-    )
-    ks = set()
-    for c in cols:
-        ks |= set(g[f"{c}__k"].unique().to_list())
-    lk = _lcm_of([k for k in ks if k and k >= min_valid])
-    out = []
-    for c in cols:
-        k = pl.col(f"{c}__k")
-        factor = pl.lit(lk, dtype=pl.Int128) // pl.when(k > 0).then(k).otherwise(1).cast(pl.Int128)
-        out.append(
-            pl.when(k >= max(min_valid, 1))
-            .then(pl.col(f"{c}__s").cast(pl.Int128) * factor)
-            .alias(c)
-        )
-    return g.select(keys + out + [pl.col(f"{c}__k").alias(f"k_{c}") for c in cols]), lk * den
+    Fractions are compared by cross-multiplication; int64 suffices while max(S)·max(K) < 2⁶²,
+    otherwise Python integers are used (object arrays)."""
+    if S.size and int(S.max()) * int(max(K.max(), 1)) >= 2**62:
+        S, K = S.astype(object), K.astype(object)
+    bs = np.full(S.shape[0], -1, dtype=S.dtype)
+    bk = np.ones(S.shape[0], dtype=K.dtype)
+    for j in range(S.shape[1]):
+        v = valid[:, j]
+        better = v & ((bs < 0) | (S[:, j] * bk > bs * K[:, j]))
+        bs = np.where(better, S[:, j], bs)
+        bk = np.where(better, K[:, j], bk)
+    return bs, bk
 
 
 def city_daily(
@@ -317,7 +344,6 @@ def city_daily(
     city_o3_method: CityO3Method = "series",
     mda8_exception_limit: int = 160,
     o3_1h_exception_limit: int = 200,
-    station_days: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """City (or county) daily series from station hourly data (air-evaluation.md §7).
 
@@ -331,6 +357,9 @@ def city_daily(
     * a city value needs ≥ ``city_min_valid_stations`` valid station values (default 1,
       UNCONFIRMED).
 
+    A city value over k stations is the exact rational ``Σ / (k · D_STATION)``; denominators
+    differ from row to row (RATIONAL structs carry them).
+
     Parameters
     ----------
     hourly : polars.DataFrame or StationDays
@@ -342,8 +371,6 @@ def city_daily(
         Group column: a county value is built like a city value from its stations.
     station_list, include_control
         Station selection (:func:`select_stations`).
-    station_days : polars.DataFrame, optional
-        Precomputed :func:`station_daily` result (saves a pass when the caller already has it).
 
     Returns
     -------
@@ -355,42 +382,89 @@ def city_daily(
         raise ValueError(f"未知的 city_o3_method：{city_o3_method!r}（可选 series、station_mean）")
     sd = hourly if isinstance(hourly, StationDays) else StationDays.from_hourly(hourly)
     sel = select_stations(stations, by=by, station_list=station_list, include_control=include_control)
-    if station_days is None:
-        station_days = station_daily(
-            sd, mda8_exception_limit=mda8_exception_limit, o3_1h_exception_limit=o3_1h_exception_limit
-        )
-    # integer numerators over D_STATION
-    daily = station_days.select(
-        "station_code", "date",
-        *[exact.num(c).cast(pl.Int64).alias(c) for c in station_days.columns
-          if c not in ("station_code", "date") and not c.startswith("n_")],
-    ).with_row_index("_sd").join(sel, on="station_code", how="inner")
-    mean_cols = [c for c in MEAN_POLLUTANTS if c in daily.columns]
-    if city_o3_method == "station_mean":
-        mean_cols += [c for c in ("o3_8h", "o3_1h") if c in daily.columns]
-    res, den = _group_mean(daily, [by, "date"], mean_cols, city_min_valid_stations, D_STATION)
-    res = res.with_columns([as_struct(pl.col(c), den).alias(c) for c in mean_cols])
-    if city_o3_method == "series" and "o3" in sd.values:
-        idx = daily["_sd"].to_numpy()
-        wnum, _ = sd.windows8("o3")
-        hnum = sd.hourly_scaled("o3")
-        wcols = [f"_w{j}" for j in range(17)]
-        hcols = [f"_h{j}" for j in range(24)]
-        parts = {c: _nullable(wnum[idx, j]) for j, c in enumerate(wcols)}
-        parts |= {c: _nullable(hnum[idx, j]) for j, c in enumerate(hcols)}
-        o3 = pl.concat([daily.select(by, "date"), pl.DataFrame(parts)], how="horizontal")
-        g, den_o3 = _group_mean(o3, [by, "date"], wcols + hcols, city_min_valid_stations, D_STATION)
-        g = _max_stat(g, wcols, den_o3, gb3095.MDA8_MIN_WINDOWS, mda8_exception_limit, "o3_8h")
-        g = _max_stat(g, hcols, den_o3, gb3095.O3_1H_MIN_HOURS, o3_1h_exception_limit, "o3_1h")
-        g = g.select(by, "date", as_struct(pl.col("o3_8h"), den_o3).alias("o3_8h"),
-                     as_struct(pl.col("o3_1h"), den_o3).alias("o3_1h"))
-        res = res.join(g, on=[by, "date"], how="left")
-    nst = "k_pm25" if "k_pm25" in res.columns else None
-    res = res.with_columns(
-        (pl.col(nst) if nst else pl.lit(None, dtype=pl.Int64)).alias("n_stations")
-    ).drop([c for c in res.columns if c.startswith("k_")])
-    order = [by, "date"] + [c for c in ("so2", "no2", "co", "pm10", "pm25", "o3_8h", "o3_1h") if c in res.columns]
-    return res.select(order + ["n_stations"]).sort(by, "date")
+    groups = sorted(sel[by].cast(pl.Utf8).unique().to_list())
+    gi = {g: i for i, g in enumerate(groups)}
+    st_group = dict(zip(sel["station_code"].to_list(), sel[by].cast(pl.Utf8).to_list(), strict=True))
+    g_of_station = np.array([gi.get(st_group.get(c), -1) if c in st_group else -1 for c in sd.codes]
+                            + [-1], dtype=np.int64)
+    g_row = g_of_station[sd.station_idx] if len(sd) else np.zeros(0, np.int64)
+    rows = np.flatnonzero(g_row >= 0)
+    schema_cols = [c for c in ("so2", "no2", "co", "pm10", "pm25") if c in sd.values]
+    if "o3" in sd.values:
+        schema_cols += ["o3_8h", "o3_1h"]
+    if len(rows) == 0:
+        return pl.DataFrame(schema={by: pl.Utf8, "date": pl.Date, **{c: exact.RATIONAL for c in schema_cols},
+                                    "n_stations": pl.Int64})
+    day0 = int(sd.day.min())
+    nd = int(sd.day.max()) - day0 + 1
+    key = g_row[rows] * nd + (sd.day[rows] - day0)
+    order = np.argsort(key, kind="stable")
+    rows, key = rows[order], key[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    ukey = key[starts]
+    min_k = max(int(city_min_valid_stations), 1)
+
+    def gsum(a: np.ndarray) -> np.ndarray:
+        return np.add.reduceat(a[rows], starts, axis=0)
+
+    cols: dict[str, pl.Series] = {}
+
+    def mean_of(num: np.ndarray) -> tuple[pl.Series, np.ndarray]:
+        valid = num >= 0
+        S = gsum(np.where(valid, num, 0))
+        K = gsum(valid.astype(np.int64))
+        ok = K >= min_k
+        return _struct_series(S, np.maximum(K, 1) * D_STATION, ok), K
+
+    for p in ("so2", "no2", "co", "pm10", "pm25"):
+        if p in sd.values:
+            cols[p], K = mean_of(sd.daily_mean(p)[0])
+            if p == "pm25":
+                cols["n_stations"] = pl.Series(K, dtype=pl.Int64)
+    if "o3" in sd.values:
+        if city_o3_method == "station_mean":
+            for kind, lim in (("o3_8h", mda8_exception_limit), ("o3_1h", o3_1h_exception_limit)):
+                cols[kind], _ = mean_of(sd.daily_max(kind, lim)[0])
+        else:
+            for kind, a, need, lim in (
+                ("o3_8h", sd.windows8("o3")[0], gb3095.MDA8_MIN_WINDOWS, mda8_exception_limit),
+                ("o3_1h", sd.hourly_scaled("o3"), gb3095.O3_1H_MIN_HOURS, o3_1h_exception_limit),
+            ):
+                valid = a >= 0
+                S = gsum(np.where(valid, a, 0))
+                K = gsum(valid.astype(np.int64))
+                city_valid = K >= min_k  # a city value at T needs ≥ min_k valid stations
+                bs, bk = _exact_max(S, K, city_valid)
+                nv = city_valid.sum(axis=1)
+                bs64 = np.array(bs, dtype=object) if bs.dtype == object else bs
+                exceeds = _rounded_exceeds_obj(bs64, bk, lim)
+                ok = (nv >= need) | ((nv > 0) & exceeds)
+                num = np.where(ok, bs, 0)
+                cols[kind] = _struct_series_obj(num, bk, ok)
+    out = pl.DataFrame({
+        by: pl.Series(groups, dtype=pl.Utf8).gather(ukey // nd),
+        "date": pl.Series((ukey % nd + day0).astype(np.int32)).cast(pl.Date),
+    }).with_columns(**cols)
+    if "n_stations" not in out.columns:
+        out = out.with_columns(n_stations=pl.lit(None, dtype=pl.Int64))
+    order_cols = [by, "date"] + [c for c in ("so2", "no2", "co", "pm10", "pm25", "o3_8h", "o3_1h") if c in out.columns]
+    return out.select(order_cols + ["n_stations"]).sort(by, "date")
+
+
+def _rounded_exceeds_obj(num: np.ndarray, k: np.ndarray, limit: int) -> np.ndarray:
+    if num.dtype == object:
+        floor_limit = Fraction(limit).__floor__()
+        return np.array([n >= 0 and round(Fraction(int(n), int(kk) * D_STATION)) > floor_limit
+                         for n, kk in zip(num, k, strict=True)], dtype=bool)
+    return _rounded_exceeds(num, k, D_STATION, limit)
+
+
+def _struct_series_obj(num: np.ndarray, k: np.ndarray, valid: np.ndarray) -> pl.Series:
+    if num.dtype == object:
+        n = pl.Series("num", [int(x) for x in num], dtype=pl.Int128)
+        d = pl.Series("den", [int(x) * D_STATION for x in k], dtype=pl.Int128)
+        return pl.DataFrame([n, d]).select(pl.when(pl.Series(valid)).then(pl.struct("num", "den")).alias("v")).to_series()
+    return _struct_series(num, k.astype(np.int64) * D_STATION, valid)
 
 
 # --- city hourly values and moving averages --------------------------------------------------
