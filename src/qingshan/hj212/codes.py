@@ -302,7 +302,7 @@ CODE_2005_GAS = {
 #: Code families whose members are too many to list: process codes e/g (§12.5, Tables
 #: B.4–B.7), information codes i (§9.4), facility codes SBxxx (§5.2), 2025's d/p families
 #: (§B.6, UNCONFIRMED).
-_FAMILY = re.compile(r"(?:[eg]\d{5}|[iI]\d{5}|SB\d{1,3}|[dp]\d{5})")
+_FAMILY = re.compile(r"(?a)(?:[eg]\d{5}|[iI]\d{5}|SB\d{1,3}|[dp]\d{5})")
 
 
 def is_known_factor(code: str) -> bool:

@@ -65,13 +65,13 @@ _FAST_HEAD = re.compile(
     r"(?:PNUM=(\d{1,4});PNO=(\d{1,4});)?(?:RF=(1);)?CP=&&"
 )
 _FIELD_RULES: dict[str, tuple[re.Pattern[str], str]] = {
-    "QN": (re.compile(r"\d{17}"), "应为 17 位数字 YYYYMMDDhhmmsszzz"),
+    "QN": (re.compile(r"[0-9]{17}"), "应为 17 位数字 YYYYMMDDhhmmsszzz"),
     "ST": (re.compile(r"[0-9A-Z]{2}"), "应为 2 位数字或大写字母"),
-    "CN": (re.compile(r"\d{4}"), "应为 4 位数字"),
+    "CN": (re.compile(r"[0-9]{4}"), "应为 4 位数字"),
     "PW": (re.compile(r"[^;=&,\s]{1,6}"), "应为 1–6 个字符（不含空白和 ; = & ,）"),
-    "Flag": (re.compile(r"\d{1,3}"), "应为 0–255 的十进制整数"),
-    "PNUM": (re.compile(r"\d+"), "应为十进制整数"),
-    "PNO": (re.compile(r"\d+"), "应为十进制整数"),
+    "Flag": (re.compile(r"[0-9]{1,3}"), "应为 0–255 的十进制整数"),
+    "PNUM": (re.compile(r"[0-9]+"), "应为十进制整数"),
+    "PNO": (re.compile(r"[0-9]+"), "应为十进制整数"),
     "RF": (re.compile(r"1"), "只能为 1（HJ 212—2025 补传标记）"),
 }
 _MN_2017 = re.compile(r"[0-9A-F]{24}")
@@ -81,7 +81,12 @@ _MN_LEGACY = re.compile(r"[0-9A-Za-z]{14}")  # HJ/T 212—2005 station code (§1
 _GOOD_KEYS: set[str] = set()
 _DAYS = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _VALID_TIMES: set[str] = set()
-_LOOSE_TIME = re.compile(r"(\d{4})\D?(\d{1,2})\D?(\d{1,2})(?:\D{0,2}(\d{1,2})\D?(\d{1,2})(?:\D?(\d{1,2}))?)?(?:\D?(\d{1,3}))?")
+_LOOSE_TIME = re.compile(r"(?a)(\d{4})\D?(\d{1,2})\D?(\d{1,2})(?:\D{0,2}(\d{1,2})\D?(\d{1,2})(?:\D?(\d{1,2}))?)?(?:\D?(\d{1,3}))?")
+
+
+def _is_num(s: str) -> bool:
+    """ASCII decimal digits only (str.isdigit also accepts '²', which int() rejects)."""
+    return s.isascii() and s.isdigit()
 
 
 def _is_time(s: str) -> bool:
@@ -110,7 +115,7 @@ def normalise_time(value: str) -> str | None:
     if _is_time(value):
         return value
     v = value.strip()
-    if v.isdigit():
+    if v.isascii() and v.isdigit():
         if len(v) == 17:
             cand = v[:14]
         elif len(v) == 12:
@@ -327,7 +332,7 @@ def _check_fields(values: dict[str, Any], report, pos: dict[str, int] | None = N
             report(BadField(name, str(v), reason, position=pos.get(name)))
     flag = values.get("Flag")
     flag_int: int | None = None
-    if flag is not None and str(flag).isdigit():
+    if flag is not None and _is_num(str(flag)):
         flag_int = int(flag)
         if flag_int > 255:
             report(BadField("Flag", str(flag), "应为 0–255 的十进制整数", position=pos.get("Flag")))
@@ -343,7 +348,7 @@ def _check_fields(values: dict[str, Any], report, pos: dict[str, int] | None = N
             report(SplitPacketError("出现 PNUM/PNO，但 Flag 的 D 位为 0", field="PNUM", position=pos.get("PNUM")))
     if (pnum is None) != (pno is None):
         report(SplitPacketError("PNUM 与 PNO 必须同时出现", field="PNO", position=pos.get("PNUM", pos.get("PNO"))))
-    if pnum is not None and pno is not None and str(pnum).isdigit() and str(pno).isdigit():
+    if pnum is not None and pno is not None and _is_num(str(pnum)) and _is_num(str(pno)):
         if int(pnum) < 1 or not 1 <= int(pno) <= int(pnum):
             report(SplitPacketError(f"包号 PNO={pno} 不在 1…PNUM={pnum} 范围内", field="PNO", position=pos.get("PNO")))
 
@@ -697,7 +702,7 @@ def _parse_slow(
 
     def as_int(name: str) -> int | None:
         v = values.get(name)
-        return int(v) if v is not None and v.isdigit() else None
+        return int(v) if v is not None and _is_num(v) else None
 
     flag = as_int("Flag")
     if flag is not None and flag > 255:
