@@ -178,3 +178,14 @@ def test_rational_struct_input():
     h = pl.DataFrame({"station_code": "A", "time": [D + timedelta(hours=i) for i in range(24)], "co": vals},
                      schema_overrides={"co": exact.RATIONAL})
     assert exact.to_fraction(cs.station_daily(h)["co"][0]) == Fraction(37, 20)
+
+
+def test_e13_city_iaqi_both_methods():
+    # air-evaluation.md E13: 2012 O3 8-h IAQI 100 with "series", 113.64 → 114 with "station_mean"
+    from qingshan.standards import hj633
+
+    h = hourly({"A": hours_for_windows(E13_A), "B": hours_for_windows(E13_B)})
+    for method, want in (("series", 100), ("station_mean", 114)):
+        days = cs.city_daily(h, REG, city_o3_method=method).select("city_code", "date", "o3_8h")
+        out = hj633.daily_aqi(days, edition="2012")
+        assert out["iaqi_o3_8h"][0] == want

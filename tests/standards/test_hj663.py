@@ -182,3 +182,14 @@ def test_three_year_moving_average():
     r = hj663.three_year_moving_average(annual, by=["city"])
     got = [exact.to_fraction(v) for v in r["pm25"].to_list()]
     assert got == [None, None, Fraction(108, 3), Fraction(99, 3)]
+
+
+def test_daily_attainment_rates():
+    daily = pl.DataFrame({"city": ["A"] * 4, "pm25": ["75.4", "75.5", "80", None], "o3_8h": ["160", "161", "100", "90"]})
+    daily = daily.with_columns(pm25=exact.as_rational("pm25", pl.Utf8), o3_8h=exact.as_rational("o3_8h", pl.Utf8))
+    r = hj663.daily_attainment_rates(daily, by=["city"]).row(0, named=True)
+    # 75.4 → 75 attains; 75.5 → 76 (half even) does not; 80 does not: 1 of 3 valid days
+    assert exact.to_fraction(r["rate_pm25"]) == Fraction(100, 3) and r["rate_pm25_pub"] == "33.3"
+    assert r["rate_o3_pub"] == "75.0"
+    r = hj663.daily_attainment_rates(daily, by=["city"], stage="2026-1").row(0, named=True)
+    assert r["rate_pm25_pub"] == "0.0"

@@ -283,6 +283,30 @@ def attainment_rate(rounded_values: Sequence[Fraction], limit: Fraction) -> Frac
     return Fraction(sum(1 for x in v if x <= limit) * 100, len(v))
 
 
+def daily_attainment_rates(
+    daily: pl.DataFrame, *, by: Sequence[str], stage: LimitStage = "2012", grade: int = 2
+) -> pl.DataFrame:
+    """达标率 of the daily values of a period per pollutant (HJ 663 §6.4), vectorised.
+
+    ``D = valid days with the rounded daily value ≤ its 24-h (O3: 8-h) limit / valid days × 100``.
+    Returns ``by`` + ``rate_<p>`` (RATIONAL %) + ``rate_<p>_pub`` (1 decimal).
+    """
+    lim = gb3095.limits_for(stage, grade)
+    aggs = []
+    for p in SIX:
+        c = DAILY_COLS[p]
+        if c not in daily.columns:
+            continue
+        _, ok, _ = compare_expr(p, pl.col(c), lim[(p, DAILY_AVERAGING[p])])
+        n = pl.col(c).is_not_null().sum().cast(pl.Int128)
+        good = (pl.col(c).is_not_null() & ok).sum().cast(pl.Int128)
+        aggs.append(pl.when(n > 0).then(exact.rational(good * 100, n)).alias(f"rate_{p}"))
+    g = daily.group_by(list(by)).agg(aggs)
+    return g.with_columns(
+        [publish(pl.col(c), 1).alias(f"{c}_pub") for c in g.columns if c.startswith("rate_")]
+    ).sort(list(by))
+
+
 def compare_expr(stat: str, col: pl.Expr, S: Fraction) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     """For a RATIONAL statistic: (rounded units, attained, exceedance multiple as RATIONAL).
 
