@@ -22,10 +22,13 @@ def test_stations_and_import_for_datong(shared_dir, cnemc_dir, tmp_path):
     r = runner.invoke(stations_app, ["set", "0000X", "--notes", "x"])
     assert r.exit_code == 1 and "未登记" in r.output
 
-    # the whole national file without registering: Datong rows import, the others are rejected
-    r = runner.invoke(import_app, ["cnemc", str(cnemc_dir / "2022-01-02T09.csv"), "--max-errors", "3"])
+    # Beijing's first 20 rows + Datong's 10 rows, without registering: Beijing rows are rejected
+    lines = (cnemc_dir / "2022-01-02T09.csv").read_text(encoding="utf-8").splitlines()
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text("\n".join(lines[:21] + [x for x in lines if ",大同市," in x]) + "\n", encoding="utf-8")
+    r = runner.invoke(import_app, ["cnemc", str(mixed), "--max-errors", "3"])
     assert r.exit_code == 0, r.output
-    assert "未登记" in r.output and "另有 1699 条未显示" in r.output
+    assert "未登记" in r.output and "另有 17 条未显示" in r.output
     with ObservationStore() as store:
         assert store.station_hours() == 10
         assert store.published_aqi_frame().height == 10

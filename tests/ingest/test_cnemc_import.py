@@ -34,6 +34,7 @@ def store(db_url):
     s.close()
 
 
+@pytest.mark.slow
 def test_fixtures_import(store, cnemc_dir):
     raw = _raw_rows(cnemc_dir)
     assert len(raw) == 3397  # SOURCE.md: 1712 + 1685 rows
@@ -53,29 +54,26 @@ def test_fixtures_import(store, cnemc_dir):
     assert store.station_hours() == with_value
     assert store.count() == sum(1 for r in raw for c in HOURLY if r[c].strip())
     assert store.published_aqi_frame().height == 3397
+    # importing the same files again duplicates nothing
+    n = store.count()
+    again = [import_cnemc(cnemc_dir / f, store, register_stations=True) for f in FILES]
+    assert store.count() == n == sum(r.values_written for r in again)
+    assert sum(r.stations_registered for r in again) == 0
+    assert store.published_aqi_frame().height == 3397
+    assert store.batches().height == 4
 
 
 def test_o3_is_taken_from_o3_24h(store, cnemc_dir):
     """air-aqi.md §8.2a: in the archive format the current 1-h O3 is the column o3_24h."""
-    import_cnemc(cnemc_dir / "2022-01-02T09.csv", store, register_stations=True)
+    import_cnemc(cnemc_dir / "2022-01-02T09.csv", store, register_stations=True, city="北京市")
     # 1001A 万寿西宫 2022-01-02T09: o3 = 69 (running max), o3_24h = 20 (current); co 0.5
     row = store.hourly_frame(["1001A"]).row(0, named=True)
     assert exact.to_fraction(row["o3"]) == 20
     assert exact.to_fraction(row["co"]) == Fraction(1, 2)
     assert row["time"] == datetime(2022, 1, 2, 9)
+    import_cnemc(cnemc_dir / "2022-01-02T09.csv", store, register_stations=True, city="大同市")
     aqi = store.published_aqi_frame(["1721A"]).row(0, named=True)
     assert (aqi["aqi"], aqi["primary_pollutant"]) == (56, "颗粒物(PM10)")
-
-
-def test_reimport_duplicates_nothing(store, cnemc_dir):
-    f = cnemc_dir / "2022-07-15T16.csv"
-    first = import_cnemc(f, store, register_stations=True)
-    n = store.count()
-    second = import_cnemc(f, store, register_stations=True)
-    assert store.count() == n == first.values_written == second.values_written
-    assert second.stations_registered == 0
-    assert store.published_aqi_frame().height == 1685
-    assert store.batches().height == 2
 
 
 HEADER = (
@@ -154,7 +152,7 @@ def test_rollback_on_failure_mid_file(store, cnemc_dir, monkeypatch):
     # fails after stations and observations were written inside the file's transaction
     monkeypatch.setattr(ObservationStore, "write_published_aqi", boom)
     with pytest.raises(ImportFailed) as info:
-        import_cnemc(cnemc_dir / "2022-01-02T09.csv", store, register_stations=True)
+        import_cnemc(cnemc_dir / "2022-01-02T09.csv", store, register_stations=True, city="大同市")
     assert store.count() == 0
     assert StationRegistry(store.url, auto_migrate=False, engine=store.engine).codes() == set()
     batches = store.batches()
@@ -171,7 +169,15 @@ def test_not_a_cnemc_file(store, tmp_path):
     assert store.count() == 0
 
 
-def test_city_filter(store, cnemc_dir):
-    res = import_cnemc(cnemc_dir / "2022-01-02T09.csv", store, register_stations=True, city="大同市")
-    assert res.rows_read == 10  # FACTS.md §2: all ten Datong stations in the winter file
-    assert StationRegistry(store.url, auto_migrate=False, engine=store.engine).stations_frame("大同市").height == 10
+def test_city_filter_and_reimport(store, cnemc_dir):
+    """Datong subset of both fixtures (FACTS.md §2: 10 stations in winter, 8 in summer)."""
+    raw = [r for r in _raw_rows(cnemc_dir) if r["area"] == "大同市"]
+    for _ in range(2):  # the second round must change nothing
+        res = [import_cnemc(cnemc_dir / f, store, register_stations=True, city="大同市") for f in FILES]
+        assert [r.rows_read for r in res] == [10, 8]
+        assert [r.rows_kept for r in res] == [10, 8]
+        assert store.count() == sum(1 for r in raw for c in HOURLY if r[c].strip())
+        assert store.published_aqi_frame().height == 18
+    reg = StationRegistry(store.url, auto_migrate=False, engine=store.engine)
+    assert reg.stations_frame("大同市")["code"].to_list() == sorted({r["stationcode"] for r in raw})
+    assert store.batches()["status"].to_list() == ["ok"] * 4

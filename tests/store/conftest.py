@@ -36,12 +36,33 @@ def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'store.db'}"
 
 
+_LOCK_KEY = 0x71696E67  # pg_advisory_lock key shared by tests/store and tests/ingest
+
+
 @pytest.fixture
-def pg_url() -> str:
-    """An empty PostgreSQL database (schema dropped and recreated for each test)."""
+def _pg_database():
+    """The test database, emptied, held under an advisory lock for the test's duration.
+
+    The lock serialises concurrent pytest runs on this machine (several engineers, CI) that
+    would otherwise drop each other's schema mid-test.
+    """
     _ensure_pg_database()
-    _reset_pg_schema()
-    return PG_URL
+    lock = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    conn = lock.connect()
+    try:
+        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _LOCK_KEY})
+        _reset_pg_schema()
+        yield PG_URL
+    finally:
+        conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _LOCK_KEY})
+        conn.close()
+        lock.dispose()
+
+
+@pytest.fixture
+def pg_url(_pg_database) -> str:
+    """An empty PostgreSQL database (schema dropped and recreated for each test)."""
+    return _pg_database
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -49,6 +70,4 @@ def db_url(request, tmp_path) -> str:
     """Every store test runs on the embedded SQLite default AND on PostgreSQL."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store.db'}"
-    _ensure_pg_database()
-    _reset_pg_schema()
-    return PG_URL
+    return request.getfixturevalue("_pg_database")

@@ -64,7 +64,7 @@ def _read_records(path: Path, data: bytes) -> tuple[list[str], list[tuple[int, l
     return header or [], records, encoding
 
 
-def _mapped_values(text_frame: pl.DataFrame) -> pl.DataFrame:
+def _mapped_values(text_frame: pl.DataFrame, checked: dict[str, pl.Series]) -> pl.DataFrame:
     """Pollutant values (micro-units) of valid rows via ``read_cnemc`` (fallback: own table)."""
     try:
         from qingshan.ingest.cnemc_format import read_cnemc  # the AQI engineer's mapping
@@ -79,7 +79,7 @@ def _mapped_values(text_frame: pl.DataFrame) -> pl.DataFrame:
         except Exception as exc:  # noqa: BLE001 - fall back to the documented mapping, but say so
             log.warning("read_cnemc failed (%s); using the importer's own column mapping", exc)
     return pl.DataFrame(
-        {p: checks.values_micro(text_frame[col])[0] if col in text_frame.columns else pl.Series(p, [None] * text_frame.height, pl.Int64)
+        {p: checked[col] if col in checked else pl.Series(p, [None] * text_frame.height, pl.Int64)
          for col, p in HOURLY_COLUMNS.items()}
     )
 
@@ -118,6 +118,7 @@ def parse_cnemc(
     seen: dict[tuple[str, object], tuple[int, tuple[str, ...]]] = {}
     groups: dict[tuple[str, object], list[int]] = {}
     conflicts: set[tuple[str, object]] = set()
+    hours: dict[str, object] = {}
     for row, rec in records:
         if len(rec) != ncol:
             errors.append(RowError(name, row, None, f"列数不符：表头 {ncol} 列，此行 {len(rec)} 列"))
@@ -132,7 +133,10 @@ def parse_cnemc(
             rejected.add(row)
             continue
         try:
-            t = parse_hour(rec[idx["timepoint"]], "end")
+            stamp = rec[idx["timepoint"]]
+            t = hours.get(stamp)
+            if t is None:  # a file holds few distinct hours: parse each once
+                t = hours[stamp] = parse_hour(stamp, "end")
         except TimeParseError as exc:
             errors.append(RowError(name, row, "timepoint", str(exc)))
             rejected.add(row)
@@ -174,12 +178,14 @@ def parse_cnemc(
     text = pl.DataFrame([g[1] for g in good], schema={c: pl.Utf8 for c in cols}, orient="row") if good else pl.DataFrame(schema={c: pl.Utf8 for c in cols})
     rows_s = pl.Series("row", [g[0] for g in good], pl.Int64)
     times = pl.Series("time", [g[2] for g in good], pl.Datetime("us"))
-    values = _mapped_values(text)
     # field-level checks on the raw text: a non-numeric or negative value is rejected alone
+    checked = checks.check_columns(text, [c for c in (*HOURLY_COLUMNS, "aqi") if c in text.columns])
+    aqi_checked = checked.pop("aqi", None)
+    values = _mapped_values(text, {col: m for col, (m, _r) in checked.items()})
     for col, pol in HOURLY_COLUMNS.items():
-        if col not in text.columns:
+        if col not in checked:
             continue
-        _micro, reason = checks.values_micro(text[col])
+        reason = checked[col][1]
         bad = reason.is_not_null()
         for r, why in zip(rows_s.filter(bad).to_list(), reason.filter(bad).to_list(), strict=True):
             errors.append(RowError(name, r, col, why))
@@ -189,7 +195,7 @@ def parse_cnemc(
     obs = pl.concat(
         [pl.DataFrame({"station_code": text["stationcode"].str.strip_chars(), "time": times}), values], how="horizontal"
     )
-    aqi_micro, aqi_reason = checks.values_micro(text["aqi"]) if "aqi" in text.columns else (None, None)
+    aqi_micro, aqi_reason = aqi_checked if aqi_checked is not None else (None, None)
     if aqi_reason is not None:
         bad = aqi_reason.is_not_null()
         for r, why in zip(rows_s.filter(bad).to_list(), aqi_reason.filter(bad).to_list(), strict=True):

@@ -221,14 +221,13 @@ class ObservationStore:
     def _normalise(frame: pl.DataFrame, source: str | None) -> pl.DataFrame:
         if "pollutant" not in frame.columns:  # wide → long
             cols = [p for p in POLLUTANTS if p in frame.columns]
-            keep = ["station_code", "time"] + [c for c in ("flag", "source") if c in frame.columns]
-            parts = [
-                frame.with_columns(value=to_micro(frame, p)).select(*keep, pl.lit(p).alias("pollutant"), "value")
-                for p in cols
-            ]
-            frame = pl.concat(parts) if parts else frame.select(*keep).clear()
-            if "value" not in frame.columns:
+            if not cols:
                 return pl.DataFrame()
+            keep = ["station_code", "time"] + [c for c in ("flag", "source") if c in frame.columns]
+            # one dtype for every pollutant column so that a single unpivot can stack them
+            rat = frame.select(*keep, *(exact.as_rational(pl.col(p), frame.schema[p]).alias(p) for p in cols))
+            frame = rat.unpivot(on=cols, index=keep, variable_name="pollutant", value_name="value")
+            frame = frame.with_columns(value=to_micro(frame, "value"))
         else:
             frame = frame.with_columns(value=to_micro(frame, "value"))
         if "source" not in frame.columns:
