@@ -167,3 +167,23 @@ def test_positions_count_from_the_start_of_the_stream():
     # a frame that fails to parse: offset in the stream, error position inside the frame
     assert isinstance(errs[1].error, E.BadTail) and errs[1].raw == b"##x"
     assert errs[1].offset == len(PKTS[0]) + 4 + len(PKTS[1])
+
+
+noise = st.lists(
+    st.one_of(st.binary(max_size=30), st.sampled_from([b"##", b"\r\n", b"\n", b"#", b"##0101", b"##9", b"&&"]), st.sampled_from(PKTS)),
+    max_size=25,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(noise, st.booleans(), st.booleans())
+def test_arbitrary_streams_never_crash_and_stay_bounded(parts, lenient, binary):
+    dec = StreamDecoder(lenient=lenient, max_frame=600, binary_cp=binary)
+    for part in parts:
+        for ev in dec.feed(part):
+            assert isinstance(ev, (PacketReceived, FrameError))
+            if isinstance(ev, FrameError):
+                assert isinstance(ev.error, E.HJ212Error)
+        assert dec.buffered < 600
+    dec.close()
+    assert dec.buffered == 0
