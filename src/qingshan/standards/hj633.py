@@ -84,8 +84,11 @@ __all__ = [
 Edition = Literal["2012", "2026"]
 
 #: Sentinels inside the pre-computed tables for the two special rules of edition 2012.
-_USE_SO2_24H = -1  # §5.1: SO2 1-h > 800 → IAQI of the SO2 24-h value
-_DROPPED = -2  # §5.2: O3 8-h > 800 → no O3 8-h IAQI
+#: Internally IAQI columns carry no nulls (faster kernels); negative codes mark the cases.
+_MISSING = -1  # missing, negative or non-numeric concentration (§1)
+_USE_SO2_24H = -2  # §5.1: SO2 1-h > 800 → IAQI of the SO2 24-h value
+_DROPPED = -3  # §5.2: O3 8-h > 800 → no O3 8-h IAQI
+_NOT_IN_SET = -4  # an indicator outside the AQI set on that row
 
 #: Bit of each indicator code in the internal primary / over-standard masks.
 INDICATOR_BITS: Mapping[str, int] = {
@@ -279,19 +282,23 @@ def _rounded_key(e: pl.Expr, dtype: pl.DataType, decimals: int) -> tuple[pl.Expr
     """
     if _is_struct(dtype):
         r = exact.rational_round(e, decimals)
-        return pl.when(exact.num(e) >= 0).then(r.clip(upper_bound=_BIG).cast(pl.Int64)), "units"
+        return pl.when(exact.num(e) >= 0).then(r.clip(upper_bound=_BIG).cast(pl.Int64)).otherwise(_MISSING), "units"
     if dtype == pl.Null:
-        return pl.lit(None, dtype=pl.Int64), "units"
+        return e.cast(pl.Int64).fill_null(_MISSING), "units"  # keeps the column's length
     if dtype.is_integer():
-        v = e.cast(pl.Int64)
-        return pl.when(v >= 0).then(v.clip(upper_bound=_BIG) * 10**decimals), "units"
+        # negative stays negative: the lookup clips it to the MISSING entry
+        v = e.cast(pl.Int64).fill_null(_MISSING)
+        if decimals:
+            v = v.clip(upper_bound=_BIG) * 10**decimals
+        return v, "units"
     if dtype.is_float() and decimals == 0:
         # Rounding the binary float half-to-even to an integer gives exactly the GB/T 8170
         # rounding of Fraction(str(v)): every k + 0.5 is a double, so the shortest decimal
         # text of v lies on the same side of each tie as v itself, and is a tie only when v
         # is. (Not true at 1 decimal — 1.85 is not a double — so CO takes the micro route.)
         ok = (e >= 0) & e.is_finite()
-        return pl.when(ok).then(e.clip(upper_bound=float(_BIG)).round(0, mode="half_to_even").cast(pl.Int64)), "units"
+        v = e.clip(upper_bound=float(_BIG)).round(0, mode="half_to_even").cast(pl.Int64)
+        return pl.when(ok).then(v).otherwise(_MISSING), "units"
     return _halves_key(_micro(e, dtype), decimals), "halves"
 
 
@@ -308,7 +315,8 @@ def _micro(e: pl.Expr, dtype: pl.DataType) -> pl.Expr:
 
 def _halves_key(micro: pl.Expr, decimals: int) -> pl.Expr:
     half = _half_unit(decimals)
-    return pl.when(micro >= 0).then((micro // half) * 2 + (micro % half == 0).cast(pl.Int64))
+    # a negative micro value gives a negative key: the lookup clips it to the MISSING entry
+    return ((micro // half) * 2 + (micro % half == 0).cast(pl.Int64)).fill_null(_MISSING)
 
 
 def _half_unit(decimals: int) -> int:
@@ -347,7 +355,7 @@ def _exact_iaqi_expr(n: pl.Expr, d: pl.Expr, column: str, edition: str) -> pl.Ex
         "so2_24h": _USE_SO2_24H,
         "drop": _DROPPED,
     }[kind]
-    expr = pl.when(n.is_null()).then(pl.lit(None, dtype=pl.Int64))
+    expr = pl.when(n.is_null()).then(pl.lit(_MISSING, dtype=pl.Int64))
     for k in range(1, len(bps)):
         lo, hi = bps[k - 1], bps[k]
         i_lo, i_hi = T.IAQI_NODES[k - 1], T.IAQI_NODES[k]
@@ -408,7 +416,7 @@ class _Conc:
     def iaqi(self, column: str, ed: _Ed) -> pl.Expr:
         """Rounded IAQI (with the §5 sentinels) of this concentration in breakpoint ``column``."""
         if not self.present:
-            return pl.lit(None, dtype=pl.Int64)
+            return pl.lit(_MISSING, dtype=pl.Int64)
         if self.round_first:
             return _lookup(self.key, self.kind, column, self.decimals, ed)
         e12 = _exact_iaqi_expr(self.n, self.d, column, "2012") if ed.has("2012") else None
@@ -451,20 +459,21 @@ def _table_series(column: str, editions: tuple[str, ...], decimals: int, kind: s
     vals: list[int] = []
     for ed in editions:
         vals.extend(_table(column, ed, decimals) if kind == "units" else _table_halves(column, ed, decimals))
+        vals.append(_MISSING)  # key −1 (gather counts negative indices from the end)
     return pl.Series("", np.asarray(vals, dtype=np.int64))
 
 
 def _lookup(key: pl.Expr, kind: str, column: str, decimals: int, ed: _Ed) -> pl.Expr:
-    """Table lookup of the rounded IAQI; ``key`` ≥ 0 or null."""
+    """Table lookup of the rounded IAQI (null-free; ``_MISSING`` for a negative key)."""
     top = T.BREAKPOINTS["2012"][column][-1] * 10**decimals  # same top in both editions
     bound = top + 1 if kind == "units" else _halves_bound(top)
-    idx = key.clip(upper_bound=bound)
+    idx = key.clip(-1, bound)
     if ed.fixed is not None:
         return pl.lit(_table_series(column, (ed.fixed,), decimals, kind)).gather(idx)
     if not _tables_differ(column, decimals):
         return pl.lit(_table_series(column, ("2012",), decimals, kind)).gather(idx)
     return pl.lit(_table_series(column, ("2012", "2026"), decimals, kind)).gather(
-        idx + pl.col(_E26).cast(pl.Int64) * (bound + 1)
+        idx + pl.col(_E26).cast(pl.Int64) * (bound + 2)
     )
 
 
@@ -556,7 +565,7 @@ class _Indicator:
     """An IAQI column with its membership of the AQI set and its code bit, per edition."""
 
     def __init__(self, out: str, iaqi: pl.Expr, in_set: pl.Expr | bool, bit: pl.Expr | int | None,
-                 pollutant: str, dropped: pl.Expr | None = None):
+                 pollutant: str, dropped: bool | None = None):
         self.out = out
         self.iaqi = iaqi
         self.in_set = in_set
@@ -619,87 +628,88 @@ def _assemble(
     original_columns: Sequence[str],
 ) -> pl.DataFrame:
     """AQI (formula (2)), §10 missing rule, primary pollutants and over-standard lists (§7),
-    level and category (§6). Returns the input frame with the output columns appended."""
+    level and category (§6). Returns the input frame with the output columns appended.
+
+    ``indicators`` carry null-free Int64 IAQI expressions with the negative codes above.
+    """
     if aqi_zero_2026 not in ("level1", "clamp_to_1"):
         raise ValueError(f"aqi_zero_2026 只能是 level1 或 clamp_to_1，而不是 {aqi_zero_2026!r}")
-    frame_columns = set(original_columns)
-    lf = frame.lazy().with_columns([ind.iaqi.alias(ind.out) for ind in indicators])
-    # IAQI of the AQI set only (display-only IAQIs never enter: §7)
-    set_cols: list[pl.Expr] = []
-    missing: list[pl.Expr] = []
-    tmp = []
-    for i, ind in enumerate(indicators):
+    is26 = ed.is26()
+    # stage 1: the internal IAQI columns
+    names = [f"__v{i}" for i in range(len(indicators))]
+    frame = frame.with_columns([ind.iaqi.alias(n) for ind, n in zip(indicators, names)])
+    # stage 2: AQI set values (for max and masks) and missing flags (for the §10 rule)
+    set_vals: list[tuple[pl.Expr, _Indicator]] = []
+    miss: list[pl.Expr] = []
+    for ind, n in zip(indicators, names):
         if ind.in_set is False:
             continue
-        v = pl.col(ind.out)
-        in_set = pl.lit(True) if ind.in_set is True else ind.in_set
+        v = pl.col(n)
         if ind.in_set is True:
-            tmp.append(ind.out)  # always in the set: read the IAQI column itself
+            sv = v
         else:
-            name = f"__s{i}"
-            tmp.append(name)
-            set_cols.append(pl.when(in_set).then(v).alias(name))
-        absent = v.is_null()
-        if ind.dropped is not None:
-            absent = absent & ~ind.dropped
+            sv = pl.when(ind.in_set).then(v).otherwise(pl.lit(_NOT_IN_SET, dtype=pl.Int64))
+        set_vals.append((sv, ind))
         exempt = _not_monitored_expr(not_monitored, ind.pollutant)
         if exempt is True:
-            continue
-        m = in_set & absent
+            continue  # HJ 633—2026 §5.3.2: not monitored → its absence never blocks the AQI
+        # −1 where the indicator is missing, ≥ 0 (or another code) otherwise
+        m = sv if ind.in_set is True and ind.dropped is None else pl.when(sv == _MISSING).then(_MISSING).otherwise(0)
         if exempt is not False:
-            m = m & ~exempt
-        missing.append(m)
-    if set_cols:
-        lf = lf.with_columns(set_cols)
-    raw = pl.max_horizontal([pl.col(n) for n in tmp]) if tmp else pl.lit(None, dtype=pl.Int64)
-    any_missing = pl.any_horizontal(missing) if missing else pl.lit(False)
+            m = pl.when(exempt).then(0).otherwise(m)
+        miss.append(m)
+    raw = pl.max_horizontal([e for e, _ in set_vals]) if set_vals else pl.lit(_MISSING, dtype=pl.Int64)
+    mn = pl.min_horizontal(miss) if miss else pl.lit(0, dtype=pl.Int64)
+    frame = frame.with_columns(raw.alias("__raw"), mn.alias("__min"))
+    r = pl.col("__raw")
     # §10 (HJ 633—2026 §5.3.1): with an indicator missing, publish only when the AQI of the
     # rest exceeds 100
-    aqi = pl.when(any_missing & (raw <= 100)).then(pl.lit(None, dtype=pl.Int64)).otherwise(raw)
-    lf = lf.with_columns(aqi.alias("__aqi"))
-    a = pl.col("__aqi")
+    published = (r >= 0) & ((pl.col("__min") >= 0) | (r > 100))
     # masks: bit set for every set indicator equal to the AQI (primary, AQI > 50) and for every
     # set indicator above 100 (超标污染物, edition 2012)
     prim_terms, over_terms = [], []
-    sets = [ind for ind in indicators if ind.in_set is not False]
-    for name, ind in zip(tmp, sets):
+    for sv, ind in set_vals:
         bit = ind.bit
         # an int is a bit number; an expression is the (per-edition) bit value itself
         bitval = pl.lit(1 << bit, dtype=pl.Int64) if isinstance(bit, int) else bit
-        prim_terms.append(pl.when(pl.col(name) == a).then(bitval).otherwise(0))
-        over_terms.append(pl.when(pl.col(name) > 100).then(bitval).otherwise(0))
-    prim_mask = pl.sum_horizontal(prim_terms) if prim_terms else pl.lit(0, dtype=pl.Int64)
-    over_mask = pl.sum_horizontal(over_terms) if over_terms else pl.lit(0, dtype=pl.Int64)
+        prim_terms.append(pl.when(sv == r).then(bitval).otherwise(0))
+        if ed.has("2012"):
+            over_terms.append(pl.when(sv > 100).then(bitval).otherwise(0))
     orders = _orders(pollutant_order)
     lab = dict(T.LABELS)
     if labels:
         lab.update(labels)
     code_tab, block = _code_lists(ed, orders)
     label_tab = _label_table(ed, orders, lab)
-    is26 = ed.is26()
     off = pl.col(_E26).cast(pl.Int64) * block if ed.mixed else None
     # table index of the primary list: the mask when AQI > 50, the empty list when AQI ≤ 50,
     # null (→ null list) when there is no AQI
-    prim_idx = pl.when(a > 50).then(prim_mask).when(a.is_not_null()).then(pl.lit(0, dtype=pl.Int64))
-    over_idx = pl.when(a.is_not_null() & ~is26).then(over_mask)
+    prim_mask = pl.sum_horizontal(prim_terms) if prim_terms else pl.lit(0, dtype=pl.Int64)
+    prim_idx = pl.when(published & (r > 50)).then(prim_mask).when(published).then(pl.lit(0, dtype=pl.Int64))
+    if over_terms:
+        over_idx = pl.when(published & ~is26).then(pl.sum_horizontal(over_terms))
+    else:
+        over_idx = pl.lit(None, dtype=pl.Int64)
     if off is not None:
         prim_idx, over_idx = prim_idx + off, over_idx + off
-    lf = lf.with_columns(prim_idx.alias("__pi"), over_idx.alias("__oi"))
-    aqi_out = a
+    aqi = pl.when(published).then(r)
     if ed.has("2026") and aqi_zero_2026 == "clamp_to_1":
         # §6: AQI 0 under edition 2026 (bands start at 1) — UNCONFIRMED setting
-        aqi_out = pl.when(is26 & (a == 0)).then(pl.lit(1, dtype=pl.Int64)).otherwise(a)
-    lf = lf.with_columns(
-        aqi_out.alias("aqi"),
+        aqi = pl.when(is26 & (aqi == 0)).then(pl.lit(1, dtype=pl.Int64)).otherwise(aqi)
+    frame = frame.with_columns(aqi.alias("aqi"), prim_idx.alias("__pi"), over_idx.alias("__oi"))
+    a = pl.col("aqi")
+    out = frame.with_columns(
+        # public IAQI columns: null where missing, dropped or not computed
+        *[pl.when(pl.col(n) >= 0).then(pl.col(n)).alias(ind.out) for ind, n in zip(indicators, names)],
         pl.lit(code_tab).gather(pl.col("__pi")).alias("primary_pollutants"),
         pl.lit(label_tab).gather(pl.col("__pi")).alias("primary_pollutant"),
         pl.lit(code_tab).gather(pl.col("__oi")).alias("over_standard"),
         (pl.when(is26).then(pl.lit("2026")).otherwise(pl.lit("2012")) if ed.mixed else pl.lit(ed.fixed)).alias("edition"),
-        level_expr(aqi_out).alias("level"),
-        _category_of_aqi(aqi_out).alias("category"),
+        level_expr(a).alias("level"),
+        _category_of_aqi(a).alias("category"),
     )
-    out = lf.collect()
-    return out.drop([c for c in out.columns if c.startswith("__") and c not in frame_columns])
+    keep = set(original_columns)
+    return out.drop([c for c in out.columns if c.startswith("__") and c not in keep])
 
 
 def level_expr(aqi: pl.Expr | str) -> pl.Expr:
@@ -819,10 +829,9 @@ def realtime_aqi(
         if hourly_include_o3_8h and ed.has("2012"):
             # row 6: in the AQI set (2012 only); above 800 dropped (§5.2), not "missing"
             in_set = ~is26 if ed.mixed else True
-            ind.append(_Indicator("iaqi_o3_8h", pl.when(o8 >= 0).then(o8), in_set,
-                                  INDICATOR_BITS["O3_8H"], "o3", dropped=o8 == _DROPPED))
+            ind.append(_Indicator("iaqi_o3_8h", o8, in_set, INDICATOR_BITS["O3_8H"], "o3", dropped=True))
         else:
-            ind.append(_Indicator("iaqi_o3_8h", pl.when(o8 >= 0).then(o8), False, None, "o3"))
+            ind.append(_Indicator("iaqi_o3_8h", o8, False, None, "o3"))
     for p, col in (("pm10_24h", "PM10_24H"), ("pm25_24h", "PM25_24H")):
         if c[p].present:
             ind.append(_Indicator(f"iaqi_{p}", c[p].iaqi(col, ed), False, None, _POLLUTANT_OF[p]))
@@ -899,7 +908,7 @@ def daily_aqi(
         _Indicator("iaqi_pm10", c["pm10"].iaqi("PM10_24H", ed), True, INDICATOR_BITS["PM10"], "pm10"),
         _Indicator("iaqi_co", c["co"].iaqi("CO_24H", ed), True, INDICATOR_BITS["CO"], "co"),
         _Indicator("iaqi_o3_1h", o1, o1_in, INDICATOR_BITS["O3_1H"], "o3"),
-        _Indicator("iaqi_o3_8h", pl.when(o8 >= 0).then(o8), True, o8_bit, "o3", dropped=dropped),
+        _Indicator("iaqi_o3_8h", o8, True, o8_bit, "o3", dropped=True),
         _Indicator("iaqi_pm25", c["pm25"].iaqi("PM25_24H", ed), True, INDICATOR_BITS["PM2.5"], "pm25"),
     ]
     return _assemble(frame, ed, ind, not_monitored=not_monitored, labels=labels,
