@@ -154,16 +154,21 @@ def run_gateway_with_simulator(url: str, seconds: float = 5.0, devices: int = 20
 # --- Web workspace ---------------------------------------------------------------------------
 
 
-def seed_web(url: str):
-    """Seed the workspace; returns what ``seed_demo`` returns (the demo accounts)."""
+def seed_web(url: str) -> list[dict]:
+    """Seed the workspace; returns the demo accounts (username, password and, when known, who they are)."""
     seed = importlib.import_module("qingshan.web.seed")
-    return seed.seed_demo(url)
+    accounts = seed.seed_demo(url)
+    if not isinstance(accounts, dict):
+        return list(accounts or [])
+    # username → display name, from the seed module's account table when it has one
+    who = {a[0]: a[1] for a in getattr(seed, "DEMO_ACCOUNTS", ()) if isinstance(a, tuple) and len(a) > 1}
+    return [{"username": u, "password": p, "role": who.get(u, "")} for u, p in accounts.items()]
 
 
 def accounts_table(accounts) -> Table:
     """Demo accounts as a table (accepts a list of dicts/objects or a mapping user → password)."""
     table = Table(title="演示账号（仅用于本机演示）")
-    for col in ("用户名", "密码", "角色"):
+    for col in ("用户名", "密码", "身份"):
         table.add_column(col)
     if isinstance(accounts, dict):
         items = [{"username": k, "password": v} for k, v in accounts.items()]
