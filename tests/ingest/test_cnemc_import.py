@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import logging
 from datetime import datetime
 from fractions import Fraction
 
@@ -63,9 +64,11 @@ def test_fixtures_import(store, cnemc_dir):
     assert store.batches().height == 4
 
 
-def test_o3_is_taken_from_o3_24h(store, cnemc_dir):
+def test_o3_is_taken_from_o3_24h(store, cnemc_dir, caplog):
     """air-aqi.md §8.2a: in the archive format the current 1-h O3 is the column o3_24h."""
-    import_cnemc(cnemc_dir / "2022-01-02T09.csv", store, register_stations=True, city="北京市")
+    with caplog.at_level(logging.WARNING, logger="qingshan.ingest.cnemc"):
+        import_cnemc(cnemc_dir / "2022-01-02T09.csv", store, register_stations=True, city="北京市")
+    assert caplog.records == []  # the shared read_cnemc mapping was used, not the fallback
     # 1001A 万寿西宫 2022-01-02T09: o3 = 69 (running max), o3_24h = 20 (current); co 0.5
     row = store.hourly_frame(["1001A"]).row(0, named=True)
     assert exact.to_fraction(row["o3"]) == 20
