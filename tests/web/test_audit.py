@@ -22,6 +22,8 @@ def test_changes_are_audited_with_before_and_after(backend, clients, make_item, 
     assert rec.before["deadline"] == "2030-06-30" and rec.after["deadline"] == "2032-01-31"
     assert rec.before["version"] == item["version"] and rec.after["version"] == item["version"] + 1
     assert rec.at is not None and rec.ip == "testclient"
+    listed = clients["admin"].get(f"/api/admin/audit?request_id={rid}").json()
+    assert listed[0]["changes"] == {"deadline": ["2030-06-30", "2032-01-31"]}
 
     t = clients["staff"].post(f"/api/ledgers/{item['id']}/transitions", json={"action": "start", "version": r.json()["version"]})
     [rec] = audits(t.headers["X-Request-ID"])

@@ -38,6 +38,16 @@ def snapshot(obj: Any, exclude: tuple[str, ...] = ("password_hash",)) -> dict:
     }
 
 
+DIFF_EXCLUDE = frozenset({"version", "updated_at", "updated_by"})  # bookkeeping, changes every time
+
+
+def diff(before: dict | None, after: dict | None) -> dict[str, list]:
+    """``{field: [before, after]}`` for the fields that changed (bookkeeping columns left out)."""
+    before, after = before or {}, after or {}
+    return {k: [before.get(k), after.get(k)] for k in sorted(set(before) | set(after))
+            if k not in DIFF_EXCLUDE and before.get(k) != after.get(k)}
+
+
 def actor_of(user) -> dict:
     """``{id, username, role}`` of a User, or of the plain dict kept on ``request.state.actor``
     (used after a rollback, when the ORM object may be expired and its session closed)."""

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from qingshan.ledgers.service import resolve_unit
 from qingshan.web.api.auth import user_out
-from qingshan.web.audit import add_audit, jsonable, snapshot
+from qingshan.web.audit import add_audit, diff, jsonable, snapshot
 from qingshan.web.deps import get_db, require_role
 from qingshan.web.models import AuditRecord, User
 from qingshan.web.security import ROLES, hash_password
@@ -90,4 +90,4 @@ def audit(
     if since:
         conds.append(AuditRecord.at >= since)
     rows = db.scalars(select(AuditRecord).where(*conds).order_by(AuditRecord.id.desc()).limit(limit).offset(offset))
-    return [snapshot(r) for r in rows]
+    return [snapshot(r) | {"changes": diff(r.before, r.after)} for r in rows]
