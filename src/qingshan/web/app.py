@@ -39,6 +39,7 @@ API_ROUTERS = (
     "qingshan.web.api.complaints",
     "qingshan.web.api.admin",
     "qingshan.web.api.air",
+    "qingshan.web.api.sources",
 )
 
 CSP = (

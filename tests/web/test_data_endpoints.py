@@ -1,0 +1,33 @@
+"""Air and pollution-source endpoints: internal only, answering from the other domains' stores."""
+
+from __future__ import annotations
+
+
+def test_air_latest_and_source_alarms(clients):
+    for path in ("/api/air/latest", "/api/sources/alarms"):
+        assert clients["public"].get(path).status_code == 403
+    r = clients["leader"].get("/api/air/latest")
+    assert r.status_code == 200, r.text
+    assert r.json()["stations"] == []  # the test database holds no observations
+    r = clients["staff"].get("/api/sources/alarms?open_only=false")
+    assert r.status_code == 200, r.text
+    assert r.json() == {"alarms": [], "count": 0}
+
+
+def test_openapi_lists_the_public_complaint_api(backend):
+    from fastapi.testclient import TestClient
+
+    c = TestClient(backend["app"])
+    spec = c.get("/openapi.json").json()
+    assert "post" in spec["paths"]["/api/complaints"]
+    assert "get" in spec["paths"]["/api/complaints/{tracking_no}"]
+    assert c.get("/docs").status_code == 200
+
+
+def test_micro_units_render_as_exact_decimals():
+    from qingshan.web.api.air import _micro_to_text
+
+    assert _micro_to_text(35_000_000) == "35"
+    assert _micro_to_text(1_250_000) == "1.25"
+    assert _micro_to_text(1) == "0.000001"
+    assert _micro_to_text(None) is None
