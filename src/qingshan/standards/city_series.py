@@ -113,49 +113,51 @@ class StationDays:
         cls, hourly: pl.DataFrame, pollutants: Sequence[str] = POLLUTANTS
     ) -> StationDays:
         pollutants = [p for p in pollutants if p in hourly.columns]
-        t_prev = pl.col("time") - pl.duration(hours=1)
-        h = hourly.select(
-            pl.col("station_code").cast(pl.Utf8),
-            *[to_micro(hourly, p).fill_null(-1).alias(p) for p in pollutants],
-            _day=t_prev.dt.date().cast(pl.Int32),  # natural day of the label T (§3)
-            _h=t_prev.dt.hour().cast(pl.Int64),  # 0 … 23 ↔ labels D 01:00 … D 24:00
-        )
-        if h.height == 0:
+        if hourly.height == 0:
             return cls([], np.zeros(0, np.int64), np.zeros(0, np.int64),
                        {p: np.zeros((0, 24), np.int64) for p in pollutants})
-        codes = sorted(h["station_code"].drop_nulls().unique().to_list())
-        if h["station_code"].null_count():
+        if hourly["station_code"].null_count():
             raise ValueError("小时数据缺少站点编码（station_code 为空）")
-        sidx = h["station_code"].replace_strict(codes, list(range(len(codes))), return_dtype=pl.Int64).to_numpy()
-        day = h["_day"].to_numpy().astype(np.int64)
+        # natural day and hour index of the label T by integer arithmetic on T − 1 h (§3)
+        secs = hourly.select(pl.col("time").dt.epoch("s")).to_series().to_numpy() - 3600
+        day = secs // 86400
+        hi = (secs % 86400) // 3600  # 0 … 23 ↔ labels D 01:00 … D 24:00
+        del secs
+        codes = sorted(hourly["station_code"].cast(pl.Utf8).unique().to_list())
+        sidx = (
+            hourly["station_code"].cast(pl.Utf8)
+            .replace_strict(codes, list(range(len(codes))), return_dtype=pl.Int64).to_numpy()
+        )
         day0 = int(day.min())
         nd = int(day.max()) - day0 + 1
         flat = sidx * nd + (day - day0)
-        cell = flat * 24 + h["_h"].to_numpy()
+        del sidx, day
+        cell = flat * 24 + hi
         grid = len(codes) * nd
         if grid * 24 <= 4 * len(cell) + 10_000_000:
-            counts = np.bincount(cell, minlength=grid * 24)
-            dup = counts[cell] > 1
+            dup = np.bincount(cell, minlength=grid * 24)[cell] > 1
             present = np.flatnonzero(np.bincount(flat, minlength=grid))
             row_of = np.full(grid, -1, dtype=np.int64)
             row_of[present] = np.arange(len(present))
             sd = row_of[flat]
+            del row_of
         else:  # sparse over a long span: sort instead of a dense grid
             _, first, cnt = np.unique(cell, return_index=True, return_counts=True)
             dup = np.zeros(len(cell), bool)
             dup[first[cnt > 1]] = True
             present, sd = np.unique(flat, return_inverse=True)
+        del cell, flat
         if dup.any():
             i = int(np.flatnonzero(dup)[0])
             row = hourly.row(i, named=True)
             raise ValueError(
                 f"小时数据重复：站点 {row['station_code']}，时间 {row['time']}（同一站点同一小时只能有一条）"
             )
-        hi = h["_h"].to_numpy()
+        del dup
         values = {}
-        for p in pollutants:
+        for p in pollutants:  # one column at a time keeps the peak memory low
             arr = np.full((len(present), 24), -1, dtype=np.int64)
-            arr[sd, hi] = h[p].to_numpy()
+            arr[sd, hi] = hourly.select(to_micro(hourly, p).fill_null(-1)).to_series().to_numpy()
             values[p] = arr
         return cls(codes, present // nd, present % nd + day0, values)
 
