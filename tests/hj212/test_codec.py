@@ -282,3 +282,12 @@ def test_packet_equality_and_to_bytes():
     assert isinstance(p, Packet)
     assert p.to_bytes() == EXAMPLES["P2"]
     assert p == parse(EXAMPLES["P2"].decode())  # str input is UTF-8 encoded first
+
+
+def test_build_refuses_log_text_that_would_not_parse_back():
+    ok = dict(qn="20240315143000123", st="32", cn="3020", pw="123456", mn="32010000000000000000A001", flag=5)
+    for bad in ("//a//;b//", "//abc", "//"):
+        with pytest.raises(E.BadCpSyntax):
+            build(**ok, cp={"i11001-Info": bad})
+    pkt = build(**ok, cp={"i11001-Info": "//a;b,c&d//"})
+    assert parse(pkt).cp == {"i11001-Info": "//a;b,c&d//"}

@@ -84,7 +84,7 @@ def format_cp_area(cp: Mapping[str, str], layout: str | None = None) -> str:
     return "".join(parts)
 
 
-def _log_text_end(area: str, start: int) -> int:
+def log_text_end(area: str, start: int) -> int:
     """Index just after the closing ``//`` of log text opened at ``start``, or -1."""
     k = area.find("//", start + 2)
     n = len(area)
@@ -157,7 +157,7 @@ def parse_cp_area(
                 continue
         # --- value ---
         if area.startswith("//", j):
-            end = _log_text_end(area, j)
+            end = log_text_end(area, j)
             if end == -1:
                 report(BadCpSyntax(f"{key} 的日志文本缺少结尾“//”", position=offset(j), field=key))
                 end = n

@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from . import codes
-from .cp import KEY_RE, ONLY_SKELETON, format_cp_area, nested_values, parse_cp_area
+from .cp import KEY_RE, ONLY_SKELETON, format_cp_area, log_text_end, nested_values, parse_cp_area
 from .crc import CRC_VARIANTS, crc16
 from .errors import (
     BadCpSyntax,
@@ -62,7 +62,7 @@ _REQUIRED = ("QN", "ST", "CN", "PW", "MN", "Flag")
 # Fast path: a conforming 2017/2025 header in one match; anything else goes the slow way.
 _FAST_HEAD = re.compile(
     r"QN=(\d{17});ST=([0-9A-Z]{2});CN=(\d{4});PW=([^;=&,\s]{1,6});MN=([0-9A-F]{24});Flag=(\d{1,3});"
-    r"(?:PNUM=(\d{1,4});PNO=(\d{1,4});)?(?:RF=(1);)?CP=&&"
+    r"(?:PNUM=(\d{1,4});PNO=(\d{1,4});)?(?:RF=([0-9]{1,4});)?CP=&&"
 )
 _FIELD_RULES: dict[str, tuple[re.Pattern[str], str]] = {
     "QN": (re.compile(r"[0-9]{17}"), "应为 17 位数字 YYYYMMDDhhmmsszzz"),
@@ -72,7 +72,8 @@ _FIELD_RULES: dict[str, tuple[re.Pattern[str], str]] = {
     "Flag": (re.compile(r"[0-9]{1,3}"), "应为 0–255 的十进制整数"),
     "PNUM": (re.compile(r"[0-9]+"), "应为十进制整数"),
     "PNO": (re.compile(r"[0-9]+"), "应为十进制整数"),
-    "RF": (re.compile(r"1"), "只能为 1（HJ 212—2025 补传标记）"),
+    # §B.9 item 2: never reject a packet because of RF; only its digits are checked.
+    "RF": (re.compile(r"[0-9]{1,4}"), "应为数字（HJ 212—2025 补传标记 RF=1）"),
 }
 _MN_2017 = re.compile(r"[0-9A-F]{24}")
 _MN_LEGACY = re.compile(r"[0-9A-Za-z]{14}")  # HJ/T 212—2005 station code (§13, UNCONFIRMED)
@@ -355,12 +356,14 @@ def _check_fields(values: dict[str, Any], report, pos: dict[str, int] | None = N
 
 def _check_cp(cp: Mapping[str, str], report, offset=None) -> None:
     """Key grammar (§5) and time fields (§5.1) of a CP mapping built by the caller."""
-    from .cp import KEY_RE
-
     for key, value in cp.items():
         if not KEY_RE.fullmatch(key):
             report(BadCpSyntax(f"数据项名称“{key}”不符合规则（字母，或 编码-后缀）", field=key))
-        if not value.startswith("//") and any(c in value for c in ";,&"):
+        if value.startswith("//"):
+            # log text must end exactly at its closing "//" under the §5 end rule
+            if len(value) < 4 or log_text_end(value, 0) != len(value):
+                report(BadCpSyntax(f"{key} 的日志文本须以“//”开始和结束，且中间不含后接“;”或“,”的“//”", field=key))
+        elif any(c in value for c in ";,&"):
             report(BadCpSyntax(f"{key} 的取值含有“;”“,”或“&”", field=key))
     for name in TIME_FIELDS:
         v = cp.get(name)
