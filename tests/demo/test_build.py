@@ -7,14 +7,13 @@ from datetime import date, datetime
 import polars as pl
 
 from qingshan import exact
-from qingshan.config import database_url
 from qingshan.demo import build
 from qingshan.demo.stations import demo_stations
 from qingshan.demo.synthetic import generate
 
 
-def test_register_write_and_read_back():
-    url = database_url()
+def test_register_write_and_read_back(db_url):
+    url = db_url
     build.migrate_database(url)
     reg = build.register_stations(url)
     assert (reg.real, reg.synthetic) == (10, 6)

@@ -18,11 +18,14 @@ def _app() -> typer.Typer:
     return app
 
 
-def test_demo_prints_evaluation_and_ranking(_isolated_home):
+def test_demo_prints_evaluation_and_ranking(_isolated_home, db_url):
+    env = {"COLUMNS": "200"}
+    if db_url.startswith("postgresql"):  # server mode; SQLite is the default in QINGSHAN_HOME
+        env["QINGSHAN_DATABASE_URL"] = db_url
     result = CliRunner().invoke(
         _app(),
         ["--from", "2026-01-01", "--to", "2026-02-28", "--no-serve", "--no-gateway", "--today", "2026-03-01"],
-        env={"COLUMNS": "200"},
+        env=env,
     )
     out = result.output
     assert result.exit_code == 0, out + repr(result.exception)

@@ -1,0 +1,44 @@
+"""The optional demo steps that drive other domains: HJ 212 gateway + simulator, web accounts."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from rich.console import Console
+
+from qingshan.config import database_url
+from qingshan.demo import build, extras
+
+
+def test_accounts_table_lists_every_account():
+    table = extras.accounts_table([{"username": "admin", "password": "pw-1", "role": "系统管理员（演示）"}])
+    console = Console(width=120, record=True)
+    console.print(table)
+    text = console.export_text()
+    assert "admin" in text and "pw-1" in text and "系统管理员（演示）" in text
+    console2 = Console(width=120, record=True)
+    console2.print(extras.accounts_table({"leader": "pw-2"}))
+    text2 = console2.export_text()
+    assert "leader" in text2 and "pw-2" in text2
+
+
+@pytest.mark.slow
+def test_gateway_with_simulator_acknowledges_everything():
+    if not extras.gateway_available():
+        pytest.fail("HJ 212 gateway modules are part of the project and must be importable")
+    url = database_url()
+    build.migrate_database(url)
+    msg = extras.register_enterprises(url)
+    assert "3 家" in msg and "虚构" in msg
+    out = extras.run_gateway_with_simulator(url, seconds=2, devices=3)
+    sent, acked, rejected = map(int, re.search(r"发送 (\d+)，确认 (\d+)，拒收 (\d+)", out).groups())
+    assert sent > 0 and acked == sent and rejected == 0
+
+    from sqlalchemy import create_engine, text
+
+    eng = create_engine(url)
+    with eng.connect() as conn:
+        names = set(conn.execute(text("SELECT name FROM src_enterprise")).scalars())
+    eng.dispose()
+    assert {"国电电力大同湖东发电有限公司", "国电电力大同发电有限责任公司"} <= names
