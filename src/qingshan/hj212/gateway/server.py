@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections import deque
@@ -252,3 +253,4 @@ async def serve_forever(url: str, host: str, port: int, **kw) -> None:
         await asyncio.Event().wait()
     finally:
         await gw.stop()
+        print(json.dumps({"gateway_stats": gw.stats}), flush=True)

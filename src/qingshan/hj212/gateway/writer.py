@@ -78,10 +78,39 @@ class BatchWriter:
         else:
             p = "%s"
             conflict = "ON CONFLICT ON CONSTRAINT uq_hj212_data_mn_cn_datatime_pnum_pno DO NOTHING"
-        self._sql_raw = ("INSERT INTO hj212_raw_packet (id, received_at, peer, mn, st, cn, qn, flag, verdict, "
-                         f"reason, raw) VALUES ({', '.join([p] * 11)})")
-        self._sql_data = ("INSERT INTO hj212_data (raw_id, mn, st, cn, datatime, pnum, pno, qn, flag, received_at) "
-                          f"VALUES ({', '.join([p] * 10)}) {conflict}")
+        self._p = p
+        self._conflict = conflict
+        self._sql_cache: dict[tuple[str, int], str] = {}
+
+    # Multi-row VALUES: one statement (one sqlite3_step, one GIL release) per chunk instead of
+    # one per row — with the event loop busy in the other thread, re-acquiring the GIL after
+    # every row's step was the writer's main cost.
+    _RAW_COLS = "id, received_at, peer, mn, st, cn, qn, flag, verdict, reason, raw"
+    _DATA_COLS = "raw_id, mn, st, cn, datatime, pnum, pno, qn, flag, received_at"
+    _CHUNK = 2000  # 11 × 2000 bound parameters < SQLite's 32766 limit
+
+    def _sql(self, table: str, n: int) -> str:
+        key = (table, n)
+        sql = self._sql_cache.get(key)
+        if sql is None:
+            if table == "raw":
+                row = "(" + ", ".join([self._p] * 11) + ")"
+                sql = f"INSERT INTO hj212_raw_packet ({self._RAW_COLS}) VALUES " + ", ".join([row] * n)
+            else:
+                row = "(" + ", ".join([self._p] * 10) + ")"
+                sql = f"INSERT INTO hj212_data ({self._DATA_COLS}) VALUES " + ", ".join([row] * n) + " " + self._conflict
+            if len(self._sql_cache) > 64:
+                self._sql_cache.clear()
+            self._sql_cache[key] = sql
+        return sql
+
+    def _insert(self, cur, table: str, rows: list[tuple]) -> int:
+        done = 0
+        for i in range(0, len(rows), self._CHUNK):
+            chunk = rows[i:i + self._CHUNK]
+            cur.execute(self._sql(table, len(chunk)), [v for r in chunk for v in r])
+            done += cur.rowcount if cur.rowcount is not None and cur.rowcount >= 0 else len(chunk)
+        return done
 
     def _ts(self, t: datetime | None):
         if t is None or not self.sqlite:
@@ -109,11 +138,8 @@ class BatchWriter:
                                   it.flag, ts(it.received_at)))
         cur = self._conn.cursor()
         try:
-            cur.executemany(self._sql_raw, raw_rows)
-            inserted = 0
-            if data_rows:
-                cur.executemany(self._sql_data, data_rows)
-                inserted = cur.rowcount if cur.rowcount is not None and cur.rowcount >= 0 else len(data_rows)
+            self._insert(cur, "raw", raw_rows)
+            inserted = self._insert(cur, "data", data_rows) if data_rows else 0
             self._conn.commit()
         except BaseException:
             self._conn.rollback()
