@@ -89,6 +89,7 @@ _MISSING = -1  # missing, negative or non-numeric concentration (§1)
 _USE_SO2_24H = -2  # §5.1: SO2 1-h > 800 → IAQI of the SO2 24-h value
 _DROPPED = -3  # §5.2: O3 8-h > 800 → no O3 8-h IAQI
 _NOT_IN_SET = -4  # an indicator outside the AQI set on that row
+_ENGINE = "streaming"
 
 #: Bit of each indicator code in the internal primary / over-standard masks.
 INDICATOR_BITS: Mapping[str, int] = {
@@ -241,17 +242,20 @@ def _resolve_edition(
     else:
         t = _hour_end_expr(frame, time_column)
         day = t.dt.date() if is_day else natural_day_expr(t)
-    is26 = frame.select((edition_expr(day) == "2026").alias(_E26)).to_series()
-    if is26.null_count():
-        bad = int(is26.is_null().arg_max())  # first row without a usable time
+    # the natural days of the first and last rows decide whether one edition covers the frame;
+    # only a frame straddling 2026-03-01 needs the per-row edition
+    lo, hi, nulls = frame.select(day.min().alias("lo"), day.max().alias("hi"), day.null_count().alias("n")).row(0)
+    if nulls:
+        bad = int(frame.select(day.is_null().arg_max()).item())  # first row without a usable time
         raise ValueError(
             f"第 {bad + 1} 行：字段 {time_column} 为空或不是有效时间，无法确定标准版本；请传入 edition"
         )
-    n26 = int(is26.sum())
-    if n26 == 0:
-        return frame, _Ed("2012")
-    if n26 == frame.height:
-        return frame, _Ed("2026")
+    if lo is None:  # empty frame
+        return frame, _Ed(_today_edition())
+    e_lo, e_hi = edition_for_day(lo), edition_for_day(hi)
+    if e_lo == e_hi:
+        return frame, _Ed(e_lo)
+    is26 = frame.select((edition_expr(day) == "2026").alias(_E26)).to_series()
     return frame.with_columns(is26), _Ed(None)
 
 
@@ -637,7 +641,8 @@ def _assemble(
     is26 = ed.is26()
     # stage 1: the internal IAQI columns
     names = [f"__v{i}" for i in range(len(indicators))]
-    frame = frame.with_columns([ind.iaqi.alias(n) for ind, n in zip(indicators, names)])
+    # one lazy query: the streaming engine runs every stage on cache-sized morsels
+    lf = frame.lazy().with_columns([ind.iaqi.alias(n) for ind, n in zip(indicators, names)])
     # stage 2: AQI set values (for max and masks) and missing flags (for the §10 rule)
     set_vals: list[tuple[pl.Expr, _Indicator]] = []
     miss: list[pl.Expr] = []
@@ -660,11 +665,12 @@ def _assemble(
         miss.append(m)
     raw = pl.max_horizontal([e for e, _ in set_vals]) if set_vals else pl.lit(_MISSING, dtype=pl.Int64)
     mn = pl.min_horizontal(miss) if miss else pl.lit(0, dtype=pl.Int64)
-    frame = frame.with_columns(raw.alias("__raw"), mn.alias("__min"))
+    lf = lf.with_columns(raw.alias("__raw"), mn.alias("__min"))
     r = pl.col("__raw")
     # §10 (HJ 633—2026 §5.3.1): with an indicator missing, publish only when the AQI of the
     # rest exceeds 100
-    published = (r >= 0) & ((pl.col("__min") >= 0) | (r > 100))
+    lf = lf.with_columns(((r >= 0) & ((pl.col("__min") >= 0) | (r > 100))).alias("__pub"))
+    published = pl.col("__pub")
     # masks: bit set for every set indicator equal to the AQI (primary, AQI > 50) and for every
     # set indicator above 100 (超标污染物, edition 2012)
     prim_terms, over_terms = [], []
@@ -696,20 +702,26 @@ def _assemble(
     if ed.has("2026") and aqi_zero_2026 == "clamp_to_1":
         # §6: AQI 0 under edition 2026 (bands start at 1) — UNCONFIRMED setting
         aqi = pl.when(is26 & (aqi == 0)).then(pl.lit(1, dtype=pl.Int64)).otherwise(aqi)
-    frame = frame.with_columns(aqi.alias("aqi"), prim_idx.alias("__pi"), over_idx.alias("__oi"))
+    lf = lf.with_columns(aqi.alias("aqi"), prim_idx.alias("__pi"), over_idx.alias("__oi"))
     a = pl.col("aqi")
-    out = frame.with_columns(
+    lf = lf.with_columns(
         # public IAQI columns: null where missing, dropped or not computed
         *[pl.when(pl.col(n) >= 0).then(pl.col(n)).alias(ind.out) for ind, n in zip(indicators, names)],
         pl.lit(code_tab).gather(pl.col("__pi")).alias("primary_pollutants"),
         pl.lit(label_tab).gather(pl.col("__pi")).alias("primary_pollutant"),
         pl.lit(code_tab).gather(pl.col("__oi")).alias("over_standard"),
         (pl.when(is26).then(pl.lit("2026")).otherwise(pl.lit("2012")) if ed.mixed else pl.lit(ed.fixed)).alias("edition"),
-        level_expr(a).alias("level"),
-        _category_of_aqi(a).alias("category"),
+        # the AQI lies in 0…500 (cap, §5.3): index the tables directly
+        pl.lit(_LEVEL_TAB).gather(a).alias("level"),
+        pl.lit(_CATEGORY_TAB).gather(a).alias("category"),
     )
     keep = set(original_columns)
-    return out.drop([c for c in out.columns if c.startswith("__") and c not in keep])
+    drop = [c for c in lf.collect_schema().names() if c.startswith("__") and c not in keep]
+    return lf.drop(drop).collect(engine=_ENGINE)
+
+
+_LEVEL_TAB = pl.Series("", [T.level_for_aqi(i) for i in range(T.CAP_IAQI + 1)], dtype=pl.Int8)
+_CATEGORY_TAB = pl.Series("", [T.CATEGORY[T.level_for_aqi(i)] for i in range(T.CAP_IAQI + 1)], dtype=pl.Utf8)
 
 
 def level_expr(aqi: pl.Expr | str) -> pl.Expr:
@@ -809,7 +821,7 @@ def realtime_aqi(
     r = round_before_iaqi
     c = {p: _Conc.of(frame, p, r) for p in
          ("so2", "no2", "pm10", "co", "o3", "pm25", "so2_24h", "o3_8h", "pm10_24h", "pm25_24h")}
-    frame = _prepare(frame, c.values())
+    frame = _prepare(frame.lazy(), c.values())
     is26 = ed.is26()
     # row 1 (§8.2) and §5.1: above 800 — 2012: the SO2 24-h moving average, SO2_24H column
     so2 = c["so2"].iaqi("SO2_1H", ed)
@@ -889,7 +901,7 @@ def daily_aqi(
     r = round_before_iaqi
     c = {p: _Conc.of(frame, p, r) for p in
          ("so2", "no2", "pm10", "co", "o3_1h", "o3_8h", "pm25")}
-    frame = _prepare(frame, c.values())
+    frame = _prepare(frame.lazy(), c.values())
     is26 = ed.is26()
     o8 = c["o3_8h"].iaqi("O3_8H", ed)  # 2012: sentinel when > 800 (§5.2); 2026: 300
     dropped = o8 == _DROPPED
