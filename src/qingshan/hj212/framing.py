@@ -29,14 +29,24 @@ The buffer of a connection never holds more than ``max_frame`` bytes of one fram
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Union
 
-from .errors import BadLengthField, FrameOverflow, GarbageBytes, HJ212Error, PacketTooLong
+from .errors import BadCpSyntax, BadLengthField, FrameOverflow, GarbageBytes, HJ212Error, PacketTooLong
 from .packet import MAX_PACKET, MAX_SEGMENT, Packet, parse
 
-__all__ = ["StreamDecoder", "PacketReceived", "FrameError", "Event"]
+__all__ = [
+    "StreamDecoder",
+    "PacketReceived",
+    "FrameError",
+    "Event",
+    "sm4_ecb",
+    "decrypt_frame",
+    "encrypt_frame",
+    "is_encrypted_cn",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +93,15 @@ class StreamDecoder:
         Extra keyword arguments for :func:`~qingshan.hj212.parse` (``strict_codes``,
         ``crc_variants``, ``accept_bad_crc``).
     parse_packets : bool
-        False: emit raw frames only (``PacketReceived.packet`` is None), e.g. to decrypt first.
+        False: emit raw frames only (``PacketReceived.packet`` is None).
+    sm4_key : bytes, optional
+        16-byte SM4 key of an encrypting HJ 212—2025 device: frames of CN 2000–2999, 1014
+        and 3020 are decrypted (:func:`decrypt_frame`) before parsing; ``raw`` stays the
+        received (encrypted) frame.
+    sm4_wire_form : {"binary", "printed"}
+        How the ciphertext travels (UNCONFIRMED, README item 40; default ``binary``).
+        ``binary`` frames by the length field only; ``printed`` raises the default
+        ``max_frame`` to 8192 bytes (the printed form is about five times longer).
     """
 
     def __init__(
@@ -94,12 +112,22 @@ class StreamDecoder:
         binary_cp: bool = False,
         parse_options: Mapping | None = None,
         parse_packets: bool = True,
+        sm4_key: bytes | None = None,
+        sm4_wire_form: str = "binary",
     ):
         if max_frame < 12:
             raise ValueError("max_frame must be at least 12 bytes")
+        if sm4_wire_form not in ("binary", "printed"):
+            raise ValueError(f"sm4_wire_form 只能为 binary 或 printed，而不是 {sm4_wire_form!r}")
+        if sm4_key is not None and len(sm4_key) != 16:
+            raise ValueError("SM4 密钥必须为 16 字节")
+        self.sm4_key = sm4_key
+        self.sm4_wire_form = sm4_wire_form
+        if sm4_key is not None and sm4_wire_form == "printed" and max_frame == MAX_PACKET:
+            max_frame = 8192
         self.lenient = lenient
         self.max_frame = max_frame
-        self.binary_cp = binary_cp
+        self.binary_cp = binary_cp or (sm4_key is not None and sm4_wire_form == "binary")
         self.parse_options = dict(parse_options or {})
         self.parse_packets = parse_packets
         self._buf = bytearray()
@@ -147,7 +175,12 @@ class StreamDecoder:
         if not self.parse_packets:
             return PacketReceived(None, frame)  # type: ignore[arg-type]
         try:
-            return PacketReceived(parse(frame, lenient=self.lenient, **self.parse_options), frame)
+            plain = frame
+            if self.sm4_key is not None:
+                m = _CN_IN_HEADER.search(frame, 0, 120)
+                if m is not None and is_encrypted_cn(m.group(1).decode()):
+                    plain = decrypt_frame(frame, self.sm4_key, wire_form=self.sm4_wire_form)
+            return PacketReceived(parse(plain, lenient=self.lenient, **self.parse_options), frame)
         except HJ212Error as err:
             return FrameError(err, frame, self._offset + self._pos - len(frame))
 
@@ -225,3 +258,124 @@ class StreamDecoder:
         self._pos = cut
         events.append(FrameError(err, raw, self._offset + pos))
         return True
+
+
+# --------------------------------------------------------------------------------------------
+# HJ 212—2025 CP encryption (§B.3, §B.9 item 5, vectors §B.10): SM4-ECB, no padding, over the
+# whole 16-byte blocks of the bytes between "CP=&&" and the closing "&&"; a shorter tail stays
+# plaintext; the CRC and the length field are those of the plaintext segment.  It is byte-level
+# work that must happen after framing and before any text decoding, hence this module.
+# SM4 itself is GB/T 32907—2016 (S-box, FK and CK below are that standard's constants).
+
+_SM4_SBOX = bytes.fromhex(
+    "d690e9fecce13db716b614c228fb2c052b679a762abe04c3aa441326498606999c4250f491ef987a33540b43edcfac62"
+    "e4b31ca9c908e89580df94fa758f3fa64707a7fcf37317ba83593c19e6854fa8686b81b27164da8bf8eb0f4b70569d35"
+    "1e240e5e6358d1a225227c3b01217887d40046579fd327524c3602e7a0c4c89eeabf8ad240c738b5a3f7f2cef96115a1"
+    "e0ae5da49b341a55ad933230f58cb1e31df6e22e8266ca60c02923ab0d534e6fd5db3745defd8e2f03ff6a726d6c5b51"
+    "8d1baf92bbddbc7f11d95c411f105ad80ac13188a5cd7bbd2d74d012b8e5b4b08969974a0c96777e65b9f109c56ec684"
+    "18f07dec3adc4d2079ee5f3ed7cb3948"
+)
+_SM4_FK = (0xA3B1BAC6, 0x56AA3350, 0x677D9197, 0xB27022DC)
+# CK[i] bytes are (4i + j) * 7 mod 256, j = 0..3 (GB/T 32907 §7.3).
+_SM4_CK = tuple(
+    int.from_bytes(bytes(((4 * i + j) * 7) % 256 for j in range(4)), "big") for i in range(32)
+)
+_M32 = 0xFFFFFFFF
+
+
+def _rotl(x: int, n: int) -> int:
+    return ((x << n) | (x >> (32 - n))) & _M32
+
+
+def _tau(x: int) -> int:
+    return int.from_bytes(x.to_bytes(4, "big").translate(_SM4_SBOX), "big")
+
+
+def _sm4_round_keys(key: bytes) -> list[int]:
+    if len(key) != 16:
+        raise ValueError("SM4 密钥必须为 16 字节")
+    k = [int.from_bytes(key[4 * i : 4 * i + 4], "big") ^ _SM4_FK[i] for i in range(4)]
+    rk = []
+    for i in range(32):
+        b = _tau(k[i + 1] ^ k[i + 2] ^ k[i + 3] ^ _SM4_CK[i])
+        k.append(k[i] ^ b ^ _rotl(b, 13) ^ _rotl(b, 23))
+        rk.append(k[-1])
+    return rk
+
+
+def _sm4_block(block: bytes, rk: list[int]) -> bytes:
+    x = [int.from_bytes(block[4 * i : 4 * i + 4], "big") for i in range(4)]
+    for r in rk:
+        b = _tau(x[-1] ^ x[-2] ^ x[-3] ^ r)
+        x.append(x[-4] ^ b ^ _rotl(b, 2) ^ _rotl(b, 10) ^ _rotl(b, 18) ^ _rotl(b, 24))
+    return b"".join(w.to_bytes(4, "big") for w in (x[-1], x[-2], x[-3], x[-4]))
+
+
+def sm4_ecb(data: bytes, key: bytes, *, decrypt: bool) -> bytes:
+    """SM4-ECB over the whole 16-byte blocks of ``data``; a shorter tail is returned as is (§B.3)."""
+    rk = _sm4_round_keys(key)
+    if decrypt:
+        rk.reverse()
+    whole = len(data) - len(data) % 16
+    return b"".join(_sm4_block(data[i : i + 16], rk) for i in range(0, whole, 16)) + data[whole:]
+
+
+#: Commands whose CP is encrypted by an encrypting 2025 device (§B.3, §6.4.4).
+def is_encrypted_cn(cn: str) -> bool:
+    return cn.isdigit() and (2000 <= int(cn) <= 2999 or cn in ("1014", "3020"))
+
+
+_CN_IN_HEADER = re.compile(rb";CN=([0-9]{4});")
+_PRINTED = re.compile(rb"\{((?:0[xX][0-9A-Fa-f]{2}(?:,0[xX][0-9A-Fa-f]{2})*)?)\}")
+
+
+def _cp_region(frame: bytes, seg_end: int) -> tuple[int, int]:
+    start = frame.find(b"CP=&&", 6, seg_end)
+    if start == -1 or frame[seg_end - 2 : seg_end] != b"&&" or start + 5 > seg_end - 2:
+        raise BadCpSyntax("加密报文中找不到 CP=&&…&& 区域", position=start if start != -1 else None)
+    return start + 5, seg_end - 2
+
+
+def decrypt_frame(frame: bytes, key: bytes, *, wire_form: str = "binary") -> bytes:
+    """The plaintext frame of an SM4-encrypted HJ 212—2025 packet (§B.9 item 5).
+
+    ``wire_form="binary"`` (default, UNCONFIRMED, README item 40): the ciphertext bytes stand
+    in the CP region and the frame is delimited by the length field.  ``"printed"``: the
+    region is ASCII ``{0xE4,0x3E,…}`` followed by the plaintext tail; the frame ends at its
+    CR LF.  The result keeps the received length field and CRC; :func:`parse` then checks both
+    against the plaintext.
+    """
+    if wire_form == "binary":
+        lf = frame[2:6]
+        if not lf.isdigit():
+            raise BadLengthField(bytes(lf))
+        seg_end = 6 + int(lf)
+        a, b = _cp_region(frame, seg_end)
+        return frame[:a] + sm4_ecb(frame[a:b], key, decrypt=True) + frame[b:]
+    if wire_form == "printed":
+        seg_end = len(frame) - 6  # 4 CRC characters + CR LF
+        a, b = _cp_region(frame, seg_end)
+        m = _PRINTED.match(frame, a, b)
+        if m is None:
+            raise BadCpSyntax("加密报文的 CP 不是 {0x..,0x..} 形式", position=a)
+        cipher = bytes(int(h, 16) for h in m.group(1).split(b",")) if m.group(1) else b""
+        if len(cipher) % 16:
+            raise BadCpSyntax(f"密文 {len(cipher)} 字节，不是 16 的整数倍", position=a)
+        return frame[:a] + sm4_ecb(cipher, key, decrypt=True) + frame[m.end() : b] + frame[b:]
+    raise ValueError(f"sm4_wire_form 只能为 binary 或 printed，而不是 {wire_form!r}")
+
+
+def encrypt_frame(frame: bytes, key: bytes, *, wire_form: str = "binary") -> bytes:
+    """Encrypt the CP region of a plaintext frame built by :func:`~qingshan.hj212.build`
+    (the CRC and length stay those of the plaintext, §B.3 Appendix A.2).  For simulators and tests."""
+    seg_end = 6 + int(frame[2:6])
+    a, b = _cp_region(frame, seg_end)
+    region = frame[a:b]
+    whole = len(region) - len(region) % 16
+    cipher = sm4_ecb(region[:whole], key, decrypt=False)
+    if wire_form == "binary":
+        return frame[:a] + cipher + region[whole:] + frame[b:]
+    if wire_form == "printed":
+        printed = b"{" + b",".join(b"0x%02X" % c for c in cipher) + b"}"
+        return frame[:a] + printed + region[whole:] + frame[b:]
+    raise ValueError(f"sm4_wire_form 只能为 binary 或 printed，而不是 {wire_form!r}")
