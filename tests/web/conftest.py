@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select, text
-from sqlalchemy.orm import sessionmaker
 
 from qingshan.store.migrate import upgrade
 from qingshan.web.app import create_app
@@ -157,7 +155,3 @@ def make_item(backend):
 @pytest.fixture
 def audits(backend):
     return lambda rid: audit_for(backend, rid)
-
-
-def small_settings(backend, **kw) -> WebSettings:
-    return replace(backend["settings"], **kw)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from fastapi import HTTPException, Request, Response
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from qingshan.web.audit import add_audit
@@ -102,6 +102,8 @@ def login_user(request: Request, db: Session, username: str, password: str) -> t
 
     user.failed_logins = 0
     user.locked_until = None
+    # housekeeping: this user's expired sessions go (the table only ever holds live ones per user)
+    db.execute(delete(WebSession).where(WebSession.user_id == user.id, WebSession.expires_at < now))
     token, csrf = new_token(), new_token()
     db.add(WebSession(
         token_hash=token_hash(token), user_id=user.id, csrf_token=csrf, ip=ip,

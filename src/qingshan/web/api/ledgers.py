@@ -17,7 +17,7 @@ from qingshan.ledgers import excel, service
 from qingshan.ledgers.attachments import AttachmentRejected
 from qingshan.ledgers.kinds import COMMON_LABELS, KIND_FIELDS
 from qingshan.ledgers.workflow import ITEM_ACTIONS, KINDS, STATES, TRANSITIONS
-from qingshan.web.deps import current_user, get_db, require_user
+from qingshan.web.deps import get_db, require_user
 from qingshan.web.models import Unit, User
 
 router = APIRouter(prefix="/api", tags=["台账 ledgers"])
@@ -171,12 +171,8 @@ async def progress(item_id: int, request: Request, text: str = Form("", max_leng
 
 
 @router.get("/ledgers/{item_id}/attachments/{attachment_id}", summary="下载附件（仅限内部用户）")
-def download(item_id: int, attachment_id: int, request: Request, user: User | None = Depends(current_user),
+def download(item_id: int, attachment_id: int, request: Request, user: User = Depends(require_user),
              db: Session = Depends(get_db)) -> FileResponse:
-    if user is None:
-        from fastapi import HTTPException
-
-        raise HTTPException(401, "请先登录。")
     a, path = service.get_attachment(db, user, item_id, attachment_id, home=request.app.state.settings.home)
     return FileResponse(
         path, media_type=a.content_type,
