@@ -104,3 +104,34 @@ def test_report_command_over_store(hourly):
     assert res.exit_code == 1
     res = runner.invoke(app, ["report", "--city", "大同市", "--from", "2023-13-01", "--to", "2023-03-31"])
     assert res.exit_code != 0
+
+
+def test_store_conveniences_for_pages(hourly):
+    from qingshan.air import evaluation as ev
+    from qingshan.store.observations import ObservationStore
+    from qingshan.store.registry import StationRegistry
+
+    reg = StationRegistry()
+    try:
+        reg.register(REG.select("code", "name", "city_name", "city_code"), source="test")
+        for r in REG.iter_rows(named=True):
+            reg.set(r["code"], county_code=r["county_code"], county_name=r["county_name"], is_control=r["is_control"])
+    finally:
+        reg.close()
+    store = ObservationStore()
+    week = (pl.col("time").dt.month() == 3) & (pl.col("time").dt.day() <= 7)
+    try:
+        store.write(hourly.filter(week | (week.shift(1).fill_null(False) & (pl.col("time").dt.hour() == 0))),
+                    source="table")
+    finally:
+        store.close()
+    rows = ev.period_evaluation(start=date(2023, 3, 1), end=date(2023, 3, 7), city="大同市")
+    vals = dict(zip(rows["indicator"], rows["value"]))
+    ch = dict(zip(rows["indicator"], rows["change"]))
+    assert vals["pm25"] == "33"
+    # 2022: (50 + 20 + 20)/3 = 30 → (33 − 30)/30 = +10.0 %
+    assert ch["pm25"] == "10.0"
+    one = ev.period_evaluation(start=date(2023, 3, 1), end=date(2023, 3, 7), city="大同市", county="140212")
+    assert dict(zip(one["indicator"], one["value"]))["pm25"] == "60"
+    rk = ev.county_ranking(start=date(2023, 3, 1), end=date(2023, 3, 7), city="大同市")
+    assert rk["county_code"].to_list() == ["140213", "140212"]

@@ -317,9 +317,121 @@ def published_table(period: pl.DataFrame, by: str = "city_code") -> pl.DataFrame
     return period.select(*cols, *pub)
 
 
+# --- convenience over the store (used by the web pages and the report command) ---------------
+
+
+def load_inputs(
+    start: date, end: date, *, city: str | None = None, url: str | None = None, with_last_year: bool = True
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Hourly frame (this period and, with ``with_last_year``, the same period last year) and
+    the station registry of ``city`` (name or code; None = every registered station)."""
+    from datetime import datetime
+
+    from qingshan.store.observations import ObservationStore
+    from qingshan.store.registry import stations_frame
+
+    stations = stations_frame(city, url=url)
+    b0 = same_period_last_year(start, end)[0] if with_last_year else start
+    t0 = datetime.combine(b0, datetime.min.time()) + timedelta(hours=1)
+    t1 = datetime.combine(end, datetime.min.time()) + timedelta(days=1)
+    if stations.is_empty():
+        return pl.DataFrame(), stations
+    store = ObservationStore(url)
+    try:
+        hourly = store.hourly_frame(stations["code"].to_list(), t0, t1)
+    finally:
+        store.close()
+    return hourly, stations
+
+
+def _resolve_period(year, month_to, start, end) -> tuple[date, date]:
+    if start is not None and end is not None:
+        return start, end
+    if year is None:
+        raise ValueError("需要给出评价时段（year/month_to 或 start/end）")
+    return ytd_period(int(year), int(month_to or 12))
+
+
+def _pct_change(cur: str | None, base: str | None) -> str | None:
+    if not cur or not base:
+        return None
+    c, b = Fraction(cur), Fraction(base)
+    if b == 0:
+        return None
+    return exact.fraction_to_str((c - b) / b * 100, 1)
+
+
+def period_evaluation(
+    url: str | None = None,
+    year: int | None = None,
+    month_to: int | None = None,
+    stage: str | None = None,
+    county: str | None = None,
+    city: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> pl.DataFrame:
+    """Indicator rows of a city's (or one county's) period evaluation, read from the store.
+
+    Rows ``indicator, label, unit, value, limit, met, multiple, change`` (``change``: % against
+    the same period last year from the published values, concentrations and composite index).
+    Period: ``start``–``end``, or 1—``month_to``月 of ``year``.
+    """
+    from qingshan.air import report_cli
+
+    start, end = _resolve_period(year, month_to, start, end)
+    hourly, stations = load_inputs(start, end, city=city, url=url)
+    if stations.is_empty() or hourly.is_empty():
+        return pl.DataFrame()
+    name = city
+    if county is not None:
+        stations = stations.filter((pl.col("county_code") == county) | (pl.col("county_name") == county))
+        stations = stations.with_columns(city_code=pl.col("county_code"), city_name=pl.col("county_name"))
+        name = county
+    if name is None:
+        name = stations["city_code"].drop_nulls()[0]
+    rep = report_cli.build_report(hourly, stations, name, start, end, edition=stage)
+    b0, b1 = same_period_last_year(start, end)
+    change = {}
+    if hourly.filter(pl.col("time").dt.date() <= b1).height:
+        try:
+            base = report_cli.build_report(hourly, stations, name, b0, b1, edition=stage)
+            bv = dict(zip(base.city["indicator"], base.city["value"]))
+            change = {k: _pct_change(v, bv.get(k)) for k, v in zip(rep.city["indicator"], rep.city["value"])
+                      if k in ("pm25", "pm10", "so2", "no2", "co", "o3", "isum")}
+        except ValueError:
+            change = {}
+    return rep.city.rename({"attained": "met"}).with_columns(
+        change=pl.Series([change.get(k) for k in rep.city["indicator"]], dtype=pl.Utf8)
+    )
+
+
+def county_ranking(
+    url: str | None = None,
+    year: int | None = None,
+    month_to: int | None = None,
+    stage: str | None = None,
+    city: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> pl.DataFrame:
+    """Counties of a city ranked by composite index, read from the store (see :func:`rank_counties`)."""
+    from qingshan.air import report_cli
+
+    start, end = _resolve_period(year, month_to, start, end)
+    hourly, stations = load_inputs(start, end, city=city, url=url)
+    if stations.is_empty() or hourly.is_empty():
+        return pl.DataFrame()
+    name = city or stations["city_code"].drop_nulls()[0]
+    return report_cli.build_report(hourly, stations, name, start, end, edition=stage).counties
+
+
 __all__ = [
     "Evaluation",
+    "county_ranking",
     "daily_series",
+    "load_inputs",
+    "period_evaluation",
     "evaluate",
     "evaluate_daily",
     "month_period",

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import polars as pl
 import typer
@@ -203,9 +203,6 @@ def report_command(
     format: str = typer.Option("table", "--format", help="输出格式：table、csv、json"),  # noqa: A002
 ) -> None:
     """城市环境空气质量评价（HJ 663）及其区县综合指数排名。"""
-    from qingshan.store.observations import ObservationStore
-    from qingshan.store.registry import stations_frame
-
     start, end = _parse_day(date_from, "--from"), _parse_day(date_to, "--to")
     if format not in ("table", "csv", "json"):
         raise typer.BadParameter(f"--format 只能是 table、csv 或 json，收到 {format!r}")
@@ -213,19 +210,11 @@ def report_command(
         resolve_stage(edition, end)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
-    stations = stations_frame(city)
+    hourly, stations = ev.load_inputs(start, end, city=city)
     if stations.is_empty():
         typer.echo(f"错误：站点登记中没有城市 {city}（请先用 qingshan stations 登记站点）", err=True)
         raise typer.Exit(1)
-    b0, _ = ev.same_period_last_year(start, end)
-    t0 = datetime.combine(b0, datetime.min.time()) + timedelta(hours=1)
-    t1 = datetime.combine(end, datetime.min.time()) + timedelta(days=1)
-    store = ObservationStore()
-    try:
-        hourly = store.hourly_frame(stations["code"].to_list(), t0, t1)
-    finally:
-        store.close()
-    if hourly.filter(pl.col("time") > datetime.combine(start, datetime.min.time())).is_empty():
+    if hourly.is_empty() or hourly.filter(pl.col("time") > datetime.combine(start, datetime.min.time())).is_empty():
         typer.echo(f"错误：{city} 在 {start} 至 {end} 没有小时监测数据", err=True)
         raise typer.Exit(1)
     try:
