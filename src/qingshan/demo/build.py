@@ -83,14 +83,20 @@ def month_chunks(frame: pl.DataFrame) -> list[pl.DataFrame]:
     return [parts[k].drop("_m") for k in sorted(parts)]
 
 
-def write_series(url: str, frame: pl.DataFrame, on_chunk: Callable[[str, int], None] | None = None) -> int:
-    """Write the synthetic series month by month (one transaction each); returns values written."""
+def write_series(
+    url: str, frame: pl.DataFrame | list[pl.DataFrame], on_chunk: Callable[[str, int], None] | None = None
+) -> int:
+    """Write the synthetic series month by month (one transaction each); returns values written.
+
+    ``frame`` is the whole series or its :func:`month_chunks` already split.
+    """
     from qingshan.store.observations import ObservationStore
 
+    chunks = frame if isinstance(frame, list) else month_chunks(frame)
     store = ObservationStore(url, auto_migrate=False)
     total = 0
     try:
-        for chunk in month_chunks(frame):
+        for chunk in chunks:
             n = store.write(chunk, source=SOURCE)
             total += n
             if on_chunk is not None:

@@ -92,7 +92,7 @@ def demo(
     console.print(
         Panel.fit(
             f"[bold]大同市（140200）演示[/bold]\n"
-            f"数据库：{url}\n"
+            f"数据库：{_safe_url(url)}\n"
             f"站点：10 个国控站点（真实登记信息，来自 CNEMC 发布数据）+ 6 个县级[red]演示站点[/red]（虚构）\n"
             f"浓度：[red]合成演示数据[/red]（source = {SOURCE}），{period.data_start} 至 {period.data_end}，种子 {seed}\n"
             f"评价期：{period.label}",
@@ -128,13 +128,18 @@ def demo(
         def _advance(month: str, n: int) -> None:
             progress.update(t, advance=1, description=f"写入观测库（{month}，{n:,} 个值）")
 
-        written = build.write_series(url, series, on_chunk=_advance)
+        written = build.write_series(url, chunks, on_chunk=_advance)
         progress.update(t, description=f"写入观测库（共 {written:,} 个值）")
 
         t = progress.add_task(f"计算 {period.label} 评价与排名", total=1)
         from qingshan.demo import report
 
-        result = report.evaluate(url, period)
+        try:
+            result = report.evaluate(url, period)
+        except ModuleNotFoundError as exc:  # the evaluation module is another domain's; say what is missing
+            progress.stop()
+            console.print(f"[red]无法计算评价：缺少模块 {exc.name}。站点与合成数据已写入 {_safe_url(url)}。[/red]")
+            raise typer.Exit(1) from None
         progress.update(t, completed=1)
 
     report.print_report(console, result, period)
@@ -150,6 +155,16 @@ def demo(
         _run_gateway(console, url, gateway_seconds)
     if serve:
         _serve(console, url, host, port)
+
+
+def _safe_url(url: str) -> str:
+    """The database URL without its password (server mode URLs may carry one)."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "（无法解析的数据库地址）"
 
 
 def _run_gateway(console: Console, url: str, seconds: float) -> None:
