@@ -150,3 +150,22 @@ def test_counts(store):
     c = store.counts()
     assert c.rows() == [("1721A", "cnemc", "so2", 2, T1, T2)]
     assert store.station_hours() == 2
+
+
+def test_fast_sqlite_path_meets_sqlalchemy_keys(store):
+    """Rows written through SQLAlchemy's DateTime binding and through the bulk path share keys."""
+    from qingshan.store.observations import OBS, upsert
+
+    sid = store.station_ids()["1721A"]
+    with store.engine.begin() as conn:
+        upsert(
+            conn,
+            OBS,
+            [{"station_id": sid, "time": T1, "pollutant": "so2", "value": 5_000_000, "flag": None,
+              "source": "cnemc", "batch_id": None}],
+            key=("station_id", "time", "pollutant", "source"),
+            update=("value", "flag", "batch_id"),
+        )
+    store.write(pl.DataFrame({"station_code": ["1721A"], "time": [T1], "pollutant": ["so2"], "value": [11]}), source="cnemc")
+    assert store.count() == 1
+    assert _frac(store.hourly_frame(start=T1, end=T1)["so2"][0]) == 11

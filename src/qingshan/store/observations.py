@@ -40,7 +40,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import polars as pl
-from sqlalchemy import Connection, Engine, and_, func, insert, select
+from sqlalchemy import Connection, Engine, String, and_, func, insert, select, type_coerce
 
 from qingshan import exact
 from qingshan.config import database_url
@@ -65,6 +65,17 @@ DEFAULT_SOURCE_PRIORITY: tuple[str, ...] = ("table", "cnemc", "hj212")
 #: Sources whose values carry HJ 212 data flags; a missing flag there is a deviation (§9.3).
 FLAGGED_SOURCES: frozenset[str] = frozenset({"hj212"})
 ALLOWED_EXTRA_FLAGS = frozenset({"T", "S"})
+
+LONG_SCHEMA = {
+    "station_code": pl.Utf8,
+    "time": pl.Datetime("us"),
+    "pollutant": pl.Utf8,
+    "value": pl.Int64,
+    "flag": pl.Utf8,
+    "source": pl.Utf8,
+    "batch_id": pl.Int64,
+}
+LONG_COLUMNS = tuple(LONG_SCHEMA)
 
 WIDE_SCHEMA = {"station_code": pl.Utf8, "time": pl.Datetime("us")} | {p: exact.RATIONAL for p in POLLUTANTS}
 
@@ -129,6 +140,25 @@ def _pg_copy_upsert(conn: Connection, table, rows: list[dict], key: Sequence[str
             )
         )
         cur.execute(sql.SQL("DROP TABLE {}").format(ident(stage)))
+
+
+_SQLITE_OBS_UPSERT = (
+    "INSERT INTO air_observations (station_id, time, pollutant, value, flag, source, batch_id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (station_id, time, pollutant, source) "
+    "DO UPDATE SET value = excluded.value, flag = excluded.flag, batch_id = excluded.batch_id"
+)
+
+
+def _sqlite_fast_upsert(conn: Connection, frame: pl.DataFrame) -> None:
+    """SQLite observations upsert without SQLAlchemy's per-row parameter processing.
+
+    The hour is formatted by polars exactly as SQLAlchemy's SQLite ``DateTime`` stores it
+    (``YYYY-MM-DD HH:MM:SS.ffffff``), so keys written here and by SQLAlchemy compare equal
+    (tests/store/test_observations.py checks both paths meet on one key). Twice as fast.
+    """
+    rows = frame.with_columns(pl.col("time").dt.strftime("%Y-%m-%d %H:%M:%S.%6f")).rows()
+    conn.exec_driver_sql(_SQLITE_OBS_UPSERT, rows)
 
 
 def to_micro(frame: pl.DataFrame, column: str = "value") -> pl.Series:
@@ -213,7 +243,11 @@ class ObservationStore:
             station_id=pl.col("station_code").replace_strict(ids, return_dtype=pl.Int64),
             batch_id=pl.lit(batch_id, dtype=pl.Int64),
         )
-        rows = long.select("station_id", "time", "pollutant", "value", "flag", "source", "batch_id").to_dicts()
+        cols = ("station_id", "time", "pollutant", "value", "flag", "source", "batch_id")
+        if conn.dialect.name == "sqlite":
+            _sqlite_fast_upsert(conn, long.select(cols))
+            return long.height
+        rows = long.select(cols).to_dicts()
         upsert(conn, OBS, rows, key=("station_id", "time", "pollutant", "source"), update=("value", "flag", "batch_id"))
         return len(rows)
 
@@ -301,21 +335,31 @@ class ObservationStore:
             .select_from(OBS.join(STATIONS, OBS.c.station_id == STATIONS.c.id))
             .where(self._where(station_codes, start, end, pollutants, sources))
         )
+        return self._fetch_long(q)
+
+    def _fetch_long(self, q) -> pl.DataFrame:
+        """Run a query of the long columns into a frame.
+
+        On SQLite the hour is fetched as its stored text and parsed by polars in one pass:
+        SQLAlchemy's per-row datetime parsing costs more than the query itself (measured on a
+        year of 10 stations, 5·10⁵ values). psycopg already returns datetimes natively.
+        """
+        sqlite = self.engine.dialect.name == "sqlite"
+        if sqlite:
+            cols = [type_coerce(c, String) if c.name == "time" else c for c in q.selected_columns]
+            q = q.with_only_columns(*cols, maintain_column_froms=True)
         with self.engine.connect() as conn:
             rows = conn.execute(q).all()
-        return pl.DataFrame(
-            rows,
-            schema={
-                "station_code": pl.Utf8,
-                "time": pl.Datetime("us"),
-                "pollutant": pl.Utf8,
-                "value": pl.Int64,
-                "flag": pl.Utf8,
-                "source": pl.Utf8,
-                "batch_id": pl.Int64,
-            },
-            orient="row",
-        )
+        schema = dict(zip(LONG_COLUMNS, (LONG_SCHEMA[c] for c in LONG_COLUMNS), strict=True))
+        if sqlite:
+            schema["time"] = pl.Utf8
+        frame = pl.DataFrame(rows, schema=schema, orient="row")
+        if sqlite:
+            # stored as 'YYYY-MM-DD HH:MM:SS[.ffffff]'
+            frame = frame.with_columns(
+                pl.col("time").str.slice(0, 19).str.to_datetime("%Y-%m-%d %H:%M:%S", time_unit="us")
+            )
+        return frame
 
     def hourly_frame(
         self,
@@ -409,21 +453,7 @@ class ObservationStore:
         )
         if station_codes is not None:
             q = q.where(STATIONS.c.code.in_(list(station_codes)))
-        with self.engine.connect() as conn:
-            rows = conn.execute(q).all()
-        long = pl.DataFrame(
-            rows,
-            schema={
-                "station_code": pl.Utf8,
-                "time": pl.Datetime("us"),
-                "pollutant": pl.Utf8,
-                "value": pl.Int64,
-                "flag": pl.Utf8,
-                "source": pl.Utf8,
-                "batch_id": pl.Int64,
-            },
-            orient="row",
-        )
+        long = self._fetch_long(q)
         flags = set(policy.get("valid_flags", ("N",))) - {"S"}
         return self._to_wide(
             long,
