@@ -68,3 +68,22 @@ def test_database_refuses_update_and_delete(backend, clients, statement):
 def test_leader_reads_audit_but_unit_cannot(clients):
     assert clients["leader"].get("/api/admin/audit?limit=3").status_code == 200
     assert clients["unit_own"].get("/api/admin/audit?limit=3").status_code == 403
+
+
+def test_refusals_are_audited_when_pages_call_the_service_directly(backend, make_item):
+    """Pages turn ledger errors into messages instead of HTTP 403; the refusal is audited anyway."""
+    from qingshan.ledgers import service
+    from qingshan.ledgers.errors import PermissionDenied
+    from qingshan.web.models import User
+
+    item = make_item()
+    with backend["factory"]() as s:
+        leader = s.scalar(select(User).where(User.username == "t_leader"))
+        before = s.scalar(select(AuditRecord.id).order_by(AuditRecord.id.desc()).limit(1))
+        with pytest.raises(PermissionDenied) as refused:
+            service.transition_item(s, None, leader, item["id"], "start", item["version"])
+        assert refused.value.audited
+    with backend["factory"]() as s:
+        recs = s.scalars(select(AuditRecord).where(AuditRecord.id > before, AuditRecord.username == "t_leader")).all()
+    assert [(r.action, r.object_id) for r in recs] == [("forbidden", str(item["id"]))]
+    assert "无权启动" in recs[0].message

@@ -18,6 +18,7 @@ class PermissionDenied(LedgerError):
         super().__init__(message)
         self.object_type = object_type
         self.object_id = object_id
+        self.audited = False  # set once the refusal is in the audit trail
 
 
 class Conflict(LedgerError):

@@ -22,6 +22,7 @@ from qingshan.ledgers.kinds import COMMON_LABELS, KIND_FIELDS
 from qingshan.ledgers.models import LedgerItem
 from qingshan.ledgers.service import (
     LOCAL_TZ,
+    _audits_refusals,
     _aware,
     _next_codes,
     _progress,
@@ -102,6 +103,7 @@ def _find_header(ws, kind: str) -> int | None:
     return None
 
 
+@_audits_refusals
 def import_items(db: Session, request, user, kind: str, content: bytes, filename: str = "导入文件.xlsx") -> list[LedgerItem]:
     """Import a sheet of new items of ``kind``; all rows or none.
 

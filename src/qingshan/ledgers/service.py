@@ -10,6 +10,7 @@ same transaction as the change, and commits.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta, timezone
@@ -45,7 +46,7 @@ from qingshan.ledgers.workflow import (
     state_label,
     transitions_for,
 )
-from qingshan.web.audit import add_audit, jsonable, snapshot
+from qingshan.web.audit import actor_of, add_audit, jsonable, snapshot
 from qingshan.web.models import Unit, User, utcnow
 from qingshan.web.security import ROLES
 
@@ -430,6 +431,30 @@ def build_item(db: Session, user: User | None, kind: str, data: dict[str, Any], 
 
 # --------------------------------------------------------------------------- operations
 
+def _audits_refusals(fn):
+    """Write operations audit their own refusals, so a 403 is in the audit trail whether the
+    caller is the JSON API or a page that turns the error into a message."""
+
+    @functools.wraps(fn)
+    def wrapper(db: Session, request, user, *args, **kwargs):
+        try:
+            return fn(db, request, user, *args, **kwargs)
+        except PermissionDenied as exc:
+            if not exc.audited:
+                actor = actor_of(user)  # before the rollback expires the ORM object
+                db.rollback()
+                where = f"{request.method} {request.url.path}: " if request is not None else ""
+                with Session(db.get_bind()) as own:  # the refused request's changes are not committed
+                    add_audit(own, request, actor, "forbidden", object_type=exc.object_type,
+                              object_id=exc.object_id, message=where + exc.message)
+                    own.commit()
+                exc.audited = True
+            raise
+
+    return wrapper
+
+
+@_audits_refusals
 def create_item(db: Session, request, user: User | None, kind: str, data: dict[str, Any]) -> LedgerItem:
     """New ledger item. ``data``: title, lead_unit, units, deadline, fields{…}."""
     require(user, "create")
@@ -454,6 +479,7 @@ def create_item(db: Session, request, user: User | None, kind: str, data: dict[s
     raise Conflict("事项编号分配冲突，请重试。")
 
 
+@_audits_refusals
 def update_item(db: Session, request, user: User | None, item_id: int, version: Any,
                 changes: dict[str, Any]) -> LedgerItem:
     """Change an item's fields. ``changes`` may hold title, lead_unit, units, deadline, fields{…}."""
@@ -507,6 +533,7 @@ def update_item(db: Session, request, user: User | None, item_id: int, version: 
     return item
 
 
+@_audits_refusals
 def transition_item(db: Session, request, user: User | None, item_id: int, action: str, version: Any,
                     note: str | None = None, unit: Any = None, satisfaction: str | None = None) -> LedgerItem:
     """Move an item along its workflow (see :data:`qingshan.ledgers.workflow.TRANSITIONS`)."""
@@ -570,6 +597,7 @@ def transition_item(db: Session, request, user: User | None, item_id: int, actio
     return item
 
 
+@_audits_refusals
 def add_progress(db: Session, request, user: User | None, item_id: int, text: str,
                  files: Iterable[tuple[str, bytes]] = (), *, home, max_bytes: int) -> ProgressEntry:
     """Append a progress note with evidence files (all files checked before anything is stored)."""

@@ -140,8 +140,9 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def ledger_error(request: Request, exc: LedgerError):
         user = getattr(request.state, "user", None)
         if isinstance(exc, PermissionDenied):
-            audit_now(request, user, "forbidden", object_type=exc.object_type, object_id=exc.object_id,
-                      message=f"{request.method} {request.url.path}: {exc.message}")
+            if not exc.audited:  # write operations audit their refusals themselves
+                audit_now(request, user, "forbidden", object_type=exc.object_type, object_id=exc.object_id,
+                          message=f"{request.method} {request.url.path}: {exc.message}")
             return JSONResponse({"detail": exc.message}, status_code=403)
         if isinstance(exc, Conflict):
             audit_now(request, user, "conflict", object_type="ledger_item", object_id=exc.object_id,
