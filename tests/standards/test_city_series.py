@@ -189,3 +189,15 @@ def test_e13_city_iaqi_both_methods():
         days = cs.city_daily(h, REG, city_o3_method=method).select("city_code", "date", "o3_8h")
         out = hj633.daily_aqi(days, edition="2012")
         assert out["iaqi_o3_8h"][0] == want
+
+
+def test_missing_rows_and_row_order_do_not_matter():
+    # the same data as complete grid, with rows dropped instead of nulls, and shuffled
+    full = hourly({"A": E13_A + [None] * 7, "B": [float(x) for x in range(24)]}, col="pm25")
+    sparse = full.filter(pl.col("pm25").is_not_null()).sample(fraction=1.0, shuffle=True, seed=3)
+    a = cs.station_daily(full, with_counts=True).sort("station_code", "date")
+    b = cs.station_daily(sparse, with_counts=True).sort("station_code", "date")
+    assert a.equals(b)
+    assert a["n_pm25"].to_list() == [17, 24]
+    assert a["pm25"][0] is None  # 17 hours
+    assert exact.to_fraction(a["pm25"][1]) == Fraction(23, 2)

@@ -123,17 +123,37 @@ class StationDays:
         day = secs // 86400
         hi = (secs % 86400) // 3600  # 0 … 23 ↔ labels D 01:00 … D 24:00
         del secs
-        codes = sorted(hourly["station_code"].cast(pl.Utf8).unique().to_list())
-        sidx = (
-            hourly["station_code"].cast(pl.Utf8)
-            .replace_strict(codes, list(range(len(codes))), return_dtype=pl.Int64).to_numpy()
+        sc = hourly["station_code"].cast(pl.Utf8)
+        # station index per row: by runs when the rows come grouped by station (the usual case),
+        # else by a hash lookup
+        starts = np.flatnonzero(
+            pl.select((sc != sc.shift(1)).fill_null(True)).to_series().to_numpy()
         )
+        if len(starts) <= 200_000:
+            run_codes = sc.gather(starts).to_list()
+            codes = sorted(set(run_codes))
+            ci = {c: i for i, c in enumerate(codes)}
+            lengths = np.diff(np.r_[starts, len(sc)])
+            sidx = np.repeat(np.array([ci[c] for c in run_codes], dtype=np.int64), lengths)
+        else:
+            codes = sorted(sc.unique().to_list())
+            sidx = sc.replace_strict(codes, list(range(len(codes))), return_dtype=pl.Int64).to_numpy()
+        del sc
         day0 = int(day.min())
         nd = int(day.max()) - day0 + 1
         flat = sidx * nd + (day - day0)
         del sidx, day
         cell = flat * 24 + hi
         grid = len(codes) * nd
+        if len(cell) == grid * 24 and (cell == np.arange(len(cell))).all():
+            # complete hourly grid in station-major order: every matrix is a reshape
+            del cell, flat
+            values = {
+                p: hourly.select(to_micro(hourly, p).fill_null(-1)).to_series().to_numpy().reshape(grid, 24)
+                for p in pollutants
+            }
+            present = np.arange(grid)
+            return cls(codes, present // nd, present % nd + day0, values)
         if grid * 24 <= 4 * len(cell) + 10_000_000:
             dup = np.bincount(cell, minlength=grid * 24)[cell] > 1
             present = np.flatnonzero(np.bincount(flat, minlength=grid))
