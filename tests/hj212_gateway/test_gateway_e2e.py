@@ -130,3 +130,27 @@ def test_acknowledged_packets_survive_kill_9(db_url, tmp_path):
     assert max(stored.values()) == 1  # exactly once, despite the resends after the crash
     missing = set(res.acked_keys) - set(stored)
     assert not missing, f"{len(missing)} acknowledged packets lost, e.g. {sorted(missing)[:3]}"
+
+
+def test_device_registered_while_running_is_accepted_and_idle_connection_closed(db_url):
+    devices = make_devices(3, seed=31)
+
+    async def main():
+        gw = Gateway(db_url, "127.0.0.1", 0, alarm_interval=None, idle_timeout=0.6)
+        port = await gw.start()
+        try:
+            gw.auth._last_reload -= 10  # the start-up load is not recent any more
+            await asyncio.to_thread(register_devices, db_url, devices)
+            res = await run_devices(devices, "127.0.0.1", port, max_packets=2, duration=1.0, timeout=3.0, retries=0)
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            t0 = time.monotonic()
+            eof = await asyncio.wait_for(reader.read(), timeout=10)  # the sweeper closes it
+            idle = time.monotonic() - t0
+            writer.close()
+        finally:
+            await gw.stop()
+        return res, eof, idle
+
+    res, eof, idle = asyncio.run(main())
+    assert res.acked == res.sent == 6 and res.rejected == 0
+    assert eof == b"" and 0.5 < idle < 5

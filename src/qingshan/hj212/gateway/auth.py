@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
+import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from qingshan.sources.registry import DeviceInfo, verify_password
 
@@ -24,8 +26,17 @@ OK, UNKNOWN_MN, BAD_PW, PENDING = "ok", "unknown_mn", "bad_pw", "pending"
 
 
 class Authenticator:
-    def __init__(self, devices: Mapping[str, DeviceInfo], max_failures_cached: int = 10_000):
+    """``reload`` (optional) re-reads the registry: an MN not known yet makes :meth:`check`
+    answer ``pending`` (at most once per ``reload_every`` seconds), and :meth:`verify` reloads
+    before deciding, so a device registered while the gateway runs is accepted at once."""
+
+    def __init__(self, devices: Mapping[str, DeviceInfo], max_failures_cached: int = 10_000,
+                 reload: Callable[[], Mapping[str, DeviceInfo]] | None = None, reload_every: float = 2.0):
         self._devices = dict(devices)
+        self._reload = reload
+        self._reload_every = reload_every
+        self._last_reload = time.monotonic()
+        self._lock = threading.Lock()
         self._key = os.urandom(32)
         self._good: dict[str, bytes] = {}
         self._verified: set[tuple[str, bytes]] = set()  # (pw_hash, digest) pairs already proven
@@ -38,9 +49,12 @@ class Authenticator:
     def device(self, mn: str) -> DeviceInfo | None:
         return self._devices.get(mn)
 
+    def _reload_due(self) -> bool:
+        return self._reload is not None and time.monotonic() - self._last_reload >= self._reload_every
+
     def check(self, mn: str, pw: str) -> str:
         if mn not in self._devices:
-            return UNKNOWN_MN
+            return PENDING if self._reload_due() else UNKNOWN_MN
         d = self._digest(pw)
         if self._good.get(mn) == d:
             return OK
@@ -49,7 +63,12 @@ class Authenticator:
         return PENDING
 
     def verify(self, mn: str, pw: str) -> str:
-        """The slow path (Argon2id); thread-safe enough for one executor thread at a time."""
+        """The slow path (Argon2id, and a registry reload for an unknown MN); runs off the loop."""
+        if mn not in self._devices and self._reload is not None:
+            with self._lock:
+                if mn not in self._devices and self._reload_due():
+                    self._last_reload = time.monotonic()
+                    self.update(self._reload())
         dev = self._devices.get(mn)
         if dev is None:
             return UNKNOWN_MN

@@ -137,7 +137,7 @@ class Gateway:
     async def start(self) -> int:
         loop = asyncio.get_running_loop()
         devices = await loop.run_in_executor(self.db_exec, load_devices, self.writer.engine)
-        self.auth = Authenticator(devices)
+        self.auth = Authenticator(devices, reload=lambda: load_devices(self.writer.engine))
         await loop.run_in_executor(self.db_exec, self.writer.open)
         self._server = await loop.create_server(lambda: _Connection(self), self.host, self.port, backlog=4096,
                                                 reuse_address=True)
