@@ -42,3 +42,21 @@ def test_gateway_with_simulator_acknowledges_everything():
         names = set(conn.execute(text("SELECT name FROM src_enterprise")).scalars())
     eng.dispose()
     assert {"国电电力大同湖东发电有限公司", "国电电力大同发电有限责任公司"} <= names
+
+
+def test_serve_step_prints_accounts_before_serving(monkeypatch):
+    """``--serve``: seed the workspace, print the demo accounts and the address, then hand over to the server."""
+    from qingshan.demo import cli
+
+    if not extras.web_available():
+        pytest.fail("the web workspace modules are part of the project and must be importable")
+    url = database_url()
+    build.migrate_database(url)
+    calls = []
+    monkeypatch.setattr(extras, "serve_web", lambda host, port: calls.append((host, port)))
+    console = Console(width=160, record=True)
+    cli._serve(console, url, "127.0.0.1", 8123)
+    text = console.export_text()
+    assert calls == [("127.0.0.1", 8123)]
+    assert "演示账号" in text and "admin" in text and "http://127.0.0.1:8123" in text
+    assert text.index("演示账号") < text.index("http://127.0.0.1:8123")
