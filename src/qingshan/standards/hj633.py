@@ -90,6 +90,7 @@ _USE_SO2_24H = -2  # §5.1: SO2 1-h > 800 → IAQI of the SO2 24-h value
 _DROPPED = -3  # §5.2: O3 8-h > 800 → no O3 8-h IAQI
 _NOT_IN_SET = -4  # an indicator outside the AQI set on that row
 _ENGINE = "streaming"
+_IDT = pl.Int16  # dtype of IAQI columns
 
 #: Bit of each indicator code in the internal primary / over-standard masks.
 INDICATOR_BITS: Mapping[str, int] = {
@@ -365,7 +366,7 @@ def _exact_iaqi_expr(n: pl.Expr, d: pl.Expr, column: str, edition: str) -> pl.Ex
         i_lo, i_hi = T.IAQI_NODES[k - 1], T.IAQI_NODES[k]
         num = d * (i_lo * (hi - lo)) + (n - d * lo) * (i_hi - i_lo)
         expr = expr.when(n <= d * hi).then(_ceil_div(num, d * (hi - lo)).cast(pl.Int64))
-    return expr.otherwise(pl.lit(above, dtype=pl.Int64))
+    return expr.otherwise(pl.lit(above, dtype=pl.Int64)).cast(_IDT)
 
 
 def _ceil_div(num: pl.Expr, den: pl.Expr) -> pl.Expr:
@@ -420,7 +421,7 @@ class _Conc:
     def iaqi(self, column: str, ed: _Ed) -> pl.Expr:
         """Rounded IAQI (with the §5 sentinels) of this concentration in breakpoint ``column``."""
         if not self.present:
-            return pl.lit(_MISSING, dtype=pl.Int64)
+            return pl.lit(_MISSING, dtype=_IDT)
         if self.round_first:
             return _lookup(self.key, self.kind, column, self.decimals, ed)
         e12 = _exact_iaqi_expr(self.n, self.d, column, "2012") if ed.has("2012") else None
@@ -464,7 +465,8 @@ def _table_series(column: str, editions: tuple[str, ...], decimals: int, kind: s
     for ed in editions:
         vals.extend(_table(column, ed, decimals) if kind == "units" else _table_halves(column, ed, decimals))
         vals.append(_MISSING)  # key −1 (gather counts negative indices from the end)
-    return pl.Series("", np.asarray(vals, dtype=np.int64))
+    # Int16 (IAQI ≤ 500 and the negative codes): a quarter of the memory traffic of Int64
+    return pl.Series("", np.asarray(vals, dtype=np.int16))
 
 
 def _lookup(key: pl.Expr, kind: str, column: str, decimals: int, ed: _Ed) -> pl.Expr:
@@ -553,7 +555,7 @@ def iaqi(
     if column == "SO2_1H" and ed == "2012":
         cs = _Conc(s, st, 0, round_before_iaqi, materialise=series_mode)
         e = pl.when(e == _USE_SO2_24H).then(cs.iaqi("SO2_24H", _Ed(ed))).otherwise(e)
-    e = pl.when(e >= 0).then(e)
+    e = pl.when(e >= 0).then(e).cast(pl.Int64)
     if series_mode:
         frame = _prepare(frame, [c for c in (cv, cs) if c is not None])
         return frame.select(e.alias(values.name)).to_series()
@@ -653,7 +655,7 @@ def _assemble(
         if ind.in_set is True:
             sv = v
         else:
-            sv = pl.when(ind.in_set).then(v).otherwise(pl.lit(_NOT_IN_SET, dtype=pl.Int64))
+            sv = pl.when(ind.in_set).then(v).otherwise(pl.lit(_NOT_IN_SET, dtype=_IDT))
         set_vals.append((sv, ind))
         exempt = _not_monitored_expr(not_monitored, ind.pollutant)
         if exempt is True:
@@ -663,8 +665,8 @@ def _assemble(
         if exempt is not False:
             m = pl.when(exempt).then(0).otherwise(m)
         miss.append(m)
-    raw = pl.max_horizontal([e for e, _ in set_vals]) if set_vals else pl.lit(_MISSING, dtype=pl.Int64)
-    mn = pl.min_horizontal(miss) if miss else pl.lit(0, dtype=pl.Int64)
+    raw = pl.max_horizontal([e for e, _ in set_vals]) if set_vals else pl.lit(_MISSING, dtype=_IDT)
+    mn = pl.min_horizontal(miss) if miss else pl.lit(0, dtype=_IDT)
     lf = lf.with_columns(raw.alias("__raw"), mn.alias("__min"))
     r = pl.col("__raw")
     # §10 (HJ 633—2026 §5.3.1): with an indicator missing, publish only when the AQI of the
@@ -677,7 +679,7 @@ def _assemble(
     for sv, ind in set_vals:
         bit = ind.bit
         # an int is a bit number; an expression is the (per-edition) bit value itself
-        bitval = pl.lit(1 << bit, dtype=pl.Int64) if isinstance(bit, int) else bit
+        bitval = pl.lit(1 << bit, dtype=_IDT) if isinstance(bit, int) else bit
         prim_terms.append(pl.when(sv == r).then(bitval).otherwise(0))
         if ed.has("2012"):
             over_terms.append(pl.when(sv > 100).then(bitval).otherwise(0))
@@ -687,18 +689,18 @@ def _assemble(
         lab.update(labels)
     code_tab, block = _code_lists(ed, orders)
     label_tab = _label_table(ed, orders, lab)
-    off = pl.col(_E26).cast(pl.Int64) * block if ed.mixed else None
+    off = pl.col(_E26).cast(_IDT) * block if ed.mixed else None
     # table index of the primary list: the mask when AQI > 50, the empty list when AQI ≤ 50,
     # null (→ null list) when there is no AQI
-    prim_mask = pl.sum_horizontal(prim_terms) if prim_terms else pl.lit(0, dtype=pl.Int64)
-    prim_idx = pl.when(published & (r > 50)).then(prim_mask).when(published).then(pl.lit(0, dtype=pl.Int64))
+    prim_mask = pl.sum_horizontal(prim_terms) if prim_terms else pl.lit(0, dtype=_IDT)
+    prim_idx = pl.when(published & (r > 50)).then(prim_mask).when(published).then(pl.lit(0, dtype=_IDT))
     if over_terms:
         over_idx = pl.when(published & ~is26).then(pl.sum_horizontal(over_terms))
     else:
-        over_idx = pl.lit(None, dtype=pl.Int64)
+        over_idx = pl.lit(None, dtype=_IDT)
     if off is not None:
         prim_idx, over_idx = prim_idx + off, over_idx + off
-    aqi = pl.when(published).then(r)
+    aqi = pl.when(published).then(r).cast(pl.Int64)
     if ed.has("2026") and aqi_zero_2026 == "clamp_to_1":
         # §6: AQI 0 under edition 2026 (bands start at 1) — UNCONFIRMED setting
         aqi = pl.when(is26 & (aqi == 0)).then(pl.lit(1, dtype=pl.Int64)).otherwise(aqi)
@@ -912,8 +914,8 @@ def daily_aqi(
         # §5.2 / E11: the O3 daily max 1-h stands in for a dropped MDA8 (UNCONFIRMED)
         o1_in = (~is26 & dropped.fill_null(False)) if ed.mixed else (
             dropped.fill_null(False) if ed.fixed == "2012" else False)
-    o8_bit = ed.pick(pl.lit(1 << INDICATOR_BITS["O3_8H"], dtype=pl.Int64),
-                     pl.lit(1 << INDICATOR_BITS["O3"], dtype=pl.Int64))
+    o8_bit = ed.pick(pl.lit(1 << INDICATOR_BITS["O3_8H"], dtype=_IDT),
+                     pl.lit(1 << INDICATOR_BITS["O3"], dtype=_IDT))
     ind = [
         _Indicator("iaqi_so2", c["so2"].iaqi("SO2_24H", ed), True, INDICATOR_BITS["SO2"], "so2"),
         _Indicator("iaqi_no2", c["no2"].iaqi("NO2_24H", ed), True, INDICATOR_BITS["NO2"], "no2"),
