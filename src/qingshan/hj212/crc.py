@@ -92,26 +92,24 @@ _L0, _L1, _L2, _L3 = (
     tuple(_P[2 * k][w & 0xFF] ^ _P[2 * k + 1][w >> 8] for w in range(65536)) for k in range(4)
 )
 _INIT = tuple(_P[(r - 1) % 8][0xFF] for r in range(8))  # contribution of h_0 = 0xFF
-_MASK = tuple((1 << (w << 6)) - 1 for w in range(1 + (1 << 12) // 8 + 1))
+#: _MASK[w]: the low w 64-bit words (enough for 2 KiB of data; longer inputs compute their mask).
+_MASK = tuple((1 << (w << 6)) - 1 for w in range(129))
 
 
 def _crc16_fold(data: bytes) -> int:
     """HJ 212 CRC16 of ``data`` (the data segment only), equal to :func:`crc16_reference`."""
-    n = len(data)
+    size = n = len(data)
     if not n:
         return 0xFFFF
     v = int.from_bytes(data, "big")
-    w = (n + 7) >> 3  # 64-bit words; fold halves until one word is left
-    masks = _MASK
-    while w > 1:
-        h = (w + 1) >> 1
-        if h < len(masks):
-            v = (v >> (h << 6)) ^ (v & masks[h])
-        else:  # longer than any legal packet: still exact
-            v = (v >> (h << 6)) ^ (v & ((1 << (h << 6)) - 1))
-        w = h
+    # XOR the upper part onto the lower half, the half rounded up to whole 64-bit words so that
+    # every byte keeps its distance from the end mod 8, until one word is left.
+    while n > 8:
+        w = (n + 15) >> 4
+        v = (v >> (w << 6)) ^ (v & (_MASK[w] if w < 129 else (1 << (w << 6)) - 1))
+        n = w << 3
     return _T[
-        _L0[v & 0xFFFF] ^ _L1[(v >> 16) & 0xFFFF] ^ _L2[(v >> 32) & 0xFFFF] ^ _L3[v >> 48] ^ _INIT[n & 7]
+        _L0[v & 0xFFFF] ^ _L1[(v >> 16) & 0xFFFF] ^ _L2[(v >> 32) & 0xFFFF] ^ _L3[v >> 48] ^ _INIT[size & 7]
     ]
 
 
