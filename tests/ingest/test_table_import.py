@@ -164,3 +164,22 @@ def test_table_missing_columns_fails_whole_file(store, tmp_path):
     with pytest.raises(ImportFailed, match="表头缺少必需的列：时间"):
         import_table(p, store)
     assert store.count() == 0
+
+
+def test_title_rows_above_header_and_code_column_preferred(store, tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["大同市环境空气质量小时数据"])
+    ws.append(["单位：μg/m³（CO 为 mg/m³）"])
+    ws.append(["站点名称", "站点编码", "时间", "PM2.5(μg/m³)", "CO(mg/m³)"])
+    ws.append(["果树场", "1721A", "2022-01-02 09:00", 36, 1.1])
+    ws.append(["果树场", "1721A", "2022-01-02 10:00", "abc", 1.2])
+    p = tmp_path / "titled.xlsx"
+    wb.save(p)
+    res = import_table(p, store)
+    assert [(e.row, e.field, e.reason) for e in res.errors] == [(5, "PM2.5(μg/m³)", "数值「abc」不是数字")]
+    assert (res.rows_read, res.rows_kept, res.values_written) == (2, 2, 3)
+    out = store.hourly_frame(["1721A"])
+    assert exact.to_fraction(out["co"][1]) == Fraction(6, 5)

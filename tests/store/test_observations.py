@@ -132,6 +132,8 @@ def test_unknown_station_and_inexact_values_are_refused(store):
     third = pl.DataFrame({"num": [1], "den": [3]}).select(value=pl.struct("num", "den").cast(exact.RATIONAL))
     with pytest.raises(ValueError, match="1e-6"):
         store.write(pl.DataFrame({"station_code": ["1721A"], "time": [T1], "pollutant": ["so2"]}).hstack(third))
+    with pytest.raises(ValueError, match="unknown pollutant"):
+        store.hourly_frame(pollutants=["pm2.5"])
     with pytest.raises(ValueError, match="未知污染物"):
         store.write(pl.DataFrame({"station_code": ["1721A"], "time": [T1], "pollutant": ["nox"], "value": [1]}))
     assert store.count() == 0

@@ -69,7 +69,8 @@ def _cell_text(v) -> str | None:
     return str(v)
 
 
-def _read_rows(path: Path, data: bytes, sheet: str | None) -> tuple[list, list[tuple[int, list]], str]:
+def _read_rows(path: Path, data: bytes, sheet: str | None) -> tuple[list[tuple[int, list]], str]:
+    """Every non-blank row with its 1-based row number as the user sees it, and the encoding."""
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
@@ -77,39 +78,27 @@ def _read_rows(path: Path, data: bytes, sheet: str | None) -> tuple[list, list[t
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
             ws = wb[sheet] if sheet else wb.worksheets[0]
-            rows = list(ws.iter_rows(values_only=True))
+            rows = [(i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), start=1)]
         finally:
             wb.close()
-        if not rows:
-            return [], [], "xlsx"
-        header = list(rows[0])
-        while header and header[-1] in (None, ""):
-            header.pop()
-        out = []
-        for i, r in enumerate(rows[1:], start=2):
-            r = list(r)
-            if not any(c not in (None, "") for c in r):
-                continue
-            # trailing empty cells beyond the header are layout, not data
-            extra = [c for c in r[len(header):] if c not in (None, "")]
-            out.append((i, r[: len(header)] + (["<extra>"] * len(extra))))
-        return header, out, "xlsx"
+        return [(i, r) for i, r in rows if any(c not in (None, "") for c in r)], "xlsx"
     if suffix in (".xls",):
         raise EncodingError("不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 或 CSV")
     text, encoding = decode_bytes(data)
     first = text.split("\n", 1)[0]
     delim = "\t" if first.count("\t") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
-    header: list = []
-    out = []
-    for i, rec in enumerate(reader, start=1):
-        if i == 1:
-            header = rec
-            continue
-        if not any(c.strip() for c in rec):
-            continue
-        out.append((i, rec))
-    return header, out, encoding
+    return [(i, rec) for i, rec in enumerate(reader, start=1) if any(c.strip() for c in rec)], encoding
+
+
+def _find_header(rows: list[tuple[int, list]]) -> int:
+    """Index of the header row: the first of the first 10 rows naming a station and a time
+    column (bureau exports often put a title such as "大同市空气质量小时数据" above it)."""
+    for k, (_i, r) in enumerate(rows[:10]):
+        roles, _p, _u = _map_header(r)
+        if "station" in roles and "time" in roles:
+            return k
+    return 0
 
 
 def _map_header(header: list) -> tuple[dict[str, int], dict[str, int], list[str]]:
@@ -122,6 +111,9 @@ def _map_header(header: list) -> tuple[dict[str, int], dict[str, int], list[str]
         if not key:
             continue
         role = alias.get(key)
+        if role == "station" and "station" in roles and any(w in key for w in ("编码", "代码", "code")):
+            roles["station"] = i  # a code column beats a name column: names can be ambiguous
+            continue
         if role and role not in roles:
             roles[role] = i
             continue
@@ -153,20 +145,34 @@ def parse_table(
         raise ImportFailed(result, reason)
 
     try:
-        header, records, result.encoding = _read_rows(path, data, sheet)
+        rows, result.encoding = _read_rows(path, data, sheet)
     except EncodingError as exc:
         fail(str(exc))
     except KeyError:
         fail(f"工作簿中没有名为「{sheet}」的工作表")
     except Exception as exc:  # noqa: BLE001 - a corrupt workbook is a user error, not a crash
         fail(f"无法读取文件：{exc}")
+    if not rows:
+        fail("文件为空")
+    h = _find_header(rows)
+    header_row, header = rows[h][0], list(rows[h][1])
+    if result.encoding == "xlsx":
+        while header and header[-1] in (None, ""):
+            header.pop()
+    records = []
+    for i, r in rows[h + 1 :]:
+        if result.encoding == "xlsx":
+            # cells beyond the header are layout unless they hold data (then: a column-count error)
+            extra = [c for c in r[len(header) :] if c not in (None, "")]
+            r = list(r[: len(header)]) + ["<extra>"] * len(extra)
+        records.append((i, r))
     roles, pollutant_cols, _unknown = _map_header(header)
     long_layout = "pollutant" in roles and "value" in roles
     if "station" not in roles or "time" not in roles or not (long_layout or pollutant_cols):
         need = [z for z, k in (("站点", "station"), ("时间", "time")) if k not in roles]
         if not (long_layout or pollutant_cols):
             need.append("污染物+浓度（或各污染物列）")
-        fail(f"表头缺少必需的列：{'、'.join(need)}（表头为：{'、'.join(str(h) for h in header)}）", 1)
+        fail(f"表头缺少必需的列：{'、'.join(need)}（表头为：{'、'.join(str(c) for c in header)}）", header_row)
     ncol = len(header)
     result.rows_read = len(records)
     hname = {i: str(header[i]) for i in range(ncol)}

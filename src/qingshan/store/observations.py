@@ -161,6 +161,14 @@ def _sqlite_fast_upsert(conn: Connection, frame: pl.DataFrame) -> None:
     conn.exec_driver_sql(_SQLITE_OBS_UPSERT, rows)
 
 
+def _pollutant_list(pollutants: Iterable[str] | None) -> list[str]:
+    want = list(pollutants) if pollutants is not None else list(POLLUTANTS)
+    bad = [p for p in want if p not in POLLUTANTS]
+    if bad:
+        raise ValueError(f"unknown pollutant(s) {bad}; the store holds {list(POLLUTANTS)}")
+    return want
+
+
 def to_micro(frame: pl.DataFrame, column: str = "value") -> pl.Series:
     """Any concentration column → Int64 micro-units; error if a value is not a whole micro-unit.
 
@@ -392,7 +400,7 @@ class ObservationStore:
         if not flags <= {"N"} | ALLOWED_EXTRA_FLAGS:
             raise ValueError(f"valid_flags may only add T and S to N (hj212.md §9.3), got {sorted(flags)}")
         flags.discard("S")  # audited-S needs an audit mark, which the store does not keep yet
-        want = list(pollutants) if pollutants is not None else list(POLLUTANTS)
+        want = _pollutant_list(pollutants)
         long = self.long_frame(station_codes, start, end, want, sources=sources)
         return self._to_wide(long, want, flags, missing_flag_valid, source_priority)
 
@@ -435,7 +443,7 @@ class ObservationStore:
         **policy,
     ) -> pl.DataFrame:
         """Each station's most recent hour T that holds any value, as :meth:`hourly_frame` rows."""
-        want = list(pollutants) if pollutants is not None else list(POLLUTANTS)
+        want = _pollutant_list(pollutants)
         last = (
             select(OBS.c.station_id, func.max(OBS.c.time).label("t"))
             .where(OBS.c.pollutant.in_(want))
