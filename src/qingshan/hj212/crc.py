@@ -88,8 +88,9 @@ def _power_tables() -> list[tuple[int, ...]]:
 _P = _power_tables()
 # Lane j (the byte at distance j from the end, mod 8) sits at bits 8j of the folded word;
 # pair tables look up two lanes at a time.
+# (bytes, not tuples: the looked-up values are 8-bit, 64 KiB per table)
 _L0, _L1, _L2, _L3 = (
-    tuple(_P[2 * k][w & 0xFF] ^ _P[2 * k + 1][w >> 8] for w in range(65536)) for k in range(4)
+    bytes(_P[2 * k][w & 0xFF] ^ _P[2 * k + 1][w >> 8] for w in range(65536)) for k in range(4)
 )
 _INIT = tuple(_P[(r - 1) % 8][0xFF] for r in range(8))  # contribution of h_0 = 0xFF
 #: _MASK[w]: the low w 64-bit words (enough for 2 KiB of data; longer inputs compute their mask).
