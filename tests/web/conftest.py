@@ -155,3 +155,21 @@ def make_item(backend):
 @pytest.fixture
 def audits(backend):
     return lambda rid: audit_for(backend, rid)
+
+
+def _route_table(app) -> list[tuple[str, frozenset]]:
+    """(path, methods) of every route, looking inside included routers (FastAPI ≥ 0.160 keeps
+    them nested instead of copying their routes into ``app.routes``)."""
+    out = []
+    for route in app.routes:
+        contexts = getattr(route, "effective_route_contexts", None)
+        if contexts is not None:
+            out += [(c.path, frozenset(c.methods or ())) for c in contexts()]
+        elif getattr(route, "path", None) is not None:
+            out.append((route.path, frozenset(getattr(route, "methods", None) or ())))
+    return out
+
+
+@pytest.fixture
+def route_table(backend):
+    return _route_table(backend["app"])

@@ -46,16 +46,17 @@ def test_every_text_field_round_trips_verbatim_and_renders_escaped(backend, clie
     assert ESCAPED in html
 
 
-def test_pages_render_injected_text_escaped(backend, clients, make_item):
-    """If the pages router serves an item page, the injected title appears only escaped."""
-    item = make_item("key_task", title=f"页面{XSS}")
-    paths = [r.path for r in backend["app"].routes if getattr(r, "path", "").startswith("/ledgers/{")]
-    for path in paths[:1]:
-        page = clients["staff"].get(path.replace(path[path.index("{"):path.index("}") + 1], str(item["id"])),
-                                    headers={"Accept": "text/html"})
-        if page.status_code == 200 and "text/html" in page.headers.get("content-type", ""):
-            assert "<script>alert('x')" not in page.text
-            assert "onerror=alert(1)>" not in page.text
+def test_pages_render_injected_text_escaped(backend, clients, make_item, route_table):
+    """The item page and the ledger list show the injected title only escaped."""
+    item = make_item("key_task", title=f"页面{XSS}", fields={"area": "水", "measures": f"措施{XSS}"})
+    clients["staff"].post(f"/api/ledgers/{item['id']}/progress", data={"text": f"进展{XSS}"})
+    page_paths = {path for path, methods in route_table if "GET" in methods}
+    assert {"/ledgers", "/ledgers/{item_id}"} <= page_paths
+    for url in (f"/ledgers/{item['id']}", "/ledgers?kind=key_task"):
+        page = clients["staff"].get(url, headers={"Accept": "text/html"})
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert "页面&lt;script&gt;" in page.text
+        assert "<script>alert(" not in page.text and "onerror=alert(1)>" not in page.text
     # CSP forbids inline script as a second line of defence
     assert "script-src 'self'" in clients["staff"].get("/api/auth/me").headers["content-security-policy"]
 
