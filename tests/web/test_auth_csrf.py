@@ -111,3 +111,19 @@ def test_unknown_user_and_wrong_password_look_the_same(backend):
     a = c.post("/api/auth/login", json={"username": "no_such_user", "password": "x"})
     b = c.post("/api/auth/login", json={"username": "t_staff", "password": "x"})
     assert a.status_code == b.status_code == 401 and a.json() == b.json()
+
+
+def test_every_state_changing_route_requires_the_token(backend, route_table):
+    """API and pages alike: each POST/PUT/PATCH/DELETE route refuses a session without the token."""
+    import re
+
+    c = TestClient(backend["app"])
+    assert c.post("/api/auth/login", json={"username": "t_admin", "password": "admin-password-1"}).status_code == 200
+    unsafe = [(path, m) for path, methods in route_table for m in sorted(methods)
+              if m in {"POST", "PUT", "PATCH", "DELETE"}]
+    assert len(unsafe) >= 8
+    for path, method in unsafe:
+        url = re.sub(r"\{[^}]+\}", "1", path)
+        for kwargs in ({"json": {}}, {"data": {"x": "1"}}):
+            r = c.request(method, url, **kwargs)
+            assert r.status_code == 403 and "CSRF" in r.json()["detail"], (method, path, r.status_code)
