@@ -88,10 +88,13 @@ def _power_tables() -> list[tuple[int, ...]]:
 _P = _power_tables()
 # Lane j (the byte at distance j from the end, mod 8) sits at bits 8j of the folded word;
 # pair tables look up two lanes at a time.
-# (bytes, not tuples: the looked-up values are 8-bit, 64 KiB per table)
+# Entry w = lo | hi << 8 is P[2k][lo] ^ P[2k+1][hi]; built row by row with bytes.translate
+# (XOR by a constant is a byte translation), 64 KiB of bytes per table, fast to import.
+_XOR = [bytes(i ^ c for i in range(256)) for c in range(256)]
 _L0, _L1, _L2, _L3 = (
-    bytes(_P[2 * k][w & 0xFF] ^ _P[2 * k + 1][w >> 8] for w in range(65536)) for k in range(4)
+    b"".join(bytes(_P[2 * k]).translate(_XOR[_P[2 * k + 1][hi]]) for hi in range(256)) for k in range(4)
 )
+del _XOR
 _INIT = tuple(_P[(r - 1) % 8][0xFF] for r in range(8))  # contribution of h_0 = 0xFF
 #: _MASK[w]: the low w 64-bit words (enough for 2 KiB of data; longer inputs compute their mask).
 _MASK = tuple((1 << (w << 6)) - 1 for w in range(129))
