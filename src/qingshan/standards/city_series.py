@@ -188,9 +188,8 @@ class StationDays:
         key = ("mean", p)
         if key not in self._cache:
             a = self.values[p]
-            valid = a >= 0
-            n = valid.sum(axis=1)
-            s = np.where(valid, a, 0).sum(axis=1)
+            n = (a >= 0).sum(axis=1)
+            s = a.sum(axis=1) + (24 - n)  # a missing hour is -1: add the missing count back
             ok = n >= gb3095.DAILY_MIN_HOURS
             # n ∈ 20…24 divides L_COUNTS: the mean is an integer numerator over D_STATION
             self._cache[key] = (np.where(ok, s * (L_COUNTS // np.maximum(n, 1)), -1), n)
@@ -202,12 +201,11 @@ class StationDays:
         key = ("w8", p)
         if key not in self._cache:
             a = self.values[p]
-            valid = a >= 0
             z = np.zeros((a.shape[0], 1), np.int64)
-            cs = np.concatenate([z, np.cumsum(np.where(valid, a, 0), axis=1)], axis=1)
-            cn = np.concatenate([z, np.cumsum(valid, axis=1)], axis=1)
-            s = cs[:, 8:25] - cs[:, 0:17]
+            cs = np.concatenate([z, np.cumsum(a, axis=1)], axis=1)
+            cn = np.concatenate([z, np.cumsum(a >= 0, axis=1, dtype=np.int64)], axis=1)
             n = cn[:, 8:25] - cn[:, 0:17]
+            s = cs[:, 8:25] - cs[:, 0:17] + (8 - n)  # missing hours are -1
             ok = n >= gb3095.WINDOW_MIN_HOURS
             self._cache[key] = (np.where(ok, s * (L_COUNTS // np.maximum(n, 1)), -1), n)
         return self._cache[key]
@@ -226,10 +224,12 @@ class StationDays:
                 a, _ = self.windows8("o3")
                 need = gb3095.MDA8_MIN_WINDOWS
             else:
-                a = self.hourly_scaled("o3")
+                a = self.values["o3"]
                 need = gb3095.O3_1H_MIN_HOURS
             mx = a.max(axis=1) if a.shape[1] else np.zeros(0, np.int64)
             nv = (a >= 0).sum(axis=1)
+            if kind != "o3_8h":
+                mx = np.where(mx >= 0, mx * L_COUNTS, -1)
             ok = (nv >= need) | ((nv > 0) & _rounded_exceeds(mx, np.full(len(mx), 1), D_STATION, exception_limit))
             self._cache[key] = (np.where(ok, mx, -1), nv)
         return self._cache[key]
@@ -448,18 +448,18 @@ def city_daily(
             for kind, lim in (("o3_8h", mda8_exception_limit), ("o3_1h", o3_1h_exception_limit)):
                 cols[kind], _ = mean_of(sd.daily_max(kind, lim)[0])
         else:
-            for kind, a, need, lim in (
-                ("o3_8h", sd.windows8("o3")[0], gb3095.MDA8_MIN_WINDOWS, mda8_exception_limit),
-                ("o3_1h", sd.hourly_scaled("o3"), gb3095.O3_1H_MIN_HOURS, o3_1h_exception_limit),
+            for kind, a, scale, need, lim in (
+                ("o3_8h", sd.windows8("o3")[0], 1, gb3095.MDA8_MIN_WINDOWS, mda8_exception_limit),
+                # hourly micro-units; scaled to D_STATION after the sums
+                ("o3_1h", sd.values["o3"], L_COUNTS, gb3095.O3_1H_MIN_HOURS, o3_1h_exception_limit),
             ):
                 valid = a >= 0
-                S = gsum(np.where(valid, a, 0))
+                S = gsum(np.where(valid, a, 0)) * scale
                 K = gsum(valid.astype(np.int64))
                 city_valid = K >= min_k  # a city value at T needs ≥ min_k valid stations
                 bs, bk = _exact_max(S, K, city_valid)
                 nv = city_valid.sum(axis=1)
-                bs64 = np.array(bs, dtype=object) if bs.dtype == object else bs
-                exceeds = _rounded_exceeds_obj(bs64, bk, lim)
+                exceeds = _rounded_exceeds_obj(bs, bk, lim)
                 ok = (nv >= need) | ((nv > 0) & exceeds)
                 num = np.where(ok, bs, 0)
                 cols[kind] = _struct_series_obj(num, bk, ok)
