@@ -65,6 +65,7 @@ from qingshan.standards import hj633_tables as T
 from qingshan.standards.editions import (
     edition_expr,
     edition_for_day,
+    natural_day,
     natural_day_expr,
     parse_edition,
 )
@@ -244,8 +245,14 @@ def _resolve_edition(
         t = _hour_end_expr(frame, time_column)
         day = t.dt.date() if is_day else natural_day_expr(t)
     # the natural days of the first and last rows decide whether one edition covers the frame;
-    # only a frame straddling 2026-03-01 needs the per-row edition
-    lo, hi, nulls = frame.select(day.min().alias("lo"), day.max().alias("hi"), day.null_count().alias("n")).row(0)
+    # only a frame straddling 2026-03-01 needs the per-row edition. The natural day is monotone
+    # in T, so the extremes of T give the extreme days without a per-row date column.
+    if is_day or dtype == pl.Date:
+        lo, hi, nulls = frame.select(day.min().alias("lo"), day.max().alias("hi"), day.null_count().alias("n")).row(0)
+    else:
+        lo, hi, nulls = frame.select(t.min().alias("lo"), t.max().alias("hi"), t.null_count().alias("n")).row(0)
+        if lo is not None:
+            lo, hi = natural_day(lo), natural_day(hi)
     if nulls:
         bad = int(frame.select(day.is_null().arg_max()).item())  # first row without a usable time
         raise ValueError(
