@@ -75,3 +75,23 @@ def test_exceedance_and_flag_alarms_from_the_store(db_url, monkeypatch):
     monkeypatch.setenv("QINGSHAN_DATABASE_URL", db_url)
     assert [r["kind"] for r in alarms_cmd(open_only=True)] == ["missing"]
     engine.dispose()
+
+
+def test_writer_isolates_an_item_the_database_refuses(db_url):
+    from qingshan.hj212.gateway.writer import ArchiveItem
+
+    engine = make_engine(db_url)
+    writer = BatchWriter(db_url, engine)
+    good = ArchiveItem(datetime(2026, 11, 29), "127.0.0.1:1", b"##good", "accepted", mn=MN, st="31", cn="2011",
+                       qn="1" * 17, flag=5, store=True, datatime=T0, pnum=1, pno=1)
+    bad = ArchiveItem(datetime(2026, 11, 29), "127.0.0.1:2", b"##bad", "accepted", mn=MN, st="31", cn=None,
+                      qn="2" * 17, flag=5, store=True, datatime=T0, pnum=1, pno=2)  # CN NOT NULL
+    assert writer.commit([good, bad]) == 0
+    assert not good.failed and bad.failed and bad.verdict == "rejected" and bad.reason.startswith("store_error")
+    with engine.connect() as conn:
+        from sqlalchemy import text
+        rows = conn.execute(text("SELECT verdict, raw FROM hj212_raw_packet ORDER BY id")).all()
+        assert [(v, bytes(r)) for v, r in rows] == [("accepted", b"##good"), ("rejected", b"##bad")]
+        assert conn.execute(text("SELECT COUNT(*) FROM hj212_data")).scalar() == 1
+    writer.close()
+    engine.dispose()

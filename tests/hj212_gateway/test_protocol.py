@@ -147,3 +147,16 @@ def test_heartbeat_and_notify_get_9013_and_are_not_stored(auth):
     always = GatewayProtocol(auth, heartbeat_reply="always")
     run(always, hb8)
     assert len(always.data_to_send()) == 1
+
+
+def test_archive_fields_always_fit_the_columns(auth):
+    # a garbage run with NUL bytes and over-long "fields": PostgreSQL refuses NUL in text and
+    # enforces VARCHAR sizes; one such packet must never make a whole batch fail
+    junk = b"##0100QN=\x00" + b"9" * 40 + b";ST=" + b"Z" * 40 + b";CN=12345678901;MN=" + b"A" * 60 + b";Flag=5;" + b"\r\n"
+    proto = GatewayProtocol(auth)
+    evs = run(proto, b"\x00\x01" + junk)
+    items = [e.archive_item("[" + "f" * 100 + "]:1") for e in evs]
+    assert all(i.verdict == "rejected" for i in items)
+    for i in items:
+        for value, size in ((i.mn, 32), (i.st, 4), (i.cn, 8), (i.qn, 24), (i.peer, 64), (i.reason, 300)):
+            assert value is None or (len(value) <= size and "\x00" not in value)

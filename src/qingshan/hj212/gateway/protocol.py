@@ -46,6 +46,7 @@ from qingshan.hj212.responses import dedup_key, response_for
 #: Packets that are archived but carry no data to store (replies, notifies, heartbeat).
 NOT_STORED_CNS = codes.NOTIFY_CNS | {"9011", "9012", "9013", "9014"}
 
+_MAX_PART = 999_999  # PNUM/PNO: 4 digits in 2017 (§3), "accept longer" (§B.9 item 8) — within Integer
 _PEEK = re.compile(rb"(QN|ST|CN|MN|Flag)=([^;&]{0,32});")
 
 REASONS_ZH = {
@@ -54,6 +55,16 @@ REASONS_ZH = {
     "garbage": "包头“##”之前的无效字节",
     "frame_overflow": "缓冲区溢出",
 }
+
+
+def _clean(text: str | None, size: int) -> str | None:
+    """Text fit for any column of the archive: NUL (refused by PostgreSQL) escaped, and cut to
+    the column size, so no received byte sequence can make a batch fail."""
+    if text is None:
+        return None
+    if "\x00" in text:
+        text = text.replace("\x00", "\\x00")
+    return text[:size]
 
 
 def utcnow() -> datetime:
@@ -83,16 +94,16 @@ class PacketEvent:
 
     def archive_item(self, peer: str) -> ArchiveItem:
         p = self.packet
+        reason = _clean(f"{self.reason_code}: {self.reason}", 300) if self.reason_code else None
         if p is None:
             f = self.fields
             flag = f.get("Flag")
-            return ArchiveItem(self.received_at, peer, self.raw, self.verdict,
-                               f"{self.reason_code}: {self.reason}" if self.reason_code else None,
-                               f.get("MN"), f.get("ST"), f.get("CN"), f.get("QN"),
+            return ArchiveItem(self.received_at, _clean(peer, 64), self.raw, self.verdict, reason,
+                               _clean(f.get("MN"), 32), _clean(f.get("ST"), 4), _clean(f.get("CN"), 8),
+                               _clean(f.get("QN"), 24),
                                int(flag) if flag and flag.isdigit() and len(flag) <= 3 else None)
-        item = ArchiveItem(self.received_at, peer, self.raw, self.verdict,
-                           f"{self.reason_code}: {self.reason}" if self.reason_code else None,
-                           p.mn, p.st, p.cn, p.qn, p.flag)
+        item = ArchiveItem(self.received_at, _clean(peer, 64), self.raw, self.verdict, reason,
+                           _clean(p.mn, 32), _clean(p.st, 4), _clean(p.cn, 8), _clean(p.qn, 24), p.flag)
         if self.store:
             item.store = True
             t = p.datatime  # normalised YYYYMMDDhhmmss or None (§11); strptime is 50× slower
@@ -224,13 +235,19 @@ class GatewayProtocol:
             ev.packet = None
             self._events.append(ev)
             return
+        store = p.cn not in NOT_STORED_CNS
+        if store and (p.cn is None or p.st is None or p.flag is None
+                      or (p.pnum or 0) > _MAX_PART or (p.pno or 0) > _MAX_PART):
+            # Only lenient parsing lets such a packet through; it cannot be keyed (§10.5).
+            self._events.append(self._reject(raw, "unstorable", "缺少CN/ST/Flag或PNUM/PNO超出范围，无法入库", now))
+            return
         reply = response_for(p, heartbeat_reply=self.heartbeat_reply)
         reason = None
         code = None
         if p.deviations:
             code = "deviations"
             reason = json.dumps([d.as_dict() for d in p.deviations], ensure_ascii=False)[:280]
-        self._events.append(PacketEvent(now, raw, "accepted", code, reason, p, reply, p.cn not in NOT_STORED_CNS))
+        self._events.append(PacketEvent(now, raw, "accepted", code, reason, p, reply, store))
 
     def _reject(self, raw: bytes, code: str, message: str, now: datetime | None = None) -> PacketEvent:
         fields = {k.decode(): v.decode("ascii", "replace") for k, v in _PEEK.findall(raw[:200])}

@@ -179,7 +179,10 @@ class Gateway:
             st["max_batch"] = max(st["max_batch"], n)
             st["duplicates"] += dups
             touched = set()
-            for conn, ev in batch:
+            for (conn, ev), item in zip(batch, items):
+                if item.failed:  # the database refused it: archived as rejected, never acknowledged
+                    log.warning("packet from %s could not be stored: %s", conn.peer, item.reason)
+                    ev.verdict, ev.reply = "rejected", None
                 if ev.verdict == "accepted":
                     st["accepted"] += 1
                     if ev.store:

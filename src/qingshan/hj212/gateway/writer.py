@@ -49,6 +49,7 @@ class ArchiveItem:
     pno: int = 1
     # filled by the writer
     raw_id: int = 0
+    failed: bool = False  # could not be stored as it is; archived as rejected ("store_error")
 
 
 _SQLITE_TS = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's SQLite DateTime storage format
@@ -120,9 +121,29 @@ class BatchWriter:
     def commit(self, items: list[ArchiveItem]) -> int:
         """Archive and store one batch in one transaction; returns the number of duplicates.
 
-        Raises on a database error (nothing of the batch is then committed, and the caller
-        must not acknowledge any of it).
+        If the batch fails, its items are retried one transaction each, so one item the
+        database refuses cannot block the others: that item is archived as ``rejected`` with
+        reason ``store_error`` and marked ``failed`` (the caller must not acknowledge it).
+        Raises when even that fails (database unavailable): nothing unconfirmed is committed,
+        and the caller must not acknowledge any of the batch.
         """
+        try:
+            return self._commit(items)
+        except Exception:
+            if len(items) == 1 and items[0].failed:
+                raise
+        dups = 0
+        for it in items:
+            try:
+                dups += self._commit([it])
+            except Exception as exc:
+                it.failed, it.store, it.verdict = True, False, "rejected"
+                it.reason = f"store_error: {type(exc).__name__}: {str(exc)[:200]}".replace("\x00", "")
+                it.mn = it.st = it.cn = it.qn = None
+                self._commit([it])
+        return dups
+
+    def _commit(self, items: list[ArchiveItem]) -> int:
         if self._conn is None:
             self.open()
         ts = self._ts
@@ -142,9 +163,16 @@ class BatchWriter:
             inserted = self._insert(cur, "data", data_rows) if data_rows else 0
             self._conn.commit()
         except BaseException:
-            self._conn.rollback()
             for it in items:
                 it.raw_id = 0
+            try:
+                self._conn.rollback()
+            except Exception:  # connection lost: reopen (and re-read the next id) next time
+                try:
+                    self._conn.close()
+                except Exception:
+                    pass
+                self._conn = None
             raise
         finally:
             cur.close()
