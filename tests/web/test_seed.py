@@ -14,23 +14,24 @@ from qingshan.web.models import Unit
 from qingshan.web.seed import seed_demo
 
 
-def _fresh_pg(name: str) -> str:
-    server = "postgresql+psycopg://postgres@127.0.0.1:5432"
-    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+def _fresh_pg_schema(schema: str) -> str:
+    """A fresh schema inside the web test database, selected through ``search_path``."""
+    server = "postgresql+psycopg://postgres@127.0.0.1:5432/qingshan_test_web"
+    eng = create_engine(server, isolation_level="AUTOCOMMIT")
     try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        with eng.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     finally:
-        admin.dispose()
-    return f"{server}/{name}"
+        eng.dispose()
+    return f"{server}?options=-csearch_path%3D{schema}"
 
 
 def test_seed_demo(tmp_path, backend):
     if backend["name"] == "sqlite":
         url = f"sqlite:///{tmp_path / 'demo.db'}"
     else:
-        url = _fresh_pg("qingshan_test_web_seed")
+        url = _fresh_pg_schema("seed_demo")
     settings = replace(backend["settings"], database_url=url, home=tmp_path, migrate=True)
     accounts = seed_demo(settings=settings)
     assert seed_demo(settings=settings) == accounts  # idempotent
