@@ -32,9 +32,13 @@ def control(d: date) -> dict:
 
 
 @pytest.fixture(scope="module")
-def year2023():
-    h = day_constant_hourly({"A": station_a, "B": station_b, "X": control}, date(2023, 1, 1), date(2023, 12, 31))
-    return ev.evaluate(h, REG, date(2023, 1, 1), date(2023, 12, 31), compare_last_year=False)
+def hourly2023():
+    return day_constant_hourly({"A": station_a, "B": station_b, "X": control}, date(2023, 1, 1), date(2023, 12, 31))
+
+
+@pytest.fixture(scope="module")
+def year2023(hourly2023):
+    return ev.evaluate(hourly2023, REG, date(2023, 1, 1), date(2023, 12, 31), compare_last_year=False)
 
 
 def test_annual_city_statistics(year2023):
@@ -61,8 +65,8 @@ def test_daily_series_has_aqi_and_levels(year2023):
     assert year2023.daily["edition"].unique().to_list() == ["2012"]
 
 
-def test_stage2_re_evaluation():
-    h = day_constant_hourly({"A": station_a, "B": station_b}, date(2023, 1, 1), date(2023, 12, 31))
+def test_stage2_re_evaluation(hourly2023):
+    h = hourly2023
     e1 = ev.evaluate(h, REG, date(2023, 1, 1), date(2023, 12, 31), stage="2026-1", compare_last_year=False)
     r1 = e1.period.row(0, named=True)
     assert r1["pm25_attained"] is True and r1["stage"] == "2026-1"
@@ -81,21 +85,23 @@ def test_straddle_year_2026():
     def a(d):
         return CLEAN | {"pm25": 65 if d.month == 1 and d.day <= 5 else 28}
 
-    h = day_constant_hourly({"A": a}, date(2026, 1, 1), date(2026, 12, 31))
+    # the first quarter of 2026 straddles 2026-03-01 like the calendar year does
+    end = date(2026, 3, 31)
+    h = day_constant_hourly({"A": a}, date(2026, 1, 1), end)
     reg = registry([("A", "140200", "140202", False)])
-    e = ev.evaluate(h, reg, date(2026, 1, 1), date(2026, 12, 31), compare_last_year=False)
+    e = ev.evaluate(h, reg, date(2026, 1, 1), end, compare_last_year=False)
     r = e.period.row(0, named=True)
     # limits at the period end: GB 3095—2026 stage 1; daily AQI per own day
     assert r["stage"] == "2026-1"
     ed = dict(zip(e.daily["date"], e.daily["edition"]))
     assert ed[date(2026, 2, 28)] == "2012" and ed[date(2026, 3, 1)] == "2026"
     # PM2.5 65 in January: HJ 633—2012 IAQI 88 (good)
-    assert r["n_good"] == 365
-    e = ev.evaluate(h, reg, date(2026, 1, 1), date(2026, 12, 31), compare_last_year=False,
+    assert r["n_good"] == 90
+    e = ev.evaluate(h, reg, date(2026, 1, 1), end, compare_last_year=False,
                     straddle_daily_aqi="period_end")
     # under HJ 633—2026 the same days are polluted (65 > 60)
-    assert e.period["n_good"][0] == 360
-    e = ev.evaluate(h, reg, date(2026, 1, 1), date(2026, 12, 31), compare_last_year=False,
+    assert e.period["n_good"][0] == 85
+    e = ev.evaluate(h, reg, date(2026, 1, 1), end, compare_last_year=False,
                     straddle_limits="period_start")
     assert e.period["stage"][0] == "2012"
 
@@ -109,12 +115,15 @@ def test_county_ranking_with_ties_and_change():
 
     reg = registry([("A", "140200", "140221", False), ("B", "140200", "140222", False),
                     ("C", "140200", "140223", False), ("D", "140200", "140223", False)])
-    h = day_constant_hourly({"A": dirty, "B": dirty, "C": clean, "D": clean}, date(2022, 1, 1), date(2023, 12, 31))
-    r = ev.rank_counties(h, reg, date(2023, 1, 1), date(2023, 12, 31), city_code="140200")
+    h = pl.concat([
+        day_constant_hourly({"A": dirty, "B": dirty, "C": clean, "D": clean}, date(y, 3, 1), date(y, 3, 31))
+        for y in (2022, 2023)
+    ])
+    r = ev.rank_counties(h, reg, date(2023, 3, 1), date(2023, 3, 31), city_code="140200")
     got = {c: (rk, ch) for c, rk, ch in zip(r["county_code"], r["rank"], r["change_pub"])}
     assert got["140223"][0] == 1
     assert got["140221"][0] == got["140222"][0] == 2
-    # ΔI from the published indices, 2023 vs 2022
+    # ΔI from the published indices, March 2023 vs March 2022
     base = Fraction(10, 60) + Fraction(20, 40) + Fraction(50, 70) + Fraction(25, 35) + Fraction(5, 40) + Fraction(100, 160)
     cur = base - Fraction(5, 35)
     cb, cc = round(base, 2), round(cur, 2)
