@@ -127,3 +127,17 @@ def test_every_state_changing_route_requires_the_token(backend, route_table):
         for kwargs in ({"json": {}}, {"data": {"x": "1"}}):
             r = c.request(method, url, **kwargs)
             assert r.status_code == 403 and "CSRF" in r.json()["detail"], (method, path, r.status_code)
+
+
+def test_password_hash_upgraded_when_parameters_rise(backend):
+    name = "rehash_" + backend["name"]
+    weak = replace(backend["settings"], argon2_time_cost=1, argon2_memory_kib=512)
+    with backend["factory"]() as s:
+        s.add(User(username=name, display_name=name, role="leader", unit_id=None,
+                   password_hash=hash_password("upgrade-me-please", weak), active=True, failed_logins=0))
+        s.commit()
+    c = TestClient(backend["app"])
+    assert c.post("/api/auth/login", json={"username": name, "password": "upgrade-me-please"}).status_code == 200
+    with backend["factory"]() as s:
+        stored = s.scalar(select(User.password_hash).where(User.username == name))
+    assert f"m={backend['settings'].argon2_memory_kib}," in stored

@@ -22,7 +22,9 @@ from qingshan.web.security import (
     SESSION_COOKIE,
     WebSettings,
     dummy_verify,
+    hash_password,
     new_token,
+    password_hasher,
     token_hash,
     verify_password,
 )
@@ -102,6 +104,8 @@ def login_user(request: Request, db: Session, username: str, password: str) -> t
 
     user.failed_logins = 0
     user.locked_until = None
+    if password_hasher(settings).check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password, settings)  # parameters were raised since
     # housekeeping: this user's expired sessions go (the table only ever holds live ones per user)
     db.execute(delete(WebSession).where(WebSession.user_id == user.id, WebSession.expires_at < now))
     token, csrf = new_token(), new_token()
