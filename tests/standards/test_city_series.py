@@ -201,3 +201,20 @@ def test_missing_rows_and_row_order_do_not_matter():
     assert a["n_pm25"].to_list() == [17, 24]
     assert a["pm25"][0] is None  # 17 hours
     assert exact.to_fraction(a["pm25"][1]) == Fraction(23, 2)
+
+
+def test_exact_max_cross_multiplication_and_big_integers():
+    import numpy as np
+
+    # 1/3 < 2/5 < 3/7 … exact comparison, invalid columns skipped
+    S = np.array([[1, 2, 3, 100]], dtype=np.int64)
+    K = np.array([[3, 5, 7, 1]], dtype=np.int64)
+    valid = np.array([[True, True, True, False]])
+    bs, bk = cs._exact_max(S, K, valid)
+    assert (int(bs[0]), int(bk[0])) == (3, 7)
+    # beyond int64 products the Python-integer path gives the same exact answer
+    big = 2**61
+    S = np.array([[big, big + 1]], dtype=np.int64)
+    K = np.array([[3, 3]], dtype=np.int64)
+    bs, bk = cs._exact_max(S, K, np.array([[True, True]]))
+    assert (int(bs[0]), int(bk[0])) == (big + 1, 3)
