@@ -72,38 +72,53 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu() -> float:
+    """User + system CPU seconds of this process (all threads): the work done, independent of
+    how many other processes share the cores."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def run(stations: int = 1700, hours: int = 8760, cities: int = 340) -> dict:
     """Run the pipeline once; returns wall seconds per stage, total and peak RSS [MB]."""
     from qingshan.air import evaluation as ev
     from qingshan.standards import city_series, hj633
 
     t = {}
+    cpu = {}
+    c0 = _cpu()
     t0 = time.perf_counter()
     hourly, reg = synthetic_year(stations, hours, cities)
     t["generate"] = time.perf_counter() - t0
+    cpu["generate"], c0 = _cpu() - c0, _cpu()
     start_mem = _peak_mb()
 
     t1 = time.perf_counter()
     sd = city_series.StationDays.from_hourly(hourly)
     del hourly
     t["layout"] = time.perf_counter() - t1
+    cpu["layout"], c0 = _cpu() - c0, _cpu()
 
     t1 = time.perf_counter()
     days = city_series.station_daily(sd)
     t["station_daily"] = time.perf_counter() - t1
+    cpu["station_daily"], c0 = _cpu() - c0, _cpu()
 
     t1 = time.perf_counter()
     city = city_series.city_daily(sd, reg)
     t["city_daily"] = time.perf_counter() - t1
+    cpu["city_daily"], c0 = _cpu() - c0, _cpu()
 
     t1 = time.perf_counter()
     city = hj633.daily_aqi(city)
     t["daily_aqi"] = time.perf_counter() - t1
+    cpu["daily_aqi"], c0 = _cpu() - c0, _cpu()
 
     t1 = time.perf_counter()
     y0, y1 = date(2023, 1, 1), date(2023, 12, 31)
     period = ev.evaluate_daily(city, y0, y1)
     t["annual_evaluation"] = time.perf_counter() - t1
+    cpu["annual_evaluation"], c0 = _cpu() - c0, _cpu()
 
     t1 = time.perf_counter()
     from qingshan.standards import city_ranking
@@ -111,7 +126,9 @@ def run(stations: int = 1700, hours: int = 8760, cities: int = 340) -> dict:
     ranking = city_ranking.rank_cities(period.select("city_code", "so2", "no2", "pm10", "pm25", "co", "o3"),
                                        attained=period.select("city_code", "attained"))
     t["ranking"] = time.perf_counter() - t1
+    cpu["ranking"], c0 = _cpu() - c0, _cpu()
     t["pipeline_total"] = sum(v for k, v in t.items() if k != "generate")
+    cpu["pipeline_total"] = sum(v for k, v in cpu.items() if k != "generate")
     return {
         "stations": stations,
         "hours": hours,
@@ -120,6 +137,8 @@ def run(stations: int = 1700, hours: int = 8760, cities: int = 340) -> dict:
         "city_days": city.height,
         "ranked": int(ranking["rank"].is_not_null().sum()),
         "seconds": {k: round(v, 2) for k, v in t.items()},
+        "cpu_seconds": {k: round(v, 2) for k, v in cpu.items()},
+        "load_average_1min": round(__import__("os").getloadavg()[0], 2),
         "peak_rss_mb_after_generation": round(start_mem, 1),
         "peak_rss_mb": round(_peak_mb(), 1),
     }
@@ -130,7 +149,10 @@ if __name__ == "__main__":
     out = run(*args)
     for k, v in out.items():
         if k == "seconds":
+            print(f"  {'stage':<20} {'wall':>8}   {'cpu':>8}")
             for stage, s in v.items():
-                print(f"  {stage:<20} {s:8.2f} s")
+                print(f"  {stage:<20} {s:8.2f} s {out['cpu_seconds'].get(stage, 0):8.2f} s")
+        elif k == "cpu_seconds":
+            continue
         else:
             print(f"{k}: {v}")
