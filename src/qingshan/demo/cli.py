@@ -19,7 +19,6 @@ command terminate (CI, tests).
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from datetime import datetime
 from pathlib import Path
@@ -36,13 +35,6 @@ from qingshan.demo.stations import demo_stations
 from qingshan.demo.synthetic import DEFAULT_SEED, SOURCE, generate
 
 _DATE = ["%Y-%m-%d"]
-
-
-def _module_present(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False
 
 
 def demo(
