@@ -338,3 +338,12 @@ def test_daily_rational_matches_fraction_reference(rows, edition, rb):
     }
     got = daily_aqi(pl.DataFrame(data), edition=edition, round_before_iaqi=rb)
     assert got["aqi"].to_list() == [ref_daily(r, edition, rb) for r in rows]
+
+
+def test_results_of_both_editions_concatenate():
+    # Enum output columns share their categories across editions (one frame per period, then concat)
+    df = pl.DataFrame({"so2": [5], "no2": [10], "co": [0.3], "o3": [20], "pm10": [66], "pm25": [80]})
+    both = pl.concat([realtime_aqi(df, edition="2012"), realtime_aqi(df, edition="2026")])
+    assert both["primary_pollutant"].to_list() == ["细颗粒物(PM2.5)", "细颗粒物(PM2.5)"]
+    assert both["category"].to_list() == ["轻度污染", "轻度污染"]
+    assert both["aqi"].to_list() == [107, 119]

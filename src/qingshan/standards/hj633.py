@@ -599,8 +599,14 @@ def _code_lists(ed: _Ed, order: Mapping[str, Sequence[str]]) -> tuple[pl.Series,
 
 
 def _label_table(ed: _Ed, order: Mapping[str, Sequence[str]], labels: Mapping[str, str]) -> pl.Series:
-    lists, _ = _code_lists(ed, order)
-    return pl.Series("", [T.SEPARATOR.join(labels[c] for c in lst) for lst in lists.to_list()], dtype=pl.Utf8)
+    """Rendered label string per mask, as an Enum (an integer gather instead of copying text;
+    it compares, prints and writes like text)."""
+    def render(e: _Ed) -> list[str]:
+        return [T.SEPARATOR.join(labels[c] for c in lst) for lst in _code_lists(e, order)[0].to_list()]
+
+    # the categories cover both editions, so frames of either edition concatenate
+    dtype = pl.Enum(list(dict.fromkeys(render(_Ed(None)))))
+    return pl.Series("", render(ed), dtype=dtype)
 
 
 def _orders(pollutant_order) -> dict[str, tuple[str, ...]]:
@@ -730,7 +736,9 @@ def _assemble(
 
 
 _LEVEL_TAB = pl.Series("", [T.level_for_aqi(i) for i in range(T.CAP_IAQI + 1)], dtype=pl.Int8)
-_CATEGORY_TAB = pl.Series("", [T.CATEGORY[T.level_for_aqi(i)] for i in range(T.CAP_IAQI + 1)], dtype=pl.Utf8)
+#: Category as an Enum of the six HJ 633 categories (compares and prints like text).
+CATEGORY_DTYPE = pl.Enum([T.CATEGORY[i] for i in range(1, 7)])
+_CATEGORY_TAB = pl.Series("", [T.CATEGORY[T.level_for_aqi(i)] for i in range(T.CAP_IAQI + 1)], dtype=CATEGORY_DTYPE)
 
 
 def level_expr(aqi: pl.Expr | str) -> pl.Expr:
