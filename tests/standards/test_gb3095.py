@@ -170,3 +170,18 @@ def test_period_validity_none_and_missing_month():
     assert gb3095.period_validity(_days_frame(days), period_validity="none", **kw)["valid_v"][0]
     with pytest.raises(ValueError):
         gb3095.period_validity(_days_frame(days), period_validity="bogus", **kw)
+
+
+def test_validity_expressions():
+    f = pl.DataFrame({"n": [14, 13, 13, 0], "mx": [100, 161, 160, 0], "h": [20, 19, 19, 0], "m1": [50, 201, 200, 0]})
+    r = f.select(
+        gb3095.mda8_valid(pl.col("n"), pl.col("mx")).alias("mda8"),
+        gb3095.o3_1h_max_valid(pl.col("h"), pl.col("m1")).alias("o3_1h"),
+        gb3095.daily_mean_valid(pl.col("h")).alias("mean"),
+        gb3095.window_valid(pl.col("n") - 8).alias("win"),
+    )
+    assert r["mda8"].to_list() == [True, True, False, False]
+    assert r["o3_1h"].to_list() == [True, True, False, False]
+    assert r["mean"].to_list() == [True, False, False, False]
+    assert r["win"].to_list() == [True, False, False, False]
+    assert gb3095.month_minimum_days(2024, 2) == 25 and gb3095.month_minimum_days(2024, 3) == 27
