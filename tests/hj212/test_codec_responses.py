@@ -126,3 +126,21 @@ def test_unicode_digits_never_crash():
         parse(pkt)
     p = parse(pkt, lenient=True)
     assert p.flag is None and any(d.field == "Flag" for d in p.deviations)
+
+
+def test_reply_to_a_packet_without_qn_leaves_qn_out():
+    seg = "ST=32;CN=2011;PW=123456;MN=88888880000001;Flag=1;CP=&&DataTime=20040516020111;011-Rtd=1&&"
+    from qingshan.hj212.crc import crc16
+
+    pkt = b"##%04d" % len(seg) + seg.encode() + b"%04X" % crc16(seg.encode()) + b"\r\n"
+    p = parse(pkt, lenient=True)
+    assert p.qn is None and [d.code for d in p.deviations] == ["missing_field"]
+    reply = R.response_for(p)
+    assert reply.startswith(b"##") and b"QN=" not in reply and b"None" not in reply
+    assert b"ST=91;CN=9014;PW=123456;MN=88888880000001;Flag=0;CP=&&&&" in reply
+
+
+def test_packet_as_dict():
+    d = parse(EXAMPLES["P5"]).as_dict()
+    assert d["pnum"] == 2 and d["datatime"] == "20240315140000"
+    assert d["values"]["w00000"]["Avg"] == "17.5" and d["deviations"] == []

@@ -296,7 +296,13 @@ def build(
             layout = packet.layout if layout is None else layout
     cpmap = _cp_mapping(cp or {})
     area = format_cp_area(cpmap, layout)
-    parts = [f"QN={qn};ST={st};CN={cn};PW={pw};MN={mn};Flag={flag};"]
+    # A field that is None is left out (only reachable with check=False, e.g. replying to a
+    # lenient-parsed 2005 packet without QN); check=True reports it as missing.
+    parts = [
+        f"{name}={value};"
+        for name, value in (("QN", qn), ("ST", st), ("CN", cn), ("PW", pw), ("MN", mn), ("Flag", flag))
+        if value is not None
+    ]
     if pnum is not None or pno is not None:
         parts.append(f"PNUM={pnum};PNO={pno};")
     if rf is not None:
