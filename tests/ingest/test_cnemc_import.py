@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import logging
 from datetime import datetime
 from fractions import Fraction
 
@@ -11,7 +10,7 @@ import polars as pl
 import pytest
 
 from qingshan import exact
-from qingshan.ingest.cnemc import import_cnemc
+from qingshan.ingest.cnemc import HOURLY_COLUMNS, import_cnemc
 from qingshan.ingest.result import ImportFailed
 from qingshan.store.observations import ObservationStore
 from qingshan.store.registry import StationRegistry
@@ -64,11 +63,10 @@ def test_fixtures_import(store, cnemc_dir):
     assert store.batches().height == 4
 
 
-def test_o3_is_taken_from_o3_24h(store, cnemc_dir, caplog):
+def test_o3_is_taken_from_o3_24h(store, cnemc_dir):
     """air-aqi.md §8.2a: in the archive format the current 1-h O3 is the column o3_24h."""
-    with caplog.at_level(logging.WARNING, logger="qingshan.ingest.cnemc"):
-        import_cnemc(cnemc_dir / "2022-01-02T09.csv", store, register_stations=True, city="北京市")
-    assert caplog.records == []  # the shared read_cnemc mapping was used, not the fallback
+    assert HOURLY_COLUMNS == {"so2": "so2", "no2": "no2", "co": "co", "pm10": "pm10", "pm2_5": "pm25", "o3_24h": "o3"}
+    import_cnemc(cnemc_dir / "2022-01-02T09.csv", store, register_stations=True, city="北京市")
     # 1001A 万寿西宫 2022-01-02T09: o3 = 69 (running max), o3_24h = 20 (current); co 0.5
     row = store.hourly_frame(["1001A"]).row(0, named=True)
     assert exact.to_fraction(row["o3"]) == 20

@@ -8,9 +8,9 @@ What is stored
     The six hourly values SO₂, NO₂, CO, O₃, PM₁₀, PM₂.₅, exactly, as observations of source
     ``cnemc`` with no flag (CNEMC published values carry none, air-evaluation.md §4.3).
     **O₃ 1-h is the column labelled ``o3_24h``** (air-aqi.md §8.2a: the archive's O₃ labels are
-    swapped; ``o3`` is a running 24-h maximum). The column mapping is the AQI engineer's
-    :func:`qingshan.ingest.cnemc_format.read_cnemc` when present, else the table
-    :data:`HOURLY_COLUMNS` here (the same mapping). Moving averages (``*_24h``, ``o3_8h*``) are
+    swapped; ``o3`` is a running 24-h maximum). The column mapping is the shared table
+    :data:`qingshan.ingest.cnemc_format.CONCENTRATION_COLUMNS` (the one ``read_cnemc`` and the
+    AQI engine use) restricted to the six hourly values, :data:`HOURLY_COLUMNS`. Moving averages (``*_24h``, ``o3_8h*``) are
     derived quantities, not observations, and are not stored. The published ``aqi`` and
     ``primarypollutant`` go to the ``air_published_aqi`` table.
 Time
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import csv
 import io
-import logging
 from pathlib import Path
 
 import polars as pl
@@ -37,16 +36,20 @@ from qingshan.ingest.encoding import EncodingError, decode_bytes
 from qingshan.ingest.result import ImportFailed, ImportResult, RowError
 from qingshan.ingest.times import TimeParseError, parse_hour
 from qingshan.ingest.writer import commit, sha256_of
-from qingshan.store.observations import ObservationStore, to_micro
+from qingshan.ingest.cnemc_format import CONCENTRATION_COLUMNS
+from qingshan.store.models_air import POLLUTANTS
+from qingshan.store.observations import ObservationStore
 from qingshan.store.registry import StationRegistry
-
-log = logging.getLogger(__name__)
 
 SOURCE = "cnemc"
 REQUIRED = ("timepoint", "stationcode", "positionname", "area", "longitude", "latitude")
 
 #: archive column → pollutant code of the store (air-aqi.md §8.2a: O₃ 1-h is ``o3_24h``).
-HOURLY_COLUMNS = {"so2": "so2", "no2": "no2", "co": "co", "o3_24h": "o3", "pm10": "pm10", "pm2_5": "pm25"}
+#: Taken from the shared mapping table of :mod:`qingshan.ingest.cnemc_format` (the AQI engine
+#: reads the same table), restricted to the six hourly observations.
+HOURLY_COLUMNS: dict[str, str] = {
+    src: dst for src, dst in CONCENTRATION_COLUMNS.items() if dst in POLLUTANTS
+}
 
 
 def _read_records(path: Path, data: bytes) -> tuple[list[str], list[tuple[int, list[str]]], str]:
@@ -62,26 +65,6 @@ def _read_records(path: Path, data: bytes) -> tuple[list[str], list[tuple[int, l
             continue  # blank line
         records.append((i, rec))
     return header or [], records, encoding
-
-
-def _mapped_values(text_frame: pl.DataFrame, checked: dict[str, pl.Series]) -> pl.DataFrame:
-    """Pollutant values (micro-units) of valid rows via ``read_cnemc`` (fallback: own table)."""
-    try:
-        from qingshan.ingest.cnemc_format import read_cnemc  # the AQI engineer's mapping
-    except ImportError:
-        read_cnemc = None
-    if read_cnemc is not None:
-        try:
-            mapped = read_cnemc(text_frame)
-            if mapped.height == text_frame.height and all(p in mapped.columns for p in HOURLY_COLUMNS.values()):
-                return pl.DataFrame({p: to_micro(mapped, p) for p in HOURLY_COLUMNS.values()})
-            log.warning("read_cnemc returned an unexpected frame; using the importer's own column mapping")
-        except Exception as exc:  # noqa: BLE001 - fall back to the documented mapping, but say so
-            log.warning("read_cnemc failed (%s); using the importer's own column mapping", exc)
-    return pl.DataFrame(
-        {p: checked[col] if col in checked else pl.Series(p, [None] * text_frame.height, pl.Int64)
-         for col, p in HOURLY_COLUMNS.items()}
-    )
 
 
 def parse_cnemc(
@@ -181,7 +164,13 @@ def parse_cnemc(
     # field-level checks on the raw text: a non-numeric or negative value is rejected alone
     checked = checks.check_columns(text, [c for c in (*HOURLY_COLUMNS, "aqi") if c in text.columns])
     aqi_checked = checked.pop("aqi", None)
-    values = _mapped_values(text, {col: m for col, (m, _r) in checked.items()})
+    # exact micro-units from the text (the same exact.scaled_from_str the shared reader uses)
+    values = pl.DataFrame(
+        {
+            pol: checked[col][0] if col in checked else pl.Series(pol, [None] * text.height, pl.Int64)
+            for col, pol in HOURLY_COLUMNS.items()
+        }
+    )
     for col, pol in HOURLY_COLUMNS.items():
         if col not in checked:
             continue
