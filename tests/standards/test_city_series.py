@@ -218,3 +218,33 @@ def test_exact_max_cross_multiplication_and_big_integers():
     K = np.array([[3, 3]], dtype=np.int64)
     bs, bk = cs._exact_max(S, K, np.array([[True, True]]))
     assert (int(bs[0]), int(bk[0])) == (big + 1, 3)
+
+
+def test_real_cnemc_hour_datong_city_value(cnemc_dir):
+    # real CNEMC release 2022-01-02T09: Datong's city PM2.5 and PM2.5 24-h value from its
+    # stations, 对照点 (果树场) excluded, 大庆市's "大同区" station not mixed in
+    raw = pl.read_csv(cnemc_dir / "2022-01-02T09.csv", infer_schema=False)
+    reg = raw.select(
+        pl.col("stationcode").alias("code"), pl.col("positionname").alias("name"),
+        pl.col("area").alias("city_code"),
+        pl.col("positionname").str.contains("对照点").alias("is_control"),
+    )
+    dt = raw.filter(pl.col("area") == "大同市")
+    assert dt.height == 10 and dt["positionname"].str.contains("对照点").sum() == 1
+    hourly = raw.select(
+        pl.col("stationcode").alias("station_code"),
+        pl.col("timepoint").str.to_datetime("%Y-%m-%dT%H:%M:%S").alias("time"),
+        pl.col("pm2_5").alias("pm25"),
+    )
+    city = cs.city_hourly(hourly, reg, ["pm25"]).filter(pl.col("city_code") == "大同市")
+    texts = dt.filter(~pl.col("positionname").str.contains("对照点"))["pm2_5"].drop_nulls().to_list()
+    want = sum(Fraction(t) for t in texts) / len(texts)
+    assert len(texts) == 9
+    assert exact.to_fraction(city["pm25"][0]) == want
+    # the published station 24-h moving averages give the city 24-h value the same way (§7)
+    m24 = raw.select(pl.col("stationcode").alias("station_code"),
+                     pl.col("timepoint").str.to_datetime("%Y-%m-%dT%H:%M:%S").alias("time"),
+                     pl.col("pm2_5_24h").alias("pm25"))
+    city24 = cs.city_hourly(m24, reg, ["pm25"]).filter(pl.col("city_code") == "大同市")
+    t24 = dt.filter(~pl.col("positionname").str.contains("对照点"))["pm2_5_24h"].drop_nulls().to_list()
+    assert exact.to_fraction(city24["pm25"][0]) == sum(Fraction(t) for t in t24) / len(t24)
