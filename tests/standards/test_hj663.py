@@ -193,3 +193,16 @@ def test_daily_attainment_rates():
     assert r["rate_o3_pub"] == "75.0"
     r = hj663.daily_attainment_rates(daily, by=["city"], stage="2026-1").row(0, named=True)
     assert r["rate_pm25_pub"] == "0.0"
+
+
+def test_region_statistics():
+    period = pl.DataFrame({"city_code": ["A", "B", "C"], "pm25": ["30", "41", None],
+                           "good_ratio": ["80", "85.5", "90"], "attained": [True, False, True]})
+    period = period.with_columns(pm25=exact.as_rational("pm25", pl.Utf8), good_ratio=exact.as_rational("good_ratio", pl.Utf8))
+    members = pl.DataFrame({"city_code": ["A", "B", "C"], "region": ["R1", "R1", "R2"]})
+    r = hj663.region_statistics(period, members)
+    d = {x["region"]: x for x in r.to_dicts()}
+    assert exact.to_fraction(d["R1"]["pm25"]) == Fraction(71, 2)
+    assert exact.to_fraction(d["R1"]["good_ratio"]) == Fraction(1655, 20)
+    assert d["R1"]["attained"] is False and d["R2"]["attained"] is True
+    assert d["R2"]["pm25"] is None  # a member without a valid value

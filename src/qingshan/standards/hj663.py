@@ -445,6 +445,53 @@ def publish(col: pl.Expr, decimals: int) -> pl.Expr:
     return sign + whole + "." + frac
 
 
+# --- region (§8, UNCONFIRMED) ----------------------------------------------------------------
+
+
+def region_statistics(
+    period: pl.DataFrame,
+    members: pl.DataFrame,
+    *,
+    by: str = "city_code",
+    region_col: str = "region",
+    statistics: Sequence[str] | None = None,
+) -> pl.DataFrame:
+    """Region evaluation from its member cities (air-evaluation.md §8; bulletin practice,
+    **UNCONFIRMED** as an HJ 663 rule).
+
+    * region statistic = exact arithmetic mean of the member cities' statistics of the period;
+    * region good-days ratio = mean of the cities' ratios (``good_ratio``);
+    * the region attains only if every member city attains (``attained``).
+
+    A region value is null unless every member city has a valid value (our choice: a mean
+    over fewer cities would change the region silently).
+
+    Parameters
+    ----------
+    period : polars.DataFrame
+        One row per city: ``by`` + RATIONAL statistics (e.g. ``so2 … o3``, ``good_ratio``) and
+        optionally ``attained``.
+    members : polars.DataFrame
+        ``by`` → ``region_col``.
+    """
+    stats = list(statistics or [c for c in period.columns if isinstance(period.schema[c], pl.Struct)])
+    f = members.select(by, region_col).join(period, on=by, how="left")
+    aggs = [pl.len().alias("n_cities")]
+    for c in stats:
+        e, L = common_denominator(f, c)
+        f = f.with_columns(e.alias(f"_{c}"))
+        v = pl.col(f"_{c}")
+        aggs.append(
+            pl.when(v.null_count() == 0)
+            .then(exact.rational(v.sum(), pl.len().cast(pl.Int128) * L))
+            .alias(c)
+        )
+    if "attained" in f.columns:
+        a = pl.col("attained")
+        aggs.append(pl.when(a.null_count() == 0).then(a.all()).when(~a.fill_null(True).all()).then(False).alias("attained"))
+    return f.group_by(region_col).agg(aggs).sort(region_col)
+
+
 # --- HJ 663—2026 three-year moving average (UNCONFIRMED) -------------------------------------
 
 
