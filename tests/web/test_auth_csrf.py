@@ -141,3 +141,29 @@ def test_password_hash_upgraded_when_parameters_rise(backend):
     with backend["factory"]() as s:
         stored = s.scalar(select(User.password_hash).where(User.username == name))
     assert f"m={backend['settings'].argon2_memory_kib}," in stored
+
+
+def test_admin_unlocks_resets_and_deactivates(backend, clients):
+    name = "managed_" + backend["name"]
+    _add_user(backend, name, "first-password-1", role="leader")
+    with backend["factory"]() as s:
+        uid = s.scalar(select(User.id).where(User.username == name))
+    c = TestClient(backend["app"])
+    for _ in range(backend["settings"].lockout_failures):
+        c.post("/api/auth/login", json={"username": name, "password": "nope"})
+    assert c.post("/api/auth/login", json={"username": name, "password": "first-password-1"}).status_code == 423
+    admin = clients["admin"]
+    r = admin.patch(f"/api/admin/users/{uid}", json={"unlock": True, "password": "second-password-2"})
+    assert r.status_code == 200 and r.json()["locked_until"] is None
+    assert c.post("/api/auth/login", json={"username": name, "password": "first-password-1"}).status_code == 401
+    login = c.post("/api/auth/login", json={"username": name, "password": "second-password-2"})
+    assert login.status_code == 200
+    c.headers["X-CSRF-Token"] = login.json()["csrf_token"]
+    assert c.get("/api/ledgers").status_code == 200
+    assert admin.patch(f"/api/admin/users/{uid}", json={"active": False}).status_code == 200
+    assert c.get("/api/ledgers").status_code == 401  # its session ended with the account
+    with backend["factory"]() as s:
+        rec = s.scalars(select(AuditRecord).where(AuditRecord.action == "user_update",
+                                                  AuditRecord.object_id == str(uid))).all()
+    assert rec[0].after["password_changed"] is True and "password_hash" not in rec[0].after
+    assert clients["staff"].patch(f"/api/admin/users/{uid}", json={"active": True}).status_code == 403

@@ -51,6 +51,7 @@ EXPECTED: dict[str, set[str]] = {
     "complaint_close": BUREAU,
     "users_list": {"admin"},
     "user_create": {"admin"},
+    "user_update": {"admin"},
     "audit_read": {"admin", "leader"},
     "complaint_submit": EVERYONE,
     "complaint_status": EVERYONE,
@@ -111,6 +112,8 @@ def _setup(action: str, staff, make_item) -> dict:
         if action == "complaint_close":
             item = _advance(staff, item, ("reply", {"note": "已处理"}))
         return {"item": item}
+    if action == "user_update":
+        return {"uid": 0}
     if action == "complaint_status":
         return {"tracking_no": staff.post("/api/complaints", json={"content": "矩阵投诉查询"}).json()["tracking_no"]}
     return {}
@@ -149,6 +152,8 @@ def _act(action: str, client, ctx: dict, n: int):
         "users_list": lambda: client.get("/api/admin/users"),
         "user_create": lambda: client.post("/api/admin/users", json={
             "username": f"matrix{n}", "display_name": "新用户", "role": "leader", "password": "a-long-password"}),
+        "user_update": lambda: client.patch(f"/api/admin/users/{_leader_id(client)}",
+                                            json={"display_name": f"领导{n}"}),
         "audit_read": lambda: client.get("/api/admin/audit?limit=5"),
         "complaint_submit": lambda: client.post("/api/complaints", json={"content": f"矩阵投诉{n}", "location": "平城区"}),
         "complaint_status": lambda: client.get(f"/api/complaints/{ctx['tracking_no']}"),
@@ -158,6 +163,18 @@ def _act(action: str, client, ctx: dict, n: int):
                    "update_measures": {"fields": {"measures": "新的工作措施"}}}[action]
         return client.patch(f"/api/ledgers/{item['id']}", json={"version": item["version"], **changes})
     return simple[action]()
+
+
+_LEADER_ID: dict[int, int] = {}
+
+
+def _leader_id(client) -> int:
+    # looked up once per backend through the database the client's app uses
+    app = client.app
+    if id(app) not in _LEADER_ID:
+        with app.state.sessionmaker() as s:
+            _LEADER_ID[id(app)] = s.query(User.id).filter(User.username == "t_leader").scalar()
+    return _LEADER_ID[id(app)]
 
 
 _counter = itertools.count(1)

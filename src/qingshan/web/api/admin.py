@@ -9,14 +9,14 @@ from datetime import datetime
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from qingshan.ledgers.service import resolve_unit
 from qingshan.web.api.auth import user_out
 from qingshan.web.audit import add_audit, diff, jsonable, snapshot
 from qingshan.web.deps import get_db, require_role
-from qingshan.web.models import AuditRecord, User
+from qingshan.web.models import AuditRecord, User, WebSession
 from qingshan.web.security import ROLES, hash_password
 
 router = APIRouter(prefix="/api/admin", tags=["管理 admin"])
@@ -61,6 +61,59 @@ def create_user(body: UserIn, request: Request, user: User = Depends(require_rol
     db.commit()
     db.refresh(new)
     return user_out(new)
+
+
+class UserPatch(BaseModel):
+    display_name: str | None = Field(None, min_length=1, max_length=100)
+    role: str | None = None
+    unit: int | str | None = None
+    active: bool | None = None
+    password: str | None = Field(None, min_length=10, max_length=256)
+    unlock: bool = Field(False, description="解除因连续登录失败造成的锁定")
+
+
+@router.patch("/users/{user_id}", summary="修改账户（角色、单位、停用、重置密码、解除锁定）")
+def update_user(user_id: int, body: UserPatch, request: Request, user: User = Depends(require_role("admin")),
+                db: Session = Depends(get_db)) -> dict:
+    target = db.get(User, user_id)
+    if target is None:
+        raise HTTPException(404, f"账户 {user_id} 不存在。")
+    before = snapshot(target)
+    if body.role is not None:
+        if body.role not in ROLES:
+            raise HTTPException(422, f"角色「{body.role}」不存在（可选：{'、'.join(ROLES)}）。")
+        target.role = body.role
+    if "unit" in body.model_fields_set:
+        if body.unit in (None, ""):
+            target.unit_id = None
+        else:
+            try:
+                target.unit_id = resolve_unit(db, body.unit).id
+            except ValueError as exc:
+                raise HTTPException(422, str(exc)) from None
+    if target.role == "unit" and target.unit_id is None:
+        raise HTTPException(422, "责任单位用户必须指定所属单位。")
+    if body.display_name is not None:
+        target.display_name = body.display_name
+    if body.active is not None:
+        if target.id == user.id and not body.active:
+            raise HTTPException(422, "不能停用自己的账户。")
+        target.active = body.active
+    if body.password is not None:
+        target.password_hash = hash_password(body.password, request.app.state.settings)
+    if body.unlock:
+        target.locked_until, target.failed_logins = None, 0
+    after = snapshot(target)
+    if body.password is not None:
+        after["password_changed"] = True  # the hash itself never enters the audit trail
+    add_audit(db, request, user, "user_update", object_type="user", object_id=target.id,
+              object_repr=target.username, before=before, after=after)
+    if body.active is False or body.password is not None or body.role is not None:
+        # a deactivated, re-roled or re-keyed account loses its open sessions
+        db.execute(delete(WebSession).where(WebSession.user_id == target.id))
+    db.commit()
+    db.refresh(target)
+    return user_out(target) | {"active": target.active, "locked_until": jsonable(target.locked_until)}
 
 
 @router.get("/audit", summary="审计记录（只读；系统不提供修改或删除审计记录的功能）")
