@@ -7,6 +7,7 @@ from datetime import date, datetime
 import polars as pl
 
 from qingshan import exact
+from qingshan.config import home_dir
 from qingshan.demo import build
 from qingshan.demo.stations import demo_stations
 from qingshan.demo.synthetic import generate
@@ -40,3 +41,15 @@ def test_register_write_and_read_back(db_url):
     assert got_co == want["co"].to_list()
     got_pm = back.select(exact.rational_to_float("pm25")).to_series().to_list()
     assert got_pm == want["pm25"].to_list()
+
+
+def test_stored_count_reveals_values_from_another_run():
+    url = f"sqlite:///{home_dir() / 'count.db'}"
+    build.migrate_database(url)
+    build.register_stations(url)
+    a = generate(demo_stations(), date(2026, 3, 1), date(2026, 3, 2), seed=1)
+    n = build.write_series(url, a)
+    assert build.stored_count(url) == n
+    b = generate(demo_stations(), date(2026, 3, 3), date(2026, 3, 3), seed=1)
+    m = build.write_series(url, b)
+    assert build.stored_count(url) == n + m  # another period's values stay: the demo warns about them

@@ -34,6 +34,7 @@ def test_demo_prints_evaluation_and_ranking(_isolated_home, db_url):
     assert "2026年1—2月" in out
     assert "合成演示数据" in out and "不是大同市的真实空气质量" in out
     assert "演示站点" in out
+    assert "此前写入的演示值" not in out  # a fresh home holds exactly this run's values
     # Every district and county is ranked, ranks 1..10 in order (competition ranking may tie).
     rows = [line for line in out.splitlines() if any(c in line for c in COUNTIES) and re.match(r"^\s*[│|]?\s*\d+\s", line)]
     assert sorted({c for line in rows for c in COUNTIES if c in line}) == sorted(COUNTIES)

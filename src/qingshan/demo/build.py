@@ -107,6 +107,17 @@ def write_series(
     return total
 
 
+def stored_count(url: str) -> int:
+    """Number of synthetic demo values in the store (every station and period)."""
+    from qingshan.store.observations import ObservationStore
+
+    store = ObservationStore(url, auto_migrate=False)
+    try:
+        return store.count(sources=[SOURCE])
+    finally:
+        store.close()
+
+
 def read_hourly(url: str, codes: list[str], start: date, end: date) -> pl.DataFrame:
     """Hourly frame (exact rationals) of ``codes`` for the natural days ``start`` … ``end``."""
     from datetime import datetime, time, timedelta

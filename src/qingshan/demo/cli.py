@@ -122,6 +122,7 @@ def demo(
 
         written = build.write_series(url, chunks, on_chunk=_advance)
         progress.update(t, description=f"写入观测库（共 {written:,} 个值）")
+        stale = build.stored_count(url) - written
 
         t = progress.add_task(f"计算 {period.label} 评价与排名", total=1)
         from qingshan.demo import report
@@ -134,6 +135,13 @@ def demo(
             raise typer.Exit(1) from None
         progress.update(t, completed=1)
 
+    if stale > 0:
+        # Upserts replace values of the same station-hour; values this run did not produce (another
+        # seed's extra hours, another period) stay and may enter the evaluation.
+        console.print(
+            f"[yellow]注意：观测库中还有 {stale:,} 个此前写入的演示值（其他种子或时段）。"
+            "如需与本次参数完全一致的演示，请换用新的 QINGSHAN_HOME。[/yellow]"
+        )
     report.print_report(console, result, period)
     if chart:
         try:
