@@ -169,3 +169,17 @@ def test_periods_helpers():
     assert ev.same_period_last_year(date(2024, 1, 1), date(2024, 2, 29)) == (date(2023, 1, 1), date(2023, 2, 28))
     assert ev.ytd_period(2023, 4) == (date(2023, 1, 1), date(2023, 4, 30))
     assert ev.month_period(2024, 2) == (date(2024, 2, 1), date(2024, 2, 29))
+
+
+def test_change_rate_across_the_2026_switch_uses_current_denominators():
+    def a(d):
+        return CLEAN | {"pm25": 30}
+
+    reg = registry([("A", "140200", "140202", False)])
+    h = pl.concat([day_constant_hourly({"A": a}, date(y, 3, 1), date(y, 3, 31)) for y in (2025, 2026)])
+    e = ev.evaluate(h, reg, date(2026, 3, 1), date(2026, 3, 31))
+    # identical air both years: ΔI = 0 with the stage-1 S_i on both sides
+    assert e.ranking["change_pub"][0] == "0.0"
+    e = ev.evaluate(h, reg, date(2026, 3, 1), date(2026, 3, 31), change_base_stage="own")
+    # base 2025 with the 2012 S_i (PM2.5 35, PM10 70) → an artificial increase
+    assert e.ranking["change_units"][0] > 0

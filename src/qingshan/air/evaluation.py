@@ -227,6 +227,7 @@ def evaluate(
     ranking_denominators: Mapping[str, Mapping[str, int | Fraction | str]] | None = None,
     change_rate_input: city_ranking.ChangeRateInput = "published",
     deterioration_requires_increase: bool = True,
+    change_base_stage: Literal["current", "own"] = "current",
 ) -> Evaluation:
     """Hourly station data → daily series → period evaluation → ranking, for cities or counties.
 
@@ -234,6 +235,11 @@ def evaluate(
     stations, like a city). ``areas`` restricts the output to some codes. With
     ``compare_last_year`` and data of the same period last year in ``hourly``, the ranking
     carries the change rate and the improvement / deterioration rankings.
+
+    ``change_base_stage`` (UNCONFIRMED, no rule found): the base period of the change rate is
+    evaluated with the current period's stage (``"current"``, default — e.g. 2025 with the
+    GB 3095—2026 stage-1 S_i when 2026 is ranked, as MEE re-evaluated 2025 for comparison) or
+    with its own (``"own"``).
 
     Every setting is documented where it is implemented (air-evaluation.md §12): see
     :func:`qingshan.standards.city_series.city_daily`, :func:`evaluate_daily`,
@@ -271,7 +277,14 @@ def evaluate(
     if compare_last_year:
         b0, b1 = same_period_last_year(start, end)
         if daily.filter(pl.col("date").is_between(b0, b1)).height:
-            base_stage = parse_stage(stage) if stage else city_ranking.stage_for_period(b0, b1, straddle_limits)
+            if change_base_stage == "current":
+                # same S_i and limits as the current period, so that ΔI measures the air and
+                # not a change of standard (UNCONFIRMED; "own": the base period's own stage)
+                base_stage = st
+            elif change_base_stage == "own":
+                base_stage = parse_stage(stage) if stage else city_ranking.stage_for_period(b0, b1, straddle_limits)
+            else:
+                raise ValueError(f"未知的 change_base_stage：{change_base_stage!r}（可选 current、own）")
             base = evaluate_daily(daily, b0, b1, stage=base_stage, **kw)
     ranking = city_ranking.rank_cities(
         period.select(by, *hj663.SIX),
