@@ -9,7 +9,8 @@ a00000; wastewater sources (ST 32) send COD w01018, NH3-N w21003, pH w01001 and 
 (hj212.md §12.2, §12.3). Each factor follows a daily cycle (peak in the afternoon), with noise,
 rare exceedance spikes, and flags per hj212.md §9.3 (mostly N; occasional M, C, D).
 
-Time: each device has a *virtual* clock starting at ``start`` and advancing by ``interval``
+Time: each device has a *virtual* clock starting at ``start`` (default: Beijing time now) and
+advancing by ``interval``
 (RtdInterval, 30 s) per real-time packet (CN 2011), so a load run replays days of data in
 seconds and every packet has its own DataTime (hj212.md §10.5 key). QN is the virtual time
 plus milliseconds (§3). With ``hourly_split``, each time the virtual clock passes a full hour
@@ -31,12 +32,12 @@ import random
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from qingshan.hj212.packet import build
 
 GAS_FACTORS = {  # code: (daily mean, relative amplitude, decimals) — mg/m³, %, m³/s
-    "a21026": (22.0, 0.25, 2), "a21002": (38.0, 0.2, 2), "a34013": (4.0, 0.3, 2),
+    "a21026": (20.0, 0.25, 2), "a21002": (30.0, 0.2, 2), "a34013": (4.0, 0.3, 2),
 }
 WATER_FACTORS = {"w01018": (28.0, 0.2, 1), "w21003": (1.2, 0.3, 2), "w01001": (7.3, 0.02, 2)}
 FLAG_P = (("M", 0.004), ("C", 0.003), ("D", 0.002))
@@ -252,7 +253,9 @@ def make_devices(n: int, *, prefix: str = "5A4D", seed: int = 1, pw: str = "1234
                  hourly_split: bool = False, start: datetime | None = None, exceed_p: float = 0.01,
                  interval: timedelta = timedelta(seconds=30)) -> list[SimDevice]:
     """``n`` simulated devices with MNs ``<prefix><20 hex digits>`` (24 hex, §3)."""
-    start = start or datetime(2026, 11, 1)
+    if start is None:  # station local time now (hj212.md §11), so the gateway's live alarm window sees it
+        now = datetime.now(timezone(timedelta(hours=8))).replace(tzinfo=None)
+        start = now.replace(minute=now.minute - now.minute % 10, second=0, microsecond=0)
     return [SimDevice(mn=f"{prefix}{i:020X}", pw=pw, kind="water" if water_every and i % water_every == 3 else "gas",
                       seed=seed * 100003 + i, start=start, hourly_split=hourly_split, exceed_p=exceed_p,
                       interval=interval)

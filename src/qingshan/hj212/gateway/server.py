@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import signal
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -252,8 +253,12 @@ async def serve_forever(url: str, host: str, port: int, **kw) -> None:
     gw = Gateway(url, host, port, **kw)
     await gw.start()
     print(f"HJ 212 网关已在 {host}:{gw.port} 监听", flush=True)
+    stop = asyncio.Event()
+    # SIGTERM (systemd, docker stop) stops gracefully like Ctrl-C: stop accepting, commit and
+    # acknowledge what was received, close. (kill -9 loses nothing acknowledged either.)
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
         await gw.stop()
         print(json.dumps({"gateway_stats": gw.stats}), flush=True)
