@@ -164,6 +164,6 @@ def test_admin_unlocks_resets_and_deactivates(backend, clients):
     assert c.get("/api/ledgers").status_code == 401  # its session ended with the account
     with backend["factory"]() as s:
         rec = s.scalars(select(AuditRecord).where(AuditRecord.action == "user_update",
-                                                  AuditRecord.object_id == str(uid))).all()
+                                                  AuditRecord.object_id == str(uid)).order_by(AuditRecord.id)).all()
     assert rec[0].after["password_changed"] is True and "password_hash" not in rec[0].after
     assert clients["staff"].patch(f"/api/admin/users/{uid}", json={"active": True}).status_code == 403
