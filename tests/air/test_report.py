@@ -135,3 +135,10 @@ def test_store_conveniences_for_pages(hourly):
     assert dict(zip(one["indicator"], one["value"]))["pm25"] == "60"
     rk = ev.county_ranking(start=date(2023, 3, 1), end=date(2023, 3, 7), city="大同市")
     assert rk["county_code"].to_list() == ["140213", "140212"]
+
+
+def test_multiple_only_for_exceeded_items(hourly):
+    rep = report_cli.build_report(hourly, REG, "140200", date(2023, 3, 1), date(2023, 3, 31), edition="2026-2")
+    mult = dict(zip(rep.city["indicator"], rep.city["multiple"]))
+    assert mult["pm25"] == "0.32"  # (33 − 25)/25
+    assert mult["so2"] is None

@@ -110,7 +110,8 @@ def build_report(
             "value": _stat_text(p.get(stat), dec),
             "limit": exact.fraction_to_str(S, dec) if S.denominator == 1 or dec else str(S),
             "attained": p.get(f"{stat}_attained"),
-            "multiple": p.get(f"{stat}_multiple_pub"),
+            # 超标倍数 only for an exceeded item (HJ 663 §6.4: 0 when not exceeded)
+            "multiple": p.get(f"{stat}_multiple_pub") if p.get(f"{stat}_attained") is False else None,
         })
     days = [
         ("good_ratio", "优良天数比例", "%", p.get("good_ratio_pub")),
