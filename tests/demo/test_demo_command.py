@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -18,6 +19,7 @@ def _app() -> typer.Typer:
     return app
 
 
+@pytest.mark.slow  # ≈ 10 s per database on an idle machine
 def test_demo_prints_evaluation_and_ranking(_isolated_home, db_url):
     env = {"COLUMNS": "200"}
     if db_url.startswith("postgresql"):  # server mode; SQLite is the default in QINGSHAN_HOME
