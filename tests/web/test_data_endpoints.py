@@ -31,3 +31,14 @@ def test_micro_units_render_as_exact_decimals():
     assert _micro_to_text(1_250_000) == "1.25"
     assert _micro_to_text(1) == "0.000001"
     assert _micro_to_text(None) is None
+
+
+def test_generic_errors_in_chinese(clients):
+    r = clients["staff"].get("/api/no-such-thing")
+    assert r.status_code == 404 and r.json()["detail"] == "未找到请求的地址或资源。"
+    r = clients["staff"].delete("/api/ledgers/1", headers={"X-CSRF-Token": clients["staff"].headers["X-CSRF-Token"]})
+    assert r.status_code == 405 and "不支持" in r.json()["detail"]
+    r = clients["staff"].get("/api/ledgers/999999999")
+    assert r.status_code == 404 and "不存在" in r.json()["detail"]
+    r = clients["staff"].get("/api/ledgers?limit=abc")
+    assert r.status_code == 422 and "limit" in r.json()["errors"][0]["message"]

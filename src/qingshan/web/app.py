@@ -19,10 +19,11 @@ import uuid
 from pathlib import Path
 from urllib.parse import quote
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from sqlalchemy.orm import sessionmaker
 
 from qingshan.store.db import make_engine
@@ -122,6 +123,12 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     return app
 
 
+_GENERIC_ZH = {
+    (404, "Not Found"): "未找到请求的地址或资源。",
+    (405, "Method Not Allowed"): "该地址不支持此请求方法。",
+}
+
+
 def _wants_html(request: Request) -> bool:
     return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
 
@@ -130,11 +137,12 @@ def _install_error_handlers(app: FastAPI) -> None:
     from qingshan.ledgers.errors import Conflict, LedgerError, NotFound, PermissionDenied, ValidationFailed
     from qingshan.web.audit import audit_now
 
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException):
+    @app.exception_handler(StarletteHTTPException)  # also catches fastapi.HTTPException (a subclass)
+    async def http_error(request: Request, exc: StarletteHTTPException):
         if exc.status_code == 401 and _wants_html(request):
             return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+        detail = _GENERIC_ZH.get((exc.status_code, exc.detail), exc.detail)
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(LedgerError)
     async def ledger_error(request: Request, exc: LedgerError):
