@@ -44,7 +44,8 @@ def test_bad_line_reports_error_and_the_rest_continues(tmp_path):
     bad = EXAMPLES["P1"].replace(b"1C80", b"1C81")
     out = run(tmp_path, bad + EXAMPLES["P7"])
     assert out[0]["ok"] is False and "CRC" in out[0]["error"] and "第 1 行" in out[0]["error"]
-    assert out[0]["qn"] is None
+    assert out[0]["qn"] is None and out[0]["values"] == {} and out[0]["params"] == {}
+    assert out[0]["error_code"] == "crc_mismatch"
     assert out[1]["ok"] is True and out[1]["cn"] == "9011"
 
 

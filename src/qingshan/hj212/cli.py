@@ -24,7 +24,7 @@ def _group() -> None:
 def _record(line: bytes, lineno: int, lenient: bool) -> dict[str, Any]:
     out: dict[str, Any] = {
         "ok": False, "error": None, "qn": None, "st": None, "cn": None, "pw": None, "mn": None,
-        "flag": None, "pnum": None, "pno": None, "datatime": None, "values": {},
+        "flag": None, "pnum": None, "pno": None, "datatime": None, "values": {}, "params": {},
     }  # fmt: skip
     try:
         p = parse_packet(line + b"\r\n", lenient=lenient)
