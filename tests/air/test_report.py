@@ -27,8 +27,11 @@ def clean(d):
 
 @pytest.fixture(scope="module")
 def hourly():
-    return day_constant_hourly({"A": dirty, "B": clean, "C": clean, "X": dirty},
-                               date(2022, 3, 1), date(2023, 3, 31))
+    # March 2023 and the same period of last year
+    return pl.concat([
+        day_constant_hourly({"A": dirty, "B": clean, "C": clean, "X": dirty}, date(y, 3, 1), date(y, 3, 31))
+        for y in (2022, 2023)
+    ])
 
 
 def test_build_report_city_and_counties(hourly):
