@@ -143,3 +143,13 @@ def test_unrecoverable_input_raises_typed_error():
     for junk in (b"", b"hello", b"\r\n", b"#"):
         with pytest.raises(E.HJ212Error):
             parse(junk, lenient=True)
+
+
+def test_positions_are_bytes_after_chinese_text():
+    seg = P2SEG.replace("a21026-Rtd=9,", "i11001-Info=//仪器正常//;a21026 Rtd=9,")
+    pkt = frame(seg)
+    p = parse(pkt, lenient=True)
+    (d,) = [d for d in p.deviations if d.code == "bad_cp_syntax"]
+    assert d.position == pkt.index(b"a21026 Rtd")  # byte offset, not character offset
+    assert d.position != 6 + seg.index("a21026 Rtd")
+    assert p.cp["i11001-Info"] == "//仪器正常//"
