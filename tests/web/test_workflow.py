@@ -115,3 +115,15 @@ def test_hazard_inspection_frequency_by_grade():
     assert next_inspection_due("2024-02-25", "较大") == date(2024, 3, 11)  # across a leap-year February
     assert next_inspection_due(date(2024, 1, 1), "一般", intervals={"一般": 90}) == date(2024, 3, 31)
     assert next_inspection_due(None, "重大") is None
+
+
+def test_changing_the_lead_unit_keeps_units_distinct(clients, make_item):
+    item = make_item(lead="平城区", others=("大同市水务局", "云州区"))
+    r = clients["staff"].patch(f"/api/ledgers/{item['id']}", json={"version": item["version"], "lead_unit": "云州区"})
+    assert r.status_code == 200
+    assert r.json()["lead_unit"]["name"] == "云州区"
+    assert [u["name"] for u in r.json()["units"]] == ["大同市水务局"]
+    # now 云州区 edits it and 平城区 no longer may
+    v = r.json()["version"]
+    assert clients["unit_other"].patch(f"/api/ledgers/{item['id']}", json={"version": v, "fields": {"measures": "云州区措施"}}).status_code == 200
+    assert clients["unit_own"].post(f"/api/ledgers/{item['id']}/progress", data={"text": "平城区"}).status_code == 403

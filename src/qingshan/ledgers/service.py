@@ -514,6 +514,8 @@ def update_item(db: Session, request, user: User | None, item_id: int, version: 
         item.deadline = common["deadline"]
     if "units" in common:
         _set_units(item, common["units"])
+    elif "lead_unit" in common:  # a new lead unit must not stay listed as a supporting unit
+        _set_units(item, [link.unit for link in item.units])
     if fields:
         merged = dict(item.data or {})
         for k, v in fields.items():
