@@ -182,3 +182,4 @@ def test_city_filter_and_reimport(store, cnemc_dir):
     reg = StationRegistry(store.url, auto_migrate=False, engine=store.engine)
     assert reg.stations_frame("大同市")["code"].to_list() == sorted({r["stationcode"] for r in raw})
     assert store.batches()["status"].to_list() == ["ok"] * 4
+    assert [r.previous_batch for r in res] == [1, 2]  # second round: same SHA-256 seen before

@@ -183,3 +183,31 @@ def test_title_rows_above_header_and_code_column_preferred(store, tmp_path):
     assert (res.rows_read, res.rows_kept, res.values_written) == (2, 2, 3)
     out = store.hourly_frame(["1721A"])
     assert exact.to_fraction(out["co"][1]) == Fraction(6, 5)
+
+
+def test_units_are_converted_exactly(store, tmp_path):
+    p = tmp_path / "units.csv"
+    p.write_text(
+        "站点,时间,污染物,浓度,单位\n"
+        "1721A,2022-01-02 09:00,PM2.5,0.036,mg/m³\n"
+        "1721A,2022-01-02 09:00,CO,1100,μg/m3\n"
+        "1721A,2022-01-02 09:00,SO2,11,微克/立方米\n"
+        "1721A,2022-01-02 09:00,NO2,41,ppb\n"
+        "1721A,2022-01-02 10:00,CO,0.0005,μg/m³\n",
+        encoding="utf-8",
+    )
+    res = import_table(p, store)
+    assert [(e.row, e.field, e.reason) for e in res.errors] == [
+        (5, "单位", "无法识别的单位「ppb」（应为 μg/m³ 或 mg/m³）"),
+        (6, "浓度", "CO 以 μg/m³ 给出，换算为 mg/m³ 后超过 6 位小数"),
+    ]
+    row = store.hourly_frame().row(0, named=True)
+    assert exact.to_fraction(row["pm25"]) == 36
+    assert exact.to_fraction(row["co"]) == Fraction(11, 10)
+    assert exact.to_fraction(row["so2"]) == 11
+
+    p2 = tmp_path / "wide_units.csv"
+    p2.write_text("站点,时间,CO(μg/m³),PM10(mg/m³)\n1723A,2022-01-02 09:00,1900,0.062\n", encoding="utf-8")
+    import_table(p2, store)
+    r = store.hourly_frame(["1723A"]).row(0, named=True)
+    assert (exact.to_fraction(r["co"]), exact.to_fraction(r["pm10"])) == (Fraction(19, 10), 62)

@@ -28,7 +28,9 @@ def _summary(results: list[ImportResult], max_errors: int) -> None:
             str(r.rows_rejected),
             str(r.values_written),
             str(r.stations_registered),
-            "成功" if r.ok else "[red]失败，未写入[/red]",
+            ("成功" if r.previous_batch is None else f"成功（该文件已于批次 {r.previous_batch} 导入，数据未重复）")
+            if r.ok
+            else "[red]失败，未写入[/red]",
         )
     console.print(t)
     errors = [e for r in results for e in r.errors]

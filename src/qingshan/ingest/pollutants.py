@@ -50,3 +50,21 @@ def normalise_pollutant(name: str | None) -> str | None:
     s = re.sub(r"[\s\-()（）]", "", s)
     s = re.sub(r"[\u4e00-\u9fff]+$", "", s)  # trailing Chinese like "CO一氧化碳" handled above; drop others
     return _FORMULA.get(s)
+
+
+#: The store's unit per pollutant (air-aqi.md §1): µg/m³, CO mg/m³.
+STORE_UNIT = {"so2": "ug", "no2": "ug", "co": "mg", "o3": "ug", "pm10": "ug", "pm25": "ug"}
+
+_UNIT_TEXT = re.compile(r"(μg|ug|微克|mg|毫克)\s*/\s*(m3|立方米|标准立方米)")
+
+
+def parse_unit(text: str | None) -> str | None:
+    """``μg/m³``, ``ug/m3``, ``微克/立方米`` → ``"ug"``; ``mg/m³``, ``毫克/立方米`` → ``"mg"``;
+    anything else → None (no unit stated)."""
+    if not text:
+        return None
+    s = unicodedata.normalize("NFKC", str(text)).lower().replace("µ", "μ")
+    m = _UNIT_TEXT.search(s)
+    if m is None:
+        return None
+    return "mg" if m.group(1) in ("mg", "毫克") else "ug"

@@ -38,6 +38,8 @@ class ImportResult:
     values_written: int = 0
     stations_registered: int = 0
     batch_id: int | None = None
+    #: an earlier successful batch of a file with the same SHA-256 (re-import: nothing duplicated)
+    previous_batch: int | None = None
     status: str = "ok"  # ok | failed
     errors: list[RowError] = field(default_factory=list)
 

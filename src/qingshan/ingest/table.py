@@ -34,7 +34,7 @@ import polars as pl
 
 from qingshan.ingest import checks
 from qingshan.ingest.encoding import EncodingError, decode_bytes
-from qingshan.ingest.pollutants import POLLUTANT_LABELS, normalise_pollutant
+from qingshan.ingest.pollutants import POLLUTANT_LABELS, STORE_UNIT, normalise_pollutant, parse_unit
 from qingshan.ingest.result import ImportFailed, ImportResult, RowError
 from qingshan.ingest.times import TimeParseError, parse_hour
 from qingshan.ingest.writer import commit, sha256_of
@@ -50,6 +50,7 @@ ALIASES = {
     "pollutant": ("污染物", "监测项目", "项目", "因子", "监测因子", "指标", "污染物名称", "pollutant", "item", "parameter"),
     "value": ("浓度", "数值", "监测值", "值", "浓度值", "小时值", "value", "concentration", "conc"),
     "flag": ("标记", "标识", "数据标记", "标志", "数据标识", "flag"),
+    "unit": ("单位", "计量单位", "浓度单位", "unit", "units"),
 }
 
 
@@ -67,6 +68,18 @@ def _cell_text(v) -> str | None:
     if isinstance(v, float):
         return repr(v) if not v.is_integer() else str(int(v))
     return str(v)
+
+
+def _to_store_unit(micro: int, unit: str | None, pol: str) -> tuple[int | None, str | None]:
+    """Convert exactly to the store's unit (µg/m³; CO mg/m³). No unit stated = already so."""
+    want = STORE_UNIT[pol]
+    if unit is None or unit == want:
+        return micro, None
+    if unit == "mg":  # mg/m³ → µg/m³
+        return micro * 1000, None
+    if micro % 1000:  # µg/m³ → mg/m³ must stay within six decimals
+        return None, f"{POLLUTANT_LABELS[pol]} 以 μg/m³ 给出，换算为 mg/m³ 后超过 6 位小数"
+    return micro // 1000, None
 
 
 def _read_rows(path: Path, data: bytes, sheet: str | None) -> tuple[list[tuple[int, list]], str]:
@@ -175,6 +188,8 @@ def parse_table(
         fail(f"表头缺少必需的列：{'、'.join(need)}（表头为：{'、'.join(str(c) for c in header)}）", header_row)
     ncol = len(header)
     result.rows_read = len(records)
+    # a unit in a pollutant column's header (wide layout), e.g. "CO(μg/m³)"
+    header_units = {ci: parse_unit(str(header[ci])) for ci in pollutant_cols.values()} if not long_layout else {}
     hname = {i: str(header[i]) for i in range(ncol)}
 
     errors: list[RowError] = []
@@ -229,9 +244,19 @@ def parse_table(
             cells = [(pol, roles["value"])]
         else:
             cells = list(pollutant_cols.items())
+        row_unit = None
+        if "unit" in roles:
+            u_text = (_cell_text(rec[roles["unit"]]) or "").strip()
+            row_unit = parse_unit(u_text)
+            if u_text and row_unit is None:
+                errors.append(RowError(name, row, hname[roles["unit"]], f"无法识别的单位「{u_text}」（应为 μg/m³ 或 mg/m³）"))
+                rejected.add(row)
+                continue
         row_items = []
         for pol, ci in cells:
             micro, why = checks.check_value(_cell_text(rec[ci]))
+            if micro is not None:
+                micro, why = _to_store_unit(micro, row_unit or header_units.get(ci), pol)
             if why:
                 errors.append(RowError(name, row, hname[ci], why))
                 if long_layout:

@@ -35,6 +35,7 @@ def commit(
     """Register stations, upsert observations and published AQI, record batch and errors."""
     try:
         with store.engine.begin() as conn:
+            result.previous_batch = store.find_batch(conn, result.sha256) if result.sha256 else None
             batch = store.new_batch(
                 conn, kind=result.kind, file_name=str(result.path), sha256=result.sha256, encoding=result.encoding
             )
