@@ -153,14 +153,14 @@ QN_RTN = {
 #: Data flags ``xxxxxx-Flag``, Table 8 (§9.3).  Which flags enter statistics is the §9.3
 #: policy (``statistics_valid_flags``), applied by the consumers, not by the codec.
 DATA_FLAGS = {
-    "N": "在线监控（监测）仪器仪表工作正常",
-    "F": "在线监控（监测）仪器仪表停运",
-    "M": "在线监控（监测）仪器仪表处于维护期间产生的数据",
+    "N": "正常",
+    "F": "停运",
+    "M": "维护",
     "S": "手工输入的设定值",
-    "D": "在线监控（监测）仪器仪表故障",
-    "C": "在线监控（监测）仪器仪表处于校准状态",
-    "T": "在线监控（监测）仪器仪表采样数值超过测量上限",
-    "B": "在线监控（监测）仪器仪表与数采仪通讯异常",
+    "D": "故障",
+    "C": "校准",
+    "T": "超测上限",
+    "B": "通讯异常",
 }
 
 #: On-site information codes, Table B.10 selection (§9.4) and 2025's i23005–i23008 (§B.6).
