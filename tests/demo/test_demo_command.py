@@ -54,3 +54,27 @@ def test_bad_period_is_refused(_isolated_home):
     result = CliRunner().invoke(_app(), ["--from", "2026-01-01", "--to", "2026-02-15", "--months", "3", "--no-serve"])
     assert result.exit_code == 2
     assert "不包含完整" in result.output
+
+
+def test_refuses_to_mix_demo_data_into_real_data(_isolated_home):
+    """A database that already holds real observations is left alone unless --force is given."""
+    from datetime import datetime
+
+    import polars as pl
+
+    from qingshan.config import database_url
+    from qingshan.demo import build
+    from qingshan.store.observations import ObservationStore
+
+    url = database_url()
+    build.migrate_database(url)
+    build.register_stations(url)
+    store = ObservationStore(url)
+    store.write(
+        pl.DataFrame({"station_code": ["1724A"], "time": [datetime(2022, 1, 2, 9)], "pm25": [21]}), source="cnemc"
+    )
+    store.close()
+    result = CliRunner().invoke(_app(), ["--from", "2026-01-01", "--to", "2026-01-31", "--no-serve", "--no-gateway"])
+    assert result.exit_code == 2
+    assert "非演示的监测值" in result.output and "QINGSHAN_HOME" in result.output
+    assert build.stored_count(url) == 0  # nothing synthetic was written

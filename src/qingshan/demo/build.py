@@ -118,6 +118,17 @@ def stored_count(url: str) -> int:
         store.close()
 
 
+def other_observations(url: str) -> int:
+    """Number of stored values that are NOT demo data (imports, real monitoring…)."""
+    from qingshan.store.observations import ObservationStore
+
+    store = ObservationStore(url, auto_migrate=False)
+    try:
+        return store.count() - store.count(sources=[SOURCE])
+    finally:
+        store.close()
+
+
 def read_hourly(url: str, codes: list[str], start: date, end: date) -> pl.DataFrame:
     """Hourly frame (exact rationals) of ``codes`` for the natural days ``start`` … ``end``."""
     from datetime import datetime, time, timedelta

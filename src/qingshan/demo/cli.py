@@ -63,6 +63,9 @@ def demo(
     ] = True,
     host: Annotated[str, typer.Option("--host", help="Web 工作台监听地址")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Web 工作台端口")] = 8000,
+    force: Annotated[
+        bool, typer.Option("--force", help="数据库中已有非演示的监测数据时仍写入演示数据（不建议）")
+    ] = False,
 ) -> None:
     """构建大同市演示：真实国控站点登记 + 合成的 2025—2026 年逐时数据，打印 1—N 月评价与区县排名。"""
     from qingshan.config import database_url, home_dir
@@ -105,6 +108,19 @@ def demo(
         t = progress.add_task("迁移数据库", total=1)
         build.migrate_database(url)
         progress.update(t, completed=1)
+
+        # Demo data next to real data would fill the real record's gaps with invented values
+        # (the store picks one source per station-hour): refuse unless asked to.
+        other = build.other_observations(url)
+        if other and not force:
+            progress.stop()
+            console.print(
+                f"[red]数据库 {_safe_url(url)} 中已有 {other:,} 个非演示的监测值。演示会登记虚构站点并写入合成数据，"
+                "可能混入真实数据的评价。请为演示指定新的数据目录，例如：\n"
+                "  QINGSHAN_HOME=/tmp/qingshan-demo qingshan demo\n"
+                "（确需写入同一数据库时加 --force。）[/red]"
+            )
+            raise typer.Exit(2)
 
         t = progress.add_task("登记区县与站点", total=1)
         reg = build.register_stations(url)
