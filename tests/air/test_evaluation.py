@@ -183,3 +183,24 @@ def test_change_rate_across_the_2026_switch_uses_current_denominators():
     e = ev.evaluate(h, reg, date(2026, 3, 1), date(2026, 3, 31), change_base_stage="own")
     # base 2025 with the 2012 S_i (PM2.5 35, PM10 70) → an artificial increase
     assert e.ranking["change_units"][0] > 0
+
+
+def test_precision_setting_and_provincial_rankings(hourly2023):
+    e = ev.evaluate(hourly2023, REG, date(2023, 1, 1), date(2023, 12, 31), compare_last_year=False,
+                    precision={"pm25": 1})
+    r = e.period.row(0, named=True)
+    # 10720/365 = 29.369… → 29.4 with one decimal; the composite index uses C = 29.4
+    assert r["pm25_pub"] == "29.4"
+    isum = Fraction(10, 60) + Fraction(20, 40) + Fraction(50, 70) + Fraction("29.4") / 35 + Fraction(5, 40) + Fraction(100, 160)
+    assert exact.to_fraction(r["isum"]) == isum
+
+
+def test_provincial_rankings_with_ties():
+    def city(p):
+        return lambda d: CLEAN | {"pm25": p}
+
+    reg = registry([("A", "1", "1", False), ("B", "2", "2", False), ("C", "3", "3", False)])
+    h = day_constant_hourly({"A": city(30), "B": city(30), "C": city(80)}, date(2023, 3, 1), date(2023, 3, 31))
+    r = ev.evaluate(h, reg, date(2023, 3, 1), date(2023, 3, 31)).ranking
+    d = {c: (p, g) for c, p, g in zip(r["city_code"], r["pm25_rank"], r["good_ratio_rank"])}
+    assert d == {"1": (1, 1), "2": (1, 1), "3": (3, 3)}

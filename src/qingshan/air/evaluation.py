@@ -40,11 +40,8 @@ from qingshan.standards.editions import LimitStage, edition_of_stage, parse_stag
 
 Group = Literal["city_code", "county_code"]
 
-#: output column → (statistic key of hj663.STATISTICS, decimals)
-PUBLISHED = {
-    "so2": 0, "no2": 0, "pm10": 0, "pm25": 0, "co": 1, "o3": 0,
-    "so2_p98": 0, "no2_p98": 0, "pm10_p95": 0, "pm25_p95": 0,
-}
+#: statistics published as text (precision: hj663.decimals_of, setting ``precision``)
+PUBLISHED = ("so2", "no2", "pm10", "pm25", "co", "o3", "so2_p98", "no2_p98", "pm10_p95", "pm25_p95")
 
 
 def same_period_last_year(start: date, end: date) -> tuple[date, date]:
@@ -140,6 +137,7 @@ def evaluate_daily(
     exceptional_events: hj663.DustExclusion = "none",
     weights: Mapping[str, int | Fraction] | None = None,
     ranking_denominators: Mapping[str, Mapping[str, int | Fraction | str]] | None = None,
+    precision: Mapping[str, int] | None = None,
 ) -> pl.DataFrame:
     """Period evaluation of each area from its daily series (HJ 663 §6; ranking rule §9).
 
@@ -173,20 +171,21 @@ def evaluate_daily(
         exceptional_days=exceptional_days, exceptional_events=exceptional_events,
     )
     att = hj663.attainment(stats, by=[by], stage=st, grade=grade,
-                           annual_requires_percentile=annual_requires_percentile)
+                           annual_requires_percentile=annual_requires_percentile, precision=precision)
     att = att.with_columns(
         [hj663.publish(pl.col(f"{p}_multiple"), 2).alias(f"{p}_multiple_pub") for p in hj663.SIX]
     ).select(by, *[f"{p}_attained" for p in hj663.SIX], *[f"{p}_multiple" for p in hj663.SIX],
              *[f"{p}_multiple_pub" for p in hj663.SIX], "attained", "exceeding")
     dd = hj663.apply_exclusions(d, by=[by], dust_days=dust_days, dust_exclusion=dust_exclusion,
                                 exceptional_days=exceptional_days, exceptional_events=exceptional_events)
-    counts = hj663.day_counts(dd, by=[by], stage=st, grade=grade)
+    counts = hj663.day_counts(dd, by=[by], stage=st, grade=grade, precision=precision)
     comp = city_ranking.composite_index(stats, by=[by], stage=st, weights=weights,
-                                        ranking_denominators=ranking_denominators)
+                                        ranking_denominators=ranking_denominators, precision=precision)
     comp = comp.select(by, "isum", "isum_pub", "isum_units", *[f"i_{p}_pub" for p in city_ranking.SIX],
                        "max_index_pub", "max_pollutants")
     pub = stats.with_columns(
-        [hj663.publish(pl.col(c), dec).alias(f"{c}_pub") for c, dec in PUBLISHED.items() if c in stats.columns]
+        [hj663.publish(pl.col(c), hj663.decimals_of(c, precision)).alias(f"{c}_pub")
+         for c in PUBLISHED if c in stats.columns]
     )
     out = (
         pub.join(att, on=by, how="left")
@@ -225,6 +224,7 @@ def evaluate(
     exceptional_events: hj663.DustExclusion = "none",
     weights: Mapping[str, int | Fraction] | None = None,
     ranking_denominators: Mapping[str, Mapping[str, int | Fraction | str]] | None = None,
+    precision: Mapping[str, int] | None = None,
     change_rate_input: city_ranking.ChangeRateInput = "published",
     deterioration_requires_increase: bool = True,
     change_base_stage: Literal["current", "own"] = "current",
@@ -267,6 +267,7 @@ def evaluate(
         annual_requires_percentile=annual_requires_percentile, dust_days=dust_days,
         dust_exclusion=dust_exclusion, exceptional_days=exceptional_days,
         exceptional_events=exceptional_events, weights=weights, ranking_denominators=ranking_denominators,
+        precision=precision,
     )
     period = evaluate_daily(daily, start, end, stage=st, **kw)
     names = _names(stations, by)
@@ -290,13 +291,24 @@ def evaluate(
         period.select(by, *hj663.SIX),
         None if base is None else base.select(by, *hj663.SIX),
         by=[by], stage=st, base_stage=base_stage, weights=weights,
-        ranking_denominators=ranking_denominators, change_rate_input=change_rate_input,
+        ranking_denominators=ranking_denominators, change_rate_input=change_rate_input, precision=precision,
         deterioration_requires_increase=deterioration_requires_increase,
         attained=period.select(by, "attained"),
     )
     if names is not None:
         ranking = ranking.join(names, on=by, how="left")
-    ranking = ranking.join(period.select(by, "good_ratio_pub", "pm25_pub"), on=by, how="left")
+    # provincial practice (air-evaluation.md §9): separate rankings by PM2.5 (ascending) and by
+    # the good-days ratio (descending), on the published values, ties sharing a rank (并列)
+    pm25_units = exact.rational_round(pl.col("pm25"), hj663.decimals_of("pm25", precision))
+    ranking = ranking.join(
+        period.select(
+            by, "good_ratio_pub", "pm25_pub",
+            pm25_rank=city_ranking.competition_rank(pm25_units),
+            good_ratio_rank=city_ranking.competition_rank(
+                exact.rational_round(pl.col("good_ratio"), 1), descending=True),
+        ),
+        on=by, how="left",
+    )
     return Evaluation(daily=daily, period=period, ranking=ranking, stage=st, start=start, end=end)
 
 

@@ -101,7 +101,7 @@ def build_report(
     rows = []
     p = e.period.row(0, named=True) if e.period.height else {}
     for stat, label, unit, avg in ITEMS:
-        dec = hj663.decimals_of(stat)
+        dec = hj663.decimals_of(stat, settings.get("precision"))
         S = lim[(stat, avg)]
         rows.append({
             "indicator": stat,

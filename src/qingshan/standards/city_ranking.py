@@ -107,6 +107,7 @@ def composite_index(
     stage: LimitStage = "2012",
     weights: Mapping[str, int | Fraction] | None = None,
     ranking_denominators: Mapping[str, Mapping[str, int | Fraction | str]] | None = None,
+    precision: Mapping[str, int] | None = None,
 ) -> pl.DataFrame:
     """Single indices, composite index and maximum single index (§9 Steps 1–3).
 
@@ -121,6 +122,8 @@ def composite_index(
         w_i per pollutant (default all 1; UNCONFIRMED weighted variant :data:`WEIGHTS_322`).
     ranking_denominators : mapping, optional
         ``{stage: {pollutant: S_i}}`` overriding the defaults (§10, UNCONFIRMED for 2026).
+    precision : mapping, optional
+        Decimals of each C_i (air-evaluation.md §5.2 ``precision``; default integers, CO 1).
 
     Returns
     -------
@@ -138,7 +141,8 @@ def composite_index(
     if weights:
         w |= {k: Fraction(v) for k, v in weights.items()}
     # I_i = u_i / (10^d S_i); weighted term w_i u_i / (10^d S_i): one common denominator each
-    f_i = {p: Fraction(1, 10 ** DECIMALS[p]) / S[p] for p in SIX}
+    dec = DECIMALS | {k: int(v) for k, v in (precision or {}).items() if k in DECIMALS}
+    f_i = {p: Fraction(1, 10 ** dec[p]) / S[p] for p in SIX}
     g_i = {p: w[p] * f_i[p] for p in SIX}
     L_i = 1
     for p in SIX:
@@ -148,7 +152,7 @@ def composite_index(
         L_s = lcm(L_s, g_i[p].denominator)
     # materialise each step: nested exact expressions grow the plan combinatorially otherwise
     f = stats.select(*by, *[exact.as_rational(p, stats.schema[p]).alias(f"_r_{p}") for p in SIX])
-    f = f.select(*by, *[exact.rational_round(f"_r_{p}", DECIMALS[p]).alias(f"c_{p}") for p in SIX])
+    f = f.select(*by, *[exact.rational_round(f"_r_{p}", dec[p]).alias(f"c_{p}") for p in SIX])
     big = pl.Int128
 
     def lit(x: int) -> pl.Expr:
@@ -195,6 +199,7 @@ def rank_cities(
     change_rate_input: ChangeRateInput = "published",
     deterioration_requires_increase: bool = True,
     attained: pl.DataFrame | None = None,
+    precision: Mapping[str, int] | None = None,
 ) -> pl.DataFrame:
     """Rank cities by composite index, with the change against the same period last year.
 
@@ -226,12 +231,13 @@ def rank_cities(
     if change_rate_input not in ("published", "exact"):
         raise ValueError(f"未知的 change_rate_input：{change_rate_input!r}（可选 published、exact）")
     by = list(by)
-    cur = composite_index(current, by=by, stage=stage, weights=weights, ranking_denominators=ranking_denominators)
+    cur = composite_index(current, by=by, stage=stage, weights=weights, ranking_denominators=ranking_denominators,
+                          precision=precision)
     cur = cur.with_columns(rank=competition_rank(pl.col("isum_units")))
     if base is None:
         return cur.sort("rank", *by, nulls_last=True)
     b = composite_index(base, by=by, stage=base_stage or stage, weights=weights,
-                        ranking_denominators=ranking_denominators)
+                        ranking_denominators=ranking_denominators, precision=precision)
     b = b.select(*by, pl.col("isum").alias("_isum_b"), pl.col("isum_units").alias("_units_b"),
                  pl.col("isum_pub").alias("isum_base_pub"))
     cur = cur.join(b, on=by, how="left")

@@ -27,7 +27,7 @@ References
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from fractions import Fraction
 from math import floor, lcm
@@ -65,9 +65,14 @@ DAILY_AVERAGING: dict[str, str] = {"so2": "daily", "no2": "daily", "pm10": "dail
 NAMES_ZH = {"so2": "SO2", "no2": "NO2", "pm10": "PM10", "pm25": "PM2.5", "co": "CO", "o3": "O3"}
 
 
-def decimals_of(stat: str) -> int:
-    """Publication precision (air-evaluation.md §5.2): CO 1 decimal, others integer."""
-    return DECIMALS.get(stat.split("_")[0], 0)
+def decimals_of(stat: str, precision: Mapping[str, int] | None = None) -> int:
+    """Precision of a concentration statistic (air-evaluation.md §5.2, setting ``precision``):
+    CO 1 decimal, others integer by default; ``precision`` overrides per pollutant (e.g.
+    ``{"pm25": 1}``, later practice for PM2.5 — UNCONFIRMED for HJ 663—2026)."""
+    base = stat.split("_")[0]
+    if precision and base in precision:
+        return int(precision[base])
+    return DECIMALS.get(base, 0)
 
 
 # --- exact percentile (§6.3) -----------------------------------------------------------------
@@ -284,7 +289,8 @@ def attainment_rate(rounded_values: Sequence[Fraction], limit: Fraction) -> Frac
 
 
 def daily_attainment_rates(
-    daily: pl.DataFrame, *, by: Sequence[str], stage: LimitStage = "2012", grade: int = 2
+    daily: pl.DataFrame, *, by: Sequence[str], stage: LimitStage = "2012", grade: int = 2,
+    precision: Mapping[str, int] | None = None,
 ) -> pl.DataFrame:
     """达标率 of the daily values of a period per pollutant (HJ 663 §6.4), vectorised.
 
@@ -297,7 +303,7 @@ def daily_attainment_rates(
         c = DAILY_COLS[p]
         if c not in daily.columns:
             continue
-        _, ok, _ = compare_expr(p, pl.col(c), lim[(p, DAILY_AVERAGING[p])])
+        _, ok, _ = compare_expr(p, pl.col(c), lim[(p, DAILY_AVERAGING[p])], precision)
         n = pl.col(c).is_not_null().sum().cast(pl.Int128)
         good = (pl.col(c).is_not_null() & ok).sum().cast(pl.Int128)
         aggs.append(pl.when(n > 0).then(exact.rational(good * 100, n)).alias(f"rate_{p}"))
@@ -307,11 +313,13 @@ def daily_attainment_rates(
     ).sort(list(by))
 
 
-def compare_expr(stat: str, col: pl.Expr, S: Fraction) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+def compare_expr(
+    stat: str, col: pl.Expr, S: Fraction, precision: Mapping[str, int] | None = None
+) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     """For a RATIONAL statistic: (rounded units, attained, exceedance multiple as RATIONAL).
 
     The statistic is rounded to its precision (§5.2) before the comparison (§5.3)."""
-    dd = decimals_of(stat)
+    dd = decimals_of(stat, precision)
     units = exact.rational_round(col, dd)
     sn, sd = _limit_units(S, dd)
     ok = units * sd <= sn
@@ -327,6 +335,7 @@ def attainment(
     stage: LimitStage = "2012",
     grade: int = 2,
     annual_requires_percentile: bool = True,
+    precision: Mapping[str, int] | None = None,
 ) -> pl.DataFrame:
     """Single- and multi-pollutant attainment of a period (HJ 663 §6.4–6.5, air-evaluation.md).
 
@@ -351,11 +360,11 @@ def attainment(
         if p not in stats.columns:
             continue
         S = lim[(p, STATISTICS[p][3])]
-        units, ok, b = compare_expr(p, pl.col(p), S)
+        units, ok, b = compare_expr(p, pl.col(p), S, precision)
         ok = pl.when(pl.col(p).is_not_null()).then(ok)
         pct = {"so2": "so2_p98", "no2": "no2_p98", "pm10": "pm10_p95", "pm25": "pm25_p95"}.get(p)
         if annual_requires_percentile and pct and pct in stats.columns:
-            _, ok2, _ = compare_expr(pct, pl.col(pct), lim[(p, "daily")])
+            _, ok2, _ = compare_expr(pct, pl.col(pct), lim[(p, "daily")], precision)
             ok = ok & pl.when(pl.col(pct).is_not_null()).then(ok2)
         cols += [units.alias(f"{p}_value"), ok.alias(f"{p}_attained"), b.alias(f"{p}_multiple")]
         att_names.append(p)
@@ -382,6 +391,7 @@ def day_counts(
     by: Sequence[str],
     stage: LimitStage | None = None,
     grade: int = 2,
+    precision: Mapping[str, int] | None = None,
 ) -> pl.DataFrame:
     """Good-days ratio and day counts of a period (HJ 663 §6.5; air-evaluation.md §6.5).
 
@@ -419,7 +429,7 @@ def day_counts(
         for p in SIX:
             c = DAILY_COLS[p]
             if c in d.columns:
-                _, ok, _ = compare_expr(p, pl.col(c), lim[(p, DAILY_AVERAGING[p])])
+                _, ok, _ = compare_expr(p, pl.col(c), lim[(p, DAILY_AVERAGING[p])], precision)
                 aggs.append((pl.col(c).is_not_null() & ~ok).sum().alias(f"exceed_days_{p}"))
     g = d.group_by(by).agg(aggs)
     nv = pl.col("n_valid").cast(pl.Int128)
