@@ -19,6 +19,13 @@ from qingshan.hj212.framing import StreamDecoder
 
 MN = "32010000000000000000A001"
 
+#: Example P2 of hj212.md §15: air-quality station real-time data, 291 bytes.
+P2 = (
+    b"##0279QN=20240315143000123;ST=22;CN=2011;PW=123456;MN=32010000000000000000A001;Flag=5;CP=&&"
+    b"DataTime=20240315143000;a21026-Rtd=9,a21026-Flag=N;a21004-Rtd=38,a21004-Flag=N;a21005-Rtd=0.7,"
+    b"a21005-Flag=N;a05024-Rtd=112,a05024-Flag=N;a34002-Rtd=66,a34002-Flag=N;a34004-Rtd=41,a34004-Flag=N&&6FC0\r\n"
+)
+
 
 def _realtime_air() -> bytes:
     # CN 2011, ST 22: six pollutants + two met items, Rtd and Flag (≈ 340 bytes)
@@ -75,7 +82,8 @@ def main() -> None:
     print(f"calibration loop (200k multiply-adds): {calibration_ms():.1f} ms CPU")
     impl = "C accelerator (_crc)" if crcmod._crc16_c is not None else "pure Python (lane folding)"
     print(f"CRC routine: {impl}")
-    for name, pkt in (("2011 real-time air", _realtime_air()), ("2051 minute flue gas", _minute_flue())):
+    kinds = (("P2 of hj212.md §15", P2), ("2011 real-time air", _realtime_air()), ("2051 minute flue gas", _minute_flue()))
+    for name, pkt in kinds:
         r = rate(parse, pkt, args.seconds)
         print(f"parse  {name:22s} {len(pkt):4d} B  {r:10,.0f} packets/s  ({1e6 / r:.2f} µs)")
     stream = _realtime_air() * 100
