@@ -8,7 +8,7 @@
    SQLite file (or ``--url``), ``--devices`` simulated devices on as many TCP connections over
    loopback (``qingshan.hj212.simulator``), each with at most ``--window`` unacknowledged
    packets. Reports acknowledged packets/s over the run, ACK latency (send → 9014) p50/p99,
-   the gateway's peak RSS (VmHWM), and **lost** = acknowledged keys missing from the store
+   the gateway's peak RSS (VmHWM, summed over its worker processes with ``--workers``), and **lost** = acknowledged keys missing from the store
    (must be 0). Simulator and gateway share the machine's cores.
 """
 
@@ -82,6 +82,15 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _children(pid: int) -> list[int]:
+    """Worker processes of the gateway (and the multiprocessing helper), from /proc."""
+    out = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        kids = (task / "children").read_text().split()
+        out += [int(k) for k in kids]
+    return out
+
+
 def _peak_rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -89,7 +98,8 @@ def _peak_rss_kib(pid: int) -> int:
     return 0
 
 
-def bench_gateway(url: str, home: str, devices: int, duration: float, window: int, sim_procs: int) -> dict:
+def bench_gateway(url: str, home: str, devices: int, duration: float, window: int, sim_procs: int,
+                  workers: int = 1) -> dict:
     from qingshan.hj212.simulator import make_devices, register_devices
     from qingshan.store.db import make_engine
     from qingshan.store.migrate import upgrade
@@ -100,13 +110,16 @@ def bench_gateway(url: str, home: str, devices: int, duration: float, window: in
     port = _free_port()
     env = {**os.environ, "QINGSHAN_DATABASE_URL": url, "QINGSHAN_HOME": home}
     gw = subprocess.Popen([sys.executable, "-m", "qingshan.hj212.gateway_cli", "serve", "--host", "127.0.0.1",
-                           "--port", str(port), "--alarm-interval", "0"], env=env, stdout=subprocess.PIPE,
+                           "--port", str(port), "--alarm-interval", "0", "--workers", str(workers)], env=env,
+                          stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True)
     assert "监听" in gw.stdout.readline()
     engine = make_engine(url)
     with engine.connect() as c:
         before = c.execute(text("SELECT COUNT(*) FROM hj212_data")).scalar()
-    gw_cpu0 = _cpu_seconds(gw.pid)
+    if workers > 1:
+        time.sleep(3.0)  # let the other workers finish importing and bind the port
+    gw_cpu0 = _cpu_seconds(gw.pid) + sum(_cpu_seconds(k) for k in _children(gw.pid))
     try:
         per = -(-devices // sim_procs)
         jobs = [(i * per, min(per, devices - i * per), devices, port, duration, window, seed) for i in range(sim_procs)]
@@ -114,12 +127,17 @@ def bench_gateway(url: str, home: str, devices: int, duration: float, window: in
         with mp.get_context("spawn").Pool(sim_procs) as pool:
             results = pool.map(_sim_worker, jobs)
         wall = time.perf_counter() - t0
-        rss = _peak_rss_kib(gw.pid)
-        gw_cpu = _cpu_seconds(gw.pid) - gw_cpu0
+        kids = _children(gw.pid)
+        rss = _peak_rss_kib(gw.pid) + sum(_peak_rss_kib(k) for k in kids)
+        gw_cpu = _cpu_seconds(gw.pid) + sum(_cpu_seconds(k) for k in kids) - gw_cpu0
     finally:
         gw.send_signal(2)
         tail = gw.communicate(timeout=30)[0]
-    stats = next((json.loads(line)["gateway_stats"] for line in tail.splitlines() if "gateway_stats" in line), {})
+    stats: dict = {}
+    for line in tail.splitlines():  # one line per worker process: add them up
+        if "gateway_stats" in line:
+            for k, v in json.loads(line)["gateway_stats"].items():
+                stats[k] = max(stats.get(k, 0), v) if k == "max_batch" else stats.get(k, 0) + v
     sent = sum(r[0]["sent"] for r in results)
     acked = sum(r[0]["acked"] for r in results)
     rejected = sum(r[0]["rejected"] for r in results)
@@ -130,7 +148,7 @@ def bench_gateway(url: str, home: str, devices: int, duration: float, window: in
         stored = c.execute(text("SELECT COUNT(*) FROM hj212_data")).scalar() - before
     engine.dispose()
     return {
-        "devices": devices, "window": window, "sim_procs": sim_procs, "sent": sent, "acked": acked,
+        "devices": devices, "window": window, "sim_procs": sim_procs, "gateway_workers": workers, "sent": sent, "acked": acked,
         "rejected": rejected, "resent": sum(r[3] for r in results), "seconds": round(seconds, 2),
         "wall_seconds": round(wall, 2),
         "acked_per_s": round(acked / seconds), "ack_latency_p50_ms": round(lat[len(lat) // 2] * 1000, 1),
@@ -151,6 +169,7 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=20.0)
     ap.add_argument("--window", type=int, default=8)
     ap.add_argument("--sim-procs", type=int, default=1)
+    ap.add_argument("--workers", type=int, default=1, help="gateway worker processes (serve --workers)")
     ap.add_argument("--url", default=None, help="database URL (default: a fresh SQLite file)")
     ap.add_argument("--skip-parser", action="store_true")
     a = ap.parse_args()
@@ -160,7 +179,7 @@ def main() -> None:
         print("parser:", json.dumps(out["parser"]), flush=True)
     with tempfile.TemporaryDirectory() as home:
         url = a.url or f"sqlite:///{home}/bench.db"
-        out["gateway"] = bench_gateway(url, home, a.devices, a.duration, a.window, a.sim_procs)
+        out["gateway"] = bench_gateway(url, home, a.devices, a.duration, a.window, a.sim_procs, a.workers)
     print("gateway:", json.dumps(out["gateway"]), flush=True)
 
 

@@ -87,10 +87,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start_gateway(url: str, port: int, home) -> subprocess.Popen:
+def _start_gateway(url: str, port: int, home, workers: int = 1) -> subprocess.Popen:
     env = {**os.environ, "QINGSHAN_DATABASE_URL": url, "QINGSHAN_HOME": str(home)}
     proc = subprocess.Popen([sys.executable, "-m", "qingshan.hj212.gateway_cli", "serve", "--host", "127.0.0.1",
-                             "--port", str(port), "--alarm-interval", "0"], env=env, stdout=subprocess.PIPE,
+                             "--port", str(port), "--alarm-interval", "0", "--workers", str(workers)], env=env,
+                            stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     line = proc.stdout.readline()
     assert "监听" in line, line + (proc.stdout.read() if proc.poll() is not None else "")
@@ -99,10 +100,12 @@ def _start_gateway(url: str, port: int, home) -> subprocess.Popen:
 
 @pytest.mark.slow
 def test_acknowledged_packets_survive_kill_9(db_url, tmp_path):
+    """First run: two worker processes on one port (SO_REUSEPORT, disjoint raw ids); kill -9 of
+    the gateway takes its worker down too (PR_SET_PDEATHSIG); the restart is one process."""
     devices = make_devices(150, seed=21, hourly_split=True, interval=timedelta(minutes=10))
     register_devices(db_url, devices)
     port = _free_port()
-    proc = _start_gateway(db_url, port, tmp_path)
+    proc = _start_gateway(db_url, port, tmp_path, workers=2)
     procs = [proc]
     try:
         async def main():

@@ -28,14 +28,15 @@ def serve(
     port: int = typer.Option(9212, help="监听端口（HJ 212 不规定端口）"),
     idle_timeout: float = typer.Option(300.0, help="连接空闲多少秒后关闭"),
     alarm_interval: float = typer.Option(60.0, help="报警规则评估间隔（秒），0 表示不评估"),
+    workers: int = typer.Option(1, help="工作进程数（>1 时各进程以 SO_REUSEPORT 共用端口）"),
 ) -> None:
     """启动 HJ 212 数据接收网关（上位机）：应答仅在数据落库提交之后发出。"""
-    from qingshan.hj212.gateway.server import serve_forever
+    from qingshan.hj212.gateway.server import serve_workers
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     url = _ready_url()
     try:
-        asyncio.run(serve_forever(url, host, port, idle_timeout=idle_timeout, alarm_interval=alarm_interval or None))
+        serve_workers(url, host, port, workers, idle_timeout=idle_timeout, alarm_interval=alarm_interval or None)
     except KeyboardInterrupt:
         pass
 

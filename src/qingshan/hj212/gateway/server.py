@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import signal
 import time
 from collections import deque
@@ -112,7 +113,7 @@ class Gateway:
     def __init__(self, url: str, host: str = "0.0.0.0", port: int = 0, *, idle_timeout: float = 300.0,
                  max_batch: int = 5000, max_inflight: int = 256, lenient: bool = False,
                  heartbeat_reply: str = "by_flag", alarm_interval: float | None = 60.0,
-                 alarm_window: timedelta = timedelta(days=2)):
+                 alarm_window: timedelta = timedelta(days=2), workers: int = 1, worker_index: int = 0):
         self.url, self.host, self.port = url, host, port
         self.idle_timeout = idle_timeout
         self.max_batch = max_batch
@@ -132,7 +133,8 @@ class Gateway:
         self.db_exec = ThreadPoolExecutor(1, thread_name_prefix="hj212-db")
         self.auth_exec = ThreadPoolExecutor(2, thread_name_prefix="hj212-auth")
         self.alarm_exec = ThreadPoolExecutor(1, thread_name_prefix="hj212-alarm")
-        self.writer = BatchWriter(url)
+        self.workers, self.worker_index = workers, worker_index
+        self.writer = BatchWriter(url, id_step=workers, id_offset=worker_index)
         self.auth: Authenticator | None = None
 
     async def start(self) -> int:
@@ -140,8 +142,10 @@ class Gateway:
         devices = await loop.run_in_executor(self.db_exec, load_devices, self.writer.engine)
         self.auth = Authenticator(devices, reload=lambda: load_devices(self.writer.engine))
         await loop.run_in_executor(self.db_exec, self.writer.open)
+        # With several worker processes each binds the same port (SO_REUSEPORT) and the kernel
+        # spreads new connections over them.
         self._server = await loop.create_server(lambda: _Connection(self), self.host, self.port, backlog=4096,
-                                                reuse_address=True)
+                                                reuse_address=True, reuse_port=self.workers > 1 or None)
         self.port = self._server.sockets[0].getsockname()[1]
         self._tasks = [asyncio.create_task(self._writer_loop()), asyncio.create_task(self._sweeper())]
         if self.alarm_interval:
@@ -249,10 +253,16 @@ class Gateway:
         self.writer.engine.dispose()
 
 
-async def serve_forever(url: str, host: str, port: int, **kw) -> None:
+async def serve_forever(url: str, host: str, port: int, *, announce: bool = True, ready=None,
+                        before_announce=None, **kw) -> None:
     gw = Gateway(url, host, port, **kw)
     await gw.start()
-    print(f"HJ 212 网关已在 {host}:{gw.port} 监听", flush=True)
+    if ready is not None:
+        ready.set()
+    if before_announce is not None:
+        await asyncio.get_running_loop().run_in_executor(None, before_announce)
+    if announce:
+        print(f"HJ 212 网关已在 {host}:{gw.port} 监听（{gw.workers} 个工作进程）", flush=True)
     stop = asyncio.Event()
     # SIGTERM (systemd, docker stop) stops gracefully like Ctrl-C: stop accepting, commit and
     # acknowledge what was received, close. (kill -9 loses nothing acknowledged either.)
@@ -261,4 +271,49 @@ async def serve_forever(url: str, host: str, port: int, **kw) -> None:
         await stop.wait()
     finally:
         await gw.stop()
-        print(json.dumps({"gateway_stats": gw.stats}), flush=True)
+        print(json.dumps({"gateway_stats": gw.stats, "worker": gw.worker_index}), flush=True)
+
+
+def _worker_main(url: str, host: str, port: int, kw: dict, parent: int, ready) -> None:
+    """A worker process of ``serve --workers N``: dies with its parent (PR_SET_PDEATHSIG), so a
+    kill -9 of the gateway leaves no orphan serving the port."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop (SIGTERM)
+    asyncio.run(serve_forever(url, host, port, announce=False, ready=ready, **kw))
+
+
+def serve_workers(url: str, host: str, port: int, workers: int, **kw) -> None:
+    """Run ``workers`` gateway processes on one port; this process is worker 0. The port is
+    announced once every worker listens."""
+    import multiprocessing as mp
+
+    if workers > 1 and port == 0:
+        raise ValueError("多进程网关需要固定端口（--port 不能为 0）")
+    ctx = mp.get_context("spawn")
+    events = [ctx.Event() for _ in range(1, workers)]
+    children = [ctx.Process(target=_worker_main, args=(url, host, port, {**kw, "workers": workers, "worker_index": k},
+                                                       os.getpid(), events[k - 1]), daemon=False)
+                for k in range(1, workers)]
+    for c in children:
+        c.start()
+
+    def all_ready() -> None:
+        for e in events:
+            if not e.wait(120):
+                raise RuntimeError("网关工作进程未能在 120 秒内启动")
+
+    try:
+        asyncio.run(serve_forever(url, host, port, workers=workers, worker_index=0, before_announce=all_ready, **kw))
+    finally:
+        for c in children:
+            if c.is_alive():
+                c.terminate()  # SIGTERM: graceful, like worker 0
+        for c in children:
+            c.join(30)

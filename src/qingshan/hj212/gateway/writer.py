@@ -9,10 +9,10 @@ so an acknowledged packet has been committed: on SQLite in WAL mode with
 ``synchronous=FULL`` the commit has fsynced the WAL (:func:`qingshan.store.db.make_engine`);
 on PostgreSQL the commit has been flushed per its ``synchronous_commit`` (default ``on``).
 
-Raw ids are allocated here (``max(id) + 1`` at start, then a counter), so a data row can
-reference its raw packet inside the same ``executemany`` batch. This requires **one writer
-per database** (one gateway process); a scaled-out deployment would take ids from a
-PostgreSQL sequence instead (docs/hj212-gateway.md).
+Raw ids are allocated here (above ``max(id)`` at start, then a counter), so a data row can
+reference its raw packet inside the same batch. The ``N`` worker processes of one gateway
+(``serve --workers N``) take disjoint residue classes (``id ≡ k mod N``). Independent gateway
+deployments on one database would need ids from a PostgreSQL sequence instead.
 
 Uses the DBAPI connection directly (``executemany``): the per-row cost of the ORM would be the
 gateway's bottleneck.
@@ -56,8 +56,9 @@ _SQLITE_TS = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's SQLite DateTime storage form
 
 
 class BatchWriter:
-    def __init__(self, url: str, engine: Engine | None = None):
+    def __init__(self, url: str, engine: Engine | None = None, id_step: int = 1, id_offset: int = 0):
         self.url = url
+        self.id_step, self.id_offset = id_step, id_offset
         self.engine = engine or make_engine(url)
         self.sqlite = url.startswith("sqlite")
         self._conn = None
@@ -70,7 +71,10 @@ class BatchWriter:
         self._conn = self.engine.raw_connection()
         cur = self._conn.cursor()
         cur.execute("SELECT COALESCE(MAX(id), 0) FROM hj212_raw_packet")
-        self._next_id = int(cur.fetchone()[0]) + 1
+        top = int(cur.fetchone()[0])
+        # Worker k of N takes the ids ≡ k (mod N) above everything already stored, so the
+        # workers of one gateway never collide, whatever the others have written meanwhile.
+        self._next_id = (top // self.id_step + 1) * self.id_step + self.id_offset
         cur.close()
         self._conn.commit()
         if self.sqlite:
@@ -151,7 +155,7 @@ class BatchWriter:
         nid = self._next_id
         for it in items:
             it.raw_id = nid
-            nid += 1
+            nid += self.id_step
             raw_rows.append((it.raw_id, ts(it.received_at), it.peer, it.mn, it.st, it.cn, it.qn, it.flag,
                              it.verdict, it.reason, it.raw))
             if it.store:
