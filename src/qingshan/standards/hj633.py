@@ -84,8 +84,8 @@ __all__ = [
 
 Edition = Literal["2012", "2026"]
 
-#: Sentinels inside the pre-computed tables for the two special rules of edition 2012.
-#: Internally IAQI columns carry no nulls (faster kernels); negative codes mark the cases.
+#: Internally IAQI columns carry no nulls (faster kernels); negative codes mark the cases, the
+#: two special rules of edition 2012 included (they are entries of the lookup tables).
 _MISSING = -1  # missing, negative or non-numeric concentration (§1)
 _USE_SO2_24H = -2  # §5.1: SO2 1-h > 800 → IAQI of the SO2 24-h value
 _DROPPED = -3  # §5.2: O3 8-h > 800 → no O3 8-h IAQI
@@ -440,7 +440,8 @@ class _Conc:
         return ed.pick(e12, e26)
 
 
-def _prepare(frame: pl.DataFrame, concs: Iterable[_Conc]) -> pl.DataFrame:
+def _prepare(frame: pl.DataFrame | pl.LazyFrame, concs: Iterable[_Conc]):
+    """Add the helper columns of ``concs`` (eager or lazy frame, returned the same kind)."""
     exprs = [e for c in concs for e in c.prep]
     return frame.with_columns(exprs) if exprs else frame
 
@@ -746,11 +747,6 @@ def level_expr(aqi: pl.Expr | str) -> pl.Expr:
     a = pl.col(aqi) if isinstance(aqi, str) else aqi
     tab = [T.level_for_aqi(i) for i in range(T.CAP_IAQI + 1)]
     return pl.lit(pl.Series("", tab, dtype=pl.Int8)).gather(a.clip(0, T.CAP_IAQI))
-
-
-def _category_of_aqi(aqi: pl.Expr) -> pl.Expr:
-    tab = [T.CATEGORY[T.level_for_aqi(i)] for i in range(T.CAP_IAQI + 1)]
-    return pl.lit(pl.Series("", tab, dtype=pl.Utf8)).gather(aqi.clip(0, T.CAP_IAQI))
 
 
 def category_expr(level: pl.Expr | str) -> pl.Expr:
