@@ -16,15 +16,16 @@ hourly data, which the project does not hold. It is *shaped* like a northern coa
   hours (to exercise the daily validity rule, air-evaluation.md §4.1).
 
 Magnitudes are calibrated to Datong's published figures (FACTS.md §3.1): Jan–Apr 2023 PM2.5 33 µg/m³
-and good-day ratio 81.7 %, Jan–May 2025 PM2.5 26 µg/m³ and 89.9 %, i.e. an annual PM2.5 in the high
-20s, composite index ~3.4–3.8 and a good-day ratio in the 80s.
+and good-day ratio 81.7 %, Jan–May 2025 PM2.5 26 µg/m³ and 89.9 %. With the default seed the
+record gives an annual PM2.5 of about 24–26 µg/m³, a Jan–Oct composite index of 3.7–3.9 and a
+good-day ratio of 84–88 %; primary pollutants fall ~4 % a year, so 2026 improves on 2025.
 
 Time convention: air-evaluation.md §3 — each value is labelled with the **end** of its hour, ``T``, in
 Beijing time (naive datetimes); day ``D`` holds the labels ``D 01:00 … D+1 00:00``. Values are rounded
 as CNEMC publishes them: integers in µg/m³, CO to 0.1 mg/m³.
 
-The generator is vectorised numpy: all 16 demo stations × two years (280,320 station-hours, 1.7 million values) take
-about a second.
+The generator is vectorised numpy: all 16 demo stations × two years (280,320 station-hours,
+1.7 million values) take about a second.
 """
 
 from __future__ import annotations
