@@ -248,3 +248,10 @@ def test_real_cnemc_hour_datong_city_value(cnemc_dir):
     city24 = cs.city_hourly(m24, reg, ["pm25"]).filter(pl.col("city_code") == "大同市")
     t24 = dt.filter(~pl.col("positionname").str.contains("对照点"))["pm2_5_24h"].drop_nulls().to_list()
     assert exact.to_fraction(city24["pm25"][0]) == sum(Fraction(t) for t in t24) / len(t24)
+
+
+def test_timezone_aware_labels_are_beijing_time():
+    naive = hourly({"A": [10.0] * 24}, col="pm25")
+    aware = naive.with_columns(
+        pl.col("time").dt.replace_time_zone("Asia/Shanghai").dt.convert_time_zone("UTC"))
+    assert cs.station_daily(aware).equals(cs.station_daily(naive))

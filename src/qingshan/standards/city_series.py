@@ -119,7 +119,11 @@ class StationDays:
         if hourly["station_code"].null_count():
             raise ValueError("小时数据缺少站点编码（station_code 为空）")
         # natural day and hour index of the label T by integer arithmetic on T − 1 h (§3)
-        secs = hourly.select(pl.col("time").dt.epoch("s")).to_series().to_numpy() - 3600
+        t = pl.col("time")
+        tz = getattr(hourly.schema["time"], "time_zone", None)
+        if tz is not None:  # an aware label: Beijing wall-clock time (air-evaluation.md §3)
+            t = t.dt.convert_time_zone("Asia/Shanghai").dt.replace_time_zone(None)
+        secs = hourly.select(t.dt.epoch("s")).to_series().to_numpy() - 3600
         day = secs // 86400
         hi = (secs % 86400) // 3600  # 0 … 23 ↔ labels D 01:00 … D 24:00
         del secs
