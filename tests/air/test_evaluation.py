@@ -204,3 +204,18 @@ def test_provincial_rankings_with_ties():
     r = ev.evaluate(h, reg, date(2023, 3, 1), date(2023, 3, 31)).ranking
     d = {c: (p, g) for c, p, g in zip(r["city_code"], r["pm25_rank"], r["good_ratio_rank"])}
     assert d == {"1": (1, 1), "2": (1, 1), "3": (3, 3)}
+
+
+def test_three_year_moving_average_switch():
+    def a(d):
+        return CLEAN | {"pm25": {2021: 40, 2022: 35, 2023: 33}[d.year]}
+
+    reg = registry([("A", "140200", "140202", False)])
+    h = day_constant_hourly({"A": a}, date(2021, 1, 1), date(2023, 12, 31))
+    e = ev.evaluate(h, reg, date(2023, 1, 1), date(2023, 12, 31), compare_last_year=False)
+    assert "pm25_3y" not in e.period.columns  # off by default (UNCONFIRMED)
+    e = ev.evaluate(h, reg, date(2023, 1, 1), date(2023, 12, 31), compare_last_year=False,
+                    three_year_moving_average=True)
+    assert exact.to_fraction(e.period["pm25_3y"][0]) == 36
+    with pytest.raises(ValueError):
+        ev.evaluate(h, reg, date(2023, 1, 1), date(2023, 6, 30), three_year_moving_average=True)

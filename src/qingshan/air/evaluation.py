@@ -228,6 +228,7 @@ def evaluate(
     change_rate_input: city_ranking.ChangeRateInput = "published",
     deterioration_requires_increase: bool = True,
     change_base_stage: Literal["current", "own"] = "current",
+    three_year_moving_average: bool = False,
 ) -> Evaluation:
     """Hourly station data → daily series → period evaluation → ranking, for cities or counties.
 
@@ -235,6 +236,11 @@ def evaluate(
     stations, like a city). ``areas`` restricts the output to some codes. With
     ``compare_last_year`` and data of the same period last year in ``hourly``, the ranking
     carries the change rate and the improvement / deterioration rankings.
+
+    ``three_year_moving_average`` (default False; **UNCONFIRMED — HJ 663—2026 text not
+    obtained**): for a calendar-year period, adds ``<stat>_3y`` = the exact mean of the annual
+    statistics of the year and the two before (null unless all three are valid; ``hourly``
+    must hold the three years).
 
     ``change_base_stage`` (UNCONFIRMED, no rule found): the base period of the change rate is
     evaluated with the current period's stage (``"current"``, default — e.g. 2025 with the
@@ -270,6 +276,22 @@ def evaluate(
         precision=precision,
     )
     period = evaluate_daily(daily, start, end, stage=st, **kw)
+    if three_year_moving_average:
+        from qingshan.standards.gb3095 import is_calendar_year
+
+        if not is_calendar_year(start, end):
+            raise ValueError("三年滑动平均只适用于日历年评价期")
+        annual = []
+        for y in (start.year - 2, start.year - 1, start.year):
+            st_y = hj663.period_statistics(
+                daily, by=[by], start=date(y, 1, 1), end=date(y, 12, 31), period_validity=period_validity,
+                dust_days=dust_days, dust_exclusion=dust_exclusion,
+                exceptional_days=exceptional_days, exceptional_events=exceptional_events,
+            )
+            annual.append(st_y.select(by, *hj663.SIX).with_columns(year=pl.lit(y)))
+        three = hj663.three_year_moving_average(pl.concat(annual, how="diagonal_relaxed"), by=[by])
+        three = three.filter(pl.col("year") == start.year).drop("year")
+        period = period.join(three.rename({c: f"{c}_3y" for c in hj663.SIX}), on=by, how="left")
     names = _names(stations, by)
     if names is not None:
         period = period.join(names, on=by, how="left")
