@@ -171,3 +171,18 @@ def test_fast_sqlite_path_meets_sqlalchemy_keys(store):
     store.write(pl.DataFrame({"station_code": ["1721A"], "time": [T1], "pollutant": ["so2"], "value": [11]}), source="cnemc")
     assert store.count() == 1
     assert _frac(store.hourly_frame(start=T1, end=T1)["so2"][0]) == 11
+
+
+def test_batch_of_a_value_is_the_one_that_brought_it(store):
+    long = pl.DataFrame({"station_code": ["1721A"], "time": [T1], "pollutant": ["no2"], "value": [41]})
+    with store.engine.begin() as conn:
+        b1 = store.new_batch(conn, kind="api")
+        b2 = store.new_batch(conn, kind="api")
+        b3 = store.new_batch(conn, kind="api")
+    store.write(long, source="cnemc", batch_id=b1)
+    store.write(long, source="cnemc", batch_id=b2)  # same value: provenance unchanged
+    assert store.long_frame()["batch_id"].to_list() == [b1]
+    store.write(long.with_columns(value=pl.lit(42)), source="cnemc", batch_id=b3)
+    assert store.long_frame().select("value", "batch_id").rows() == [(42_000_000, b3)]
+    store.write(long.with_columns(value=pl.lit(42), flag=pl.lit("N")), source="cnemc", batch_id=b2)
+    assert store.long_frame().select("flag", "batch_id").rows() == [("N", b2)]

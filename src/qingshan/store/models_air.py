@@ -114,6 +114,7 @@ class Observation(Base):
     value: Mapped[int] = mapped_column(BigInteger)  # micro-units (exact.SCALE)
     flag: Mapped[str | None] = mapped_column(String(4), nullable=True)
     source: Mapped[str] = mapped_column(String(16))
+    # the import batch that brought the current value (a re-import of the same value keeps it)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id", ondelete="SET NULL"), nullable=True)
 
 

@@ -65,6 +65,7 @@ DEFAULT_SOURCE_PRIORITY: tuple[str, ...] = ("table", "cnemc", "hj212")
 #: Sources whose values carry HJ 212 data flags; a missing flag there is a deviation (§9.3).
 FLAGGED_SOURCES: frozenset[str] = frozenset({"hj212"})
 ALLOWED_EXTRA_FLAGS = frozenset({"T", "S"})
+SOURCE_MAX_LEN = 16  # air_observations.source is VARCHAR(16)
 
 LONG_SCHEMA = {
     "station_code": pl.Utf8,
@@ -105,20 +106,28 @@ def upsert(conn: Connection, table, rows: list[dict], key: Sequence[str], update
     if not rows:
         return
     if conn.dialect.name == "postgresql":
-        _pg_copy_upsert(conn, table, rows, key, update)
+        cols = list(rows[0].keys())
+        _pg_copy_upsert(conn, table, cols, [[r[c] for c in cols] for r in rows], key, update)
         return
     stmt = _dialect_insert(conn, table)
     stmt = stmt.on_conflict_do_update(index_elements=list(key), set_={c: stmt.excluded[c] for c in update})
     conn.execute(stmt, rows)
 
 
-def _pg_copy_upsert(conn: Connection, table, rows: list[dict], key: Sequence[str], update: Sequence[str]) -> None:
+def _pg_copy_upsert(
+    conn: Connection,
+    table,
+    cols: list[str],
+    rows: Iterable[Sequence],
+    key: Sequence[str],
+    update: Sequence[str],
+    changed: Sequence[str] = (),
+) -> None:
     """PostgreSQL: ``COPY`` into a temporary staging table, then one ``INSERT … SELECT … ON
     CONFLICT``. Compiling a multi-row ``VALUES`` statement costs seconds per 10⁴ rows; COPY
     streams them. Runs inside the caller's transaction (the staging table is dropped after)."""
     from psycopg import sql
 
-    cols = list(rows[0].keys())
     stage = f"_stage_{table.name}"
     ident = sql.Identifier
     col_list = sql.SQL(", ").join(map(ident, cols))
@@ -129,16 +138,20 @@ def _pg_copy_upsert(conn: Connection, table, rows: list[dict], key: Sequence[str
         )
         with cur.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(ident(stage), col_list)) as copy:
             for r in rows:
-                copy.write_row([r[c] for c in cols])
-        cur.execute(
-            sql.SQL("INSERT INTO {t} ({c}) SELECT {c} FROM {s} ON CONFLICT ({k}) DO UPDATE SET {u}").format(
-                t=ident(table.name),
-                c=col_list,
-                s=ident(stage),
-                k=sql.SQL(", ").join(map(ident, key)),
-                u=sql.SQL(", ").join(sql.SQL("{} = EXCLUDED.{}").format(ident(c), ident(c)) for c in update),
-            )
+                copy.write_row(r)
+        stmt = sql.SQL("INSERT INTO {t} ({c}) SELECT {c} FROM {s} ON CONFLICT ({k}) DO UPDATE SET {u}").format(
+            t=ident(table.name),
+            c=col_list,
+            s=ident(stage),
+            k=sql.SQL(", ").join(map(ident, key)),
+            u=sql.SQL(", ").join(sql.SQL("{} = EXCLUDED.{}").format(ident(c), ident(c)) for c in update),
         )
+        if changed:  # update only rows whose content differs (no dead tuples on a re-import)
+            stmt += sql.SQL(" WHERE ") + sql.SQL(" OR ").join(
+                sql.SQL("{t}.{c} IS DISTINCT FROM EXCLUDED.{c}").format(t=ident(table.name), c=ident(c))
+                for c in changed
+            )
+        cur.execute(stmt)
         cur.execute(sql.SQL("DROP TABLE {}").format(ident(stage)))
 
 
@@ -146,7 +159,9 @@ _SQLITE_OBS_UPSERT = (
     "INSERT INTO air_observations (station_id, time, pollutant, value, flag, source, batch_id) "
     "VALUES (?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (station_id, time, pollutant, source) "
-    "DO UPDATE SET value = excluded.value, flag = excluded.flag, batch_id = excluded.batch_id"
+    "DO UPDATE SET value = excluded.value, flag = excluded.flag, batch_id = excluded.batch_id "
+    # an unchanged value keeps the batch that brought it, and costs no write
+    "WHERE air_observations.value IS NOT excluded.value OR air_observations.flag IS NOT excluded.flag"
 )
 
 
@@ -255,6 +270,13 @@ class ObservationStore:
         if conn.dialect.name == "sqlite":
             _sqlite_fast_upsert(conn, long.select(cols))
             return long.height
+        if conn.dialect.name == "postgresql":
+            _pg_copy_upsert(
+                conn, OBS, list(cols), long.select(cols).iter_rows(),
+                key=("station_id", "time", "pollutant", "source"), update=("value", "flag", "batch_id"),
+                changed=("value", "flag"),
+            )
+            return long.height
         rows = long.select(cols).to_dicts()
         upsert(conn, OBS, rows, key=("station_id", "time", "pollutant", "source"), update=("value", "flag", "batch_id"))
         return len(rows)
@@ -272,6 +294,8 @@ class ObservationStore:
             frame = frame.with_columns(value=to_micro(frame, "value"))
         else:
             frame = frame.with_columns(value=to_micro(frame, "value"))
+        if source is not None and len(source) > SOURCE_MAX_LEN:
+            raise ValueError(f"source {source!r} longer than {SOURCE_MAX_LEN} characters")
         if "source" not in frame.columns:
             frame = frame.with_columns(source=pl.lit(source or "api"))
         elif source is not None:
