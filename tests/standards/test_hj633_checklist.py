@@ -347,3 +347,18 @@ def test_results_of_both_editions_concatenate():
     assert both["primary_pollutant"].to_list() == ["细颗粒物(PM2.5)", "细颗粒物(PM2.5)"]
     assert both["category"].to_list() == ["轻度污染", "轻度污染"]
     assert both["aqi"].to_list() == [107, 119]
+
+
+def test_iaqi_expression_mode_and_mixed_frame():
+    df = pl.DataFrame({"x": ["35", "75.4", "2.2"], "c": [35.0, 75.4, 2.2]})
+    e = iaqi("x", "PM25_24H", dtype=pl.Utf8)
+    assert df.select(e.alias("i"))["i"].to_list() == [50, 100, 3]  # 2.2 → 2 → 2.86 → 3
+    assert df.select(iaqi(pl.col("c"), "PM25_24H", dtype=pl.Float64, round_before_iaqi=False).alias("i"))["i"].to_list() == [50, 101, 4]  # 2.2 → 3.14 → 4
+    # a frame straddling the switch, with the O3 8-h switch on: only the 2012 rows use O3 8-h (E7)
+    e7 = {"so2": [12, 12], "no2": [35, 35], "co": [0.8, 0.8], "o3": [215, 215], "o3_8h": [182, 182], "pm10": [68, 68], "pm25": [30, 30]}
+    r = realtime_aqi(pl.DataFrame({**e7, "time": [datetime(2026, 3, 1, 0), datetime(2026, 3, 1, 1)]}), hourly_include_o3_8h=True)
+    assert r["edition"].to_list() == ["2012", "2026"]
+    assert r["aqi"].to_list() == [120, 108]
+    assert r["primary_pollutant"].to_list() == ["臭氧8小时", "臭氧"]
+    assert r["iaqi_pm10"].to_list() == [59, 63]
+    assert r["over_standard"].to_list() == [["O3_1H", "O3_8H"], None]
