@@ -117,8 +117,6 @@ def bench_gateway(url: str, home: str, devices: int, duration: float, window: in
     engine = make_engine(url)
     with engine.connect() as c:
         before = c.execute(text("SELECT COUNT(*) FROM hj212_data")).scalar()
-    if workers > 1:
-        time.sleep(3.0)  # let the other workers finish importing and bind the port
     gw_cpu0 = _cpu_seconds(gw.pid) + sum(_cpu_seconds(k) for k in _children(gw.pid))
     try:
         per = -(-devices // sim_procs)

@@ -79,3 +79,23 @@ def test_register_and_load(db_url):
     lims = {r["factor"]: r for r in registry.load_limits(engine)}
     assert lims["a21026"]["limit_value"] == "35" and lims["a21026"]["basis"] == "converted"
     engine.dispose()
+
+
+def test_raw_archive_is_append_only(db_url):
+    from datetime import datetime
+
+    from sqlalchemy import text
+
+    from qingshan.hj212.gateway.writer import ArchiveItem, BatchWriter
+
+    engine = make_engine(db_url)
+    w = BatchWriter(db_url, engine)
+    w.commit([ArchiveItem(datetime(2026, 11, 29), "127.0.0.1:1", b"##0000", "rejected", "garbage: x")])
+    w.close()
+    for sql in ("UPDATE hj212_raw_packet SET verdict = 'accepted'", "DELETE FROM hj212_raw_packet"):
+        with pytest.raises(Exception, match="append-only"):
+            with engine.begin() as conn:
+                conn.execute(text(sql))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT verdict FROM hj212_raw_packet")).scalar() == "rejected"
+    engine.dispose()
