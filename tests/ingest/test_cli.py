@@ -43,3 +43,12 @@ def test_import_table_failure_exits_nonzero(tmp_path):
     r = runner.invoke(import_app, ["table", str(p)])
     assert r.exit_code == 1
     assert "失败" in r.output
+
+
+def test_stations_import_from_cnemc_file(cnemc_dir):
+    r = runner.invoke(stations_app, ["import", str(cnemc_dir / "2022-01-02T09.csv"), "--city", "大同市"])
+    assert r.exit_code == 0 and "新登记 10 个站点" in r.output, r.output
+    r = runner.invoke(stations_app, ["import", str(cnemc_dir / "2022-07-15T16.csv"), "--city", "大同市"])
+    assert r.exit_code == 0 and "新登记 0 个站点，更新 8 个" in r.output, r.output
+    r = runner.invoke(stations_app, ["list", "--city", "大同市"])
+    assert "果树场" in r.output and "是" in r.output  # 1721A is the control site (对照点)

@@ -73,8 +73,10 @@ def set_(
 def _kind_of(path: Path) -> str:
     from qingshan.ingest.encoding import decode_bytes
 
-    text, _ = decode_bytes(path.read_bytes()[:65536])
-    header = {h.strip().lower() for h in next(csv.reader([text.split("\n", 1)[0]]), [])}
+    with path.open("rb") as fh:
+        first_line = fh.readline(65536)  # whole line: a cut multi-byte character would not decode
+    text, _ = decode_bytes(first_line)
+    header = {h.strip().lower() for h in next(csv.reader([text.strip()]), [])}
     if {"timepoint", "stationcode"} <= header:
         return "cnemc"
     if "stationcode" in header and ({"district_code", "county_code"} & header):
@@ -90,8 +92,6 @@ def import_(
     city: str | None = typer.Option(None, "--city", help="CNEMC 文件只登记该城市的站点；对照表的城市名称"),
 ) -> None:
     """登记站点：从 CNEMC 小时文件、air_stations.csv 格式的区县对照表或 divisions.csv 格式的区划表。"""
-    import polars as pl
-
     from qingshan.ingest.cnemc import parse_cnemc
     from qingshan.ingest.result import ImportFailed
     from qingshan.store.registry import RegistryError
@@ -118,4 +118,3 @@ def import_(
             except (ImportFailed, RegistryError) as exc:
                 console.print(f"[red]{f.name}：{exc}[/red]")
                 raise typer.Exit(code=1) from None
-    _ = pl
