@@ -211,3 +211,21 @@ def test_units_are_converted_exactly(store, tmp_path):
     import_table(p2, store)
     r = store.hourly_frame(["1723A"]).row(0, named=True)
     assert (exact.to_fraction(r["co"]), exact.to_fraction(r["pm10"])) == (Fraction(19, 10), 62)
+
+
+def test_refused_file_is_recorded_as_failed_batch(store, tmp_path):
+    p = tmp_path / "x.csv"
+    p.write_bytes(b"a,b\n\x80\x80\x80\n")
+    with pytest.raises(ImportFailed) as info:
+        import_table(p, store)
+    reason = "无法识别文件编码：既不是 UTF-8（第 5 字节出错），也不是 GBK/GB18030（第 5 字节出错）"
+    assert str(info.value) == reason
+    assert store.batches()["status"].to_list() == ["failed"]
+    assert store.errors()["reason"].to_list() == [reason]
+
+
+def test_utf16_is_refused_with_advice():
+    from qingshan.ingest.encoding import EncodingError, decode_bytes
+
+    with pytest.raises(EncodingError, match="UTF-16"):
+        decode_bytes("站点".encode("utf-16"))

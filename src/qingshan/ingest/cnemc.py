@@ -35,7 +35,7 @@ from qingshan.ingest import checks
 from qingshan.ingest.encoding import EncodingError, decode_bytes
 from qingshan.ingest.result import ImportFailed, ImportResult, RowError
 from qingshan.ingest.times import TimeParseError, parse_hour
-from qingshan.ingest.writer import commit, sha256_of
+from qingshan.ingest.writer import commit, record_failure, sha256_of
 from qingshan.ingest.cnemc_format import CONCENTRATION_COLUMNS
 from qingshan.store.models_air import POLLUTANTS
 from qingshan.store.observations import ObservationStore
@@ -229,9 +229,13 @@ def import_cnemc(
     registry = StationRegistry(store.url, auto_migrate=False, engine=store.engine)
     try:
         data = Path(path).read_bytes()
-        result, obs, published, stations = parse_cnemc(
-            path, data, known_codes=registry.codes(), register_stations=register_stations, city=city
-        )
+        try:
+            result, obs, published, stations = parse_cnemc(
+                path, data, known_codes=registry.codes(), register_stations=register_stations, city=city
+            )
+        except ImportFailed as exc:  # the whole file is refused: say so in import_batches too
+            record_failure(store, exc.result, str(exc))
+            raise
         return commit(
             result,
             store,

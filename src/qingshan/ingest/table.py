@@ -37,7 +37,7 @@ from qingshan.ingest.encoding import EncodingError, decode_bytes
 from qingshan.ingest.pollutants import POLLUTANT_LABELS, STORE_UNIT, normalise_pollutant, parse_unit
 from qingshan.ingest.result import ImportFailed, ImportResult, RowError
 from qingshan.ingest.times import TimeParseError, parse_hour
-from qingshan.ingest.writer import commit, sha256_of
+from qingshan.ingest.writer import commit, record_failure, sha256_of
 from qingshan.store.observations import ObservationStore
 from qingshan.store.registry import StationRegistry
 
@@ -320,10 +320,14 @@ def import_table(
     registry = StationRegistry(store.url, auto_migrate=False, engine=store.engine)
     try:
         data = Path(path).read_bytes()
-        result, frame = parse_table(
-            path, data, station_codes=registry.codes(), station_names=registry.names(),
-            hour_label=hour_label, sheet=sheet,
-        )
+        try:
+            result, frame = parse_table(
+                path, data, station_codes=registry.codes(), station_names=registry.names(),
+                hour_label=hour_label, sheet=sheet,
+            )
+        except ImportFailed as exc:  # the whole file is refused: say so in import_batches too
+            record_failure(store, exc.result, str(exc))
+            raise
         return commit(result, store, observations=frame, source=SOURCE)
     finally:
         if own:

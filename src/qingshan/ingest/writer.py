@@ -64,18 +64,22 @@ def commit(
         result.stations_registered = 0
         reason = f"写入数据库失败，本文件未导入任何数据：{type(exc).__name__}: {exc}"
         result.errors.append(RowError(result.path.name, None, None, reason))
-        _record_failure(store, result, reason)
+        record_failure(store, result, reason)
         raise ImportFailed(result, reason) from exc
     return result
 
 
-def _record_failure(store: ObservationStore, result: ImportResult, reason: str) -> None:
+def record_failure(store: ObservationStore, result: ImportResult, reason: str) -> None:
+    """Record a refused or rolled-back file as a ``failed`` batch with its errors."""
     try:
         with store.engine.begin() as conn:
             batch = store.new_batch(
                 conn, kind=result.kind, file_name=str(result.path), sha256=result.sha256, encoding=result.encoding
             )
-            store.add_errors(conn, batch, [{"row": None, "field": None, "reason": reason[:2000]}])
+            errors = [{"row": e.row, "field": e.field, "reason": e.reason[:2000]} for e in result.errors]
+            if not any(e["reason"] == reason[:2000] for e in errors):
+                errors.append({"row": None, "field": None, "reason": reason[:2000]})
+            store.add_errors(conn, batch, errors)
             store.finish_batch(conn, batch, status="failed", rows_read=result.rows_read)
             result.batch_id = batch
     except Exception:  # the database itself is gone; the raised ImportFailed still tells the user
