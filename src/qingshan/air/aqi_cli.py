@@ -103,7 +103,8 @@ def aqi_command(
         pl.col("stationcode"),
         pl.col("timepoint").dt.strftime("%Y-%m-%dT%H:%M:%S"),
         pl.col("aqi"),
-        pl.col("primary_pollutant").fill_null(""),
+        # empty (no quotes) when there is none, as in the CNEMC files
+        pl.col("primary_pollutant").cast(pl.Utf8).replace("", None),
         pl.col("level"),
     )
     output.parent.mkdir(parents=True, exist_ok=True)
