@@ -218,3 +218,20 @@ def test_cnemc_tie_order():
     r = realtime_aqi(df)
     assert r["aqi"].to_list() == [57, 95]
     assert r["primary_pollutant"].to_list() == ["颗粒物(PM10),细颗粒物(PM2.5),臭氧1小时", "细颗粒物(PM2.5),臭氧1小时"]
+
+
+def test_levels_categories_colours():
+    # air-aqi.md §6 (HJ 633—2012 Table 2 and Appendix A)
+    from qingshan.standards import hj633_tables as T
+    from qingshan.standards.hj633 import colour_expr, level_expr
+
+    aqis = [0, 50, 51, 100, 101, 150, 151, 200, 201, 300, 301, 500]
+    expected = [1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6]
+    assert [T.level_for_aqi(a) for a in aqis] == expected
+    assert pl.DataFrame({"a": aqis}).select(level_expr("a")).to_series().to_list() == expected
+    assert [T.CATEGORY[i] for i in range(1, 7)] == ["优", "良", "轻度污染", "中度污染", "重度污染", "严重污染"]
+    assert [T.COLOUR_HEX[i] for i in range(1, 7)] == ["#00E400", "#FFFF00", "#FF7E00", "#FF0000", "#99004C", "#7E0023"]
+    assert [T.COLOUR_RGB[i] for i in range(1, 7)] == [(0, 228, 0), (255, 255, 0), (255, 126, 0), (255, 0, 0), (153, 0, 76), (126, 0, 35)]
+    assert [T.COLOUR_CMYK[i] for i in range(1, 7)] == [(40, 0, 100, 0), (0, 0, 100, 0), (0, 52, 100, 0), (0, 100, 100, 0), (10, 100, 40, 30), (30, 100, 100, 30)]
+    assert pl.DataFrame({"l": [1, 6]}).select(colour_expr("l")).to_series().to_list() == ["#00E400", "#7E0023"]
+    assert T.code_for_label("颗粒物(PM2.5)") == "PM2.5" and T.code_for_label("细颗粒物（PM2.5）") == "PM2.5"

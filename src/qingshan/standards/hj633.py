@@ -746,21 +746,21 @@ def level_expr(aqi: pl.Expr | str) -> pl.Expr:
     """AQI level 1–6 (Int8) of an integer AQI column (HJ 633—2012 Table 2; AQI 0 → 1, §6)."""
     a = pl.col(aqi) if isinstance(aqi, str) else aqi
     tab = [T.level_for_aqi(i) for i in range(T.CAP_IAQI + 1)]
-    return pl.lit(pl.Series("", tab, dtype=pl.Int8)).gather(a.clip(0, T.CAP_IAQI))
+    return pl.lit(pl.Series("", tab, dtype=pl.Int8)).gather(a.clip(0, T.CAP_IAQI)).alias("level")
 
 
 def category_expr(level: pl.Expr | str) -> pl.Expr:
     """Category 类别 (优, 良, 轻度污染, …) of a level column (HJ 633—2012 Table 2)."""
     lv = pl.col(level) if isinstance(level, str) else level
     tab = [""] + [T.CATEGORY[i] for i in range(1, 7)]
-    return pl.lit(pl.Series("", tab, dtype=pl.Utf8)).gather(lv.cast(pl.Int64))
+    return pl.lit(pl.Series("", tab, dtype=pl.Utf8)).gather(lv.cast(pl.Int64)).alias("category")
 
 
 def colour_expr(level: pl.Expr | str) -> pl.Expr:
     """Colour as hex RGB (#00E400 …) of a level column (HJ 633—2012 Appendix A)."""
     lv = pl.col(level) if isinstance(level, str) else level
     tab = [""] + [T.COLOUR_HEX[i] for i in range(1, 7)]
-    return pl.lit(pl.Series("", tab, dtype=pl.Utf8)).gather(lv.cast(pl.Int64))
+    return pl.lit(pl.Series("", tab, dtype=pl.Utf8)).gather(lv.cast(pl.Int64)).alias("colour")
 
 
 # ============================================================================================
