@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 POLLUTANT_LABELS = {"so2": "SO₂", "no2": "NO₂", "co": "CO", "o3": "O₃", "pm10": "PM₁₀", "pm25": "PM₂.₅"}
 
@@ -36,6 +37,7 @@ _FORMULA = {
 _UNIT = re.compile(r"[(\[]\s*(μg|ug|µg|mg|微克|毫克)[^)\]]*[)\]]", re.IGNORECASE)
 
 
+@lru_cache(maxsize=4096)  # a long table repeats the same few names on every row
 def normalise_pollutant(name: str | None) -> str | None:
     """Return the pollutant code, or None when the name is not one of the six."""
     if name is None:
