@@ -44,3 +44,10 @@ def test_round_half_even_matches_fraction_round(n, d):
 def test_text_parse_rejects_garbage():
     out = pl.DataFrame({"s": ["abc", "", "1e3", "12.", ".5", "-"]}).select(v=exact.scaled_from_str("s"))["v"].to_list()
     assert out == [None, None, None, 12 * exact.SCALE, exact.SCALE // 2, None]
+
+
+@given(st.integers(-10**20, 10**20), st.integers(1, 10**9))
+def test_ceil_div_int128(n, d):
+    df = pl.DataFrame({"n": [n], "d": [d]}, schema={"n": pl.Int128, "d": pl.Int128})
+    got = df.select(x=exact.ceil_div("n", "d"))["x"][0]
+    assert got == -((-n) // d)

@@ -95,8 +95,12 @@ def round_half_even(num: pl.Expr | str, den: pl.Expr | str | int) -> pl.Expr:
 
 
 def ceil_div(num: pl.Expr | str, den: pl.Expr | str | int) -> pl.Expr:
-    """``ceil(num / den)`` exactly, for integer columns and ``den`` > 0."""
-    return -((-_e(num)) // _e(den))
+    """``ceil(num / den)`` exactly, for integer columns and ``den`` > 0.
+
+    Written without negation, which polars does not offer for Int128.
+    """
+    d = _e(den)
+    return (_e(num) + d - 1) // d
 
 
 def quantize_micro(micro: pl.Expr | str, decimals: int) -> pl.Expr:
