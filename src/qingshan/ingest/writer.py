@@ -8,8 +8,6 @@ attempt is visible in ``import_batches``.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
-from pathlib import Path
 
 import polars as pl
 
@@ -84,11 +82,3 @@ def record_failure(store: ObservationStore, result: ImportResult, reason: str) -
             result.batch_id = batch
     except Exception:  # the database itself is gone; the raised ImportFailed still tells the user
         result.batch_id = None
-
-
-def read_bytes(path: Path) -> bytes:
-    return Path(path).read_bytes()
-
-
-def now() -> datetime:
-    return datetime.now()

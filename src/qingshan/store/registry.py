@@ -18,7 +18,6 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Iterable
 from pathlib import Path
 
 import polars as pl
@@ -344,7 +343,3 @@ def stations_frame(city: str | None = None, url: str | None = None) -> pl.DataFr
         return reg.stations_frame(city)
     finally:
         reg.close()
-
-
-def iter_codes(frame: pl.DataFrame) -> Iterable[str]:
-    return frame["code"].to_list()
