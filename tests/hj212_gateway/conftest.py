@@ -2,24 +2,39 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from sqlalchemy import create_engine, text
 
 from qingshan.store.migrate import upgrade
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
-PG_DB = "qingshan_test_hj212"
+# One database per test session: a developer's run and a full-suite run of the same tests on
+# the shared server must not reset each other's schema halfway through a test.
+PG_DB = f"qingshan_test_hj212_{os.getpid()}"
 PG_URL = f"{PG_SERVER}/{PG_DB}"
 
 
-def _reset_pg() -> None:
+def _admin(sql: str, **params) -> object:
     admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": PG_DB}).scalar():
-                conn.execute(text(f'CREATE DATABASE "{PG_DB}"'))
+            result = conn.execute(text(sql), params)
+            return result.scalar() if result.returns_rows else None
     finally:
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def _pg_database():
+    if not _admin("SELECT 1 FROM pg_database WHERE datname = :d", d=PG_DB):
+        _admin(f'CREATE DATABASE "{PG_DB}"')
+    yield PG_URL
+    _admin(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)')
+
+
+def _reset_pg() -> None:
     eng = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     try:
         with eng.connect() as conn:
@@ -35,6 +50,7 @@ def db_url(request, tmp_path) -> str:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'gw.db'}"
     else:
+        request.getfixturevalue("_pg_database")
         _reset_pg()
         url = PG_URL
     upgrade(url)

@@ -120,15 +120,17 @@ def test_acknowledged_packets_survive_kill_9(db_url, tmp_path):
 
         res = asyncio.run(main())
     finally:
+        logs = []
         for p in procs:
             if p.poll() is None:
                 p.send_signal(signal.SIGINT)
-                try:
-                    p.wait(10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+            try:
+                logs.append(p.communicate(timeout=15)[0])
+            except subprocess.TimeoutExpired:
+                p.kill()
+                logs.append(p.communicate()[0])
     assert proc.returncode == -signal.SIGKILL
-    assert res.reconnects > 0 and res.acked > 0
+    assert res.reconnects > 0 and res.acked > 0, "\n".join(logs)[-3000:]
     stored = _stored_keys(db_url)
     assert max(stored.values()) == 1  # exactly once, despite the resends after the crash
     missing = set(res.acked_keys) - set(stored)
