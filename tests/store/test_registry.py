@@ -36,6 +36,10 @@ def reg(db_url):
 def test_datong_mapping_and_divisions(reg, shared_dir):
     datong = shared_dir / "data" / "datong"
     assert reg.load_divisions(datong / "divisions.csv", city_name="大同市") == 12
+    div = reg.divisions_frame()
+    assert div.filter(pl.col("level") == "county").height == 10  # FACTS.md §1: 4 districts + 6 counties
+    assert div.filter(pl.col("level") == "zone")["code"].to_list() == ["140271"]
+    assert div.filter(pl.col("code") == "140200").row(0, named=True)["name"] == "大同市"
     n, skipped = reg.assign_from_mapping(datong / "air_stations.csv", city_name="大同市")
     assert (n, skipped) == (10, [])
     f = reg.stations_frame("140200")

@@ -246,7 +246,11 @@ class StationRegistry:
             if not code:
                 continue
             parent = _city_code_of(code)
-            rows.append({"code": code, "name": r["name"].strip(), "level": "county", "parent_code": parent})
+            kind = (r.get("kind") or "").strip()
+            # 区/县/县级市 are county-level GB/T 2260 units; a 功能区 (development zone) has only an
+            # NBS statistical code (divisions.csv) and is kept apart from them
+            level = "zone" if "功能区" in kind else "county"
+            rows.append({"code": code, "name": r["name"].strip(), "level": level, "parent_code": parent})
             city_code = city_code or parent
         if city_name and city_code:
             rows.append({"code": city_code, "name": city_name, "level": "city", "parent_code": city_code[:2] + "0000"})
