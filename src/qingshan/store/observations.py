@@ -447,7 +447,9 @@ class ObservationStore:
 
         Values are exact rationals (den = 10⁶) in µg/m³ (CO mg/m³); null where missing or
         where the flag policy (hj212.md §9.3, see module doc) excludes the value. ``time`` is
-        the hour end T; rows are sorted by station and time; ``start <= time <= end``.
+        the hour end T; rows are sorted by station and time; ``start <= time <= end``. There is
+        a row for every station-hour holding at least one stored value (even if all its values
+        are excluded); hours with nothing stored have no row (the frame is not a dense grid).
 
         Parameters
         ----------
