@@ -36,6 +36,11 @@ def test_stations_and_import_for_datong(shared_dir, cnemc_dir, tmp_path):
     r = runner.invoke(stations_app, ["list", "--city", "大同市"])
     assert r.exit_code == 0 and "1721A" in r.output and "3676A" in r.output
 
+    r = runner.invoke(import_app, ["batches"])
+    assert r.exit_code == 0 and "cnemc" in r.output and "成功" in r.output, r.output
+    r = runner.invoke(import_app, ["errors", "1", "--max-errors", "50"])
+    assert r.exit_code == 0 and "共 20 条" in r.output and "站点编码 1001A 未登记" in r.output, r.output
+
 
 def test_import_table_failure_exits_nonzero(tmp_path):
     p = tmp_path / "bad.csv"

@@ -100,3 +100,41 @@ def table(
     if hour_label not in ("end", "start"):
         raise typer.BadParameter("只能是 end 或 start", param_hint="--hour-label")
     _run(files, lambda f, s: import_table(f, s, hour_label=hour_label, sheet=sheet), max_errors)
+
+
+@app.command("batches")
+def batches(last: int = typer.Option(20, "--last", help="显示最近的批次数")) -> None:
+    """列出最近的导入批次（文件、编码、行数、状态）。"""
+    from qingshan.store.observations import ObservationStore
+
+    with ObservationStore() as store:
+        frame = store.batches()
+    t = Table(title="导入批次")
+    for col in ("批次", "类型", "文件", "编码", "读取行", "导入行", "拒绝行", "写入数值", "状态", "开始时间"):
+        t.add_column(col)
+    for r in (frame.tail(last).iter_rows(named=True) if frame.height else []):
+        t.add_row(
+            str(r["id"]), r["kind"], Path(r["file_name"] or "").name, r["encoding"] or "", str(r["rows_read"]),
+            str(r["rows_kept"]), str(r["rows_rejected"]), str(r["values_written"]),
+            {"ok": "成功", "failed": "[red]失败[/red]"}.get(r["status"], r["status"]),
+            f"{r['started_at']:%Y-%m-%d %H:%M:%S}" if r["started_at"] else "",
+        )
+    console.print(t)
+
+
+@app.command("errors")
+def errors(
+    batch: int = typer.Argument(..., help="批次号（见 qingshan import batches）"),
+    max_errors: int = typer.Option(200, "--max-errors", help="最多显示的条数"),
+) -> None:
+    """显示某个导入批次被拒绝的行与数值。"""
+    from qingshan.store.observations import ObservationStore
+
+    with ObservationStore() as store:
+        frame = store.errors(batch)
+    t = Table(title=f"批次 {batch} 的错误（共 {frame.height} 条）")
+    for col in ("行", "字段", "原因"):
+        t.add_column(col)
+    for r in frame.head(max_errors).iter_rows(named=True):
+        t.add_row("" if r["row"] is None else str(r["row"]), r["field"] or "", r["reason"])
+    console.print(t)
