@@ -9,10 +9,10 @@ makes each event durable (raw archive + data store), and only then calls
 
 Per packet (hj212.md §1–§4, §10):
 
-1. **Framing** on ``##`` + 4-digit length (§1, §2): several packets per read and packets split
-   across reads are handled; bytes before a ``##`` are archived as garbage; a frame whose
-   trailer is not where its length says is archived as a bad frame and the stream resyncs on
-   the next ``##``. At most one partial frame (≤ 1036 bytes, §2) is buffered.
+1. **Framing** by the codec's :class:`~qingshan.hj212.framing.StreamDecoder` on ``##`` +
+   4-digit length (§1, §2): several packets per read and packets split across reads; garbage
+   before a ``##`` and frames whose trailer is not where their length says are archived as
+   rejected and the stream resyncs. At most one partial frame (≤ 1036 bytes, §2) is buffered.
 2. **Parsing** with the codec (:func:`qingshan.hj212.packet.parse`, strict by default):
    CRC (§6, a mismatch stops processing, §2), Table 3 fields, CP grammar. A failure is a
    *rejected* event whose reason is the codec's typed error code and Chinese message.
@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -40,7 +41,8 @@ from qingshan.hj212 import codes
 from qingshan.hj212.errors import HJ212Error
 from qingshan.hj212.gateway.auth import BAD_PW, OK, PENDING, UNKNOWN_MN, Authenticator
 from qingshan.hj212.gateway.writer import ArchiveItem
-from qingshan.hj212.packet import MAX_SEGMENT, Packet, parse
+from qingshan.hj212.framing import PacketReceived, StreamDecoder
+from qingshan.hj212.packet import Packet
 from qingshan.hj212.responses import dedup_key, response_for
 
 #: Packets that are archived but carry no data to store (replies, notifies, heartbeat).
@@ -132,7 +134,7 @@ def reply_bytes(p: Packet, heartbeat_reply: str = "by_flag") -> bytes | None:
 class GatewayProtocol:
     """Per-connection state machine. Not thread-safe; one per TCP connection."""
 
-    #: Hard cap of buffered bytes while paused for authentication (bounded memory).
+    #: Hard cap of decoded bytes queued while paused for authentication (bounded memory).
     MAX_BUFFER = 64 * 1024
 
     def __init__(self, auth: Authenticator, *, lenient: bool = False, heartbeat_reply: str = "by_flag",
@@ -141,7 +143,12 @@ class GatewayProtocol:
         self.lenient = lenient
         self.heartbeat_reply = heartbeat_reply
         self.clock = clock
-        self._buf = bytearray()
+        # Framing (§1/§2: ``##`` + length, several packets per read, packets split across
+        # reads, garbage and bad frames reported, resync) is the codec's stream decoder; it
+        # holds at most one partial frame (≤ 1036 bytes).
+        self._decoder = StreamDecoder(lenient=lenient)
+        self._queue: deque = deque()  # decoded, not yet decided (while an authentication is pending)
+        self._queued_bytes = 0
         self._events: list[PacketEvent | AuthNeeded] = []
         self._out: list[bytes] = []
         self._held: tuple[datetime, bytes, Packet] | None = None  # packet waiting for auth
@@ -153,13 +160,16 @@ class GatewayProtocol:
         return self._held is not None
 
     def receive_data(self, data: bytes) -> None:
-        self._buf += data
-        if self._held is None:
-            self._process()
-        if len(self._buf) > self.MAX_BUFFER:
-            self._events.append(self._reject(bytes(self._buf[:256]), "frame_overflow",
-                                             f"未处理的数据超过 {self.MAX_BUFFER} 字节，连接将被关闭"))
-            self._buf.clear()
+        now = self.clock()
+        for ev in self._decoder.feed(data):
+            self._queue.append((now, ev))
+            self._queued_bytes += len(ev.raw)
+        self._run()
+        if self._queued_bytes > self.MAX_BUFFER:
+            self._events.append(self._reject(b"", "frame_overflow",
+                                             f"等待认证期间积压的数据超过 {self.MAX_BUFFER} 字节，连接将被关闭"))
+            self._queue.clear()
+            self._queued_bytes = 0
             self.closed = True
 
     def auth_done(self) -> None:
@@ -167,62 +177,18 @@ class GatewayProtocol:
         held, self._held = self._held, None
         if held is not None:
             self._decide(*held)
-        if self._held is None:
-            self._process()
+        self._run()
 
-    def _process(self) -> None:
-        buf = self._buf
-        pos = 0
-        n = len(buf)
-        while pos < n and self._held is None:
-            i = buf.find(b"##", pos)
-            if i == -1:
-                keep = n - 1 if buf[n - 1] == 0x23 else n  # a lone '#' may start the next header
-                if keep > pos:
-                    self._events.append(self._reject(bytes(buf[pos:keep]), "garbage", REASONS_ZH["garbage"]))
-                pos = keep
-                break
-            if i > pos:
-                self._events.append(self._reject(bytes(buf[pos:i]), "garbage", REASONS_ZH["garbage"]))
-                pos = i
-            if n - pos < 6:
-                break
-            lf = bytes(buf[pos + 2:pos + 6])
-            if not lf.isdigit() or int(lf) > MAX_SEGMENT:
-                j = buf.find(b"##", pos + 2)
-                end = j if j != -1 else n
-                self._frame(bytes(buf[pos:end]))
-                pos = end
-                continue
-            total = int(lf) + 12
-            if n - pos < total:
-                # A CR LF before the declared end means the length field is wrong: resync now
-                # instead of waiting for bytes that belong to the next packet.
-                k = buf.find(b"\r\n", pos + 6)
-                if k != -1:
-                    self._frame(bytes(buf[pos:k + 2]))
-                    pos = k + 2
-                    continue
-                break
-            if buf[pos + total - 2:pos + total] != b"\r\n":
-                k = buf.find(b"\r\n", pos + 6)
-                end = k + 2 if k != -1 and k + 2 <= n else pos + total
-                self._frame(bytes(buf[pos:end]))
-                pos = end
-                continue
-            self._frame(bytes(buf[pos:pos + total]))
-            pos += total
-        if pos:
-            del buf[:pos]
-
-    def _frame(self, raw: bytes) -> None:
-        now = self.clock()
-        try:
-            p = parse(raw, lenient=self.lenient)
-        except HJ212Error as exc:
-            self._events.append(self._reject(raw, exc.code, str(exc), now))
-            return
-        self._decide(now, raw, p)
+    def _run(self) -> None:
+        q = self._queue
+        while q and self._held is None:
+            now, ev = q.popleft()
+            self._queued_bytes -= len(ev.raw)
+            if isinstance(ev, PacketReceived):
+                self._decide(now, ev.raw, ev.packet)
+            else:
+                err = ev.error
+                self._events.append(self._reject(ev.raw, err.code, str(err), now))
 
     def _decide(self, now: datetime, raw: bytes, p: Packet) -> None:
         verdict = self.auth.check(p.mn or "", p.pw or "")
