@@ -41,16 +41,35 @@ ROLE_USER = {"admin": "t_admin", "staff": "t_staff", "unit_own": "t_pingcheng", 
              "leader": "t_leader", "public": "t_public"}
 
 
-def _reset_pg() -> None:
+_LOCK_KEY = 0x77656273  # "webs": one test run at a time owns qingshan_test_web
+
+
+def _lock_pg():
+    """Create the database if missing and take a session-level advisory lock on it, so that two
+    concurrent runs (several engineers, one machine) queue instead of dropping each other's
+    schema. Returns the (engine, connection) holding the lock."""
     admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    conn = admin.connect()
+    if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": PG_DB}).scalar():
+        try:
+            conn.execute(text(f'CREATE DATABASE "{PG_DB}"'))
+        except Exception:  # created meanwhile by a concurrent run
+            pass
+    conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _LOCK_KEY})
+    # test database only: skip the WAL flush at commit (durability is not under test)
+    conn.execute(text(f'ALTER DATABASE "{PG_DB}" SET synchronous_commit = off'))
+    return admin, conn
+
+
+def _unlock_pg(admin, conn) -> None:
     try:
-        with admin.connect() as conn:
-            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": PG_DB}).scalar():
-                conn.execute(text(f'CREATE DATABASE "{PG_DB}"'))
-            # test database only: skip the WAL flush at commit (durability is not under test)
-            conn.execute(text(f'ALTER DATABASE "{PG_DB}" SET synchronous_commit = off'))
+        conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _LOCK_KEY})
+        conn.close()
     finally:
         admin.dispose()
+
+
+def _reset_pg() -> None:
     eng = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     try:
         with eng.connect() as conn:
@@ -67,9 +86,12 @@ def backend(request, tmp_path_factory) -> dict:
         # the embedded default fsyncs every commit (synchronous=FULL); on tmpfs that costs nothing,
         # which keeps ~400 permission-matrix requests fast without changing what is tested
         home = Path(tempfile.mkdtemp(prefix="qingshan-web-", dir="/dev/shm"))
+    lock = None
     if request.param == "sqlite":
         url = f"sqlite:///{home / 'web.db'}"
     else:
+        lock = _lock_pg()
+        request.addfinalizer(lambda: _unlock_pg(*lock))
         _reset_pg()
         url = PG_URL
     upgrade(url)
