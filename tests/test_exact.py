@@ -44,6 +44,9 @@ def test_round_half_even_matches_fraction_round(n, d):
 def test_text_parse_rejects_garbage():
     out = pl.DataFrame({"s": ["abc", "", "1e3", "12.", ".5", "-"]}).select(v=exact.scaled_from_str("s"))["v"].to_list()
     assert out == [None, None, None, 12 * exact.SCALE, exact.SCALE // 2, None]
+    # the 7th decimal is folded in by rounding to odd (3.1234565 → 3.123457, not half-even 3.123456)
+    odd = pl.DataFrame({"s": ["3.1234565", "3.1234560"]}).select(v=exact.scaled_from_str("s"))["v"].to_list()
+    assert odd == [3123457, 3123456]
 
 
 @given(st.integers(-10**20, 10**20), st.integers(1, 10**9))
@@ -51,3 +54,30 @@ def test_ceil_div_int128(n, d):
     df = pl.DataFrame({"n": [n], "d": [d]}, schema={"n": pl.Int128, "d": pl.Int128})
     got = df.select(x=exact.ceil_div("n", "d"))["x"][0]
     assert got == -((-n) // d)
+
+
+@given(st.decimals(min_value=0, max_value=10**5, places=12, allow_nan=False, allow_infinity=False),
+       st.integers(0, 4))
+def test_sticky_micro_rounding_matches_exact_text(d, decimals):
+    # air-evaluation.md §5.1: round once, from the exact text — even with more than 6 decimals
+    text = format(d, "f")
+    got = pl.DataFrame({"s": [text]}).select(
+        r=exact.round_half_even(exact.scaled_from_str("s"), 10 ** (exact.SCALE_DIGITS - decimals)))["r"][0]
+    assert got == round(Fraction(text) * 10**decimals)
+
+
+@given(st.floats(min_value=0, max_value=1e5, allow_nan=False, allow_infinity=False), st.integers(0, 4))
+def test_sticky_micro_rounding_matches_fraction_of_str_float(v, decimals):
+    got = pl.DataFrame({"v": [v]}).select(
+        r=exact.round_half_even(exact.scaled_from_float("v"), 10 ** (exact.SCALE_DIGITS - decimals)))["r"][0]
+    assert got == round(Fraction(str(v)) * 10**decimals)
+
+
+def test_reviewer_cases_more_than_six_decimals():
+    # 75.4999999 → 75 (PM2.5); 1.8500001 → 1.9 (CO); 0.149999999 → 0.1; −1e-9 is negative
+    s = pl.DataFrame({"s": ["75.4999999", "1.8500001"]}).select(m=exact.scaled_from_str("s"))["m"]
+    assert round(Fraction(s[0], exact.SCALE)) == 75
+    assert round(Fraction(s[1], exact.SCALE), 1) == Fraction("1.9")
+    f = pl.DataFrame({"v": [0.149999999, -1e-9]}).select(m=exact.scaled_from_float("v"))["m"]
+    assert round(Fraction(f[0], exact.SCALE), 1) == Fraction("0.1")
+    assert f[1] < 0

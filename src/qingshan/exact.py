@@ -15,6 +15,10 @@ Vectorised equivalent of ``Fraction(text)`` used throughout the package:
   shortest decimal representation has at most six decimals (and |v| < 10⁹) this yields
   exactly ``Fraction(str(v)) * 10⁶``: the float lies within half an ulp of that decimal, far
   less than 0.5 micro-units.
+* A value with more than six decimals (text or float, e.g. a mean computed upstream) is rounded
+  to odd at the sixth decimal. That keeps it strictly between the same two micro-units as the
+  exact value, so every GB/T 8170 rounding to ≤ 4 decimals (a tie there is an even number of micro-units) and every comparison with a
+  micro-representable number (breakpoints, limits, ties) is decided as for the exact value.
 * A statistic is a rational ``num / den`` carried as two integer columns (Int128 where sums
   can grow) and rounded once with :func:`round_half_even`.
 
@@ -28,6 +32,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import numpy as np
 import polars as pl
 
 SCALE_DIGITS = 6
@@ -44,40 +49,52 @@ def _e(x: pl.Expr | str | int) -> pl.Expr:
     return pl.lit(x)
 
 
-def scaled_from_float(expr: pl.Expr | str) -> pl.Expr:
-    """Float (or integer) column → Int64 micro-units, the exact value of ``Fraction(str(v))``.
+def _true_div_scale(s: pl.Series) -> pl.Series:
+    return pl.Series(s.name, np.divide(s.to_numpy(), float(SCALE)), dtype=pl.Float64)
 
-    NaN and infinities become null (missing), never a number.
+
+def scaled_from_float(expr: pl.Expr | str) -> pl.Expr:
+    """Float (or integer) column → Int64 micro-units standing for ``Fraction(str(v))``.
+
+    Exact for every value whose shortest decimal form has at most six decimals. A value with
+    more decimals lies strictly between two micro-units and is *rounded to odd* (the neighbour
+    whose last digit is odd): it then keeps its side of every micro-representable point —
+    every GB/T 8170 tie at four or fewer decimals and every HJ 633 breakpoint — so a later
+    half-even rounding or breakpoint test gives the result of the exact value (a "sticky"
+    intermediate rounding; air-evaluation.md §5.1). NaN and infinities become null.
     """
     e = _e(expr).cast(pl.Float64)
-    return (
-        pl.when(e.is_finite())
-        .then((e * SCALE).round(0))
-        .otherwise(None)
-        .cast(pl.Int64)
-    )
+    r = (e * SCALE).round(0)
+    ri = r.cast(pl.Int64, strict=False)
+    # true IEEE division (polars rewrites division by a literal as a multiplication by its
+    # reciprocal, which is not correctly rounded)
+    back = r.map_batches(_true_div_scale, return_dtype=pl.Float64)
+    # back == e exactly iff the float's shortest decimal has ≤ 6 decimals; otherwise the exact
+    # value lies on the same side of r/10⁶ as the float itself (its rounding interval excludes r/10⁶)
+    inexact_even = (back != e) & (ri % 2 == 0)
+    odd = pl.when(inexact_even & (e > back)).then(ri + 1).when(inexact_even).then(ri - 1).otherwise(ri)
+    return pl.when(e.is_finite()).then(odd).otherwise(None).cast(pl.Int64)
 
 
 def scaled_from_str(expr: pl.Expr | str) -> pl.Expr:
     """Decimal text column → Int64 micro-units, exactly; null when the text is not a number.
 
     Accepts ``12``, ``12.5``, ``.5``, ``-3``, ``+4.25`` (surrounding blanks ignored). Digits
-    beyond the sixth decimal are rounded half to even (below any instrument's resolution).
+    beyond the sixth decimal are folded in by rounding to odd, as in :func:`scaled_from_float`,
+    so every later rounding to four or fewer decimals is that of the exact text.
     """
     s = _e(expr).cast(pl.Utf8).str.strip_chars()
     ok = s.str.contains(_DECIMAL_RE)
     neg = s.str.starts_with("-")
     body = s.str.strip_chars_start("+-")
-    int_part = body.str.split_exact(".", 1).struct.field("field_0")
-    frac_part = body.str.split_exact(".", 1).struct.field("field_1").fill_null("")
+    parts = body.str.split_exact(".", 1)
+    int_part = parts.struct.field("field_0")
+    frac_part = parts.struct.field("field_1").fill_null("")
     int_val = pl.when(int_part == "").then(pl.lit("0")).otherwise(int_part).cast(pl.Int64, strict=False)
-    # keep SCALE_DIGITS + 1 digits so the 7th decides the rounding of the remainder
-    frac7 = (frac_part + "0000000").str.slice(0, SCALE_DIGITS + 1).cast(pl.Int64, strict=False)
-    rest_nonzero = frac_part.str.slice(SCALE_DIGITS + 1).str.contains("[1-9]").fill_null(False)
-    q = frac7 // 10
-    d = frac7 % 10
-    up = (d > 5) | ((d == 5) & (rest_nonzero | (q % 2 == 1)))
-    mag = int_val * SCALE + q + up.cast(pl.Int64)
+    frac6 = (frac_part + "000000").str.slice(0, SCALE_DIGITS).cast(pl.Int64, strict=False)
+    sticky = frac_part.str.slice(SCALE_DIGITS).str.contains("[1-9]").fill_null(False)
+    mag = int_val * SCALE + frac6
+    mag = pl.when(sticky & (mag % 2 == 0)).then(mag + 1).otherwise(mag)
     val = pl.when(neg).then(-mag).otherwise(mag)
     return pl.when(ok).then(val).otherwise(None).cast(pl.Int64)
 
