@@ -21,8 +21,8 @@ T10 = datetime(2022, 1, 2, 10)
 
 
 @pytest.fixture
-def store(sqlite_url):
-    s = ObservationStore(sqlite_url)
+def store(migrated_sqlite_url):
+    s = ObservationStore(migrated_sqlite_url)
     StationRegistry(s.url, auto_migrate=False, engine=s.engine).register(
         pl.DataFrame({"code": ["1721A", "1723A"], "name": ["果树场(对照点)", "云冈宾馆"], "city_name": ["大同市"] * 2}),
         source="cnemc",

@@ -1,13 +1,25 @@
-"""Store fixtures: a fresh SQLite file per test and the local PostgreSQL test database."""
+"""Store fixtures: SQLite files and the local PostgreSQL test database, empty or migrated.
+
+Migrating costs more than most tests, so ``db_url`` hands out an already migrated database with
+the air tables emptied: a copy of a session template file on SQLite, and a truncate on
+PostgreSQL (a full reset and upgrade only when the schema is not at the heads). ``sqlite_url``
+and ``pg_url`` are empty databases for the migration tests themselves.
+"""
 
 from __future__ import annotations
+
+import shutil
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from qingshan.store import migrate
+
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 PG_DB = "qingshan_test_air"
 PG_URL = f"{PG_SERVER}/{PG_DB}"
+AIR_TABLES = ("air_published_aqi", "air_observations", "import_errors", "import_batches", "air_stations", "divisions")
+_LOCK_KEY = 0x71696E67  # pg_advisory_lock key shared by tests/store and tests/ingest
 
 
 def _ensure_pg_database() -> None:
@@ -31,27 +43,27 @@ def _reset_pg_schema() -> None:
         eng.dispose()
 
 
-@pytest.fixture
-def sqlite_url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'store.db'}"
+def _empty_pg_air_tables() -> None:
+    if not migrate.is_up_to_date(PG_URL):
+        _reset_pg_schema()
+        migrate.upgrade(PG_URL)
+    eng = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with eng.connect() as conn:
+            conn.execute(text(f"TRUNCATE {', '.join(AIR_TABLES)} RESTART IDENTITY CASCADE"))
+    finally:
+        eng.dispose()
 
 
-_LOCK_KEY = 0x71696E67  # pg_advisory_lock key shared by tests/store and tests/ingest
-
-
-@pytest.fixture
-def _pg_database():
-    """The test database, emptied, held under an advisory lock for the test's duration.
-
-    The lock serialises concurrent pytest runs on this machine (several engineers, CI) that
-    would otherwise drop each other's schema mid-test.
-    """
+def _locked(prepare):
+    """Hold the advisory lock for the test's duration: concurrent pytest runs on this machine
+    (several engineers, CI) would otherwise reset the database under each other."""
     _ensure_pg_database()
     lock = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
     conn = lock.connect()
     try:
         conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _LOCK_KEY})
-        _reset_pg_schema()
+        prepare()
         yield PG_URL
     finally:
         conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _LOCK_KEY})
@@ -60,14 +72,36 @@ def _pg_database():
 
 
 @pytest.fixture
-def pg_url(_pg_database) -> str:
-    """An empty PostgreSQL database (schema dropped and recreated for each test)."""
-    return _pg_database
+def sqlite_url(tmp_path) -> str:
+    """A new, empty SQLite file."""
+    return f"sqlite:///{tmp_path / 'store.db'}"
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("air-template") / "template.db"
+    migrate.upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def migrated_sqlite_url(_sqlite_template, tmp_path) -> str:
+    """A migrated SQLite file with empty tables (copy of the session template)."""
+    path = tmp_path / "store.db"
+    shutil.copyfile(_sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def pg_url():
+    """An empty PostgreSQL database (schema dropped and recreated)."""
+    yield from _locked(_reset_pg_schema)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request, tmp_path) -> str:
-    """Every store test runs on the embedded SQLite default AND on PostgreSQL."""
+def db_url(request):
+    """Every store test runs on the embedded SQLite default AND on PostgreSQL (migrated, empty)."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'store.db'}"
-    return request.getfixturevalue("_pg_database")
+        yield request.getfixturevalue("migrated_sqlite_url")
+        return
+    yield from _locked(_empty_pg_air_tables)
