@@ -160,3 +160,19 @@ def test_archive_fields_always_fit_the_columns(auth):
     for i in items:
         for value, size in ((i.mn, 32), (i.st, 4), (i.cn, 8), (i.qn, 24), (i.peer, 64), (i.reason, 300)):
             assert value is None or (len(value) <= size and "\x00" not in value)
+
+
+def test_fast_reply_equals_the_codecs_response_for():
+    from qingshan.hj212.packet import build, parse
+    from qingshan.hj212.gateway.protocol import reply_bytes
+    from qingshan.hj212.responses import response_for
+
+    mn = "010000A8900016F000169DC0"
+    packets = [parse(x) for x in (P2, P5, P8, A1)]
+    for cn, flag, st in (("9015", 9, "91"), ("9015", 8, "91"), ("1013", 5, "32"), ("1013", 4, "32"),
+                         ("9014", 5, "91"), ("9011", 4, "91"), ("2061", 1, "32"), ("2011", 0, "32"),
+                         ("3020", 5, "32"), ("2011", 9, "31")):
+        packets.append(parse(build(qn="20240601085857224", st=st, cn=cn, pw="123456", mn=mn, flag=flag, cp={})))
+    for p in packets:
+        for hb in ("by_flag", "always"):
+            assert reply_bytes(p, hb) == response_for(p, heartbeat_reply=hb), (p.cn, p.flag, hb)

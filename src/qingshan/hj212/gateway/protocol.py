@@ -43,7 +43,8 @@ from qingshan.hj212.gateway.auth import BAD_PW, OK, PENDING, UNKNOWN_MN, Authent
 from qingshan.hj212.gateway.writer import ArchiveItem
 from qingshan.hj212.framing import PacketReceived, StreamDecoder
 from qingshan.hj212.packet import Packet
-from qingshan.hj212.responses import dedup_key, response_for
+from qingshan.hj212.crc import crc16
+from qingshan.hj212.responses import dedup_key
 
 #: Packets that are archived but carry no data to store (replies, notifies, heartbeat).
 NOT_STORED_CNS = codes.NOTIFY_CNS | {"9011", "9012", "9013", "9014"}
@@ -125,10 +126,29 @@ class AuthNeeded:
 
 
 def reply_bytes(p: Packet, heartbeat_reply: str = "by_flag") -> bytes | None:
-    """The host's reply to ``p``, or None: the codec's single implementation of the rule
-    (:func:`qingshan.hj212.responses.response_for`: 9014 to uploads and 9013 to notifies and
-    heartbeats when Flag bit A = 1; QN, PW, MN echoed; ST=91; Flag = ``(flag >> 2) << 2``)."""
-    return response_for(p, heartbeat_reply=heartbeat_reply)
+    """The host's reply to ``p``, or None — the rule of the codec's
+    :func:`qingshan.hj212.responses.response_for` (9014 to uploads and 9013 to notifies and
+    heartbeats when Flag bit A = 1; QN, PW, MN echoed; ST=91; Flag = ``(flag >> 2) << 2``;
+    hj212.md §4, §10), written out for the gateway's hot path: the generic ``build`` costs as
+    much as parsing the packet. ``test_protocol.py`` checks it byte for byte against
+    ``response_for``."""
+    cn = p.cn
+    if cn in _REPLY_CNS:
+        return None
+    if cn == codes.HEARTBEAT_CN:
+        if not (p.a or heartbeat_reply == "always"):
+            return None
+        rcn = "9013"
+    elif not p.a:
+        return None
+    else:
+        rcn = "9013" if cn in codes.NOTIFY_CNS else "9014"
+    flag = 0 if p.flag is None else (p.flag >> 2) << 2
+    seg = f"QN={p.qn};ST=91;CN={rcn};PW={p.pw};MN={p.mn};Flag={flag};CP=&&&&".encode()
+    return b"##%04d%s%04X\r\n" % (len(seg), seg, crc16(seg))
+
+
+_REPLY_CNS = frozenset({"9011", "9012", "9013", "9014"})
 
 
 class GatewayProtocol:
@@ -207,7 +227,7 @@ class GatewayProtocol:
             # Only lenient parsing lets such a packet through; it cannot be keyed (§10.5).
             self._events.append(self._reject(raw, "unstorable", "缺少CN/ST/Flag或PNUM/PNO超出范围，无法入库", now))
             return
-        reply = response_for(p, heartbeat_reply=self.heartbeat_reply)
+        reply = reply_bytes(p, self.heartbeat_reply)
         reason = None
         code = None
         if p.deviations:
