@@ -73,37 +73,37 @@ def test_breakpoints_all_input_types():
     # PM2.5 75 → 100 and O3_8H 800 → 300 as int, float, text and rational; PM2.5 76 → 102
     for s in (pl.Series([75, 76]), pl.Series([75.0, 76.0]), pl.Series(["75", "76"]),
               pl.Series([{"num": 75, "den": 1}, {"num": 152, "den": 2}], dtype=exact.RATIONAL)):
-        assert iaqi(s, "PM25_24H").to_list() == [100, 102]
-    assert iaqi(pl.Series([800]), "O3_8H").to_list() == [300]
+        assert iaqi(s, "PM25_24H", edition="2012").to_list() == [100, 102]
+    assert iaqi(pl.Series([800]), "O3_8H", edition="2012").to_list() == [300]
 
 
 def test_so2_1h_801_uses_24h_column():
-    assert iaqi(pl.Series([801]), "SO2_1H", so2_24h=pl.Series([800])).to_list() == [200]
-    assert iaqi(pl.Series([800]), "SO2_1H", so2_24h=pl.Series([2000])).to_list() == [200]
+    assert iaqi(pl.Series([801]), "SO2_1H", edition="2012", so2_24h=pl.Series([800])).to_list() == [200]
+    assert iaqi(pl.Series([800]), "SO2_1H", edition="2012", so2_24h=pl.Series([2000])).to_list() == [200]
 
 
 def test_decimal_and_float_traps():
-    assert iaqi(pl.Series([14, 21, 28, 35]), "PM25_24H").to_list() == [20, 30, 40, 50]
-    assert iaqi(pl.Series([14.0, 21.0, 28.0, 35.0]), "PM25_24H", round_before_iaqi=False).to_list() == [20, 30, 40, 50]
-    assert iaqi(pl.Series([2.2]), "CO_24H").to_list() == [55]
-    assert iaqi(pl.Series([2.2]), "CO_24H", round_before_iaqi=False).to_list() == [55]
+    assert iaqi(pl.Series([14, 21, 28, 35]), "PM25_24H", edition="2012").to_list() == [20, 30, 40, 50]
+    assert iaqi(pl.Series([14.0, 21.0, 28.0, 35.0]), "PM25_24H", edition="2012", round_before_iaqi=False).to_list() == [20, 30, 40, 50]
+    assert iaqi(pl.Series([2.2]), "CO_24H", edition="2012").to_list() == [55]
+    assert iaqi(pl.Series([2.2]), "CO_24H", edition="2012", round_before_iaqi=False).to_list() == [55]
     # SO2 1-h 269, 276, …, 493: every 7 µg/m³ a 28-digit Decimal gets wrong (§3)
     vals = list(range(269, 494, 7))
     exp = [math.ceil(Fraction(100) + Fraction(50, 150) * (v - 500)) if v > 500 else math.ceil(50 + Fraction(50, 350) * (v - 150)) for v in vals]
-    assert iaqi(pl.Series(vals), "SO2_1H").to_list() == exp
+    assert iaqi(pl.Series(vals), "SO2_1H", edition="2012").to_list() == exp
 
 
 def test_rounding_half_even_before_iaqi():
     # GB/T 8170 on the exact value (air-evaluation.md §5.1): 1.85 → 1.8, 1.75 → 1.8, 74.5 → 74
-    assert iaqi(pl.Series(["1.85", "1.75", "1.851"]), "CO_24H").to_list() == [45, 45, 48]
-    assert iaqi(pl.Series([1.85, 1.75]), "CO_24H").to_list() == [45, 45]
+    assert iaqi(pl.Series(["1.85", "1.75", "1.851"]), "CO_24H", edition="2012").to_list() == [45, 45, 48]
+    assert iaqi(pl.Series([1.85, 1.75]), "CO_24H", edition="2012").to_list() == [45, 45]
     # 2.5 → 2 → 2.857 → 3; 3.5 → 4 → 5.714 → 6
-    assert iaqi(pl.Series([74.5, 75.5, 2.5, 3.5]), "PM25_24H").to_list() == [99, 102, 3, 6]
+    assert iaqi(pl.Series([74.5, 75.5, 2.5, 3.5]), "PM25_24H", edition="2012").to_list() == [99, 102, 3, 6]
 
 
 def test_missing_negative_and_text():
-    assert iaqi(pl.Series(["", "-1", "abc", None, "0"]), "NO2_1H").to_list() == [None, None, None, None, 0]
-    assert iaqi(pl.Series([-0.4, float("nan"), float("inf"), 0.4]), "NO2_1H").to_list() == [None, None, None, 0]
+    assert iaqi(pl.Series(["", "-1", "abc", None, "0"]), "NO2_1H", edition="2012").to_list() == [None, None, None, None, 0]
+    assert iaqi(pl.Series([-0.4, float("nan"), float("inf"), 0.4]), "NO2_1H", edition="2012").to_list() == [None, None, None, 0]
 
 
 def test_edition_switch_hour():
@@ -351,9 +351,9 @@ def test_results_of_both_editions_concatenate():
 
 def test_iaqi_expression_mode_and_mixed_frame():
     df = pl.DataFrame({"x": ["35", "75.4", "2.2"], "c": [35.0, 75.4, 2.2]})
-    e = iaqi("x", "PM25_24H", dtype=pl.Utf8)
+    e = iaqi("x", "PM25_24H", edition="2012", dtype=pl.Utf8)
     assert df.select(e.alias("i"))["i"].to_list() == [50, 100, 3]  # 2.2 → 2 → 2.86 → 3
-    assert df.select(iaqi(pl.col("c"), "PM25_24H", dtype=pl.Float64, round_before_iaqi=False).alias("i"))["i"].to_list() == [50, 101, 4]  # 2.2 → 3.14 → 4
+    assert df.select(iaqi(pl.col("c"), "PM25_24H", edition="2012", dtype=pl.Float64, round_before_iaqi=False).alias("i"))["i"].to_list() == [50, 101, 4]  # 2.2 → 3.14 → 4
     # a frame straddling the switch, with the O3 8-h switch on: only the 2012 rows use O3 8-h (E7)
     e7 = {"so2": [12, 12], "no2": [35, 35], "co": [0.8, 0.8], "o3": [215, 215], "o3_8h": [182, 182], "pm10": [68, 68], "pm25": [30, 30]}
     r = realtime_aqi(pl.DataFrame({**e7, "time": [datetime(2026, 3, 1, 0), datetime(2026, 3, 1, 1)]}), hourly_include_o3_8h=True)

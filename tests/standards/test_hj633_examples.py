@@ -179,14 +179,14 @@ def test_e11_daily_without_o3_1h_normal_day():
 
 
 def test_e12_float_and_decimal_traps():
-    assert iaqi(pl.Series([2.2]), "CO_24H").to_list() == [55]
-    assert iaqi(pl.Series(["2.2"]), "CO_24H").to_list() == [55]
-    assert iaqi(pl.Series([65.4]), "CO_1H").to_list() == [218]
+    assert iaqi(pl.Series([2.2]), "CO_24H", edition="2012").to_list() == [55]
+    assert iaqi(pl.Series(["2.2"]), "CO_24H", edition="2012").to_list() == [55]
+    assert iaqi(pl.Series([65.4]), "CO_1H", edition="2012").to_list() == [218]
     r = daily_aqi(pl.DataFrame({"so2": [1], "no2": [1], "co": [0.1], "pm10": [1], "pm25": [35], "o3_1h": [1], "o3_8h": [1]}), edition="2012")
     assert r["iaqi_pm25"][0] == 50 and r["aqi"][0] == 50 and r["level"][0] == 1
     assert r["primary_pollutants"].to_list()[0] == []
     # E12 of air-evaluation.md §5: an exact CO mean 1.85 rounds half-even to 1.8 → 45
-    assert iaqi(pl.Series([{"num": 185, "den": 100}], dtype=exact.RATIONAL), "CO_24H").to_list() == [45]
+    assert iaqi(pl.Series([{"num": 185, "den": 100}], dtype=exact.RATIONAL), "CO_24H", edition="2012").to_list() == [45]
 
 
 def _city_pm25(num: int, den: int, **kw):

@@ -51,6 +51,7 @@ References
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from fractions import Fraction
@@ -209,6 +210,10 @@ class _Ed:
         return self.fixed is None or self.fixed == edition
 
 
+class EditionDefaultWarning(UserWarning):
+    """The edition was taken from today's date because the data carried no time (air-aqi.md §0)."""
+
+
 def _today_edition() -> str:
     beijing = datetime.now(timezone(timedelta(hours=8)))
     return edition_for_day(beijing.date())
@@ -219,8 +224,12 @@ def _hour_end_expr(frame: pl.DataFrame, column: str) -> pl.Expr:
     dtype = frame.schema[column]
     e = pl.col(column)
     if dtype == pl.Utf8:
-        e = e.str.to_datetime(strict=False)
-        return e
+        # naive local text, or ISO 8601 with an offset (air-aqi.md §13 writes +08:00) → Beijing
+        naive = [e.str.to_datetime(f, strict=False) for f in
+                 ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M")]
+        aware = (e.str.replace(r"Z$", "+00:00").str.to_datetime("%Y-%m-%dT%H:%M:%S%#z", strict=False)
+                 .dt.convert_time_zone("Asia/Shanghai").dt.replace_time_zone(None).dt.cast_time_unit("us"))
+        return pl.coalesce(*[n.dt.cast_time_unit("us") for n in naive], aware)
     if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
         return e.dt.convert_time_zone("Asia/Shanghai").dt.replace_time_zone(None)
     return e
@@ -234,7 +243,16 @@ def _resolve_edition(
     ed = parse_edition(edition)
     if ed is not None:
         return frame, _Ed(ed)
-    if time_column is None or time_column not in frame.columns:
+    if time_column is not None and time_column not in frame.columns:
+        # the CNEMC archive (and read_cnemc) labels the hour end "timepoint"
+        alt = next((c for c in ("timepoint", "time", "date") if c in frame.columns and c != time_column), None)
+        time_column = alt
+    if time_column is None:
+        warnings.warn(
+            f"未给出时间列或标准版本（edition），按今日适用的 HJ 633—{_today_edition()} 计算",
+            EditionDefaultWarning,
+            stacklevel=3,
+        )
         return frame, _Ed(_today_edition())
     dtype = frame.schema[time_column]
     if dtype == pl.Date:
@@ -500,7 +518,7 @@ def iaqi(
     values: pl.Series | pl.Expr | str,
     column: str,
     *,
-    edition: Edition = "2012",
+    edition: Edition,
     round_before_iaqi: bool = True,
     dtype: pl.DataType | None = None,
     so2_24h: pl.Series | pl.Expr | str | None = None,
@@ -517,7 +535,8 @@ def iaqi(
         Breakpoint column of air-aqi.md §2: ``SO2_24H``, ``SO2_1H``, ``NO2_24H``, ``NO2_1H``,
         ``PM10_24H``, ``CO_24H``, ``CO_1H``, ``O3_1H``, ``O3_8H``, ``PM25_24H``.
     edition : {"2012", "2026"}
-        Breakpoint table (§2, §12) and special rules (§5).
+        Breakpoint table (§2, §12) and special rules (§5). Required: a bare concentration
+        carries no date to choose it from (§0).
     round_before_iaqi : bool, default True
         Round the concentration half-to-even to integers (CO 0.1) before the IAQI
         (air-evaluation.md §5.3; HJ 633—2026 §4.2.2). UNCONFIRMED for edition 2012.
@@ -849,7 +868,8 @@ def realtime_aqi(
         _Indicator("iaqi_o3", c["o3"].iaqi("O3_1H", ed), True, INDICATOR_BITS["O3_1H"], "o3"),
         _Indicator("iaqi_pm25", c["pm25"].iaqi("PM25_24H", ed), True, INDICATOR_BITS["PM2.5"], "pm25"),
     ]
-    if c["o3_8h"].present:
+    if c["o3_8h"].present or (hourly_include_o3_8h and ed.has("2012")):
+        # without an o3_8h column the indicator is still in the set, as missing (§10)
         o8 = c["o3_8h"].iaqi("O3_8H", ed)
         if hourly_include_o3_8h and ed.has("2012"):
             # row 6: in the AQI set (2012 only); above 800 dropped (§5.2), not "missing"
