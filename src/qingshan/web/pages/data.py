@@ -335,7 +335,16 @@ def _computed_realtime(store: Any, codes: list[str] | None, start: datetime, end
     return res
 
 
+#: Seconds the latest-hour table is reused (data arrive hourly; every page shows it).
+AIR_NOW_TTL = 60.0
+
+
 def air_now(url: str) -> Result:
+    """Latest hour of every station (cached :data:`AIR_NOW_TTL` seconds), see :func:`_air_now`."""
+    return _cached(("air_now", url), AIR_NOW_TTL, lambda: _air_now(url))
+
+
+def _air_now(url: str) -> Result:
     """Latest hour of every station: concentrations and AQI with level and colour.
 
     The AQI is the one computed by :func:`qingshan.standards.hj633.realtime_aqi` from the stored
@@ -880,30 +889,61 @@ def units(db: Any) -> list[dict[str, Any]]:
 
 
 def overdue_by_unit(db: Any) -> Result:
-    """Open items past their deadline, counted per lead unit (overview page)."""
-    res = ledger_items(db, overdue=True, limit=100000)
-    if not res.rows:
-        return Result(reason=res.reason if res.reason != "没有符合条件的台账事项" else "没有逾期事项")
-    counts: dict[str, dict[str, Any]] = {}
-    for r in res.rows:
-        unit = r["lead_unit"] or "（未指定）"
-        c = counts.setdefault(unit, {"unit": unit, "unit_id": r["lead_unit_id"], "total": 0, "by_kind": {}})
-        c["total"] += 1
-        c["by_kind"][r["kind_label"]] = c["by_kind"].get(r["kind_label"], 0) + 1
+    """Open items past their deadline, counted per lead unit and kind (overview page)."""
+    lm, wm = _ledger_models()
+    if lm is None or wm is None or db is None:
+        return Result(reason="台账模块尚未就绪")
+    from sqlalchemy import func, select
+
+    Item, Unit = lm.LedgerItem, wm.Unit
+    stmt = (
+        select(Item.lead_unit_id, Unit.name, Item.kind, func.count())
+        .outerjoin(Unit, Unit.id == Item.lead_unit_id)
+        .where(Item.deadline < today(), Item.status.not_in(list(closed_states())))
+        .group_by(Item.lead_unit_id, Unit.name, Item.kind)
+    )
+    try:
+        groups = db.execute(stmt).all()
+    except Exception as exc:  # noqa: BLE001
+        log.warning("overdue by unit failed: %s", exc)
+        return Result(reason="台账数据读取失败（数据库尚未初始化？）")
+    if not groups:
+        return Result(reason="没有逾期事项")
+    kinds = kind_labels()
+    counts: dict[Any, dict[str, Any]] = {}
+    for unit_id, name, kind, n in groups:
+        unit = name or "（未指定）"
+        c = counts.setdefault(unit_id, {"unit": unit, "unit_id": unit_id, "total": 0, "by_kind": {}})
+        c["total"] += n
+        c["by_kind"][kinds.get(kind, kind)] = n
     rows = sorted(counts.values(), key=lambda c: (-c["total"], c["unit"]))
-    return Result(rows=rows, meta={"items": len(res.rows)})
+    return Result(rows=rows, meta={"items": sum(c["total"] for c in rows)})
 
 
 def ledger_summary(db: Any) -> dict[str, Any]:
-    """Counts per kind: open, closed, overdue (overview page)."""
-    res = ledger_items(db, limit=100000)
+    """Counts per kind: open, closed, overdue (overview page), counted by the database."""
     kinds = kind_labels()
     out = {k: {"kind": k, "label": v, "open": 0, "closed": 0, "overdue": 0} for k, v in kinds.items()}
-    for r in res.rows:
-        c = out.setdefault(r["kind"], {"kind": r["kind"], "label": r["kind_label"], "open": 0, "closed": 0, "overdue": 0})
-        c["closed" if r["closed"] else "open"] += 1
-        c["overdue"] += int(r["overdue"])
-    return {"kinds": list(out.values()), "reason": res.reason if not res.rows else ""}
+    lm = _module("qingshan.ledgers.models")
+    if lm is None or db is None:
+        return {"kinds": list(out.values()), "reason": "台账模块尚未就绪"}
+    from sqlalchemy import and_, case, func, select
+
+    Item = lm.LedgerItem
+    closed = Item.status.in_(list(closed_states()))
+    overdue = and_(~closed, Item.deadline.is_not(None), Item.deadline < today())
+    try:
+        rows = db.execute(
+            select(Item.kind, func.sum(case((closed, 1), else_=0)), func.sum(case((closed, 0), else_=1)),
+                   func.sum(case((overdue, 1), else_=0))).group_by(Item.kind)
+        ).all()
+    except Exception as exc:  # noqa: BLE001
+        log.warning("ledger summary failed: %s", exc)
+        return {"kinds": list(out.values()), "reason": "台账数据读取失败（数据库尚未初始化？）"}
+    for kind, n_closed, n_open, n_overdue in rows:
+        c = out.setdefault(kind, {"kind": kind, "label": kinds.get(kind, kind), "open": 0, "closed": 0, "overdue": 0})
+        c.update(closed=int(n_closed or 0), open=int(n_open or 0), overdue=int(n_overdue or 0))
+    return {"kinds": list(out.values()), "reason": "" if rows else "台账为空"}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -84,6 +84,12 @@ def templates() -> Jinja2Templates:
 
 
 def csrf_token(request: Request) -> str:
+    # The session was already loaded by the route's user dependency: take its token from there.
+    # (deps.csrf_token would open a second database connection while the route holds one,
+    # which under load exhausts the pool — every request waiting for a second connection.)
+    sess = getattr(request.state, "web_session", None)
+    if sess is not None and getattr(sess, "csrf_token", None):
+        return sess.csrf_token
     deps = _deps()
     for name in ("csrf_token", "csrf_token_for", "get_csrf_token"):
         fn = getattr(deps, name, None) if deps else None
