@@ -3,7 +3,9 @@
     .venv/bin/python bench/hj212_gateway.py [--devices 1000] [--duration 20] [--window 8]
                                             [--sim-procs 1] [--url postgresql+psycopg://…]
 
-1. Parser: ``qingshan.hj212.parse`` on one core over the §15 example packets (P2, P3, P4, P5).
+1. Parser: ``qingshan.hj212.parse`` on one core over the §15 example packets (P2, P3, P5).
+   Components: CPU µs per packet of each gateway stage (stream decoder, protocol object with
+   authentication and reply, archive item, SQLite group commit), one thread, no sockets.
 2. Gateway: a gateway subprocess (``python -m qingshan.hj212.gateway_cli serve``) on a fresh
    SQLite file (or ``--url``), ``--devices`` simulated devices on as many TCP connections over
    loopback (``qingshan.hj212.simulator``), each with at most ``--window`` unacknowledged
@@ -58,6 +60,56 @@ def bench_parser(seconds: float = 3.0) -> dict:
         n += 600
     dt = time.perf_counter() - t0
     return {"parser_packets_per_s": round(n / dt), "mean_bytes": round(sum(map(len, packets)) / len(packets))}
+
+
+def bench_components(home: str, n_devices: int = 50, rounds: int = 100) -> dict:
+    """CPU µs per packet of each gateway stage, single thread, no sockets (simulator packets)."""
+    from qingshan.hj212 import parse
+    from qingshan.hj212.framing import StreamDecoder
+    from qingshan.hj212.gateway.auth import Authenticator
+    from qingshan.hj212.gateway.protocol import GatewayProtocol
+    from qingshan.hj212.gateway.writer import BatchWriter
+    from qingshan.hj212.simulator import make_devices
+    from qingshan.sources.registry import DeviceInfo, hash_password
+    from qingshan.store.migrate import upgrade
+
+    url = f"sqlite:///{home}/components.db"
+    upgrade(url)
+    devs = make_devices(n_devices, seed=3)
+    h = hash_password("123456")
+    auth = Authenticator({d.mn: DeviceInfo(d.mn, h, d.st, 1, "start", None) for d in devs})
+    for d in devs:
+        auth.verify(d.mn, "123456")
+    pk = [p for _ in range(rounds) for d in devs for p, _k, _q in d.next_packets()]
+    n = len(pk)
+    out = {"packets": n, "mean_bytes": sum(map(len, pk)) // n}
+
+    def stage(name, fn):
+        c = time.process_time()
+        r = fn()
+        out[name] = round((time.process_time() - c) / n * 1e6, 1)
+        return r
+
+    stage("parse_us", lambda: [parse(p) for p in pk])
+    dec = StreamDecoder()
+    stage("stream_decoder_us", lambda: [dec.feed(p) for p in pk])
+    proto = GatewayProtocol(auth)
+
+    def run_proto():
+        evs = []
+        for p in pk:
+            proto.receive_data(p)
+            evs += proto.events_received()
+        return evs
+
+    evs = stage("protocol_us", run_proto)
+    items = stage("archive_item_us", lambda: [e.archive_item("127.0.0.1:5555") for e in evs])
+    w = BatchWriter(url)
+    w.open()
+    stage("writer_commit_us", lambda: [w.commit(items[i:i + 2000]) for i in range(0, n, 2000)])
+    w.close()
+    w.engine.dispose()
+    return out
 
 
 def _free_port() -> int:
@@ -176,6 +228,8 @@ def main() -> None:
         out["parser"] = bench_parser()
         print("parser:", json.dumps(out["parser"]), flush=True)
     with tempfile.TemporaryDirectory() as home:
+        out["components"] = bench_components(home)
+        print("components (CPU µs/packet):", json.dumps(out["components"]), flush=True)
         url = a.url or f"sqlite:///{home}/bench.db"
         out["gateway"] = bench_gateway(url, home, a.devices, a.duration, a.window, a.sim_procs, a.workers)
     print("gateway:", json.dumps(out["gateway"]), flush=True)
