@@ -92,6 +92,9 @@ def test_flag_policy_hj212_9_3(store):
     assert missing_ok == [True, False, False, True, False]
     with pytest.raises(ValueError):
         store.hourly_frame(valid_flags=("N", "D"))
+    with pytest.raises(ValueError):
+        store.latest(valid_flags=("N", "D"))
+    assert store.latest(valid_flags=("N", "T"))["so2"][0] is None  # the latest hour is flagged S
     # excluded values are kept in the store
     assert store.long_frame()["flag"].to_list() == codes
 

@@ -176,6 +176,15 @@ def _sqlite_fast_upsert(conn: Connection, frame: pl.DataFrame) -> None:
     conn.exec_driver_sql(_SQLITE_OBS_UPSERT, rows)
 
 
+def _flag_set(valid_flags: Iterable[str]) -> set[str]:
+    """hj212.md §9.3 ``statistics_valid_flags``: N, plus optionally T and S."""
+    flags = set(valid_flags)
+    if not flags <= {"N"} | ALLOWED_EXTRA_FLAGS:
+        raise ValueError(f"valid_flags may only add T and S to N (hj212.md §9.3), got {sorted(flags)}")
+    flags.discard("S")  # audited-S needs an audit mark, which the store does not keep yet
+    return flags
+
+
 def _pollutant_list(pollutants: Iterable[str] | None) -> list[str]:
     want = list(pollutants) if pollutants is not None else list(POLLUTANTS)
     bad = [p for p in want if p not in POLLUTANTS]
@@ -460,10 +469,7 @@ class ObservationStore:
         source_priority
             Which source's value a cell takes when several sources hold one.
         """
-        flags = set(valid_flags)
-        if not flags <= {"N"} | ALLOWED_EXTRA_FLAGS:
-            raise ValueError(f"valid_flags may only add T and S to N (hj212.md §9.3), got {sorted(flags)}")
-        flags.discard("S")  # audited-S needs an audit mark, which the store does not keep yet
+        flags = _flag_set(valid_flags)
         want = _pollutant_list(pollutants)
         long = self.long_frame(station_codes, start, end, want, sources=sources)
         return self._to_wide(long, want, flags, missing_flag_valid, source_priority)
@@ -528,7 +534,7 @@ class ObservationStore:
         if station_codes is not None:
             q = q.where(STATIONS.c.code.in_(list(station_codes)))
         long = self._fetch_long(q)
-        flags = set(policy.get("valid_flags", ("N",))) - {"S"}
+        flags = _flag_set(policy.get("valid_flags", ("N",)))
         return self._to_wide(
             long,
             want,
