@@ -74,8 +74,12 @@ def test_stage2_re_evaluation(hourly2023):
     r2 = e2.period.row(0, named=True)
     assert r2["pm25_attained"] is False and r2["exceeding"] == ["PM2.5"]
     assert r2["pm25_multiple_pub"] == "0.16"  # (29 − 25)/25
-    # a caller-fixed 2026 stage puts every day under HJ 633—2026 (PM2.5 IAQI-100 node 60)
-    assert e2.daily["edition"].unique().to_list() == ["2026"]
+    # the stage decides limits and S_i only (§0 (b)): 2023 days keep HJ 633—2012 (§0 (a))
+    assert e2.daily["edition"].unique().to_list() == ["2012"]
+    # an explicit aqi_edition puts every day under HJ 633—2026 (PM2.5 IAQI-100 node 60)
+    e3 = ev.evaluate(h, REG, date(2023, 1, 1), date(2023, 12, 31), stage="2026-2", aqi_edition="2026",
+                     compare_last_year=False)
+    assert e3.daily["edition"].unique().to_list() == ["2026"]
     # composite index with the stage-2 denominators (PM2.5 25, PM10 50, SO2 20, NO2 30)
     isum = Fraction(10, 20) + Fraction(20, 30) + Fraction(50, 50) + Fraction(29, 25) + Fraction(5, 40) + Fraction(100, 160)
     assert exact.to_fraction(r2["isum"]) == isum
@@ -171,18 +175,55 @@ def test_periods_helpers():
     assert ev.month_period(2024, 2) == (date(2024, 2, 1), date(2024, 2, 29))
 
 
-def test_change_rate_across_the_2026_switch_uses_current_denominators():
+def test_change_rate_across_the_2026_switch_uses_each_periods_own_denominators():
     def a(d):
         return CLEAN | {"pm25": 30}
 
     reg = registry([("A", "140200", "140202", False)])
     h = pl.concat([day_constant_hourly({"A": a}, date(y, 3, 1), date(y, 3, 31)) for y in (2025, 2026)])
+    # default (spec §0 (b), §9 Step 5): March 2025 with the 2012 S_i (PM10 70, PM2.5 35),
+    # March 2026 with the stage-1 S_i (PM10 60, PM2.5 30); SO2 60, NO2 40, CO 4, O3 160 both
+    common = Fraction(10, 60) + Fraction(20, 40) + Fraction("0.5") / 4 + Fraction(100, 160)
+    base = round(common + Fraction(50, 70) + Fraction(30, 35), 2)   # 2.99
+    cur = round(common + Fraction(50, 60) + Fraction(30, 30), 2)    # 3.25
+    expected = exact.fraction_to_str((cur - base) / base * 100, 1)  # ΔI from published values
     e = ev.evaluate(h, reg, date(2026, 3, 1), date(2026, 3, 31))
-    # identical air both years: ΔI = 0 with the stage-1 S_i on both sides
-    assert e.ranking["change_pub"][0] == "0.0"
+    assert e.ranking["change_pub"][0] == expected == "8.7"
     e = ev.evaluate(h, reg, date(2026, 3, 1), date(2026, 3, 31), change_base_stage="own")
-    # base 2025 with the 2012 S_i (PM2.5 35, PM10 70) → an artificial increase
-    assert e.ranking["change_units"][0] > 0
+    assert e.ranking["change_pub"][0] == "8.7"
+    # project addition "current": both periods with the stage-1 S_i → identical air, ΔI = 0
+    e = ev.evaluate(h, reg, date(2026, 3, 1), date(2026, 3, 31), change_base_stage="current")
+    assert e.ranking["change_pub"][0] == "0.0"
+    with pytest.raises(ValueError, match="change_base_stage"):
+        ev.evaluate(h, reg, date(2026, 3, 1), date(2026, 3, 31), change_base_stage="base")
+
+
+def test_stage_does_not_change_the_daily_aqi_edition():
+    # reviewer's case: two stations, PM2.5 70 every hour, 2026-02-01 … 2026-03-31
+    def a(d):
+        return CLEAN | {"pm25": 70}
+
+    reg = registry([("A", "140200", "140202", False), ("B", "140200", "140203", False)])
+    h = day_constant_hourly({"A": a, "B": a}, date(2026, 2, 1), date(2026, 3, 31))
+    kw = dict(compare_last_year=False)
+    # §0 (a) own_day: February (28 days) under HJ 633—2012, PM2.5 70 ≤ 75 → good; March (31
+    # days) under HJ 633—2026, 70 > 60 → polluted. 28/59 × 100 = 47.457… → 47.5
+    expected = exact.fraction_to_str(Fraction(28 * 100, 59), 1)
+    default = ev.evaluate(h, reg, date(2026, 2, 1), date(2026, 3, 31), **kw).period.row(0, named=True)
+    assert default["good_ratio_pub"] == expected == "47.5"
+    # §0 (b): the stage decides limits and S_i only, never the daily AQI edition
+    staged = ev.evaluate(h, reg, date(2026, 2, 1), date(2026, 3, 31), stage="2026-1", **kw)
+    assert staged.period["good_ratio_pub"][0] == "47.5"
+    assert staged.period["stage"][0] == "2026-1"
+    staged = ev.evaluate(h, reg, date(2026, 2, 1), date(2026, 3, 31), stage="2012", **kw)
+    assert staged.period["good_ratio_pub"][0] == "47.5"
+    # an explicit aqi_edition fixes every daily AQI: all 59 days polluted (2026) or good (2012)
+    fixed = ev.evaluate(h, reg, date(2026, 2, 1), date(2026, 3, 31), stage="2026-1", aqi_edition="2026", **kw)
+    assert fixed.period["good_ratio_pub"][0] == "0.0"
+    fixed = ev.evaluate(h, reg, date(2026, 2, 1), date(2026, 3, 31), aqi_edition="2012", **kw)
+    assert fixed.period["good_ratio_pub"][0] == "100.0"
+    with pytest.raises(ValueError, match="aqi_edition"):
+        ev.evaluate(h, reg, date(2026, 2, 1), date(2026, 3, 31), aqi_edition="2026-1", **kw)
 
 
 def test_precision_setting_and_provincial_rankings(hourly2023):

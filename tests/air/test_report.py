@@ -145,3 +145,37 @@ def test_multiple_only_for_exceeded_items(hourly):
     mult = dict(zip(rep.city["indicator"], rep.city["multiple"]))
     assert mult["pm25"] == "0.32"  # (33 − 25)/25
     assert mult["so2"] is None
+
+
+def test_edition_option_evaluates_fully_under_that_edition():
+    # PM2.5 70 every hour in March 2023: HJ 633—2012 daily IAQI ≤ 100 (node 75) → all good;
+    # HJ 633—2026 (node 60) → all polluted
+    h = day_constant_hourly({"A": lambda d: CLEAN | {"pm25": 70}}, date(2023, 3, 1), date(2023, 3, 31))
+    reg = registry([("A", "140200", "140212", False)])
+    by_date = report_cli.build_report(h, reg, "大同市", date(2023, 3, 1), date(2023, 3, 31))
+    v = dict(zip(by_date.city["indicator"], by_date.city["value"]))
+    assert v["good_ratio"] == "100.0" and by_date.summary["edition_mode"] == "by_date"
+    assert "每日AQI按当日" in by_date.summary["edition_note"]
+    fixed = report_cli.build_report(h, reg, "大同市", date(2023, 3, 1), date(2023, 3, 31), edition="2026-1")
+    v = dict(zip(fixed.city["indicator"], fixed.city["value"]))
+    assert v["good_ratio"] == "0.0" and fixed.stage == "2026-1"
+    assert fixed.summary["edition_mode"] == "fixed" and fixed.summary["aqi_edition"] == "2026"
+    assert "每日AQI全部按 HJ 633—2026" in fixed.summary["edition_note"]
+    from io import StringIO
+
+    from rich.console import Console
+
+    buf = StringIO()
+    report_cli.render_table(fixed, Console(file=buf, width=200))
+    assert buf.getvalue().splitlines()[0].startswith("按指定版本全部评价")
+
+
+def test_edition_option_help_says_it_fixes_everything():
+    import typer
+
+    app = typer.Typer()
+    app.callback()(lambda: None)
+    app.command("report")(report_cli.report_command)
+    res = CliRunner().invoke(app, ["report", "--help"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0
+    assert "全部按该版本评价" in res.stdout and "每日AQI" in res.stdout

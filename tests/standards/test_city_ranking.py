@@ -127,3 +127,12 @@ def test_missing_statistic_is_not_ranked():
         o3=pl.when(pl.col("city_code") == "B").then(None).otherwise(pl.col("o3")))
     r = cr.rank_cities(f)
     assert dict(zip(r["city_code"], r["rank"])) == {"A": 1, "B": None}
+
+
+def test_float_weights_are_taken_by_their_text():
+    # §5.1: a number enters as Fraction(str(v)); weight 0.3 is exactly 3/10, not the binary float
+    r = cr.composite_index(frame({"A": A23}), weights={"pm25": 0.3, "no2": 2.5}).row(0, named=True)
+    isum = (Fraction(8, 60) + Fraction(5, 2) * Fraction(30, 40) + Fraction(65, 70) + Fraction(3, 10) * Fraction(38, 35)
+            + Fraction("1.1") / 4 + Fraction(168, 160))
+    assert exact.to_fraction(r["isum"]) == isum
+    assert exact.to_fraction(r["isum"]).denominator == isum.denominator  # 4200, a plain decimal-weight sum

@@ -11,10 +11,14 @@ Nothing is computed here that a standards module defines; this module only chain
 
 * the **daily AQI** of each day uses the edition of its own day (``straddle_daily_aqi=
   "own_day"``), or for every day the edition at the period end (``"period_end"``) — both
-  UNCONFIRMED (air-evaluation.md §0 (a)); a caller-fixed ``stage`` fixes the AQI edition too
-  (``2012`` → HJ 633—2012, ``2026-1``/``2026-2`` → HJ 633—2026);
+  UNCONFIRMED (air-evaluation.md §0 (a)); only an explicit ``aqi_edition`` (``"2012"`` /
+  ``"2026"``) fixes the HJ 633 edition of every daily AQI;
 * **limits and ranking denominators** follow the stage in force at the period end
-  (``straddle_limits="period_end"``, UNCONFIRMED, §0 (b)) unless ``stage`` is given.
+  (``straddle_limits="period_end"``, UNCONFIRMED, §0 (b)) unless ``stage`` is given. ``stage``
+  decides limits and S_i only (§0 (b)); it does not change the edition of any daily AQI;
+* the base period of the change rate (same period last year) uses the stage in force at **its
+  own** end (``change_base_stage="own"``, §0 (b), §9 Step 5), so a 2025 base divides by the
+  2012 S_i; ``"current"`` is a project addition (see :func:`evaluate`).
 
 Inputs
 ------
@@ -36,7 +40,7 @@ import polars as pl
 
 from qingshan import exact
 from qingshan.standards import city_ranking, city_series, gb3095, hj663
-from qingshan.standards.editions import LimitStage, edition_of_stage, parse_stage
+from qingshan.standards.editions import LimitStage, parse_stage
 
 Group = Literal["city_code", "county_code"]
 
@@ -205,6 +209,7 @@ def evaluate(
     by: str = "city_code",
     areas: Sequence[str] | None = None,
     stage: str | None = None,
+    aqi_edition: str | None = None,
     compare_last_year: bool = True,
     straddle_limits: city_ranking.StraddleLimits = "period_end",
     straddle_daily_aqi: city_ranking.StraddleDailyAqi = "own_day",
@@ -227,7 +232,7 @@ def evaluate(
     precision: Mapping[str, int] | None = None,
     change_rate_input: city_ranking.ChangeRateInput = "published",
     deterioration_requires_increase: bool = True,
-    change_base_stage: Literal["current", "own"] = "current",
+    change_base_stage: Literal["own", "current"] = "own",
     three_year_moving_average: bool = False,
 ) -> Evaluation:
     """Hourly station data → daily series → period evaluation → ranking, for cities or counties.
@@ -242,24 +247,41 @@ def evaluate(
     statistics of the year and the two before (null unless all three are valid; ``hourly``
     must hold the three years).
 
-    ``change_base_stage`` (UNCONFIRMED, no rule found): the base period of the change rate is
-    evaluated with the current period's stage (``"current"``, default — e.g. 2025 with the
-    GB 3095—2026 stage-1 S_i when 2026 is ranked, as MEE re-evaluated 2025 for comparison) or
-    with its own (``"own"``).
+    Editions (air-evaluation.md §0):
+
+    ``stage`` : {"2012", "2026-1", "2026-2"}, optional
+        Limits and ranking denominators S_i only (§0 (b)); default the stage in force at the
+        period end (``straddle_limits``). It does **not** change the edition of the daily AQIs.
+    ``aqi_edition`` : {"2012", "2026"}, optional
+        Fixes the HJ 633 edition of every daily AQI (and so the good-days ratio). Default None:
+        each daily AQI follows ``straddle_daily_aqi`` (default ``"own_day"``, §0 (a)). To
+        evaluate a period *fully* under one edition, give both (``stage="2026-1",
+        aqi_edition="2026"``), as ``qingshan air report --edition`` does.
+    ``change_base_stage`` : {"own", "current"}
+        Stage of the base period (same period last year) of the change rate. ``"own"``
+        (default, the spec: §0 (b) and §9 Step 5 — each period's composite index uses the S_i
+        in force at that period's own end, so a 2025 base divides by the 2012 S_i; with an
+        explicit ``stage`` both periods use it). ``"current"`` is a **project addition, not a
+        spec setting**: the base is re-evaluated with the current period's stage, so that ΔI
+        across 2026-03-01 measures the air rather than the change of S_i (as MEE re-evaluated
+        2025 under the new limits for comparison, air-2026-revision.md §4).
 
     Every setting is documented where it is implemented (air-evaluation.md §12): see
     :func:`qingshan.standards.city_series.city_daily`, :func:`evaluate_daily`,
     :func:`qingshan.standards.city_ranking.rank_cities`.
     """
     st: LimitStage = parse_stage(stage) if stage else city_ranking.stage_for_period(start, end, straddle_limits)
-    if stage:
-        aqi_edition = edition_of_stage(st)
+    if straddle_daily_aqi not in ("own_day", "period_end"):
+        raise ValueError(f"未知的 straddle_daily_aqi：{straddle_daily_aqi!r}（可选 own_day、period_end）")
+    if change_base_stage not in ("own", "current"):
+        raise ValueError(f"未知的 change_base_stage：{change_base_stage!r}（可选 own、current）")
+    # §0 (a): the stage never picks the AQI edition; only an explicit aqi_edition does
+    if aqi_edition is not None:
+        if str(aqi_edition).strip() not in ("2012", "2026"):
+            raise ValueError(f"未知的 aqi_edition：{aqi_edition!r}（可选 2012、2026）")
+        aqi_edition = str(aqi_edition).strip()
     elif straddle_daily_aqi == "period_end":
         aqi_edition = city_ranking.edition_for_period(start, end, "period_end")
-    elif straddle_daily_aqi == "own_day":
-        aqi_edition = None
-    else:
-        raise ValueError(f"未知的 straddle_daily_aqi：{straddle_daily_aqi!r}（可选 own_day、period_end）")
     daily = daily_series(
         hourly, stations, by=by, station_list=station_list, include_control=include_control,
         city_min_valid_stations=city_min_valid_stations, city_o3_method=city_o3_method,
@@ -300,14 +322,14 @@ def evaluate(
     if compare_last_year:
         b0, b1 = same_period_last_year(start, end)
         if daily.filter(pl.col("date").is_between(b0, b1)).height:
-            if change_base_stage == "current":
-                # same S_i and limits as the current period, so that ΔI measures the air and
-                # not a change of standard (UNCONFIRMED; "own": the base period's own stage)
-                base_stage = st
-            elif change_base_stage == "own":
+            if change_base_stage == "own":
+                # §0 (b), §9 Step 5: the base period's composite index uses the S_i in force at
+                # the base period's own end (an explicit stage applies to both periods)
                 base_stage = parse_stage(stage) if stage else city_ranking.stage_for_period(b0, b1, straddle_limits)
             else:
-                raise ValueError(f"未知的 change_base_stage：{change_base_stage!r}（可选 current、own）")
+                # project addition "current": same S_i as the current period, so that ΔI
+                # measures the air and not the change of standard
+                base_stage = st
             base = evaluate_daily(daily, b0, b1, stage=base_stage, **kw)
     ranking = city_ranking.rank_cities(
         period.select(by, *hj663.SIX),

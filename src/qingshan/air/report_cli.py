@@ -8,9 +8,12 @@ Two layers:
   calls :func:`build_report`, prints a Rich table, CSV or JSON. Mounted by the lead as
   ``app.command("report")(report_command)`` in :mod:`qingshan.air.cli`.
 
-Edition: ``--edition`` 2012 | 2026 | 2026-1 | 2026-2 fixes the limit stage (and the daily AQI
-edition); default: by date (limits of the stage in force at the period end, each daily AQI
-under its own day's edition — air-evaluation.md §0, UNCONFIRMED settings).
+Edition: ``--edition`` 2012 | 2026 | 2026-1 | 2026-2 is the user's explicit choice to evaluate
+the period **fully** under that edition: limits and S_i of that stage **and** every daily AQI
+under the matching HJ 633 edition (``evaluate(stage=X, aqi_edition=edition of X)``). The
+command's help and its output header say so. Without ``--edition`` the spec defaults apply
+(air-evaluation.md §0, UNCONFIRMED settings): limits of the stage in force at the period end,
+each daily AQI under its own day's edition.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import typer
 from qingshan import exact
 from qingshan.air import evaluation as ev
 from qingshan.standards import city_series, gb3095, hj663
-from qingshan.standards.editions import LimitStage, parse_stage, stage_for_day
+from qingshan.standards.editions import LimitStage, edition_of_stage, parse_stage, stage_for_day
 
 ITEMS: tuple[tuple[str, str, str, str], ...] = (
     # (statistic, label, unit, limit averaging)
@@ -93,6 +96,9 @@ def build_report(
     city_name = (reg["city_name"].drop_nulls()[0] if "city_name" in reg.columns and reg["city_name"].drop_nulls().len()
                  else city_code)
     stage = resolve_stage(edition, end)
+    # --edition fixes everything, the daily AQIs included; None → the spec defaults (§0)
+    aqi_edition = None if stage is None else edition_of_stage(stage)
+    settings = {"aqi_edition": aqi_edition} | settings
     codes = reg["code"].cast(pl.Utf8).to_list()
     # one station-day layout serves the city and the county evaluation
     sd = city_series.StationDays.from_hourly(hourly.filter(pl.col("station_code").cast(pl.Utf8).is_in(codes)))
@@ -143,12 +149,23 @@ def build_report(
     summary = {
         "city_code": city_code, "city_name": city_name, "from": start.isoformat(), "to": end.isoformat(),
         "stage": e.stage, "attained": p.get("attained"), "exceeding": p.get("exceeding") or [],
+        "edition_mode": "fixed" if stage is not None else "by_date",
+        "aqi_edition": settings.get("aqi_edition") or settings.get("straddle_daily_aqi", "own_day"),
+        "edition_note": edition_note(stage, settings.get("aqi_edition")),
     }
     return Report(city_code=city_code, city_name=city_name, start=start, end=end, stage=e.stage,
                   city=city_frame, counties=counties, summary=summary)
 
 
 STAGE_LABEL = {"2012": "GB 3095—2012", "2026-1": "GB 3095—2026 第一阶段（过渡）", "2026-2": "GB 3095—2026 第二阶段"}
+
+
+def edition_note(stage: str | None, aqi_edition: str | None) -> str:
+    """One line for the output header: which edition decided the limits and the daily AQIs."""
+    if stage is None:
+        return "版本按日期：限值和综合指数分母取期末所处阶段，每日AQI按当日所处版本（HJ 633—2012/2026）计算"
+    return (f"按指定版本全部评价：限值和综合指数分母取 {STAGE_LABEL.get(stage, stage)}，"
+            f"每日AQI全部按 HJ 633—{aqi_edition or edition_of_stage(stage)} 计算")
 
 
 def render_table(rep: Report, console=None) -> None:
@@ -162,6 +179,8 @@ def render_table(rep: Report, console=None) -> None:
     for r in rep.city.iter_rows(named=True):
         att = "" if r["attained"] is None else ("是" if r["attained"] else "否")
         t.add_row(r["label"], r["value"] or "—", r["unit"], r["limit"], att, r["multiple"] or "")
+    if rep.summary.get("edition_note"):  # header: which edition decided what
+        console.print(rep.summary["edition_note"])
     console.print(t)
     ex = "、".join(rep.summary.get("exceeding") or []) or "无"
     att = rep.summary.get("attained")
@@ -200,7 +219,10 @@ def report_command(
     city: str = typer.Option(..., "--city", help="城市名称或代码，如 大同市 / 140200"),
     date_from: str = typer.Option(..., "--from", help="开始日期 YYYY-MM-DD"),
     date_to: str = typer.Option(..., "--to", help="结束日期 YYYY-MM-DD（含）"),
-    edition: str = typer.Option(None, "--edition", help="标准版本：2012、2026、2026-1、2026-2（默认按日期）"),
+    edition: str = typer.Option(
+        None, "--edition",
+        help="标准版本：2012、2026、2026-1、2026-2。指定后全部按该版本评价（限值、综合指数分母和每日AQI）；"
+             "默认按日期（限值取期末阶段，每日AQI按当日版本）"),
     format: str = typer.Option("table", "--format", help="输出格式：table、csv、json"),  # noqa: A002
 ) -> None:
     """城市环境空气质量评价（HJ 663）及其区县综合指数排名。"""

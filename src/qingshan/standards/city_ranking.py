@@ -139,7 +139,9 @@ def composite_index(
         S |= {k: Fraction(str(v)) for k, v in ranking_denominators[stage].items()}
     w = {p: Fraction(1) for p in SIX}
     if weights:
-        w |= {k: Fraction(v) for k, v in weights.items()}
+        # §5.1: a number is taken by its text, Fraction(str(v)) — Fraction(0.3) would be the
+        # binary float 5404319552844595/18014398509481984, not 3/10
+        w |= {k: Fraction(str(v)) for k, v in weights.items()}
     # I_i = u_i / (10^d S_i); weighted term w_i u_i / (10^d S_i): one common denominator each
     dec = DECIMALS | {k: int(v) for k, v in (precision or {}).items() if k in DECIMALS}
     f_i = {p: Fraction(1, 10 ** dec[p]) / S[p] for p in SIX}

@@ -89,7 +89,7 @@ def percentile(values: Sequence[Fraction | int | str], p: Fraction | str) -> Fra
     >>> percentile(["0.6", "0.8", "1.1", "0.9", "1.4", "2.0", "1.7", "0.7", "1.2", "1.0"], "0.95")
     Fraction(373, 200)
     """
-    x = sorted(Fraction(v) for v in values)
+    x = sorted(Fraction(str(v)) if isinstance(v, float) else Fraction(v) for v in values)  # §5.1
     if not x:
         raise ValueError("百分位数需要至少一个有效值")
     p = Fraction(p)
@@ -282,7 +282,7 @@ def exceedance_multiple(c_rounded: Fraction, limit: Fraction) -> Fraction:
 
 def attainment_rate(rounded_values: Sequence[Fraction], limit: Fraction) -> Fraction | None:
     """达标率 D = valid periods with C ≤ S / valid periods × 100 [%] (HJ 663 §6.4), exact."""
-    v = [Fraction(x) for x in rounded_values if x is not None]
+    v = [Fraction(str(x)) if isinstance(x, float) else Fraction(x) for x in rounded_values if x is not None]
     if not v:
         return None
     return Fraction(sum(1 for x in v if x <= limit) * 100, len(v))
