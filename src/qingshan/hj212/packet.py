@@ -454,6 +454,8 @@ def _parse_fast(data: bytes) -> Packet | None:
     if m is None or text[-2:] != "&&":
         return None
     start = m.end()
+    if start > dl - 2:
+        return None  # "CP=&&" or "CP=&&&": the final "&&" overlaps the opening one (§5)
     if dl - start + 5 > MAX_CP:
         return None
     area = text[start:-2]
