@@ -153,3 +153,47 @@ def test_positions_are_bytes_after_chinese_text():
     assert d.position == pkt.index(b"a21026 Rtd")  # byte offset, not character offset
     assert d.position != 6 + seg.index("a21026 Rtd")
     assert p.cp["i11001-Info"] == "//仪器正常//"
+
+
+def _seg_with_crc_below_0x1000() -> tuple[str, int]:
+    for second in range(60):
+        seg = P2SEG.replace("DataTime=20240315143000", f"DataTime=202403151430{second:02d}")
+        c = crc16(seg.encode())
+        if c < 0x1000:
+            return seg, c
+    pytest.fail("no suitable CRC found")  # pragma: no cover - 1/16 of CRCs qualify
+
+
+def test_crc_without_leading_zero_that_does_not_match_is_rejected_in_lenient_mode():
+    # §6a: a dropped leading zero is recovered only when zero-padding gives the §6 CRC; any
+    # other 3-digit value is a CRC error (§2: processing stops), lenient mode included.
+    seg, c = _seg_with_crc_below_0x1000()
+    wrong = "%X" % (c ^ 0x100)
+    assert len(wrong) == 3
+    pkt = frame(seg, crc=wrong)
+    with pytest.raises(E.CrcMismatch) as err:
+        parse(pkt, lenient=True)
+    assert (err.value.expected, err.value.actual) == (c, c ^ 0x100)
+    ok = parse(frame(seg, crc="%X" % c), lenient=True)
+    assert "%04X" % c in ok.deviations[0].message  # says which value it was read as
+
+
+def test_trailing_space_after_crc_names_the_crc_field():
+    # §2: the CRC is 4 hex digits followed directly by CR LF; the length field is right here.
+    pkt = P2.replace(b"6FC0\r\n", b"6FC0 \r\n")
+    with pytest.raises(E.BadCrcField) as err:
+        parse(pkt)
+    assert err.value.raw == b"6FC0 " and err.value.position == 6 + 279
+    p = parse(pkt, lenient=True)
+    assert codes_of(p) == ["bad_crc_field"]
+    assert p.values["a21026"] == {"Rtd": "9", "Flag": "N"}
+    assert p == parse(P2, lenient=True).__class__(**{**_fields(parse(P2)), "deviations": p.deviations})
+
+
+def test_trailing_space_with_wrong_crc_is_still_a_crc_error():
+    with pytest.raises(E.CrcMismatch):
+        parse(P2.replace(b"6FC0\r\n", b"6FC1 \r\n"), lenient=True)
+
+
+def _fields(p):
+    return {name: getattr(p, name) for name in p.__slots__}

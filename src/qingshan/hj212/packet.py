@@ -582,6 +582,21 @@ def _parse_slow(
         body_end = n - 1 if data.endswith((b"\n", b"\r")) else n
         report(BadTail(data[-2:], position=base + body_end))
 
+    # --- blanks between the CRC and CR LF: the CRC field is exactly 4 hex digits (§2) ---
+    crc_end = body_end
+    while crc_end > 6 and data[crc_end - 1] in b" \t":
+        crc_end -= 1
+    if crc_end < body_end:
+        field_start = max(6, crc_end - 4)
+        report(
+            BadCrcField(
+                bytes(data[field_start:body_end]),
+                position=base + field_start,
+                reason=f"CRC 后、包尾 \\r\\n 前有 {body_end - crc_end} 个多余空白字符，CRC 字段应恰为 4 个字符",
+            )
+        )
+        body_end = crc_end
+
     # --- length field ---
     lf = data[2:6]
     declared: int | None = None
@@ -632,8 +647,16 @@ def _parse_slow(
         if crc_text != crc_text.upper():
             ctx.note("crc_lowercase", f"CRC 使用小写十六进制“{crc_text.decode()}”（标准规定大写发送；接收不区分大小写）", crc_pos)
     elif 1 <= len(crc_text) <= 3 and all(c in _HEX for c in crc_text):
-        report(BadCrcField(bytes(crc_text), position=crc_pos, reason="缺少前导零"))
+        # Some loggers drop leading zeros (§6a; the issue asks lenient mode to recover it).
+        # Without device configuration this is accepted (lenient only, as a deviation) only
+        # when the value, zero-padded back to 4 digits, IS the §6 CRC: restoring zeros is not
+        # a different algorithm, so no variant is being guessed.  Anything else stays an error.
         received = int(crc_text, 16)
+        if received == expected:
+            why = f"缺少前导零；补足为 {expected:04X} 后与按数据段计算的 CRC 一致"
+        else:
+            why = "缺少前导零"
+        report(BadCrcField(bytes(crc_text), position=crc_pos, reason=why))
     else:
         report(BadCrcField(bytes(crc_text), position=crc_pos))
     variant = "hj212"
