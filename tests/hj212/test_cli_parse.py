@@ -36,16 +36,18 @@ def test_parse_file_with_mixed_line_endings(tmp_path):
     assert p2["values"]["a21005"] == {"Rtd": "0.7", "Flag": "N"}
     assert (out[1]["pnum"], out[1]["pno"]) == (2, 1)
     assert out[1]["values"]["w00000"]["Cou"] == "63.0"  # strings exactly as received
-    assert out[2]["params"] == {"RtdInterval": "30"} and out[2]["values"] == {}
-    assert "deviations" not in p2
+    assert out[2]["values"] == {}  # RtdInterval is not a factor item
+    for r in out:  # exactly the keys issue 3 names
+        assert set(r) == {"ok", "error", "qn", "st", "cn", "pw", "mn", "flag", "pnum", "pno", "datatime", "values"}
 
 
 def test_bad_line_reports_error_and_the_rest_continues(tmp_path):
     bad = EXAMPLES["P1"].replace(b"1C80", b"1C81")
     out = run(tmp_path, bad + EXAMPLES["P7"])
-    assert out[0]["ok"] is False and "CRC" in out[0]["error"] and "第 1 行" in out[0]["error"]
-    assert out[0]["qn"] is None and out[0]["values"] == {} and out[0]["params"] == {}
-    assert out[0]["error_code"] == "crc_mismatch"
+    assert out[0]["ok"] is False and "第 1 行" in out[0]["error"]
+    assert out[0]["error"].startswith("CrcMismatch: ")  # the typed error, inside the string
+    assert out[0]["qn"] is None and out[0]["values"] == {}
+    assert set(out[0]) == {"ok", "error", "qn", "st", "cn", "pw", "mn", "flag", "pnum", "pno", "datatime", "values"}
     assert out[1]["ok"] is True and out[1]["cn"] == "9011"
 
 
@@ -57,6 +59,10 @@ def test_lenient_adds_deviations(tmp_path):
     assert out[0]["ok"] is True
     assert [d["code"] for d in out[0]["deviations"]] == ["length_mismatch", "crc_lowercase"]
     assert all(d["message"] for d in out[0]["deviations"])
+    assert set(out[0]) == {"ok", "error", "qn", "st", "cn", "pw", "mn", "flag", "pnum", "pno", "datatime", "values",
+                           "deviations"}
+    bad = run(tmp_path, EXAMPLES["P1"].replace(b"1C80", b"1C81"), "--lenient")[0]
+    assert bad["ok"] is False and bad["deviations"] == [] and bad["error"].startswith("CrcMismatch: ")
 
 
 def test_missing_file(tmp_path):

@@ -21,33 +21,33 @@ def _group() -> None:
     """HJ 212—2017 报文工具。"""
 
 
+#: The keys of one output line, exactly as issue 3 names them; ``--lenient`` adds "deviations".
+KEYS = ("ok", "error", "qn", "st", "cn", "pw", "mn", "flag", "pnum", "pno", "datatime", "values")
+
+
 def _record(line: bytes, lineno: int, lenient: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "ok": False, "error": None, "qn": None, "st": None, "cn": None, "pw": None, "mn": None,
-        "flag": None, "pnum": None, "pno": None, "datatime": None, "values": {}, "params": {},
-    }  # fmt: skip
+    """One JSON line: the issue's keys only.
+
+    ``error`` is ``"<ErrorClass>: 第 n 行：<message>"`` (the typed error's name first, so a
+    consumer can dispatch on it without another key).  ``values`` holds the factor items
+    (``code-suffix``) as received; the other CP items (DataTime, QnRtn, RtdInterval …) are
+    not in the line: ``datatime`` carries DataTime normalised, the rest is
+    ``Packet.cp`` in the Python API (docs/hj212-codec.md).
+    """
+    out: dict[str, Any] = dict.fromkeys(KEYS)
+    out["ok"] = False
+    out["values"] = {}
+    if lenient:
+        out["deviations"] = []
     try:
         p = parse_packet(line + b"\r\n", lenient=lenient)
     except HJ212Error as err:
-        out["error"] = f"第 {lineno} 行：{err}"
-        out["error_code"] = err.code
+        out["error"] = f"{type(err).__name__}: 第 {lineno} 行：{err}"
         return out
     out.update(
         ok=True, qn=p.qn, st=p.st, cn=p.cn, pw=p.pw, mn=p.mn, flag=p.flag, pnum=p.pnum, pno=p.pno,
-        datatime=p.datatime,
+        datatime=p.datatime, values=p.values,
     )  # fmt: skip
-    # Factor items (code-suffix) go to "values"; the other CP items (DataTime, QnRtn,
-    # RtdInterval …) to "params", so that nothing received is lost.
-    values: dict[str, dict[str, str]] = {}
-    params: dict[str, str] = {}
-    for key, value in p.cp.items():
-        code, dash, suffix = key.partition("-")
-        if dash:
-            values.setdefault(code, {})[suffix] = value
-        else:
-            params[key] = value
-    out["values"] = values
-    out["params"] = params
     if lenient:
         out["deviations"] = [d.as_dict() for d in p.deviations]
     return out
