@@ -160,6 +160,38 @@ def _cached(key: Any, ttl: float, compute: Any) -> Any:
     return value
 
 
+_KEY_LOCKS: dict[Any, Any] = {}
+
+
+def _fresh_or_stale(key: Any, ttl: float, compute: Any) -> Any:
+    """Like :func:`_cached`, but one computation per key at a time: while a value is being
+    refreshed, other requests get the previous one (no stampede when a popular entry expires
+    under load); only the very first request of a key waits for it."""
+    import threading
+    import time
+
+    hit = _CACHE.get(key)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < ttl:
+        return hit[1]
+    with _LOCK:
+        lock = _KEY_LOCKS.setdefault(key, threading.Lock())
+    if hit is not None:
+        if not lock.acquire(blocking=False):
+            return hit[1]  # someone is refreshing it
+    else:
+        lock.acquire()
+    try:
+        hit = _CACHE.get(key)
+        if hit is not None and time.monotonic() - hit[0] < ttl:
+            return hit[1]
+        value = compute()
+        _CACHE[key] = (time.monotonic(), value)
+        return value
+    finally:
+        lock.release()
+
+
 def clear_cache() -> None:
     _CACHE.clear()
 
@@ -249,7 +281,7 @@ def _registry_frame(url: str):
     if fn is None:
         return None
     try:
-        return _cached(("registry", url), 60.0, lambda: fn(url=url))
+        return _fresh_or_stale(("registry", url), 60.0, lambda: fn(url=url))
     except Exception as exc:  # noqa: BLE001
         log.warning("stations_frame failed: %s", exc)
         return None
@@ -341,7 +373,7 @@ AIR_NOW_TTL = 60.0
 
 def air_now(url: str) -> Result:
     """Latest hour of every station (cached :data:`AIR_NOW_TTL` seconds), see :func:`_air_now`."""
-    return _cached(("air_now", url), AIR_NOW_TTL, lambda: _air_now(url))
+    return _fresh_or_stale(("air_now", url), AIR_NOW_TTL, lambda: _air_now(url))
 
 
 def _air_now(url: str) -> Result:
