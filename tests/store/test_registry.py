@@ -43,7 +43,8 @@ def test_datong_mapping_and_divisions(reg, shared_dir):
     n, skipped = reg.assign_from_mapping(datong / "air_stations.csv", city_name="大同市")
     assert (n, skipped) == (10, [])
     f = reg.stations_frame("140200")
-    assert f.columns == ["code", "name", "city_code", "city_name", "county_code", "county_name", "lon", "lat", "is_control"]
+    assert f.columns == ["code", "name", "city_code", "city_name", "county_code", "county_name", "lon", "lat", "is_control", "kind"]
+    assert set(f["kind"]) == {"national"}  # the ten CNEMC stations
     assert f.height == 10
     assert reg.stations_frame("大同市").height == 10
     row = f.filter(pl.col("code") == "3567A").row(0, named=True)

@@ -41,6 +41,9 @@ FRAME_SCHEMA = {
     "lon": pl.Float64,
     "lat": pl.Float64,
     "is_control": pl.Boolean,
+    # national (CNEMC network), local, synthetic (demo): city values use national stations only
+    # (air-evaluation.md §7)
+    "kind": pl.Utf8,
 }
 
 EDITABLE = {
@@ -113,7 +116,7 @@ class StationRegistry:
 
     # --- reading -------------------------------------------------------------------------
     def stations_frame(self, city: str | None = None, *, include_inactive: bool = False) -> pl.DataFrame:
-        """``code, name, city_code, city_name, county_code, county_name, lon, lat, is_control``.
+        """``code, name, city_code, city_name, county_code, county_name, lon, lat, is_control, kind``.
 
         ``city`` matches the city name (``大同市``) or GB/T 2260 city code (``140200``).
         """
@@ -157,15 +160,19 @@ class StationRegistry:
         )
 
     # --- writing -------------------------------------------------------------------------
-    def register(self, frame: pl.DataFrame, *, source: str, conn: Connection | None = None) -> tuple[int, int]:
+    def register(self, frame: pl.DataFrame, *, source: str, kind: str | None = None,
+                 conn: Connection | None = None) -> tuple[int, int]:
         """Insert new stations and refresh name/city/coordinates of known ones.
 
         ``frame``: ``code, name`` and optionally ``city_name, city_code, lon, lat``. County
-        assignments of known stations are never touched. Returns (inserted, updated).
+        assignments of known stations are never touched. ``kind`` of new stations: given, or
+        ``national`` for CNEMC-published stations and ``local`` otherwise. Returns
+        (inserted, updated).
         """
         if conn is None:
             with self.engine.begin() as c:
-                return self.register(frame, source=source, conn=c)
+                return self.register(frame, source=source, kind=kind, conn=c)
+        kind = kind or ("national" if source == "cnemc" else "local")
         known = self.codes(conn)
         new_rows, upd_rows = [], []
         for r in frame.unique(subset=["code"], keep="last", maintain_order=True).iter_rows(named=True):
@@ -183,7 +190,7 @@ class StationRegistry:
                 upd_rows.append(rec)
             else:
                 new_rows.append(
-                    rec | {"notes": notes, "kind": "national" if source == "cnemc" else "local", "active": True, "source": source}
+                    rec | {"notes": notes, "kind": kind, "active": True, "source": source}
                 )
         if new_rows:
             conn.execute(insert(STATIONS), new_rows)
@@ -260,8 +267,12 @@ class StationRegistry:
             upsert(conn, DIVISIONS, rows, key=("code",), update=("name", "level", "parent_code"))
         return len(rows)
 
-    def assign_from_mapping(self, path: str | Path, *, city_name: str | None = None) -> tuple[int, list[str]]:
+    def assign_from_mapping(self, path: str | Path, *, city_name: str | None = None,
+                            kind: str = "national") -> tuple[int, list[str]]:
         """Assign counties from an ``air_stations.csv``-style file.
+
+        Such a file lists a city's national (CNEMC) stations, so stations it registers get
+        ``kind="national"`` unless told otherwise.
 
         Columns: ``stationcode`` and ``district_code`` (or ``county_code``), optionally
         ``district``/``county_name``, ``positionname``, ``longitude``, ``latitude``. Stations not
@@ -309,6 +320,7 @@ class StationRegistry:
                             schema={"code": pl.Utf8, "name": pl.Utf8, "city_name": pl.Utf8, "city_code": pl.Utf8, "lon": pl.Float64, "lat": pl.Float64},
                         ),
                         source="mapping",
+                        kind=kind,
                         conn=conn,
                     )
                     known.add(code)
