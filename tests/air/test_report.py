@@ -179,3 +179,21 @@ def test_edition_option_help_says_it_fixes_everything():
     res = CliRunner().invoke(app, ["report", "--help"], env={"COLUMNS": "200"})
     assert res.exit_code == 0
     assert "全部按该版本评价" in res.stdout and "每日AQI" in res.stdout
+
+
+def test_percentile_only_exceedance_is_shown_with_its_multiple():
+    # PM2.5 95 on the 31 days of December 2023, 26 on the other 334 days. Annual mean
+    # (31·95 + 334·26)/365 = 31.86… → 32 ≤ 35 attains. P95 (§6.3): k = 1 + 364 × 0.95 = 346.8,
+    # X(346) = X(347) = 95 (X(335…365) = 95) → 95 > 75 (24-h limit): not attained,
+    # B = (95 − 75)/75 = 0.2666… → 0.27 (§6.4)
+    def a(d):
+        return CLEAN | {"pm25": 95 if d.month == 12 else 26}
+
+    h = day_constant_hourly({"A": a}, date(2023, 1, 1), date(2023, 12, 31))
+    reg = registry([("A", "140200", "140212", False)])
+    rep = report_cli.build_report(h, reg, "大同市", date(2023, 1, 1), date(2023, 12, 31), compare_last_year=False)
+    rows = {r["indicator"]: r for r in rep.city.to_dicts()}
+    assert rows["pm25"]["value"] == "32" and rows["pm25"]["attained"] is True and rows["pm25"]["multiple"] is None
+    p95 = rows["pm25_p95"]
+    assert (p95["value"], p95["limit"], p95["attained"], p95["multiple"]) == ("95", "75", False, "0.27")
+    assert rep.summary["attained"] is False and rep.summary["exceeding"] == ["PM2.5"]

@@ -101,6 +101,27 @@ def test_annual_requires_percentile_switch():
     assert hj663.attainment(stats, by=["city"], annual_requires_percentile=False)["pm10_attained"][0] is True
 
 
+def test_percentile_only_failure_publishes_its_own_multiple():
+    # §6.4: PM2.5 mean 30 ≤ 35 attains, P95 80 > 75 (24-h limit) does not; B = (80 − 75)/75
+    stats = _stats_frame({"pm25": 30, "pm25_p95": 80})
+    r = hj663.attainment(stats, by=["city"]).row(0, named=True)
+    assert r["pm25_attained"] is False and r["exceeding"] == ["PM2.5"]
+    assert r["pm25_stat_attained"] is True and exact.to_fraction(r["pm25_multiple"]) == 0
+    assert r["pm25_p95_attained"] is False and r["pm25_p95_value"] == 80
+    assert exact.to_fraction(r["pm25_p95_multiple"]) == Fraction(5, 75)
+    assert exact.fraction_to_str(exact.to_fraction(r["pm25_p95_multiple"]), 2) == "0.07"
+    # the percentile is still published with the switch off; it no longer decides the verdict
+    r = hj663.attainment(stats, by=["city"], annual_requires_percentile=False).row(0, named=True)
+    assert r["pm25_attained"] is True and r["pm25_p95_attained"] is False
+
+
+def test_float_inputs_are_taken_by_their_text():
+    # §5.1: Fraction(str(v)); E1 with floats gives the exact 1.865
+    vals = [0.6, 0.8, 1.1, 0.9, 1.4, 2.0, 1.7, 0.7, 1.2, 1.0]
+    assert hj663.percentile(vals, "0.95") == Fraction("1.865")
+    assert hj663.attainment_rate([0.1, 0.3], Fraction("0.3")) == 100
+
+
 def test_rounded_value_is_compared():
     # PM2.5 35.4 rounds to 35 and attains; 35.5 rounds to 36 (half even) and does not
     assert hj663.attainment(_stats_frame({"pm25": "35.4"}), by=["city"])["pm25_attained"][0] is True

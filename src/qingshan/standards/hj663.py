@@ -58,6 +58,8 @@ STATISTICS: dict[str, tuple[str, str, Fraction | None, str]] = {
 }
 #: the six pollutant items of the composite evaluation and their publication decimals
 SIX: tuple[str, ...] = ("so2", "no2", "pm10", "pm25", "co", "o3")
+#: the annual percentile item judged against the 24-h limit (§6.4, ``annual_requires_percentile``)
+PERCENTILE_OF: dict[str, str] = {"so2": "so2_p98", "no2": "no2_p98", "pm10": "pm10_p95", "pm25": "pm25_p95"}
 DECIMALS: dict[str, int] = {"co": 1}
 DAILY_COLS: dict[str, str] = {"so2": "so2", "no2": "no2", "pm10": "pm10", "pm25": "pm25", "co": "co", "o3": "o3_8h"}
 DAILY_AVERAGING: dict[str, str] = {"so2": "daily", "no2": "daily", "pm10": "daily", "pm25": "daily", "co": "daily", "o3": "8h"}
@@ -345,13 +347,24 @@ def attainment(
     against the 8-h limit. Used for the year, and by the same rule for shorter periods
     (deterioration-ranking exemption, air-evaluation.md §9; UNCONFIRMED there).
 
+    Each statistic is judged on its own as well (§6.4: B = (C − S)/S for the exceeding
+    statistic against the limit of the same averaging time): when only the percentile fails,
+    the pollutant is not attained, ``<p>_multiple`` (the mean's) is 0 and
+    ``<pct>_multiple`` carries the percentile's multiple, e.g. PM2.5 mean 30 ≤ 35 but P95
+    80 > 75: ``pm25_p95_multiple`` = (80 − 75)/75.
+
     Returns
     -------
     polars.DataFrame
         ``by`` + ``<p>_value`` (published rounded value as integer units; CO in 0.1 mg/m³),
-        ``<p>_attained`` (bool, null when the statistic is invalid), ``<p>_multiple`` (RATIONAL
-        超标倍数), ``attained`` (all six attained; null if any is undeterminable) and
-        ``exceeding`` (list of 超标污染物 names, e.g. ``["PM2.5", "O3"]``).
+        ``<p>_attained`` (bool, the pollutant's verdict; null when the statistic is invalid),
+        ``<p>_stat_attained`` (the main statistic alone against its limit), ``<p>_multiple``
+        (RATIONAL 超标倍数 of the main statistic); for SO2, NO2, PM10, PM2.5 when the
+        percentile is present: ``<pct>_value``, ``<pct>_attained`` (the percentile alone against
+        the 24-h limit, whatever ``annual_requires_percentile``) and ``<pct>_multiple``
+        (``pct`` = ``so2_p98``, ``no2_p98``, ``pm10_p95``, ``pm25_p95``); ``attained`` (all six
+        attained; null if any is undeterminable) and ``exceeding`` (list of 超标污染物 names,
+        e.g. ``["PM2.5", "O3"]``).
     """
     lim = gb3095.limits_for(stage, grade)
     cols = []
@@ -362,10 +375,15 @@ def attainment(
         S = lim[(p, STATISTICS[p][3])]
         units, ok, b = compare_expr(p, pl.col(p), S, precision)
         ok = pl.when(pl.col(p).is_not_null()).then(ok)
-        pct = {"so2": "so2_p98", "no2": "no2_p98", "pm10": "pm10_p95", "pm25": "pm25_p95"}.get(p)
-        if annual_requires_percentile and pct and pct in stats.columns:
-            _, ok2, _ = compare_expr(pct, pl.col(pct), lim[(p, "daily")], precision)
-            ok = ok & pl.when(pl.col(pct).is_not_null()).then(ok2)
+        cols += [ok.alias(f"{p}_stat_attained")]
+        pct = PERCENTILE_OF.get(p)
+        if pct and pct in stats.columns:
+            # the percentile is published with its own comparison and multiple (§6.4)
+            units2, ok2, b2 = compare_expr(pct, pl.col(pct), lim[(p, "daily")], precision)
+            ok2 = pl.when(pl.col(pct).is_not_null()).then(ok2)
+            cols += [units2.alias(f"{pct}_value"), ok2.alias(f"{pct}_attained"), b2.alias(f"{pct}_multiple")]
+            if annual_requires_percentile:
+                ok = ok & ok2
         cols += [units.alias(f"{p}_value"), ok.alias(f"{p}_attained"), b.alias(f"{p}_multiple")]
         att_names.append(p)
     out = stats.select(list(by) + cols)
