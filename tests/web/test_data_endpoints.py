@@ -33,6 +33,16 @@ def test_micro_units_render_as_exact_decimals():
     assert _micro_to_text(None) is None
 
 
+def test_store_rationals_render_as_exact_decimals():
+    # the observation store hands out exact {num, den} structs (den 10**6), never floats
+    from qingshan.web.api.air import _value_to_text
+
+    assert _value_to_text({"num": 1_250_000, "den": 1_000_000}) == "1.25"
+    assert _value_to_text({"num": 52_000_000, "den": 1_000_000}) == "52"
+    assert _value_to_text({"num": None, "den": None}) is None
+    assert _value_to_text(None) is None
+
+
 def test_generic_errors_in_chinese(clients):
     r = clients["staff"].get("/api/no-such-thing")
     assert r.status_code == 404 and r.json()["detail"] == "未找到请求的地址或资源。"

@@ -10,6 +10,7 @@ import importlib
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 
+from qingshan import exact
 from qingshan.web.deps import require_internal
 from qingshan.web.models import User
 
@@ -23,6 +24,20 @@ def _micro_to_text(value) -> str | None:
     sign, v = ("-" if value < 0 else ""), abs(int(value))
     whole, frac = divmod(v, 10**6)
     return f"{sign}{whole}" + (f".{frac:06d}".rstrip("0") if frac else "")
+
+
+def _value_to_text(value):
+    """A store value → exact decimal text: rational ``{num, den}`` structs (what the observation
+    store returns) and plain micro-unit integers alike; other values pass through."""
+    if isinstance(value, dict) and "num" in value:
+        f = exact.to_fraction(value)
+        if f is None:
+            return None
+        micro = f * exact.SCALE
+        return _micro_to_text(int(micro)) if micro.denominator == 1 else exact.fraction_to_str(f, 6)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return value.isoformat() if hasattr(value, "isoformat") else value
+    return _micro_to_text(value)
 
 
 @router.get("/latest", summary="各站点最新一小时浓度（来自观测库）")
@@ -39,6 +54,5 @@ def latest(request: Request, user: User = Depends(require_internal)) -> dict:
         raise HTTPException(503, f"空气质量数据暂不可用：{type(exc).__name__}") from None
     rows = []
     for rec in frame.to_dicts():
-        rows.append({k: (_micro_to_text(v) if isinstance(v, int) and k not in ("batch_id",) else
-                         (v.isoformat() if hasattr(v, "isoformat") else v)) for k, v in rec.items()})
+        rows.append({k: (v if k == "batch_id" else _value_to_text(v)) for k, v in rec.items()})
     return {"stations": rows, "unit_note": "浓度单位：μg/m³（CO 为 mg/m³），数值为观测库中的精确十进制值"}
