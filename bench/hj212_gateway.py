@@ -151,7 +151,7 @@ def _peak_rss_kib(pid: int) -> int:
 
 
 def bench_gateway(url: str, home: str, devices: int, duration: float, window: int, sim_procs: int,
-                  workers: int = 1) -> dict:
+                  workers: int = 1, writer: str = "thread") -> dict:
     from qingshan.hj212.simulator import make_devices, register_devices
     from qingshan.store.db import make_engine
     from qingshan.store.migrate import upgrade
@@ -162,7 +162,7 @@ def bench_gateway(url: str, home: str, devices: int, duration: float, window: in
     port = _free_port()
     env = {**os.environ, "QINGSHAN_DATABASE_URL": url, "QINGSHAN_HOME": home}
     gw = subprocess.Popen([sys.executable, "-m", "qingshan.hj212.gateway_cli", "serve", "--host", "127.0.0.1",
-                           "--port", str(port), "--alarm-interval", "0", "--workers", str(workers)], env=env,
+                           "--port", str(port), "--alarm-interval", "0", "--workers", str(workers), "--writer", writer], env=env,
                           stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True)
     assert "监听" in gw.stdout.readline()
@@ -198,7 +198,7 @@ def bench_gateway(url: str, home: str, devices: int, duration: float, window: in
         stored = c.execute(text("SELECT COUNT(*) FROM hj212_data")).scalar() - before
     engine.dispose()
     return {
-        "devices": devices, "window": window, "sim_procs": sim_procs, "gateway_workers": workers, "sent": sent, "acked": acked,
+        "devices": devices, "window": window, "sim_procs": sim_procs, "gateway_workers": workers, "writer": writer, "sent": sent, "acked": acked,
         "rejected": rejected, "resent": sum(r[3] for r in results), "seconds": round(seconds, 2),
         "wall_seconds": round(wall, 2),
         "acked_per_s": round(acked / seconds), "ack_latency_p50_ms": round(lat[len(lat) // 2] * 1000, 1),
@@ -220,6 +220,8 @@ def main() -> None:
     ap.add_argument("--window", type=int, default=8)
     ap.add_argument("--sim-procs", type=int, default=1)
     ap.add_argument("--workers", type=int, default=1, help="gateway worker processes (serve --workers)")
+    ap.add_argument("--writer", default="thread", choices=["process", "thread"], help="serve --writer")
+    ap.add_argument("--skip-components", action="store_true")
     ap.add_argument("--url", default=None, help="database URL (default: a fresh SQLite file)")
     ap.add_argument("--skip-parser", action="store_true")
     a = ap.parse_args()
@@ -228,10 +230,11 @@ def main() -> None:
         out["parser"] = bench_parser()
         print("parser:", json.dumps(out["parser"]), flush=True)
     with tempfile.TemporaryDirectory() as home:
-        out["components"] = bench_components(home)
-        print("components (CPU µs/packet):", json.dumps(out["components"]), flush=True)
+        if not a.skip_components:
+            out["components"] = bench_components(home)
+            print("components (CPU µs/packet):", json.dumps(out["components"]), flush=True)
         url = a.url or f"sqlite:///{home}/bench.db"
-        out["gateway"] = bench_gateway(url, home, a.devices, a.duration, a.window, a.sim_procs, a.workers)
+        out["gateway"] = bench_gateway(url, home, a.devices, a.duration, a.window, a.sim_procs, a.workers, a.writer)
     print("gateway:", json.dumps(out["gateway"]), flush=True)
 
 

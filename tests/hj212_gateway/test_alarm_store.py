@@ -95,3 +95,23 @@ def test_writer_isolates_an_item_the_database_refuses(db_url):
         assert conn.execute(text("SELECT COUNT(*) FROM hj212_data")).scalar() == 1
     writer.close()
     engine.dispose()
+
+
+def test_process_writer_keeps_the_writer_contract(sqlite_db):
+    from qingshan.hj212.gateway.writer import ArchiveItem, ProcessWriter
+
+    def item(pno, cn="2011"):
+        return ArchiveItem(datetime(2026, 11, 29), "127.0.0.1:1", b"##%d" % pno, "accepted", mn=MN, st="31", cn=cn,
+                           qn="1" * 17, flag=5, store=True, datatime=T0, pnum=1, pno=pno)
+
+    w = ProcessWriter(sqlite_db, id_step=2, id_offset=1)
+    w.open()
+    try:
+        first = [item(1), item(2)]
+        assert w.commit(first) == 0 and [it.raw_id for it in first] == [3, 5]  # residue class 1 mod 2
+        again = [item(1), item(3, cn=None)]  # a duplicate, and a row the database refuses
+        assert w.commit(again) == 1
+        assert not again[0].failed and again[1].failed and again[1].reason.startswith("store_error")
+    finally:
+        w.close()
+        w.engine.dispose()

@@ -29,6 +29,7 @@ def serve(
     idle_timeout: float = typer.Option(300.0, help="连接空闲多少秒后关闭"),
     alarm_interval: float = typer.Option(60.0, help="报警规则评估间隔（秒），0 表示不评估"),
     workers: int = typer.Option(1, help="工作进程数（>1 时各进程以 SO_REUSEPORT 共用端口）"),
+    writer: str = typer.Option("thread", help="写库方式：thread（本进程的写库线程）或 process（独立写入进程）"),
 ) -> None:
     """启动 HJ 212 数据接收网关（上位机）：应答仅在数据落库提交之后发出。"""
     from qingshan.hj212.gateway.server import serve_workers
@@ -36,7 +37,8 @@ def serve(
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     url = _ready_url()
     try:
-        serve_workers(url, host, port, workers, idle_timeout=idle_timeout, alarm_interval=alarm_interval or None)
+        serve_workers(url, host, port, workers, idle_timeout=idle_timeout, alarm_interval=alarm_interval or None,
+                      writer_process={"process": True, "thread": False}.get(writer))
     except KeyboardInterrupt:
         pass
 

@@ -30,7 +30,7 @@ from datetime import datetime, timedelta, timezone
 
 from qingshan.hj212.gateway.auth import Authenticator
 from qingshan.hj212.gateway.protocol import AuthNeeded, GatewayProtocol, PacketEvent
-from qingshan.hj212.gateway.writer import BatchWriter
+from qingshan.hj212.gateway.writer import BatchWriter, ProcessWriter
 from qingshan.sources.registry import load_devices
 
 log = logging.getLogger("qingshan.hj212.gateway")
@@ -113,7 +113,8 @@ class Gateway:
     def __init__(self, url: str, host: str = "0.0.0.0", port: int = 0, *, idle_timeout: float = 300.0,
                  max_batch: int = 5000, max_inflight: int = 256, lenient: bool = False,
                  heartbeat_reply: str = "by_flag", alarm_interval: float | None = 60.0,
-                 alarm_window: timedelta = timedelta(days=2), workers: int = 1, worker_index: int = 0):
+                 alarm_window: timedelta = timedelta(days=2), workers: int = 1, worker_index: int = 0,
+                 writer_process: bool | None = None):
         self.url, self.host, self.port = url, host, port
         self.idle_timeout = idle_timeout
         self.max_batch = max_batch
@@ -134,7 +135,11 @@ class Gateway:
         self.auth_exec = ThreadPoolExecutor(2, thread_name_prefix="hj212-auth")
         self.alarm_exec = ThreadPoolExecutor(1, thread_name_prefix="hj212-alarm")
         self.workers, self.worker_index = workers, worker_index
-        self.writer = BatchWriter(url, id_step=workers, id_offset=worker_index)
+        # writer_process: SQLite's work in a child process instead of a thread of this one (off
+        # this process's GIL). No measurable gain on the loaded 2-core bench machine, so the
+        # default is the thread (docs/hj212-gateway.md).
+        cls = ProcessWriter if writer_process else BatchWriter
+        self.writer = cls(url, id_step=workers, id_offset=worker_index)
         self.auth: Authenticator | None = None
 
     async def start(self) -> int:

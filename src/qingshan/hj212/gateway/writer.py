@@ -215,3 +215,111 @@ class BatchWriter:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+
+# --- writer in its own process -------------------------------------------------------------
+
+_FIELDS = ("received_at", "peer", "raw", "verdict", "reason", "mn", "st", "cn", "qn", "flag", "store",
+           "datatime", "pnum", "pno")
+
+
+def _writer_process(url: str, id_step: int, id_offset: int, conn, parent: int) -> None:
+    """Child process: commit what the gateway sends, answer after each commit."""
+    import os
+    import signal
+
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the gateway closes the pipe to stop it
+    w = BatchWriter(url, id_step=id_step, id_offset=id_offset)
+    w.open()
+    conn.send(("ready",))
+    try:
+        while True:
+            try:
+                rows = conn.recv()
+            except EOFError:
+                break
+            items = [ArchiveItem(*r) for r in rows]
+            try:
+                dups = w.commit(items)
+            except Exception as exc:  # nothing of the batch committed
+                conn.send(("error", f"{type(exc).__name__}: {exc}"))
+                continue
+            conn.send(("ok", dups, [it.raw_id for it in items],
+                       {i: it.reason for i, it in enumerate(items) if it.failed}))
+    finally:
+        w.close()
+        w.engine.dispose()
+
+
+class ProcessWriter:
+    """:class:`BatchWriter` in a child process, same ``commit`` contract.
+
+    SQLite's insert and commit run inside the calling process and hold its GIL for a good
+    part of the time, competing with the event loop; in a child process they run on another
+    core. The reply comes after the child's commit returned, so acknowledging after
+    :meth:`commit` keeps the durability guarantee. The child dies with the gateway
+    (``PR_SET_PDEATHSIG``); an interrupted transaction is rolled back by SQLite/PostgreSQL.
+    """
+
+    def __init__(self, url: str, id_step: int = 1, id_offset: int = 0):
+        self.url, self.id_step, self.id_offset = url, id_step, id_offset
+        self.engine = make_engine(url)  # for the gateway's own reads (registry, alarms)
+        self.duplicates = self.stored = self.archived = 0
+        self._proc = None
+        self._conn = None
+
+    def open(self) -> None:
+        import multiprocessing as mp
+        import os
+
+        ctx = mp.get_context("spawn")
+        parent_end, child_end = ctx.Pipe()
+        self._proc = ctx.Process(target=_writer_process, args=(self.url, self.id_step, self.id_offset, child_end,
+                                                               os.getpid()), daemon=True)
+        self._proc.start()
+        child_end.close()
+        self._conn = parent_end
+        if not parent_end.poll(120) or parent_end.recv() != ("ready",):
+            raise RuntimeError("HJ 212 写入进程未能启动")
+
+    def commit(self, items: list[ArchiveItem]) -> int:
+        if self._proc is None or not self._proc.is_alive():
+            self.close()
+            self.open()
+        self._conn.send([tuple(getattr(it, f) for f in _FIELDS) for it in items])
+        try:
+            answer = self._conn.recv()
+        except EOFError:
+            self.close()
+            raise RuntimeError("HJ 212 写入进程意外退出") from None
+        if answer[0] == "error":
+            raise RuntimeError(answer[1])
+        _, dups, ids, failed = answer
+        for it, rid in zip(items, ids):
+            it.raw_id = rid
+        for i, reason in failed.items():
+            it = items[i]
+            it.failed, it.store, it.verdict, it.reason = True, False, "rejected", reason
+        self.duplicates += dups
+        self.stored += sum(1 for it in items if it.store) - dups
+        self.archived += len(items)
+        return dups
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        if self._proc is not None:
+            self._proc.join(30)
+            if self._proc.is_alive():
+                self._proc.kill()
+            self._proc = None
