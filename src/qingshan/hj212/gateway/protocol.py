@@ -38,7 +38,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from qingshan.hj212 import codes
-from qingshan.hj212.errors import HJ212Error
 from qingshan.hj212.gateway.auth import BAD_PW, OK, PENDING, UNKNOWN_MN, Authenticator
 from qingshan.hj212.gateway.writer import ArchiveItem
 from qingshan.hj212.framing import PacketReceived, StreamDecoder
