@@ -79,7 +79,8 @@ def test_report_command_over_store(hourly):
 
     reg = StationRegistry()
     try:
-        reg.register(REG.select("code", "name", "city_name", "city_code"), source="test")
+        # the national-network stations of the city (air-evaluation.md §7)
+        reg.register(REG.select("code", "name", "city_name", "city_code"), source="test", kind="national")
         for r in REG.iter_rows(named=True):
             reg.set(r["code"], county_code=r["county_code"], county_name=r["county_name"], is_control=r["is_control"])
     finally:
@@ -116,7 +117,8 @@ def test_store_conveniences_for_pages(hourly):
 
     reg = StationRegistry()
     try:
-        reg.register(REG.select("code", "name", "city_name", "city_code"), source="test")
+        # the national-network stations of the city (air-evaluation.md §7)
+        reg.register(REG.select("code", "name", "city_name", "city_code"), source="test", kind="national")
         for r in REG.iter_rows(named=True):
             reg.set(r["code"], county_code=r["county_code"], county_name=r["county_name"], is_control=r["is_control"])
     finally:
@@ -197,3 +199,41 @@ def test_percentile_only_exceedance_is_shown_with_its_multiple():
     p95 = rows["pm25_p95"]
     assert (p95["value"], p95["limit"], p95["attained"], p95["multiple"]) == ("95", "75", False, "0.27")
     assert rep.summary["attained"] is False and rep.summary["exceeding"] == ["PM2.5"]
+
+
+def test_city_uses_national_stations_county_all_of_its_stations():
+    # air-evaluation.md §7: the city value averages the national-network stations only; a
+    # county value (project choice) every evaluation station in the county. Registry kinds
+    # as qingshan.store.registry records them.
+    from qingshan.air import evaluation as ev
+    from qingshan.store.observations import ObservationStore
+    from qingshan.store.registry import StationRegistry
+
+    def local(d):
+        return CLEAN | {"pm25": 80}
+
+    reg = StationRegistry()
+    try:
+        reg.register(REG.select("code", "name", "city_name", "city_code"), source="cnemc")
+        reg.register(pl.DataFrame({"code": ["L1"], "name": ["县站"], "city_name": ["大同市"], "city_code": ["140200"]}),
+                     source="bureau")  # kind "local"
+        for r in REG.iter_rows(named=True):
+            reg.set(r["code"], county_code=r["county_code"], county_name=r["county_name"], is_control=r["is_control"])
+        reg.set("L1", county_code="140213", county_name="区县140213")
+    finally:
+        reg.close()
+    h = day_constant_hourly({"A": dirty, "B": clean, "C": clean, "X": dirty, "L1": local},
+                            date(2023, 3, 1), date(2023, 3, 7))
+    store = ObservationStore()
+    try:
+        store.write(h, source="table")
+    finally:
+        store.close()
+    rows = ev.period_evaluation(start=date(2023, 3, 1), end=date(2023, 3, 7), city="大同市")
+    # city: A 60, B 20, C 20 (national); X is a 对照点 and L1 is local → (60 + 20 + 20)/3 = 33
+    assert dict(zip(rows["indicator"], rows["value"]))["pm25"] == "33"
+    # county 140213: B 20, C 20 and the local L1 80 → 40; county 140212: A 60
+    one = ev.period_evaluation(start=date(2023, 3, 1), end=date(2023, 3, 7), city="大同市", county="140213")
+    assert dict(zip(one["indicator"], one["value"]))["pm25"] == "40"
+    rk = ev.county_ranking(start=date(2023, 3, 1), end=date(2023, 3, 7), city="大同市")
+    assert dict(zip(rk["county_code"], rk["pm25_pub"])) == {"140213": "40", "140212": "60"}

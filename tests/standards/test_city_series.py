@@ -110,6 +110,45 @@ def test_county_series_groups_by_county():
     assert got == {"140202": 10, "140203": 40}
 
 
+KINDS = pl.DataFrame({
+    "code": ["N1", "N2", "L1", "S1", "K1", "U1"],
+    "city_code": ["140200"] * 6,
+    "county_code": ["140202", "140202", "140221", "140222", "140221", "140222"],
+    "is_control": [False, False, False, False, True, False],
+    "kind": ["national", "national", "local", "synthetic", "national", None],
+})
+
+
+def test_select_stations_by_registry_kind():
+    # air-evaluation.md §7: a city value uses the national-network stations only (对照点 out)
+    city = cs.select_stations(KINDS)
+    assert sorted(city["station_code"]) == ["N1", "N2"]
+    # county (project choice): every evaluation station of the county — national, local,
+    # synthetic — still without 对照点; an unknown (null) kind is not an evaluation kind
+    county = cs.select_stations(KINDS, by="county_code")
+    assert sorted(county["station_code"]) == ["L1", "N1", "N2", "S1"]
+    assert sorted(cs.select_stations(KINDS, kinds="all")["station_code"]) == ["L1", "N1", "N2", "S1", "U1"]
+    assert sorted(cs.select_stations(KINDS, kinds=("local",))["station_code"]) == ["L1"]
+    # a registry without a kind column is taken as it is
+    assert sorted(cs.select_stations(KINDS.drop("kind"))["station_code"]) == ["L1", "N1", "N2", "S1", "U1"]
+    # an explicit station list overrides the registry's choice
+    assert sorted(cs.select_stations(KINDS, station_list=["L1", "K1"])["station_code"]) == ["K1", "L1"]
+    with pytest.raises(ValueError, match="kinds"):
+        cs.select_stations(KINDS, kinds="national")
+
+
+def test_city_value_from_national_stations_county_from_all():
+    h = hourly({"N1": [10.0] * 24, "N2": [30.0] * 24, "L1": [100.0] * 24, "S1": [60.0] * 24,
+                "K1": [900.0] * 24}, col="pm25")
+    city = cs.city_daily(h, KINDS)
+    assert exact.to_fraction(city["pm25"][0]) == 20 and city["n_stations"][0] == 2
+    county = cs.city_daily(h, KINDS, by="county_code")
+    got = {k: exact.to_fraction(v) for k, v in zip(county["county_code"], county["pm25"])}
+    assert got == {"140202": 20, "140221": 100, "140222": 60}
+    hr = cs.city_hourly(h, KINDS, ["pm25"])
+    assert exact.to_fraction(hr["pm25"][0]) == 20
+
+
 def test_city_mda8_mixed_station_counts_exact():
     # three stations, one with only 5 valid hours in the morning: the city 8-h series mixes
     # means over 2 and 3 stations; maxima compare exactly

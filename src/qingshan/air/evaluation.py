@@ -84,6 +84,7 @@ def daily_series(
     by: str = "city_code",
     station_list: Sequence[str] | None = None,
     include_control: bool = False,
+    kinds: Sequence[str] | Literal["all"] | None = None,
     city_min_valid_stations: int = 1,
     city_o3_method: city_series.CityO3Method = "series",
     mda8_exception_limit: int = 160,
@@ -100,7 +101,7 @@ def daily_series(
     from qingshan.standards import hj633
 
     days = city_series.city_daily(
-        hourly, stations, by=by, station_list=station_list, include_control=include_control,
+        hourly, stations, by=by, station_list=station_list, include_control=include_control, kinds=kinds,
         city_min_valid_stations=city_min_valid_stations, city_o3_method=city_o3_method,
         mda8_exception_limit=mda8_exception_limit,
     )
@@ -222,6 +223,7 @@ def evaluate(
     straddle_daily_aqi: city_ranking.StraddleDailyAqi = "own_day",
     station_list: Sequence[str] | None = None,
     include_control: bool = False,
+    kinds: Sequence[str] | Literal["all"] | None = None,
     city_min_valid_stations: int = 1,
     city_o3_method: city_series.CityO3Method = "series",
     mda8_exception_limit: int = 160,
@@ -245,7 +247,10 @@ def evaluate(
     """Hourly station data → daily series → period evaluation → ranking, for cities or counties.
 
     ``by="county_code"`` evaluates and ranks the counties (each county = the mean of its
-    stations, like a city). ``areas`` restricts the output to some codes. With
+    stations, like a city). Stations (air-evaluation.md §7,
+    :func:`qingshan.standards.city_series.select_stations`): a city value uses the national
+    stations only when ``stations`` has a ``kind`` column, a county value every evaluation
+    station in the county (national, local, synthetic); 对照点 excluded; ``kinds`` overrides. ``areas`` restricts the output to some codes. With
     ``compare_last_year`` and data of the same period last year in ``hourly``, the ranking
     carries the change rate and the improvement / deterioration rankings.
 
@@ -290,7 +295,7 @@ def evaluate(
     elif straddle_daily_aqi == "period_end":
         aqi_edition = city_ranking.edition_for_period(start, end, "period_end")
     daily = daily_series(
-        hourly, stations, by=by, station_list=station_list, include_control=include_control,
+        hourly, stations, by=by, station_list=station_list, include_control=include_control, kinds=kinds,
         city_min_valid_stations=city_min_valid_stations, city_o3_method=city_o3_method,
         mda8_exception_limit=mda8_exception_limit, aqi_edition=aqi_edition,
         daily_include_o3_1h=daily_include_o3_1h, round_before_iaqi=round_before_iaqi,
@@ -464,14 +469,18 @@ def period_evaluation(
         stations = stations.filter((pl.col("county_code") == county) | (pl.col("county_name") == county))
         stations = stations.with_columns(city_code=pl.col("county_code"), city_name=pl.col("county_name"))
         name = county
+        # a county value: every evaluation station of the county (select_stations)
+        settings = {"kinds": city_series.COUNTY_KINDS}
+    else:
+        settings = {}
     if name is None:
         name = stations["city_code"].drop_nulls()[0]
-    rep = report_cli.build_report(hourly, stations, name, start, end, edition=stage)
+    rep = report_cli.build_report(hourly, stations, name, start, end, edition=stage, **settings)
     b0, b1 = same_period_last_year(start, end)
     change = {}
     if hourly.filter(pl.col("time").dt.date() <= b1).height:
         try:
-            base = report_cli.build_report(hourly, stations, name, b0, b1, edition=stage)
+            base = report_cli.build_report(hourly, stations, name, b0, b1, edition=stage, **settings)
             bv = dict(zip(base.city["indicator"], base.city["value"]))
             change = {k: _pct_change(v, bv.get(k)) for k, v in zip(rep.city["indicator"], rep.city["value"])
                       if k in ("pm25", "pm10", "so2", "no2", "co", "o3", "isum")}

@@ -42,6 +42,11 @@ D_STATION = L_COUNTS * exact.SCALE
 
 CityO3Method = Literal["series", "station_mean"]
 
+#: registry ``kind`` values (qingshan.store.registry): ``national`` = the CNEMC national network,
+#: ``local`` = the bureau's own stations, ``synthetic`` = the demo's labelled county stations
+CITY_KINDS: tuple[str, ...] = ("national",)
+COUNTY_KINDS: tuple[str, ...] = ("national", "local", "synthetic")
+
 
 # --- input conversion ------------------------------------------------------------------------
 
@@ -311,26 +316,52 @@ def station_daily(
 # --- city series -----------------------------------------------------------------------------
 
 
+def default_kinds(by: str) -> tuple[str, ...]:
+    """Registry kinds that form a value grouped by ``by`` (air-evaluation.md §7).
+
+    A **city** value (``by="city_code"``, and any other grouping) uses the national-network
+    evaluation stations only (§7; the 2018 ranking rule). A **county** value
+    (``by="county_code"``) uses every evaluation station located in the county — national,
+    local and synthetic: counties such as those of 大同市 have no national station, and a
+    county ranking needs the county stations. This county choice is the project's, not a spec
+    rule (§7 defines only the city value).
+    """
+    return COUNTY_KINDS if by == "county_code" else CITY_KINDS
+
+
 def select_stations(
     stations: pl.DataFrame,
     *,
     by: str = "city_code",
     station_list: Sequence[str] | None = None,
     include_control: bool = False,
+    kinds: Sequence[str] | Literal["all"] | None = None,
 ) -> pl.DataFrame:
     """Stations that form a city (or county) value (air-evaluation.md §7).
 
-    对照点 (``is_control``) are excluded by default (UNCONFIRMED CNEMC practice). An explicit
-    ``station_list`` overrides the registry's choice entirely.
+    对照点 (``is_control``) are excluded by default (UNCONFIRMED CNEMC practice). The registry
+    ``kind`` decides the network: ``kinds=None`` (default) → :func:`default_kinds` of ``by``
+    (city: ``("national",)``; county: national, local and synthetic); ``"all"`` → no kind
+    filter; or an explicit tuple. A station whose ``kind`` is null is not of a listed kind. A
+    frame without a ``kind`` column is taken as it is (no kind filter), so registries that do
+    not record the network keep working. An explicit ``station_list`` overrides the registry's
+    choice entirely (kind and 对照点 alike), §7 "an explicit configuration per city and date".
 
     Returns ``station_code`` and the group column ``by``.
     """
     s = stations.select(pl.col("code").cast(pl.Utf8).alias("station_code"), pl.col(by),
-                        pl.col("is_control") if "is_control" in stations.columns else pl.lit(False).alias("is_control"))
+                        pl.col("is_control") if "is_control" in stations.columns else pl.lit(False).alias("is_control"),
+                        pl.col("kind").cast(pl.Utf8) if "kind" in stations.columns else pl.lit(None, pl.Utf8).alias("kind"))
     if station_list is not None:
         s = s.filter(pl.col("station_code").is_in([str(c) for c in station_list]))
-    elif not include_control:
-        s = s.filter(~pl.col("is_control").fill_null(False).cast(pl.Boolean))
+    else:
+        if not include_control:
+            s = s.filter(~pl.col("is_control").fill_null(False).cast(pl.Boolean))
+        if "kind" in stations.columns and not (isinstance(kinds, str) and kinds == "all"):
+            if isinstance(kinds, str):
+                raise ValueError(f"kinds 应为站点类型列表或 \"all\"，收到 {kinds!r}")
+            want = default_kinds(by) if kinds is None else tuple(str(k) for k in kinds)
+            s = s.filter(pl.col("kind").is_in(list(want)).fill_null(False))
     return s.filter(pl.col(by).is_not_null()).select("station_code", by)
 
 
@@ -366,6 +397,7 @@ def city_daily(
     by: str = "city_code",
     station_list: Sequence[str] | None = None,
     include_control: bool = False,
+    kinds: Sequence[str] | Literal["all"] | None = None,
     city_min_valid_stations: int = 1,
     city_o3_method: CityO3Method = "series",
     mda8_exception_limit: int = 160,
@@ -395,8 +427,10 @@ def city_daily(
         ``county_code``).
     by : str
         Group column: a county value is built like a city value from its stations.
-    station_list, include_control
-        Station selection (:func:`select_stations`).
+    station_list, include_control, kinds
+        Station selection (:func:`select_stations`): by default a city value uses the
+        national stations only when the registry has a ``kind`` column; a county value all
+        of its evaluation stations (national, local, synthetic); 对照点 excluded.
 
     Returns
     -------
@@ -407,7 +441,7 @@ def city_daily(
     if city_o3_method not in ("series", "station_mean"):
         raise ValueError(f"未知的 city_o3_method：{city_o3_method!r}（可选 series、station_mean）")
     sd = hourly if isinstance(hourly, StationDays) else StationDays.from_hourly(hourly)
-    sel = select_stations(stations, by=by, station_list=station_list, include_control=include_control)
+    sel = select_stations(stations, by=by, station_list=station_list, include_control=include_control, kinds=kinds)
     groups = sorted(sel[by].cast(pl.Utf8).unique().to_list())
     gi = {g: i for i, g in enumerate(groups)}
     st_group = dict(zip(sel["station_code"].to_list(), sel[by].cast(pl.Utf8).to_list(), strict=True))
@@ -530,6 +564,7 @@ def city_hourly(
     station_list: Sequence[str] | None = None,
     include_control: bool = False,
     city_min_valid_stations: int = 1,
+    kinds: Sequence[str] | Literal["all"] | None = None,
 ) -> pl.DataFrame:
     """City value at each hour T = mean of the valid station values at T (air-evaluation.md §7).
 
@@ -537,7 +572,7 @@ def city_hourly(
     (:func:`station_moving_average`): the city moving average is the mean of the valid station
     moving averages. Input columns may be float/int/text/RATIONAL; output is RATIONAL.
     """
-    sel = select_stations(stations, by=by, station_list=station_list, include_control=include_control)
+    sel = select_stations(stations, by=by, station_list=station_list, include_control=include_control, kinds=kinds)
     if pollutants is None:
         pollutants = [c for c in station_values.columns if c in POLLUTANTS]
     f = station_values.with_columns(pl.col("station_code").cast(pl.Utf8)).join(sel, on="station_code")
