@@ -93,6 +93,9 @@ def test_county_and_station_pages(as_user):
     c = as_user("leader")
     county = c.get("/air/county/140213")
     assert county.status_code == 200 and "平城区" in county.text
+    # a county with only a (labelled synthetic) county station still gets its daily series
+    yanggao = c.get("/air/county/140221").text
+    assert "阳高县" in yanggao and len(_chart(yanggao, "chart-calendar")["series"][0]["data"]) >= 25
     station = c.get("/air/station/1724A")
     assert station.status_code == 200 and "大同大学" in station.text
     assert _chart(station.text, "chart-hourly")["series"]
@@ -218,3 +221,35 @@ def test_overview_figures_come_from_the_air_evaluation_and_meet_targets(as_user,
     ranking = html.split('id="county-ranking"', 1)[1]
     for name in ("新荣区", "平城区", "云冈区", "云州区", "阳高县", "左云县"):
         assert name in ranking
+
+
+def test_city_aqi_now_is_hj633_of_the_mean_of_the_city_stations(as_user, site):
+    """The city AQI shown = HJ 633 real-time AQI of the mean concentrations of the city's
+    national-network stations without the control site at the latest hour (air-evaluation.md §7:
+    the demo's synthetic county stations do not enter the city value), recomputed here."""
+    import polars as pl
+
+    from qingshan.standards import hj633
+    from qingshan.store.observations import ObservationStore
+    from qingshan.store.registry import stations_frame
+
+    store = ObservationStore(site.url, auto_migrate=False)
+    latest = store.latest()
+    t = latest["time"].max()
+    reg = stations_frame(url=site.url).filter(~pl.col("is_control") & (pl.col("kind") == "national"))
+    assert reg.height == 9  # Datong's 10 national stations less 果树场(对照点)
+    frame = store.hourly_frame(reg["code"].to_list(), t, t)
+    from fractions import Fraction
+
+    from qingshan import exact
+
+    means = {}
+    for p in ("so2", "no2", "co", "o3", "pm10", "pm25"):
+        vals = [Fraction(v["num"], v["den"]) for v in frame[p].to_list() if v is not None]
+        means[p] = sum(vals) / len(vals)
+    city = pl.DataFrame({"time": [t], **{p: [{"num": m.numerator, "den": m.denominator}] for p, m in means.items()}},
+                        schema={"time": pl.Datetime("us"), **{p: exact.RATIONAL for p in means}})
+    expected = hj633.realtime_aqi(city)["aqi"][0]
+    html = as_user("leader").get("/overview").text
+    city = html.split('id="city-aqi"', 1)[1].split("</div></div>", 1)[0]
+    assert f">{expected}</span>" in city

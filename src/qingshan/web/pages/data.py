@@ -427,7 +427,31 @@ def _air_now(url: str) -> Result:
         )
     rows.sort(key=lambda r: (r["county_code"] or "", r["code"]))
     source = "HJ 633 实时报计算" if computed else ("数据源发布值（CNEMC）" if published else "")
-    return Result(rows=rows, meta={"time": t_max, "aqi_source": source})
+    return Result(rows=rows, meta={"time": t_max, "aqi_source": source, "city": _city_now(store, url, t_max, levels)})
+
+
+def _city_now(store: Any, url: str, t: datetime, levels: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The city's real-time AQI at hour ``t``: city concentrations = mean of the valid station
+    values (:func:`qingshan.standards.city_series.city_hourly`, air-evaluation.md §7, control
+    sites excluded) → :func:`qingshan.standards.hj633.realtime_aqi`."""
+    cs, hj633 = _module("qingshan.standards.city_series"), _module("qingshan.standards.hj633")
+    reg = _registry_frame(url)
+    if cs is None or hj633 is None or reg is None or reg.is_empty():
+        return None
+    try:
+        hourly = store.hourly_frame(None, t, t)
+        city = cs.city_hourly(hourly, reg, by="city_code")
+        if city.is_empty():
+            return None
+        out = hj633.realtime_aqi(city).to_dicts()
+    except Exception as exc:  # noqa: BLE001
+        log.warning("city real-time AQI failed: %s", exc)
+        return None
+    # one city in the demo registry; with several, the first by code
+    r = sorted(out, key=lambda r: str(r.get("city_code")))[0]
+    return {"aqi": r.get("aqi"), "level": _level_view(level_of(r.get("aqi"), levels)),
+            "primary": r.get("primary_pollutant") or "", "time": t,
+            "conc": {p: _to_float(r.get(p)) for p in POLLUTANT_LABELS}}
 
 
 def _level_view(lv: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -506,7 +530,7 @@ def _call(fn: Any, *variants: dict[str, Any]) -> Any:
 
 
 def daily_aqi(url: str, codes: list[str] | None, start: date, end: date, stage: str | None = None,
-              *, group: str | None = None) -> Result:
+              *, group: str | None = None, area: str | None = None) -> Result:
     """Daily AQI (HJ 633 daily report) of one station, or of the city / a county.
 
     Composition of the library, nothing computed here: hourly values from the observation store
@@ -521,6 +545,8 @@ def daily_aqi(url: str, codes: list[str] | None, start: date, end: date, stage: 
         One station code (station series), or the stations of the area (``None`` = all).
     group : {"city_code", "county_code"}, optional
         Build an area series grouped by this registry column; ``None`` for one station.
+    area : str, optional
+        The city or county code whose series is wanted (``None``: the first area).
     """
     cs, hj633, store = _module("qingshan.standards.city_series"), _module("qingshan.standards.hj633"), _store(url)
     if cs is None or hj633 is None or store is None:
@@ -536,11 +562,13 @@ def daily_aqi(url: str, codes: list[str] | None, start: date, end: date, stage: 
         if group is None:
             days = cs.station_daily(hourly)
         else:
-            reg = pl.DataFrame(stations(url).rows)
-            if reg.is_empty():
+            reg = _registry_frame(url)
+            if reg is None or reg.is_empty():
                 return Result(reason="站点登记为空")
-            reg = reg.with_columns(pl.lit("area").alias("_area"))
-            days = cs.city_daily(hourly, reg, by="_area")
+            # the stations forming a city or county value are chosen by city_series (§7)
+            days = cs.city_daily(hourly, reg, by=group)
+            if area is not None:
+                days = days.filter(pl.col(group) == area)
         days = days.filter(pl.col("date").is_between(start, end))
         if days.is_empty():
             return Result(reason="所选期间没有有效日数据")
@@ -558,7 +586,7 @@ def daily_aqi(url: str, codes: list[str] | None, start: date, end: date, stage: 
             log.exception("daily_aqi failed")
             return Result(reason=f"日 AQI 计算出错（{type(exc).__name__}），详见服务器日志")
 
-    key = ("daily", url, tuple(codes) if codes else None, start, end, edition, group)
+    key = ("daily", url, tuple(codes) if codes else None, start, end, edition, group, area)
     out = _background(key, 600.0, safe)
     return Result(reason="正在计算…", meta={"pending": True}) if out is PENDING else out
 
