@@ -80,7 +80,10 @@ class _Connection(asyncio.Protocol):
         elif self.inflight >= gw.max_inflight:
             self._set_paused(True)
 
-    def _auth_finished(self, _fut):
+    def _auth_finished(self, fut):
+        exc = fut.exception()
+        if exc is not None:  # e.g. the registry reload failed: the packet is re-judged (unknown MN)
+            log.warning("device verification failed for %s: %r", self.peer, exc)
         if self.closed:
             return
         self.proto.auth_done()
