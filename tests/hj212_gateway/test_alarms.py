@@ -97,3 +97,19 @@ def test_flag_policy_and_aggregated_flags():
     assert water["flag"] == "D"
     with pytest.raises(ValueError):
         derive.valid_mask("flag", {"N", "X"})
+
+
+@pytest.mark.parametrize("cn, dt, label, start, end", [
+    # hj212.md §11 worked examples
+    ("2061", "20160801080000", "start", "2016-08-01 08:00", "2016-08-01 09:00"),
+    ("2051", "20160801084000", "start", "2016-08-01 08:40", "2016-08-01 08:50"),
+    ("2031", "20160801000000", "start", "2016-08-01 00:00", "2016-08-02 00:00"),
+    ("2061", "20160801080000", "end", "2016-08-01 07:00", "2016-08-01 08:00"),
+    ("2031", "20160801000000", "end", "2016-07-31 00:00", "2016-08-01 00:00"),
+    ("2011", "20160801084512", "start", "2016-08-01 08:45:12", "2016-08-01 08:45:12"),  # an instant
+])
+def test_periods_follow_the_datatime_rules(cn, dt, label, start, end):
+    t = datetime.strptime(dt, "%Y%m%d%H%M%S")
+    frame = pl.DataFrame({"cn": [cn], "datatime": [t]}, schema_overrides={"datatime": pl.Datetime("us")})
+    row = derive.with_period(frame, datatime_label=label, min_interval_minutes=10).row(0, named=True)
+    assert (row["period_start"], row["period_end"]) == (datetime.fromisoformat(start), datetime.fromisoformat(end))
