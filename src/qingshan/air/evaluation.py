@@ -25,7 +25,9 @@ Inputs
 hourly : ``station_code``, ``time`` (hour-END label T, naive Beijing Datetime) and ``so2, no2,
 co, o3, pm10, pm25`` [µg/m³; CO mg/m³] as floats, ints, decimal text or ``exact.RATIONAL``.
 stations : registry ``code, name, city_code, county_code, county_name, is_control`` (and
-optionally ``city_name``).
+optionally ``city_name`` and ``kind``: with ``kind``, a city value uses the national stations
+only, a county value every evaluation station of the county — air-evaluation.md §7,
+:func:`qingshan.standards.city_series.select_stations`).
 """
 
 from __future__ import annotations
@@ -456,7 +458,9 @@ def period_evaluation(
 
     Rows ``indicator, label, unit, value, limit, met, multiple, change`` (``change``: % against
     the same period last year from the published values, concentrations and composite index).
-    Period: ``start``–``end``, or 1—``month_to``月 of ``year``.
+    Period: ``start``–``end``, or 1—``month_to``月 of ``year``. ``stage`` is the report's
+    ``--edition``: given, both periods are evaluated fully under it (limits, S_i and every
+    daily AQI); None → the spec defaults by date (air-evaluation.md §0).
     """
     from qingshan.air import report_cli
 
