@@ -52,3 +52,15 @@ def test_chart_json_cannot_close_the_script_element():
     out = str(chart_json({"title": {"text": "</script><script>alert(1)</script>&"}}))
     assert "</script>" not in out and "<" not in out and "&" not in out
     assert "\\u003c/script\\u003e" in out
+
+
+def test_stored_utc_times_are_shown_in_beijing_time():
+    from datetime import datetime, timezone
+
+    from qingshan.web.pages.render import beijing_time, file_size
+
+    assert beijing_time(datetime(2026, 11, 29, 1, 37)) == "2026-11-29 09:37"  # naive = UTC (SQLite)
+    assert beijing_time(datetime(2026, 11, 29, 17, 5, tzinfo=timezone.utc)) == "2026-11-30 01:05"
+    assert beijing_time("2026-11-29T01:37:00+00:00") == "2026-11-29 09:37"
+    assert beijing_time(None) == ""
+    assert file_size(37) == "37 字节" and file_size(2048) == "2.0 KB"

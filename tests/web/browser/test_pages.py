@@ -253,3 +253,44 @@ def test_city_aqi_now_is_hj633_of_the_mean_of_the_city_stations(as_user, site):
     html = as_user("leader").get("/overview").text
     city = html.split('id="city-aqi"', 1)[1].split("</div></div>", 1)[0]
     assert f">{expected}</span>" in city
+
+
+def test_sources_page_shows_registry_latest_values_and_open_alarms(as_user, site):
+    """Rows written through the HJ 212 / sources models appear on the page, values as received."""
+    from datetime import datetime
+
+    from sqlalchemy.orm import Session
+
+    from qingshan.hj212.models import Alarm, DataRecord, RawPacket
+    from qingshan.hj212.packet import build
+    from qingshan.sources.models import Device, Enterprise, Outlet
+    from qingshan.store.db import make_engine
+
+    engine = make_engine(site.url)
+    with Session(engine) as db:
+        ent = Enterprise(name="测试热电有限公司（演示）", uscc="91140200MA0TEST01X", industry="火力发电", county_code="140215")
+        db.add(ent)
+        db.flush()
+        outlet = Outlet(enterprise_id=ent.id, code="DA001", kind="gas", name="1号机组烟囱", lon=113.6, lat=40.04)
+        db.add(outlet)
+        db.flush()
+        db.add(Device(mn="AB0000000000000000000001", outlet_id=outlet.id, pw_hash="x", st="31"))
+        t = datetime(2026, 11, 28, 23, 0)
+        raw = build(qn="20261128230000000", st="31", cn="2061", pw="123456", mn="AB0000000000000000000001", flag=4,
+                    cp={"DataTime": "20261128230000", "a21026": {"Avg": "35.50", "ZsAvg": "41.20", "Flag": "N"}})
+        db.add(RawPacket(id=900001, received_at=t, peer="127.0.0.1", mn="AB0000000000000000000001", st="31",
+                         cn="2061", verdict="ok", raw=raw))
+        db.flush()
+        db.add(DataRecord(raw_id=900001, mn="AB0000000000000000000001", st="31", cn="2061", datatime=t, pnum=1, pno=1,
+                          flag=4, received_at=t))
+        db.add(Alarm(kind="exceedance", mn="AB0000000000000000000001", outlet_id=outlet.id, factor="a21026", start=t,
+                     end=t, status="open", evidence="{}", detected_at=t))
+        db.commit()
+    engine.dispose()
+    html = as_user("leader").get("/sources").text
+    alarms = html.split('id="alarms"', 1)[1].split("</section>", 1)[0]
+    assert "超标" in alarms and "测试热电有限公司（演示）" in alarms and "1号机组烟囱" in alarms and "SO2" in alarms
+    latest = html.split('id="latest"', 1)[1].split("</section>", 1)[0]
+    assert "SO2 实测 35.50" in latest and "SO2 折算 41.20" in latest
+    ents = html.split('id="enterprises"', 1)[1].split("</section>", 1)[0]
+    assert "91140200MA0TEST01X" in ents and "云州区" in ents

@@ -1253,11 +1253,13 @@ def latest_values(db: Any, limit_devices: int = 200) -> Result:
         return Result(reason="在线监控模块尚未就绪")
     from sqlalchemy import and_, func, select
 
-    D = hm.DataRecord
+    D, R = hm.DataRecord, hm.RawPacket
     try:
         last = select(D.mn, func.max(D.datatime).label("t")).where(D.cn == "2061").group_by(D.mn).subquery()
+        # the values are read from the raw archive (the data table is the de-duplication index)
         recs = db.execute(
-            select(D.raw_id, D.mn, D.cn, D.datatime, D.cp)
+            select(D.raw_id, D.mn, D.cn, D.datatime, R.raw)
+            .join(R, R.id == D.raw_id)
             .join(last, and_(D.mn == last.c.mn, D.datatime == last.c.t))
             .where(D.cn == "2061")
             .limit(limit_devices * 4)
@@ -1273,9 +1275,13 @@ def latest_values(db: Any, limit_devices: int = 200) -> Result:
 
     frame = pl.DataFrame(
         [tuple(r) for r in recs], orient="row",
-        schema={"raw_id": pl.Int64, "mn": pl.String, "cn": pl.String, "datatime": pl.Datetime("us"), "cp": pl.String},
+        schema={"raw_id": pl.Int64, "mn": pl.String, "cn": pl.String, "datatime": pl.Datetime("us"), "raw": pl.Binary},
     )
-    long = derive.flatten(frame)
+    try:
+        long = derive.flatten(frame)
+    except Exception as exc:  # noqa: BLE001
+        log.warning("flatten failed: %s", exc)
+        return Result(reason="在线监控数据解析失败")
     rows: dict[tuple[str, Any], dict[str, Any]] = {}
     for r in long.to_dicts():
         key = (r["mn"], r["datatime"])

@@ -49,6 +49,8 @@ def _configure(t: Jinja2Templates) -> None:
     env.globals.setdefault("NAV", NAV)
     env.filters.setdefault("chart_json", chart_json)
     env.filters.setdefault("num", fmt_num)
+    env.filters.setdefault("bj", beijing_time)
+    env.filters.setdefault("filesize", file_size)
 
 
 def chart_json(value: Any) -> Markup:
@@ -57,6 +59,34 @@ def chart_json(value: Any) -> Markup:
     text = json.dumps(value, ensure_ascii=False, default=str)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(text)
+
+
+def beijing_time(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC timestamp (aware, naive-UTC as SQLite returns it, or ISO text) in Beijing time."""
+    from datetime import datetime, timedelta, timezone
+
+    if value in (None, ""):
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone(timedelta(hours=8))).strftime(fmt)
+
+
+def file_size(n: Any) -> str:
+    try:
+        n = int(n)
+    except (TypeError, ValueError):
+        return ""
+    if n < 1024:
+        return f"{n} 字节"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KB"
+    return f"{n / 1024 / 1024:.1f} MB"
 
 
 def fmt_num(value: Any, digits: int = 0) -> str:
