@@ -37,7 +37,7 @@ def test_empty_data_area_is_conforming():
 
 
 # An alphabet that stresses the §5 grammar: separators, '=', '&', '/', '-', spaces.
-area_text = st.text(alphabet="aZ9-=;,&/ N.1", max_size=24)
+area_text = st.text(alphabet="aZ9-=;,&/ N.1\x01\tＮ", max_size=24)
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -48,6 +48,25 @@ area_text = st.text(alphabet="aZ9-=;,&/ N.1", max_size=24)
 @example("a=1&", "")
 def test_fast_path_agrees_with_slow_path(area, tail):
     pkt = frame(HEAD + "CP=&&" + area + tail)
+    fast = _parse_fast(pkt)
+    try:
+        slow = _parse_slow(pkt, False, False, None, False)
+    except HJ212Error as err:
+        assert fast is None, f"fast path accepted what strict parsing rejects: {err}"
+        return
+    if fast is not None:
+        assert fast == slow
+
+
+KEYS = ["w01018-Rtd", "w01018-Flag", "a21026-ZsAvg", "RtdInterval", "MinInterval", "SB1-RS", "SB1-RT", "QnRtn", "PolId"]
+value_text = st.text(alphabet="0123456789.-+eNPa \x01Ｎ", max_size=6)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(KEYS), value_text), max_size=5, unique_by=lambda kv: kv[0]))
+def test_fast_path_checks_values_like_the_slow_path(items):
+    # §1, §5.2, §9.3 value rules: the fast path must not let through what the slow path rejects
+    pkt = frame(HEAD + "CP=&&" + ";".join(f"{k}={v}" for k, v in items) + "&&")
     fast = _parse_fast(pkt)
     try:
         slow = _parse_slow(pkt, False, False, None, False)

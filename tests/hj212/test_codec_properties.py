@@ -7,8 +7,19 @@ from hypothesis import strategies as st
 
 from qingshan.hj212 import build, parse
 from qingshan.hj212.errors import HJ212Error
+from qingshan.hj212.cp import SUFFIX_RULES
 from qingshan.hj212.packet import _parse_slow
 
+NUMERIC = ["Rtd", "Min", "Avg", "Max", "ZsRtd", "ZsAvg", "Cou", "Data"]
+#: Table 4 fields with their value ranges (§5.2).
+PARAMS = {
+    "QnRtn": st.integers(0, 999).map(str),
+    "ExeRtn": st.integers(0, 999).map(str),
+    "RtdInterval": st.integers(30, 3600).map(str),
+    "MinInterval": st.sampled_from(["1", "2", "3", "4", "5", "6", "10", "12", "15", "20", "30"]),
+    "PolId": st.text("abcw0123456789", max_size=6),
+    "NewPW": st.text("abcdefXYZ0123456789", max_size=6),
+}
 DIGITS = "0123456789"
 HEX = "0123456789ABCDEF"
 ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -23,8 +34,9 @@ def times(draw):
     return f"{y:04d}{mo:02d}{d:02d}{draw(st.integers(0, 23)):02d}{draw(st.integers(0, 59)):02d}{draw(st.integers(0, 59)):02d}"
 
 
+# §1: values are printable ASCII outside log text; log text may hold any UTF-8 text.
 plain_value = st.text(
-    alphabet=st.characters(blacklist_characters=";,&\r\n", blacklist_categories=("Cs",)), max_size=12
+    alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E, blacklist_characters=";,&"), max_size=12
 ).filter(lambda v: not v.startswith("//"))
 number = st.decimals(min_value=-99999, max_value=999999, places=3, allow_nan=False, allow_infinity=False).map(str)
 log_text = st.text(alphabet=st.characters(blacklist_characters="/\r\n", blacklist_categories=("Cs",)), max_size=20).map(
@@ -39,13 +51,14 @@ def cps(draw):
         cp["DataTime"] = draw(times())
     for _ in range(draw(st.integers(0, 8))):
         code = draw(st.text(ALNUM, min_size=1, max_size=7))
-        for suffix in draw(st.lists(st.text(ALPHA, min_size=1, max_size=6), min_size=1, max_size=4, unique=True)):
-            kind = draw(st.sampled_from(["num", "plain", "log", "flag"]))
-            cp[f"{code}-{suffix}"] = draw(
-                {"num": number, "plain": plain_value, "log": log_text, "flag": st.sampled_from("NFMSDCTB")}[kind]
-            )
-    for name in draw(st.lists(st.sampled_from(["QnRtn", "ExeRtn", "RtdInterval", "PolId", "NewPW"]), unique=True, max_size=2)):
-        cp[name] = draw(st.text(ALNUM, max_size=6))
+        free = st.text(ALPHA, min_size=1, max_size=6).filter(lambda s: s not in SUFFIX_RULES)
+        for suffix in draw(st.lists(st.one_of(free, st.sampled_from(NUMERIC)), min_size=1, max_size=4, unique=True)):
+            kind = "num" if suffix in NUMERIC else draw(st.sampled_from(["plain", "log"]))
+            cp[f"{code}-{suffix}"] = draw({"num": number, "plain": plain_value, "log": log_text}[kind])
+        if draw(st.booleans()):
+            cp[f"{code}-Flag"] = draw(st.sampled_from("NFMSDCTBP"))
+    for name in draw(st.lists(st.sampled_from(list(PARAMS)), unique=True, max_size=2)):
+        cp[name] = draw(PARAMS[name])
     return cp
 
 

@@ -29,6 +29,7 @@ __all__ = [
     "MissingField",
     "BadCpSyntax",
     "UnknownCode",
+    "BadCpValue",
     "BadDataTime",
     "SplitPacketError",
     "GarbageBytes",
@@ -192,6 +193,21 @@ class BadCpSyntax(HJ212Error):
     def __init__(self, reason: str, *, position: int | None = None, field: str | None = None):
         self.reason = reason
         super().__init__(f"CP 指令参数语法错误：{reason}", position=position, field=field)
+
+
+class BadCpValue(HJ212Error):
+    """A CP value breaks its field's rule: not ASCII outside log text (§1), not a number where
+    Table 4 says numeric, a data flag that is not one letter (§9.3), a value out of its Table 4
+    range (``RtdInterval`` 30–3600, ``MinInterval`` one of 1…30, ``SBxxx-RS`` 0–5 …), §5.2."""
+
+    code = "bad_cp_value"
+
+    def __init__(self, key: str, value: str, reason: str, *, position: int | None = None):
+        self.key = key
+        self.value = value
+        self.reason = reason
+        shown = value if len(value) <= 40 else value[:40] + "…"
+        super().__init__(f"CP 数据项 {key}=“{shown}” 取值错误：{reason}", position=position, field=key)
 
 
 class UnknownCode(HJ212Error):

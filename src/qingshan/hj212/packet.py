@@ -20,15 +20,28 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from operator import itemgetter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from . import codes
-from .cp import KEY_RE, ONLY_SKELETON, format_cp_area, log_text_end, nested_values, parse_cp_area
+from .cp import (
+    KEY_RE,
+    NUMBERS_RE,
+    ONLY_SKELETON,
+    format_cp_area,
+    log_text_end,
+    nested_values,
+    parse_cp_area,
+    rule_for,
+    value_problem,
+)
+from .cp import _ANY_NUMBER, _flag
 from .crc import CRC_VARIANTS, crc16
 from .errors import (
     BadCpSyntax,
+    BadCpValue,
     BadCrcField,
     BadDataTime,
     BadEncoding,
@@ -158,6 +171,10 @@ class Packet:
         Non-conformities found by lenient parsing (empty after strict parsing).
     crc_variant : str
         CRC routine the packet matched: ``"hj212"`` (the standard) or a configured variant.
+    invalid : dict
+        Lenient parsing only: CP items whose value broke its field's rule (§1, §5.2, §9.3),
+        key → value as received.  They are **not** in :attr:`cp` (nor :attr:`values`), so
+        garbage is never passed on; each has a ``bad_cp_value`` deviation.
     """
 
     qn: str | None
@@ -173,6 +190,7 @@ class Packet:
     layout: str | None = None
     deviations: tuple[Deviation, ...] = ()
     crc_variant: str = "hj212"
+    invalid: dict[str, str] = field(default_factory=dict)
 
     # --- Flag bits (§4; 2025 letter names differ, positions do not, §B.2) ---
     @property
@@ -228,7 +246,7 @@ class Packet:
             "qn": self.qn, "st": self.st, "cn": self.cn, "pw": self.pw, "mn": self.mn,
             "flag": self.flag, "pnum": self.pnum, "pno": self.pno, "rf": self.rf,
             "datatime": self.datatime, "cp": dict(self.cp), "values": self.values,
-            "deviations": [d.as_dict() for d in self.deviations],
+            "deviations": [d.as_dict() for d in self.deviations], "invalid": dict(self.invalid),
         }  # fmt: skip
 
 
@@ -371,6 +389,9 @@ def _check_cp(cp: Mapping[str, str], report, offset=None) -> None:
                 report(BadCpSyntax(f"{key} 的日志文本须以“//”开始和结束，且中间不含后接“;”或“,”的“//”", field=key))
         elif any(c in value for c in ";,&"):
             report(BadCpSyntax(f"{key} 的取值含有“;”“,”或“&”", field=key))
+        why = value_problem(key, value)
+        if why is not None:
+            report(BadCpValue(key, value, why))
     for name in TIME_FIELDS:
         v = cp.get(name)
         if v is not None and not _is_time(v):
@@ -465,7 +486,7 @@ def _parse_fast(data: bytes) -> Packet | None:
     # after one split; the separators in between are the layout.
     skel = seg[start : dl - 2].translate(None, ONLY_SKELETON)
     eqs = skel[::2]
-    if eqs.count(61) != len(eqs) or 61 in skel[1::2]:  # 61 == ord("=")
+    if eqs.count(61) != len(eqs) or skel[1::2].translate(None, b";,"):  # 61 == ord("=")
         return None
     parts = area.replace(",", ";").replace("=", ";").split(";")
     if len(parts) & 1 and parts[-1]:
@@ -482,6 +503,21 @@ def _parse_fast(data: bytes) -> Packet | None:
                 if len(_GOOD_KEYS) > 65536:
                     _GOOD_KEYS.clear()
                 _GOOD_KEYS.add(key)
+    vals = parts[1::2]
+    plan = _PLANS.get(area_keys := tuple(cp))
+    if plan is None:
+        plan = _value_plan(area_keys)
+    nums, flags, others = plan
+    if nums is not None and not NUMBERS_RE.fullmatch("\x00".join(nums(vals))):
+        return None
+    if flags is not None:
+        fv = flags(vals)
+        fl = "".join(fv)
+        if len(fl) != len(fv) or not fl.isalpha():
+            return None
+    for i, rule in others:
+        if rule(vals[i]) is not None:
+            return None
     v = cp.get("DataTime")
     if v is not None and v not in _VALID_TIMES and not _is_time(v):
         return None
@@ -508,6 +544,37 @@ def _parse_fast(data: bytes) -> Packet | None:
             return None  # trailing ',' is an error; only a trailing ';' is tolerated (§5)
         layout = layout[:-1]
     return Packet(qn, st, cn, pw, mn, flag, cp, ipnum, ipno, rf, layout)
+
+
+#: Fast path: per key sequence, which values are numbers, which are data flags and which have
+#: another rule (keys repeat from packet to packet, so this is worked out once per device type).
+_PLANS: dict[tuple[str, ...], tuple] = {}
+
+
+def _getter(idx: list[int]):
+    if not idx:
+        return None
+    if len(idx) == 1:
+        i = idx[0]
+        return lambda v: (v[i],)
+    return itemgetter(*idx)
+
+
+def _value_plan(keys: tuple[str, ...]) -> tuple:
+    nums, flags, others = [], [], []
+    for i, key in enumerate(keys):
+        rule = rule_for(key)
+        if rule is _ANY_NUMBER:
+            nums.append(i)
+        elif rule is _flag:
+            flags.append(i)
+        elif rule is not None:
+            others.append((i, rule))
+    plan = (_getter(nums), _getter(flags), tuple(others))
+    if len(_PLANS) > 4096:
+        _PLANS.clear()
+    _PLANS[keys] = plan
+    return plan
 
 
 class _Ctx:
@@ -748,7 +815,8 @@ def _parse_slow(
     # space, and trailing spaces belong to the last value unless the area is blank.
     lead = len(area) - len(area.lstrip(" "))
     area = area[lead:]
-    cp, layout = parse_cp_area(area, offset=lambda k: at(area_start + lead + k), report=report)
+    invalid: dict[str, str] = {}
+    cp, layout = parse_cp_area(area, offset=lambda k: at(area_start + lead + k), report=report, invalid=invalid)
 
     # --- time fields (§5.1, §11) ---
     for name in TIME_FIELDS:
@@ -775,6 +843,7 @@ def _parse_slow(
         values.get("RF"),
         layout,
         crc_variant=variant,
+        invalid=invalid,
     )
 
     # --- codes (§7, §8, §12; extendable tables) ---
