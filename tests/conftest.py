@@ -1,11 +1,22 @@
-"""Suite-wide fixtures: an isolated QINGSHAN_HOME per test session, the shared data folder."""
+"""Suite-wide fixtures: an isolated QINGSHAN_HOME per test, the shared data folder, and the air
+store's databases (used by tests/store, tests/ingest and whoever needs observations).
+
+``db_url`` hands out an already migrated database with the air tables emptied: a copy of a
+session template file on SQLite, and a truncate on PostgreSQL (a full reset and upgrade only when
+the schema is not at the heads). ``sqlite_url`` and ``pg_url`` are empty databases for the
+migration tests themselves. Folders with databases of their own override these names.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+
+from qingshan.store import migrate
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("QINGSHAN_SHARED", REPO.parent / "shared"))
@@ -27,3 +38,96 @@ def _isolated_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("QINGSHAN_HOME", str(home))
     monkeypatch.delenv("QINGSHAN_DATABASE_URL", raising=False)
     yield home
+
+
+# --- the air store's test databases ------------------------------------------------------
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+PG_DB = "qingshan_test_air"
+PG_URL = f"{PG_SERVER}/{PG_DB}"
+AIR_TABLES = ("air_published_aqi", "air_observations", "import_errors", "import_batches", "air_stations", "divisions")
+_LOCK_KEY = 0x71696E67  # pg_advisory_lock key of the air-store database
+
+
+def _ensure_pg_database() -> None:
+    admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": PG_DB}).scalar()
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{PG_DB}"'))
+    finally:
+        admin.dispose()
+
+
+def _reset_pg_schema() -> None:
+    eng = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with eng.connect() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    finally:
+        eng.dispose()
+
+
+def _empty_pg_air_tables() -> None:
+    if not migrate.is_up_to_date(PG_URL):
+        _reset_pg_schema()
+        migrate.upgrade(PG_URL)
+    eng = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with eng.connect() as conn:
+            conn.execute(text(f"TRUNCATE {', '.join(AIR_TABLES)} RESTART IDENTITY CASCADE"))
+    finally:
+        eng.dispose()
+
+
+def _locked(prepare):
+    """Hold the advisory lock for the test's duration: concurrent pytest runs on this machine
+    (several engineers, CI) would otherwise reset the database under each other."""
+    _ensure_pg_database()
+    lock = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    conn = lock.connect()
+    try:
+        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _LOCK_KEY})
+        prepare()
+        yield PG_URL
+    finally:
+        conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _LOCK_KEY})
+        conn.close()
+        lock.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    """A new, empty SQLite file."""
+    return f"sqlite:///{tmp_path / 'store.db'}"
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("air-template") / "template.db"
+    migrate.upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def migrated_sqlite_url(_sqlite_template, tmp_path) -> str:
+    """A migrated SQLite file with empty tables (copy of the session template)."""
+    path = tmp_path / "store.db"
+    shutil.copyfile(_sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def pg_url():
+    """An empty PostgreSQL database (schema dropped and recreated)."""
+    yield from _locked(_reset_pg_schema)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request):
+    """Every store test runs on the embedded SQLite default AND on PostgreSQL (migrated, empty)."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("migrated_sqlite_url")
+        return
+    yield from _locked(_empty_pg_air_tables)
