@@ -234,8 +234,45 @@ class Packet:
 
     @property
     def values(self) -> dict[str, dict[str, str]]:
-        """Per-factor fields ``{code: {suffix: value}}``, e.g. ``{"a21026": {"Rtd": "9", "Flag": "N"}}``."""
+        """Per-factor fields ``{code: {suffix: value}}``, e.g. ``{"a21026": {"Rtd": "9", "Flag": "N"}}``.
+
+        Codes are as received; see :attr:`values_2017` for 2005 packets.
+        """
         return nested_values(self.cp)
+
+    @property
+    def is_2005(self) -> bool:
+        """HJ/T 212—2005 style: version bits 0, or no Flag field at all (§4, §13)."""
+        return self.flag is None or self.flag >> 2 == 0
+
+    def code_2017(self, code: str) -> str:
+        """The HJ 212—2017 factor code for ``code`` as received (§12.4, §13).
+
+        In a 2005 packet (:attr:`is_2005`) a 2005 code is translated **by ST** (water and gas
+        codes overlap: ``010`` BOD5 for ST 32, ``10`` NH3 for ST 31); any other code, and every
+        code of a 2017/2025 packet, is returned unchanged.
+        """
+        if self.is_2005 and self.st is not None:
+            return codes.translate_2005_code(code, self.st) or code
+        return code
+
+    @property
+    def values_2017(self) -> dict[str, dict[str, str]]:
+        """:attr:`values` keyed by HJ 212—2017 factor codes (2005 codes translated, §12.4/§13).
+
+        For matching limits and statistics on one code scheme.  The received codes stay in
+        :attr:`values` and :attr:`cp`; :meth:`code_2017` maps one code.  Should a 2005 packet
+        carry a 2005 code and its 2017 code both, the item met first wins per field.
+        """
+        vals = nested_values(self.cp)
+        if not self.is_2005:
+            return vals
+        out: dict[str, dict[str, str]] = {}
+        for code, fields in vals.items():
+            merged = out.setdefault(self.code_2017(code), {})
+            for suffix, value in fields.items():
+                merged.setdefault(suffix, value)
+        return out
 
     def to_bytes(self) -> bytes:
         """The packet on the wire (same as :func:`build`)."""
@@ -246,6 +283,7 @@ class Packet:
             "qn": self.qn, "st": self.st, "cn": self.cn, "pw": self.pw, "mn": self.mn,
             "flag": self.flag, "pnum": self.pnum, "pno": self.pno, "rf": self.rf,
             "datatime": self.datatime, "cp": dict(self.cp), "values": self.values,
+            "values_2017": self.values_2017,
             "deviations": [d.as_dict() for d in self.deviations], "invalid": dict(self.invalid),
         }  # fmt: skip
 
@@ -363,7 +401,11 @@ def _check_fields(values: dict[str, Any], report, pos: dict[str, int] | None = N
             report(BadField("Flag", str(flag), "应为 0–255 的十进制整数", position=pos.get("Flag")))
     mn = values.get("MN")
     if mn is not None and not _MN_2017.fullmatch(mn):
-        if not (flag_int is not None and flag_int >> 2 == 0 and _MN_LEGACY.fullmatch(mn)):
+        # §13: a HJ/T 212—2005 device has a 14-character station code.  A 2005 packet is one
+        # whose version bits are 0, or one without any Flag field (common in 2005 style; the
+        # missing Flag is reported on its own, the MN must not add a second, spurious fault).
+        legacy = flag is None or (flag_int is not None and flag_int >> 2 == 0)
+        if not (legacy and _MN_LEGACY.fullmatch(mn)):
             report(BadField("MN", mn, "应为 24 位十六进制大写字符（0–9、A–F）", position=pos.get("MN")))
     pnum, pno = values.get("PNUM"), values.get("PNO")
     if flag_int is not None:
@@ -605,14 +647,12 @@ def _unknown_codes(p: Packet) -> list[UnknownCode]:
     if p.cn is not None and p.cn not in codes.ALL_CN:
         out.append(UnknownCode("CN", p.cn))
     seen = set()
-    legacy = p.version == 0
+    legacy = p.is_2005
     for key in p.cp:
         code, dash, _ = key.partition("-")
         if dash and code not in seen:
             seen.add(code)
-            if not codes.is_known_factor(code) and not (
-                legacy and (code in codes.CODE_2005_WATER or code in codes.CODE_2005_GAS)
-            ):
+            if not codes.is_known_factor(code) and not (legacy and p.code_2017(code) != code):
                 out.append(UnknownCode("factor", code))
     return out
 
