@@ -133,6 +133,7 @@ def test_unit_user_reports_progress_with_evidence_only_on_own_items(as_user, sit
     # another county's item: no form, and a forged post is refused by the service
     assert 'id="progress-form"' not in c.get(f"/ledgers/{other}").text
     r = c.post(f"/ledgers/{other}/progress", data={"text": "越权", "csrf_token": _csrf(page)}, follow_redirects=True)
+    assert r.status_code == 403
     assert "无权" in r.text and "越权" not in r.text.split('id="history"', 1)[1]
 
 
@@ -143,7 +144,8 @@ def test_disguised_attachment_is_refused_and_nothing_is_saved(as_user, site):
     before = page.count("history-entry")
     r = c.post(f"/ledgers/{item}/progress", data={"text": "附件伪装测试", "csrf_token": _csrf(page)},
                files={"files": ("报告.pdf", b"MZ\x90\x00" + b"\x00" * 200, "application/pdf")}, follow_redirects=True)
-    assert 'id="flash-err"' in r.text
+    assert r.status_code == 422 and 'id="flash-err"' in r.text
+    assert "附件伪装测试" in r.text.split('id="progress-form"', 1)[1].split("</form>", 1)[0]  # what was typed is kept
     assert r.text.count("history-entry") == before and "附件伪装测试" not in r.text.split('id="history"', 1)[1]
 
 
@@ -294,3 +296,66 @@ def test_sources_page_shows_registry_latest_values_and_open_alarms(as_user, site
     assert "SO2 实测 35.50" in latest and "SO2 折算 41.20" in latest
     ents = html.split('id="enterprises"', 1)[1].split("</section>", 1)[0]
     assert "91140200MA0TEST01X" in ents and "云州区" in ents
+
+
+def test_excel_import_lists_row_errors_and_imports_nothing(as_user, site):
+    """A sheet with one bad row: the page lists that row's error and no item is created; the
+    corrected sheet imports. The sheet is the ledger's own export with the rows edited."""
+    import io
+
+    from openpyxl import load_workbook
+
+    c = as_user("staff")
+    form = c.get("/ledgers/import").text
+    exported = c.get("/api/ledgers/export?kind=key_task")
+    assert exported.status_code == 200
+    wb = load_workbook(io.BytesIO(exported.content))
+    ws = wb.active
+    headers = [cell.value for cell in ws[2]]  # row 1: sheet title, row 2: Chinese headers
+    title_col, lead_col, deadline_col = headers.index("任务内容") + 1, headers.index("牵头单位") + 1, headers.index("完成时限") + 1
+    ws.delete_rows(3, ws.max_row)
+    code_col = headers.index("编号") + 1 if "编号" in headers else None
+    for r, (title, lead, deadline) in enumerate([("导入测试任务甲", "阳高县", "2027-03-31"),
+                                                 ("导入测试任务乙", "不存在的县", "2027-13-45")], start=3):
+        ws.cell(r, title_col, title)
+        ws.cell(r, lead_col, lead)
+        ws.cell(r, deadline_col, deadline)
+        if code_col:
+            ws.cell(r, code_col, None)
+    buf = io.BytesIO()
+    wb.save(buf)
+    xlsx = ("导入.xlsx", buf.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    r = c.post("/ledgers/import", data={"kind": "key_task", "csrf_token": _csrf(form)}, files={"file": xlsx})
+    assert r.status_code == 422
+    errors = r.text.split('id="import-errors"', 1)[1].split("</table>", 1)[0]
+    assert "不存在的县" in errors and ">4<" in errors and ">3<" not in errors
+    assert "导入测试任务甲" not in c.get("/ledgers?q=导入测试任务").text  # nothing half-imported
+    # fix row 3 and import again
+    ws.cell(4, lead_col, "天镇县")
+    ws.cell(4, deadline_col, "2027-06-30")
+    buf = io.BytesIO()
+    wb.save(buf)
+    r = c.post("/ledgers/import", data={"kind": "key_task", "csrf_token": _csrf(form)},
+               files={"file": ("导入.xlsx", buf.getvalue(), xlsx[2])})
+    assert r.status_code == 200 and "已导入 2 项" in r.text
+    listing = c.get("/ledgers?q=导入测试任务").text
+    assert "导入测试任务甲" in listing and "导入测试任务乙" in listing
+
+
+def test_two_users_on_one_item_the_second_gets_a_conflict_message(as_user, site):
+    """Both open the item at the same version; the first transition wins, the second (sent with
+    the version it read) is refused with 409 and a clear message, and nothing is lost."""
+    item = site.items["task"]
+    admin, unit = as_user("admin"), as_user("pingcheng")
+    page_a, page_u = admin.get(f"/ledgers/{item}").text, unit.get(f"/ledgers/{item}").text
+    version = re.search(r'name="version" value="(\d+)"', page_a).group(1)
+    assert version == re.search(r'name="version" value="(\d+)"', page_u).group(1)
+    r = unit.post(f"/ledgers/{item}/transition", data={"action": "start", "version": version, "note": "县里启动",
+                                                       "csrf_token": _csrf(page_u)}, follow_redirects=True)
+    assert r.status_code == 200 and "状态已更新" in r.text
+    r = admin.post(f"/ledgers/{item}/transition", data={"action": "start", "version": version, "note": "局里启动",
+                                                        "csrf_token": _csrf(page_a)})
+    assert r.status_code in (409, 422)
+    flash = r.text.split('id="flash-err">', 1)[1].split("</div>", 1)[0]
+    assert "已被他人修改" in flash or "当前状态为「推进中」" in flash and "县里启动" in r.text.split('id="history"', 1)[1]
+    assert "局里启动" not in r.text.split('id="history"', 1)[1]

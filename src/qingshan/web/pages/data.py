@@ -1304,11 +1304,13 @@ def latest_values(db: Any, limit_devices: int = 200) -> Result:
 # ---------------------------------------------------------------------------------------------
 
 class WriteError(Exception):
-    """A ledger write refused by the service; ``message`` is shown on the page."""
+    """A ledger write refused by the service; ``message`` is shown on the page with ``status``
+    (403 not allowed — the service has audited it, 409 changed meanwhile, 422 bad input)."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, status: int = 422):
         super().__init__(message)
         self.message = message
+        self.status = status
 
 
 def allowed_actions(db: Any, user: Any, item_id: int) -> dict[str, Any]:
@@ -1336,11 +1338,16 @@ def _ledger_error(exc: Exception) -> WriteError | None:
         msg = exc.message
         conflict = getattr(errors_mod, "Conflict", None)
         if conflict is not None and isinstance(exc, conflict):
-            msg = msg or "该事项已被他人修改，请刷新后重试。"
+            msg = (msg or "该事项已被他人修改。") + " 页面已显示最新内容，请核对后重新提交。"
         extra = getattr(exc, "errors", None)
         if extra and not msg:
             msg = "；".join(e.get("message", str(e)) if isinstance(e, dict) else str(e) for e in extra)
-        return WriteError(msg)
+        status = 422
+        for name, code in (("PermissionDenied", 403), ("Conflict", 409), ("NotFound", 404)):
+            cls = getattr(errors_mod, name, None)
+            if cls is not None and isinstance(exc, cls):
+                status = code
+        return WriteError(msg, status)
     return None
 
 
@@ -1380,3 +1387,26 @@ def transition(db: Any, request: Any, user: Any, item_id: int, *, action: str, n
             raise
         db.rollback()
         raise err from exc
+
+
+def import_excel(db: Any, request: Any, user: Any, kind: str, content: bytes, filename: str, max_bytes: int) -> dict[str, Any]:
+    """Import one Excel sheet through :func:`qingshan.ledgers.excel.import_items` (all rows or
+    none). Returns ``ok``, ``message``, per-row ``errors`` (``row``, ``column``, ``message``)
+    and the ``codes`` created."""
+    if len(content) > max_bytes:
+        return {"ok": False, "message": f"文件「{filename}」超过上限 {max_bytes:,} 字节，未导入任何数据。", "errors": []}
+    excel = _module("qingshan.ledgers.excel")
+    fn = getattr(excel, "import_items", None) if excel else None
+    if fn is None:
+        return {"ok": False, "message": "Excel 导入服务暂不可用。", "errors": []}
+    try:
+        items = fn(db, request, user, kind, content, filename=filename)
+    except Exception as exc:
+        err = _ledger_error(exc)
+        if err is None:
+            raise
+        db.rollback()
+        errors = [e for e in (getattr(exc, "errors", None) or []) if isinstance(e, dict)]
+        message = getattr(exc, "message", str(exc)) if not errors else f"共 {len(errors)} 处错误，未导入任何数据，请修改后重新导入。"
+        return {"ok": False, "message": message, "errors": errors}
+    return {"ok": True, "message": f"已导入 {len(items)} 项。", "errors": [], "codes": [i.code for i in items]}

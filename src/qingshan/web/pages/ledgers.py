@@ -60,9 +60,40 @@ def ledger_list(
     return render(request, "ledgers/list.html", ctx)
 
 
+@router.get("/ledgers/import")
+def ledger_import_form(request: Request, user=Depends(require_internal)):
+    return render(request, "ledgers/import.html", {"active": "ledgers", "user": user, "kinds": data.kind_labels(),
+                                                    "result": None, "kind": None})
+
+
+@router.post("/ledgers/import")
+async def ledger_import(request: Request, user=Depends(require_internal), db=Depends(get_db)):
+    """Excel import through ``qingshan.ledgers.excel.import_items``: every row is checked and
+    nothing is written unless all rows are valid; the row-level errors are listed."""
+    settings = _settings(request)
+    form = await request.form()
+    kind = str(form.get("kind") or "")
+    upload = form.get("file")
+    name = getattr(upload, "filename", "") or ""
+    if not name:
+        result = {"ok": False, "message": "请选择要导入的 Excel 文件。", "errors": []}
+    else:
+        content = await upload.read(settings.max_attachment_bytes + 1)
+        result = data.import_excel(db, request, user, kind, content, name, settings.max_attachment_bytes)
+    ctx = {"active": "ledgers", "user": user, "kinds": data.kind_labels(), "result": result, "kind": kind}
+    return render(request, "ledgers/import.html", ctx, status_code=200 if result["ok"] else 422)
+
+
 @router.get("/ledgers/{item_id}")
 def ledger_detail(request: Request, item_id: int, msg: str | None = None, err: str | None = None,
                   user=Depends(require_internal), db=Depends(get_db)):
+    return _detail(request, item_id, user, db, msg=msg, err=err)
+
+
+def _detail(request: Request, item_id: int, user, db, *, msg: str | None = None, err: str | None = None,
+            status_code: int = 200, draft: dict | None = None):
+    """The item page; after a refused write it is rendered directly with the refusal's status
+    (403/409/422), the latest version of the item and what the user had typed (``draft``)."""
     item = data.ledger_item(db, item_id)
     if item is None:
         raise HTTPException(404, f"台账事项 {item_id} 不存在")
@@ -77,8 +108,9 @@ def ledger_detail(request: Request, item_id: int, msg: str | None = None, err: s
         "msg": (msg or "")[:200],
         "err": (err or "")[:300],
         "max_mb": _max_mb(request),
+        "draft": draft or {},
     }
-    return render(request, "ledgers/detail.html", ctx)
+    return render(request, "ledgers/detail.html", ctx, status_code=status_code)
 
 
 def _max_mb(request: Request) -> int:
@@ -110,22 +142,24 @@ async def ledger_progress(request: Request, item_id: int, user=Depends(require_i
         data.add_progress(db, request, user, item_id, text=text, files=files,
                           home=settings.home, max_bytes=settings.max_attachment_bytes)
     except data.WriteError as exc:
-        return _back(item_id, err=exc.message)
+        return _detail(request, item_id, user, db, err=exc.message, status_code=exc.status, draft={"text": text})
     return _back(item_id, msg="进展已保存。" + (f"已上传 {len(files)} 个佐证文件。" if files else ""))
 
 
 @router.post("/ledgers/{item_id}/transition")
 async def ledger_transition(request: Request, item_id: int, user=Depends(require_internal), db=Depends(get_db)):
     form = await request.form()
+    note = str(form.get("note") or "").strip()
     try:
         data.transition(
             db, request, user, item_id,
             action=str(form.get("action") or ""),
-            note=str(form.get("note") or "").strip(),
+            note=note,
             version=_int(str(form.get("version") or "")),
             unit=_int(str(form.get("unit") or "")),
             satisfaction=str(form.get("satisfaction") or "") or None,
         )
     except data.WriteError as exc:
-        return _back(item_id, err=exc.message)
+        return _detail(request, item_id, user, db, err=exc.message, status_code=exc.status,
+                       draft={"note": note, "action": str(form.get("action") or "")})
     return _back(item_id, msg="状态已更新。")
