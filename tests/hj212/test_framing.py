@@ -187,3 +187,31 @@ def test_arbitrary_streams_never_crash_and_stay_bounded(parts, lenient, binary):
         assert dec.buffered < 600
     dec.close()
     assert dec.buffered == 0
+
+
+def _log_packet(text: str) -> bytes:
+    seg = (
+        "QN=20240315143000123;ST=32;CN=3020;PW=123456;MN=010000A8900016F000169DC0;Flag=4;"
+        f"CP=&&DataTime=20240315143000;PolId=w01018;i11001-Info=//{text}//&&"
+    ).encode("utf-8")
+    return b"##%04d%s%04X\r\n" % (len(seg), seg, crc16(seg))
+
+
+def test_log_text_with_line_breaks_survives_every_split():
+    # §1: frame on "##" + length; §5 log text may hold CR LF (and "##"): a split right after
+    # such a line break must not end the frame.
+    pkt = _log_packet("line1\r\nline2 ##0101QN 日志\nline3")
+    for cut in range(1, len(pkt)):
+        for lenient in (False, True):
+            ev = run(StreamDecoder(lenient=lenient), [pkt[:cut], pkt[cut:] + PKTS[1]])
+            assert packets(ev) == [pkt, PKTS[1]] and errors(ev) == [], cut
+            assert ev[0].packet.cp["i11001-Info"] == "//line1\r\nline2 ##0101QN 日志\nline3//"
+            assert ev[0].packet.deviations == ()
+
+
+def test_waiting_peer_with_wrong_length_and_log_text():
+    # a too-large length field: the frame still ends at the line break after "&&" + CRC
+    bad = _log_packet("a\r\nb").replace(b"##01", b"##02", 1)
+    ev = StreamDecoder(lenient=True).feed(bad)
+    assert packets(ev) == [bad]
+    assert [d.code for d in ev[0].packet.deviations] == ["length_mismatch"]

@@ -16,12 +16,17 @@ packets in one read and packets split across reads both work.  Recovery rules:
 - bytes before ``##`` are garbage: reported (``GarbageBytes``) unless they are only
   whitespace, and skipped (resynchronisation on the next ``##``);
 - a length field that is not 4 digits, or over the segment limit: error, resync after ``##``;
-- when the byte at the declared end is not ``\\r\\n`` (wrong length, 3-digit CRC …), the
-  frame ends at the first ``\\r\\n`` (or lone ``\\n``) and is handed to the parser, which
-  reports the length mismatch (strict: error event; lenient: deviation);
-- a frame shorter than declared that is followed by the next packet (``\\r\\n##``) is cut
-  there instead of swallowing the next packet; disabled with ``binary_cp=True`` (SM4
-  ciphertext may contain any byte, §B.9 item 5: frame by the length field only);
+- a frame is complete when its declared length has arrived and is followed by ``\\r\\n``.
+  A line break inside the data (log text ``//…//`` may hold one, §5) never ends a frame by
+  itself;
+- when the bytes at the declared end are not ``\\r\\n`` (wrong length, 3-digit CRC …), the
+  frame ends at a line break past the declared end, at a line break directly followed by the
+  next header (``##`` + 4 digits + a field name), or at a line break that ends the received
+  bytes right after ``&&`` + CRC digits (the peer waits for our reply).  The parser then
+  reports the mismatch (strict: error event; lenient: deviation);
+- a frame shorter than declared that is followed by the next header is cut there instead of
+  swallowing the next packet; disabled with ``binary_cp=True`` (SM4 ciphertext may contain
+  any byte, §B.9 item 5: frame by the length field only);
 - a frame that does not end within ``max_frame`` bytes: ``FrameOverflow``, resync.
 
 The buffer of a connection never holds more than ``max_frame`` bytes of one frame.
@@ -74,6 +79,24 @@ class FrameError:
 Event = Union[PacketReceived, FrameError]
 
 _WS = b" \t\r\n\x00"
+
+
+#: The start of the next packet: "##" + 4 length digits + the first field name (QN in 2017
+#: and 2025; a 2005-style packet may start with another Table 3 field).  A bare "##" is not
+#: enough: log text may contain it (§5).
+_HEADER = re.compile(rb"##[0-9]{4}(?:QN|ST|CN|PW|MN|Flag)=")
+#: What a frame ends with: the closing "&&" of CP, the CRC (1–4 hex digits, maybe followed by
+#: blanks), the line break.
+_FRAME_END = re.compile(rb"&&[0-9A-Fa-f]{1,4}[ \t]*\r?\n\Z")
+
+
+def _next_header(buf: bytearray, start: int, stop: int) -> int:
+    m = _HEADER.search(buf, start, stop)
+    return -1 if m is None else m.start()
+
+
+def _ends_like_frame(buf: bytearray, start: int, after: int) -> bool:
+    return _FRAME_END.search(buf, max(start, after - 12), after) is not None
 
 
 class StreamDecoder:
@@ -227,16 +250,18 @@ class StreamDecoder:
                 return False
             nl = buf.find(b"\r\n##", pos + 6)
             return self._emit(events, nl + 2 if nl != -1 else end)
-        # The length field disagrees with the data, or the frame is still arriving.  HJ 212
-        # text never holds a line break (§1) and a new header means the old frame is over, so:
-        # a LF ends the frame when followed by the next header, by nothing yet (the peer waits
-        # for our reply), or past the declared end; a '##' with no LF before it ends it too.
-        nxt = buf.find(b"##", pos + 2)
+        # The frame is still arriving, or its length field disagrees with the data.  §1: frame
+        # on "##" + length, not on line breaks — §5 log text (//…//) may hold CR LF and "##".
+        # So a line break before the declared end only ends the frame when it is followed by
+        # the next header, or when it ends the buffer right after what a frame ends with
+        # ("&&" + CRC digits: the peer sent a wrong length and now waits for our reply); a
+        # break past the declared end ends it (the length field was too small).
+        nxt = _next_header(buf, pos + 2, size)
         horizon = min(size if nxt == -1 else nxt, pos + self.max_frame)
         k = buf.find(b"\n", pos + 6, horizon)
         while k != -1:
             after = k + 1
-            if after >= end or after == size or after == nxt:
+            if after >= end or after == nxt or (after == size and _ends_like_frame(buf, pos + 6, after)):
                 return self._emit(events, after)
             k = buf.find(b"\n", after, horizon)
         if nxt != -1 and nxt - pos <= self.max_frame:
