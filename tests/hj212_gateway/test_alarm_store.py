@@ -115,3 +115,113 @@ def test_process_writer_keeps_the_writer_contract(sqlite_db):
     finally:
         w.close()
         w.engine.dispose()
+
+
+def _store(engine, db_url, packets: list[bytes]) -> None:
+    """Packets through the gateway's protocol object and writer (as the server does)."""
+    proto = GatewayProtocol(Authenticator(registry.load_devices(engine)))
+    proto.receive_data(b"".join(packets))
+    events = []
+    while evs := proto.events_received():
+        for ev in evs:
+            if isinstance(ev, AuthNeeded):
+                proto.auth.verify(ev.mn, ev.pw)
+                proto.auth_done()
+            else:
+                events.append(ev)
+    assert all(e.verdict == "accepted" for e in events), [e.reason for e in events]
+    writer = BatchWriter(db_url, engine)
+    writer.commit([e.archive_item("127.0.0.1:9") for e in events])
+    writer.close()
+
+
+def _pkt(mn: str, t: datetime, cn: str = "2061", **factors) -> bytes:
+    return build(qn=t.strftime("%Y%m%d%H%M%S") + "001", st="31", cn=cn, pw="123456", mn=mn, flag=5,
+                 cp={"DataTime": t.strftime("%Y%m%d%H%M%S"), **factors})
+
+
+def test_missing_data_for_every_active_device(db_url):
+    # A: sent three hours, then silent; B: registered, never sent; C: silent for longer than
+    # the evaluated window; D: inactive, never sent (no alarm). Evaluated with no device
+    # having sent anything since the last run — as the gateway's alarm tick does.
+    from qingshan.sources.models import Device
+
+    a, b, c, d = (f"3201000000000000000{k}1A01" for k in "ABCD")
+    engine = make_engine(db_url)
+    with Session(engine) as s:
+        for mn in (a, b, c, d):
+            registry.add_device(s, mn, "123456", "31")
+        s.flush()
+        reg_b = datetime(2026, 11, 1, 16, 0)  # UTC = 2026-11-02 00:00 station time
+        s.query(Device).filter(Device.mn == b).update({"registered_at": reg_b})
+        s.query(Device).filter(Device.mn == d).update({"active": False, "registered_at": reg_b})
+        s.commit()
+    so2 = {"a21026": {"Avg": "20", "ZsAvg": "25", "Flag": "N"}}
+    old = T0 - timedelta(days=10)
+    _store(engine, db_url, [_pkt(a, T0 + timedelta(hours=h), **so2) for h in range(3)] + [_pkt(c, old, **so2)])
+    now = T0 + timedelta(hours=12)
+    evaluate_store(engine, now - timedelta(days=2), now, mns=set())
+    rows = [r for r in list_alarms(engine) if r["kind"] == "missing"]
+    assert sorted((r["mn"], r["factor"]) for r in rows) == [(a, "2061"), (b, "2061"), (c, "2061")]
+    got = {r["mn"]: r for r in rows}
+    assert got[a]["start"] == (T0 + timedelta(hours=3)).isoformat() and got[a]["status"] == "open"
+    assert got[b]["start"] == T0.isoformat() and got[b]["evidence"]["never_received"] is True
+    assert got[c]["start"] == (old + timedelta(hours=1)).isoformat() and got[c]["status"] == "open"
+    # C comes back: the same record is closed (its gap is anchored on the packet before the window)
+    _store(engine, db_url, [_pkt(c, now - timedelta(hours=1), **so2)])
+    evaluate_store(engine, now - timedelta(days=2), now, mns={c})
+    rows = [r for r in list_alarms(engine) if r["kind"] == "missing" and r["mn"] == c]
+    assert len(rows) == 1 and rows[0]["status"] == "closed"
+    assert rows[0]["start"] == (old + timedelta(hours=1)).isoformat()
+    assert rows[0]["end"] == (now - timedelta(hours=2)).isoformat()
+    engine.dispose()
+
+
+def test_constant_runs_of_two_series_do_not_collide(sqlite_db):
+    # the same factor stuck at one value in hour data (Avg, 2061) and in real-time data (Rtd,
+    # 2011) from the same instant: two episodes, two records (key includes field/CN)
+    engine = make_engine(sqlite_db)
+    with Session(engine) as s:
+        registry.add_device(s, MN, "123456", "31")
+        s.commit()
+    pk = [_pkt(MN, T0 + timedelta(hours=h), a01012={"Avg": "7", "Flag": "N"}) for h in range(6)]
+    pk += [_pkt(MN, T0 + timedelta(minutes=m), cn="2011", a01012={"Rtd": "7", "Flag": "N"}) for m in range(6)]
+    _store(engine, sqlite_db, pk)
+    evaluate_store(engine, T0 - timedelta(days=1), T0 + timedelta(hours=6), realtime_window=timedelta(hours=7))
+    const = sorted((r["scope"], r["start"], r["evidence"]["n"]) for r in list_alarms(engine) if r["kind"] == "constant")
+    assert const == [("Avg/2061", T0.isoformat(), 6), ("Rtd/2011", T0.isoformat(), 6)]
+    engine.dispose()
+
+
+def test_gateway_tick_raises_missing_for_a_silent_device_and_logs_rejects(sqlite_db, caplog):
+    import asyncio
+    import logging
+
+    from qingshan.hj212.gateway.server import Gateway
+    from qingshan.sources.models import Device
+
+    engine = make_engine(sqlite_db)
+    with Session(engine) as s:
+        registry.add_device(s, MN, "123456", "31")
+        s.flush()
+        s.query(Device).update({"registered_at": datetime.utcnow() - timedelta(hours=5)})
+        s.commit()
+    bad = _pkt(MN, T0)[:-6] + b"0000\r\n"
+
+    async def main():
+        gw = Gateway(sqlite_db, "127.0.0.1", 0, alarm_interval=0.2)
+        port = await gw.start()
+        _r, w = await asyncio.open_connection("127.0.0.1", port)
+        w.write(bad)
+        await w.drain()
+        await asyncio.sleep(0.8)
+        w.close()
+        await gw.stop()
+
+    with caplog.at_level(logging.WARNING, logger="qingshan.hj212.gateway"):
+        asyncio.run(main())
+    assert any(r.levelno == logging.WARNING and "crc_mismatch" in r.getMessage() and MN in r.getMessage()
+               for r in caplog.records)
+    rows = list_alarms(engine, open_only=True)
+    assert [(r["kind"], r["mn"], r["factor"]) for r in rows] == [("missing", MN, "2061")]
+    engine.dispose()

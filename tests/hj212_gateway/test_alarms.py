@@ -53,15 +53,91 @@ def test_exceedance_end_label_shifts_period():
     assert (a["start"], a["end"]) == (T0 - timedelta(hours=1), T0)  # hj212.md §11 "end" label
 
 
-def test_flagged_values_raise_flag_alarm_not_exceedance():
+def test_flagged_values_are_still_judged_and_raise_flag_alarms():
+    # An exceedance is an exceedance whatever the flag says (docs/hj212-gateway.md): values
+    # flagged M/C are judged, their flags go into the evidence, and the flags raise their
+    # own alarms. The §9.3 statistics view (only N judged) is available as an option.
     rec = _hourly(["50", "50", "50", "10"], ["M", "M", "C", "N"])
     vals = derive.with_period(derive.flatten(rec))
-    assert alarms.exceedance(vals, LIMITS).is_empty()
+    [ex] = alarms.exceedance(vals, LIMITS).rows(named=True)
+    assert (ex["start"], ex["end"], ex["status"]) == (T0, T0 + timedelta(hours=3), "closed")
+    assert json.loads(ex["evidence"])["flag"] == ["M", "M", "C"]
+    assert alarms.exceedance(vals, LIMITS, statistics_valid_flags={"N"}).is_empty()
     fl = alarms.abnormal_flags(vals).sort("start")
     assert fl.height == 2
     m, c = fl.rows(named=True)
     assert json.loads(m["evidence"])["flag"] == ["M", "M"] and json.loads(m["evidence"])["meaning"] == "维护"
     assert m["end"] == T0 + timedelta(hours=2) and c["status"] == "closed"
+
+
+def test_value_without_flag_is_judged_and_is_a_flag_missing_alarm():
+    # hj212.md §9.3: "-Flag absent: no [statistics]; reported as a deviation". Sending 500
+    # without -Flag must not escape the exceedance alarm, and the missing flag is an alarm.
+    rows = []
+    for h, cp in enumerate([{"Avg": "40", "ZsAvg": "30", "Flag": "N"}] * 2 + [{"Avg": "400", "ZsAvg": "500"}] * 3):
+        t = T0 + timedelta(hours=h)
+        rows.append((h + 1, MN, "2061", t, build(qn=f"{t:%Y%m%d%H%M%S}000", st="31", cn="2061", pw="123456", mn=MN,
+                                                 flag=5, cp={"DataTime": f"{t:%Y%m%d%H%M%S}", "a21026": cp})))
+    rec = pl.DataFrame(rows, orient="row", schema={"raw_id": pl.Int64, "mn": pl.String, "cn": pl.String,
+                                                   "datatime": pl.Datetime("us"), "raw": pl.Binary})
+    vals = derive.with_period(derive.flatten(rec))
+    [ex] = alarms.exceedance(vals, LIMITS).rows(named=True)
+    ev = json.loads(ex["evidence"])
+    assert ex["start"] == T0 + timedelta(hours=2) and ev["text"] == ["500", "500", "500"] and ev["flag"] == [None] * 3
+    [fm] = alarms.abnormal_flags(vals).rows(named=True)
+    assert fm["kind"] == "flag_missing" and fm["start"] == T0 + timedelta(hours=2) and fm["status"] == "open"
+    assert json.loads(fm["evidence"])["raw_id"] == [3, 4, 5]
+
+
+def test_realtime_zsrtd_sustained_exceedance():
+    # CN 2011 ZsRtd judged against the limit: 2 values over 35 are a spike (no alarm),
+    # 3 consecutive are a sustained real-time exceedance (default realtime_consecutive = 3).
+    zs = ["20", "36", "37", "20", "40", "41", "42", "20"]
+    rows = []
+    for i, z in enumerate(zs):
+        t = T0 + timedelta(minutes=i)
+        rows.append((i + 1, MN, "2011", t, build(qn=f"{t:%Y%m%d%H%M%S}000", st="31", cn="2011", pw="123456", mn=MN,
+                                                 flag=5, cp={"DataTime": f"{t:%Y%m%d%H%M%S}",
+                                                             "a21026": {"Rtd": "10", "ZsRtd": z, "Flag": "N"}})))
+    rec = pl.DataFrame(rows, orient="row", schema={"raw_id": pl.Int64, "mn": pl.String, "cn": pl.String,
+                                                   "datatime": pl.Datetime("us"), "raw": pl.Binary})
+    vals = derive.with_period(derive.flatten(rec))
+    [ex] = alarms.exceedance(vals, LIMITS).rows(named=True)
+    ev = json.loads(ex["evidence"])
+    assert ex["scope"] == "2011" and ev["field"] == "ZsRtd" and ev["raw_id"] == [5, 6, 7]
+    assert (ex["start"], ex["end"]) == (T0 + timedelta(minutes=4), T0 + timedelta(minutes=6))
+    assert alarms.exceedance(vals, LIMITS, realtime_consecutive=2).height == 2
+    assert alarms.exceedance(vals, LIMITS, realtime_consecutive=None).is_empty()
+
+
+def test_resend_split_differently_gives_each_value_once():
+    # hj212.md §10.5 rule 7 (and §15 P5/P8): the hour sent as two parts, then resent unsplit
+    # with other values; both are stored (different keys), the values are counted once and
+    # the latest received wins.
+    mn = "320100000000000000002B01"
+    p5 = (b"##0201QN=20240315150000002;ST=32;CN=2061;PW=123456;MN=320100000000000000002B01;Flag=7;PNUM=2;PNO=1;"
+          b"CP=&&DataTime=20240315140000;w00000-Cou=63.0,w00000-Min=16.4,w00000-Avg=17.5,w00000-Max=20.1,"
+          b"w00000-Flag=N&&CD41\r\n")
+    p8 = (b"##0201QN=20240315150000003;ST=32;CN=2061;PW=123456;MN=320100000000000000002B01;Flag=7;PNUM=2;PNO=2;"
+          b"CP=&&DataTime=20240315140000;w01018-Cou=1.76,w01018-Min=25.1,w01018-Avg=28.0,w01018-Max=31.2,"
+          b"w01018-Flag=N&&A141\r\n")
+    again = build(qn="20240315160000001", st="32", cn="2061", pw="123456", mn=mn, flag=5,
+                  cp={"DataTime": "20240315140000", "w00000": {"Avg": "17.6", "Flag": "N"},
+                      "w01018": {"Avg": "28.0", "Flag": "N"}})
+    t = datetime(2024, 3, 15, 14)
+    rec = pl.DataFrame([(1, mn, "2061", t, datetime(2024, 3, 15, 15, 0, 1), p5),
+                        (2, mn, "2061", t, datetime(2024, 3, 15, 15, 0, 2), p8),
+                        (3, mn, "2061", t, datetime(2024, 3, 15, 16, 0, 0), again)], orient="row",
+                       schema={"raw_id": pl.Int64, "mn": pl.String, "cn": pl.String, "datatime": pl.Datetime("us"),
+                               "received_at": pl.Datetime("us"), "raw": pl.Binary})
+    avg = derive.flatten(rec).filter(pl.col("field") == "Avg").sort("factor")
+    assert avg.select("factor", "text", "raw_id").rows() == [("w00000", "17.6", 3), ("w01018", "28.0", 3)]
+    # the other fields of the split parts are not contradicted by the resend and stay
+    assert derive.flatten(rec).filter(pl.col("field") == "Cou").sort("factor")["text"].to_list() == ["63.0", "1.76"]
+    # receive order, not raw id, decides which is the latest
+    older = rec.with_columns(received_at=pl.Series([datetime(2024, 3, 15, 17)] * 2 + [datetime(2024, 3, 15, 16)]))
+    avg = derive.flatten(older).filter(pl.col("field") == "Avg").sort("factor")
+    assert avg["text"].to_list() == ["17.5", "28.0"]
 
 
 def test_constant_and_zero_runs():

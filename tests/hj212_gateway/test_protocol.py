@@ -113,12 +113,110 @@ def test_rejects_with_precise_reasons(auth):
     assert items[1].reason.startswith("crc_mismatch") and items[1].raw == bad_crc and not items[1].store
 
 
-def test_wrong_length_resyncs_on_next_packet(auth):
-    proto = GatewayProtocol(auth)
-    broken = b"##0300" + P2[6:]  # declares 300 bytes, trailer comes earlier
+def test_wrong_length_lenient_kept_strict_resyncs(auth):
+    broken = b"##0300" + P2[6:]  # declares 300 bytes, trailer comes earlier; CRC intact
+    proto = GatewayProtocol(auth)  # lenient (default): kept, answered, the deviation archived
     evs = run(proto, broken + P2)
-    assert [e.verdict for e in evs] == ["rejected", "accepted"]
+    assert [e.verdict for e in evs] == ["accepted", "accepted"]
+    assert evs[0].reason_code == "deviations" and "length_mismatch" in evs[0].reason
+    assert proto.data_to_send() == [P6, P6]
+    proto = GatewayProtocol(auth, strict=True)  # serve --strict
+    evs = run(proto, broken + P2)
+    assert [(e.verdict, e.reason_code) for e in evs] == [("rejected", "length_mismatch"), ("accepted", None)]
     assert proto.data_to_send() == [P6]
+
+
+def _seg(p: bytes) -> bytes:
+    return p[6:-6]
+
+
+def _frame(seg: bytes, crc: bytes | None = None) -> bytes:
+    from qingshan.hj212.crc import crc16
+
+    return b"##%04d" % len(seg) + seg + (crc if crc is not None else b"%04X" % crc16(seg)) + b"\r\n"
+
+
+MN_S = "32010000000000000000A00B"  # registered strict
+MN_V = "32010000000000000000A00C"  # registered with the Modbus CRC variant (hj212.md §6a)
+MN_5 = "32010000000005"  # a 2005 device (14-character MN, hj212.md §13)
+
+
+@pytest.fixture
+def auth2():
+    devs = dict(DEVICES)
+    devs[MN_S] = DeviceInfo(MN_S, H, "22", 1, "start", None, strict=True)
+    devs[MN_V] = DeviceInfo(MN_V, H, "22", 1, "start", None, crc_variant="modbus")
+    devs[MN_5] = DeviceInfo(MN_5, H, "22", 0, "start", None)
+    return Authenticator(devs)
+
+
+def test_lenient_by_default_per_device_strict(auth2):
+    # the issue: wrong DataTime formats are kept by default and the deviation archived with
+    # the raw packet; a device registered strict has the same packet refused
+    seg = _seg(P2).replace(b"DataTime=20240315143000", b"DataTime=2024-03-15 14:30:00")
+    loose = _frame(seg)
+    strict = _frame(seg.replace(b"32010000000000000000A001", MN_S.encode()))
+    proto = GatewayProtocol(auth2)
+    ok, refused = run(proto, loose + strict)
+    assert ok.verdict == "accepted" and ok.store and ok.key[2] == "20240315143000"
+    item = ok.archive_item("127.0.0.1:1")
+    assert item.verdict == "accepted" and item.raw == loose and item.reason.startswith("deviations: ")
+    assert "DataTime" in item.reason
+    assert refused.verdict == "rejected" and refused.reason_code == "bad_datatime" and "严格" in refused.reason
+    assert len(proto.data_to_send()) == 1  # only the accepted one is answered
+
+
+def test_crc_without_leading_zeros_kept_mismatch_never(auth2):
+    from qingshan.hj212.crc import crc16
+
+    # find a P2-like packet whose CRC has a leading zero
+    for i in range(1000):
+        seg = _seg(P2).replace(b"a21026-Rtd=9,", b"a21026-Rtd=%d," % i)
+        if crc16(seg) < 0x1000:
+            break
+    short = _frame(seg, b"%X" % crc16(seg))
+    assert len(short) == len(_frame(seg)) - 1
+    bad = _frame(seg, b"%04X" % (crc16(seg) ^ 1))
+    proto = GatewayProtocol(auth2)
+    evs = run(proto, short + bad)
+    assert [(e.verdict, e.reason_code) for e in evs] == [("accepted", "deviations"), ("rejected", "crc_mismatch")]
+    assert "bad_crc_field" in evs[0].reason or "crc" in evs[0].reason.lower()
+
+
+def test_crc_variant_only_for_the_device_registered_with_it(auth2):
+    from qingshan.hj212.crc import crc16_modbus
+
+    seg_v = _seg(P2).replace(b"32010000000000000000A001", MN_V.encode())
+    seg_n = _seg(P2)
+    with_variant = _frame(seg_v, b"%04X" % crc16_modbus(seg_v))
+    other = _frame(seg_n, b"%04X" % crc16_modbus(seg_n))  # same algorithm, device not configured
+    proto = GatewayProtocol(auth2)
+    evs = run(proto, with_variant + other)
+    assert [(e.verdict, e.reason_code) for e in evs] == [("accepted", "deviations"), ("rejected", "crc_mismatch")]
+    assert "crc_variant" in evs[0].reason
+    proto = GatewayProtocol(auth2, strict=True)  # strict never accepts a non-standard CRC
+    assert [e.verdict for e in run(proto, with_variant)] == ["rejected"]
+
+
+def test_2005_packet_without_flag_is_stored_without_reply(auth2):
+    seg = (b"QN=20240315143000123;ST=22;CN=2011;PW=123456;MN=" + MN_5.encode() +
+           b";CP=&&DataTime=20240315143000;a21026-Rtd=9,a21026-Flag=N&&")
+    proto = GatewayProtocol(auth2)
+    [ev] = run(proto, _frame(seg))
+    assert ev.verdict == "accepted" and ev.store and ev.reply is None
+    item = ev.archive_item("127.0.0.1:1")
+    assert item.store and item.flag is None and item.datatime is not None
+    assert proto.data_to_send() == []
+
+
+def test_rejected_packet_archives_the_header_flag(auth):
+    # a CP item "xxxxxx-Flag=N" must not overwrite the header Flag=5 in the archive columns
+    bad_crc = P2[:-6] + b"6FC1\r\n"
+    proto = GatewayProtocol(auth)
+    [ev] = run(proto, bad_crc)
+    item = ev.archive_item("127.0.0.1:1")
+    assert ev.verdict == "rejected" and item.flag == 5 and item.mn == "32010000000000000000A001"
+    assert item.cn == "2011" and item.st == "22" and item.qn == "20240315143000123"
 
 
 def test_buffer_is_bounded(auth):

@@ -49,12 +49,16 @@ LONG_SCHEMA = {
 def flatten(records: pl.DataFrame) -> pl.DataFrame:
     """Data packets → long frame ``raw_id, mn, cn, datatime, factor, field, text, value, flag``.
 
+    ``records`` may carry ``received_at``: the receive order for value-level deduplication
+    (else ``raw_id`` order, which the gateway's writer allocates in commit order).
+
     ``value`` is the exact micro-unit integer of ``text`` (null when the text is not a number,
     e.g. a ``-Flag`` letter is not carried as a row). ``flag`` is the factor's ``-Flag`` letter,
     null when absent (hj212.md §9.3: then the value does not enter statistics by default).
     """
     rows: list[tuple] = []
-    for raw_id, mn, cn, dt, raw in records.select("raw_id", "mn", "cn", "datatime", "raw").iter_rows():
+    order = ["received_at", "raw_id"] if "received_at" in records.columns else ["raw_id"]
+    for raw_id, mn, cn, dt, raw in records.sort(order).select("raw_id", "mn", "cn", "datatime", "raw").iter_rows():
         # Lenient: the gateway accepted this packet already; a tolerated deviation must not
         # hide its values here.
         factors = parse(raw, lenient=True).values
@@ -65,6 +69,13 @@ def flatten(records: pl.DataFrame) -> pl.DataFrame:
                     continue
                 rows.append((raw_id, mn, cn, dt, code, field, text, flag))
     frame = pl.DataFrame(rows, schema=[(k, v) for k, v in LONG_SCHEMA.items() if k != "value"], orient="row")
+    # hj212.md §10.5 rule 7: a resend split differently (P5 + P8, then the same hour unsplit)
+    # has other dedup keys, so both are stored; at value level one (MN, CN, DataTime, factor,
+    # field) is one value — the latest received wins (rows are in receive order). Values
+    # without DataTime are never deduplicated (§10.5 item 4).
+    timed = frame.filter(pl.col("datatime").is_not_null()).unique(
+        ["mn", "cn", "datatime", "factor", "field"], keep="last", maintain_order=True)
+    frame = pl.concat([timed, frame.filter(pl.col("datatime").is_null())]).sort("raw_id", maintain_order=True)
     return frame.with_columns(value=exact.scaled_from_str(pl.col("text"))).select(list(LONG_SCHEMA))
 
 

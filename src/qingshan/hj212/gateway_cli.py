@@ -30,6 +30,8 @@ def serve(
     alarm_interval: float = typer.Option(60.0, help="报警规则评估间隔（秒），0 表示不评估"),
     workers: int = typer.Option(1, help="工作进程数（>1 时各进程以 SO_REUSEPORT 共用端口）"),
     writer: str = typer.Option("thread", help="写库方式：thread（本进程的写库线程）或 process（独立写入进程）"),
+    strict: bool = typer.Option(False, "--strict",
+                                help="所有设备按严格模式校验（任何不符合标准之处即拒收）；默认按设备登记的设置，宽松解析并记录偏差"),
 ) -> None:
     """启动 HJ 212 数据接收网关（上位机）：应答仅在数据落库提交之后发出。"""
     from qingshan.hj212.gateway.server import serve_workers
@@ -38,6 +40,7 @@ def serve(
     url = _ready_url()
     try:
         serve_workers(url, host, port, workers, idle_timeout=idle_timeout, alarm_interval=alarm_interval or None,
+                      strict=strict,
                       writer_process={"process": True, "thread": False}.get(writer))
     except KeyboardInterrupt:
         pass

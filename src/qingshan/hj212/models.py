@@ -66,13 +66,16 @@ class DataRecord(Base):
 
 class Alarm(Base):
     __tablename__ = "hj212_alarm"
-    __table_args__ = (UniqueConstraint("kind", "mn", "factor", "start"),)
+    __table_args__ = (UniqueConstraint("kind", "mn", "factor", "scope", "start"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
     mn: Mapped[str] = mapped_column(String(32))
     outlet_id: Mapped[int | None] = mapped_column(Integer)
     factor: Mapped[str] = mapped_column(String(8), default="")
+    #: What else identifies the episode (``field/CN`` of a constant-value run, ``CN`` of a
+    #: judged value); '' when kind, MN and factor do.
+    scope: Mapped[str] = mapped_column(String(16), default="", server_default="")
     start: Mapped[datetime] = mapped_column(DateTime)
     end: Mapped[datetime | None] = mapped_column(DateTime)
     status: Mapped[str] = mapped_column(String(6))

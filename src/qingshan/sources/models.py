@@ -23,10 +23,16 @@ exactly (hj212.md §5.1: numbers are parsed with ``Decimal(str)``; the project's
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Integer, String, UniqueConstraint
+from datetime import datetime, timezone
+
+from sqlalchemy import Boolean, CheckConstraint, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from qingshan.store.base import Base
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 class Enterprise(Base):
@@ -67,6 +73,14 @@ class Device(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     datatime_label: Mapped[str] = mapped_column(String(5), default="start")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Parse this device's packets strictly (refuse any deviation); default lenient
+    #: (docs/hj212-gateway.md "Lenient by default").
+    strict: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: Non-standard CRC this device is known to send (hj212.md §6a: ``modbus``,
+    #: ``modbus_swapped``); None = the HJ 212 CRC only. Never guessed.
+    crc_variant: Mapped[str | None] = mapped_column(String(20))
+    #: When the device was registered (UTC): start of a missing-data alarm if it never sends.
+    registered_at: Mapped[datetime | None] = mapped_column(DateTime, default=_utcnow)
 
 
 class OutletLimit(Base):

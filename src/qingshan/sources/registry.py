@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from qingshan.hj212.crc import CRC_VARIANTS
 from qingshan.sources.limits import limit_set
 from qingshan.sources.models import Device, Enterprise, Outlet, OutletLimit
 from qingshan.sources.uscc import validate_uscc
@@ -87,8 +89,19 @@ def add_outlet(session: Session, enterprise: Enterprise, code: str, kind: str, n
 
 
 def add_device(session: Session, mn: str, password: str, st: str, outlet: Outlet | None = None,
-               version: int = 1, datatime_label: str = "start") -> Device:
+               version: int = 1, datatime_label: str = "start", strict: bool = False,
+               crc_variant: str | None = None) -> Device:
+    """Register (or update) a device.
+
+    ``strict``: refuse every packet with a deviation from the standard (default False: the
+    gateway keeps what it safely can and archives the deviations). ``crc_variant``: a
+    non-standard CRC this device is known to send (hj212.md §6a, ``modbus`` or
+    ``modbus_swapped``); a CRC that matches neither the standard nor this variant is
+    always refused.
+    """
     validate_mn(mn, version)
+    if crc_variant is not None and crc_variant not in CRC_VARIANTS:
+        raise RegistryError(f"设备“{mn}”：CRC 变体“{crc_variant}”未知，应为 {'、'.join(sorted(CRC_VARIANTS))} 之一（hj212.md §6a）")
     if len(password) != 6:
         raise RegistryError(f"设备“{mn}”：访问密码PW应为6个字符（HJ 212—2017 表3），实际{len(password)}个")
     if not re.fullmatch(r"[0-9A-Z]{2}", st):
@@ -97,7 +110,7 @@ def add_device(session: Session, mn: str, password: str, st: str, outlet: Outlet
         raise RegistryError(f"设备“{mn}”：datatime_label“{datatime_label}”应为 start 或 end（hj212.md §11）")
     dev = session.scalar(select(Device).where(Device.mn == mn))
     if dev is None:
-        dev = Device(mn=mn)
+        dev = Device(mn=mn, registered_at=datetime.now(timezone.utc).replace(tzinfo=None))
         session.add(dev)
     dev.pw_hash = hash_password(password)
     dev.st = st
@@ -105,6 +118,8 @@ def add_device(session: Session, mn: str, password: str, st: str, outlet: Outlet
     dev.version = version
     dev.datatime_label = datatime_label
     dev.active = True
+    dev.strict = strict
+    dev.crc_variant = None if crc_variant == "hj212" else crc_variant
     session.flush()
     return dev
 
@@ -140,12 +155,17 @@ class DeviceInfo:
     version: int
     datatime_label: str
     outlet_id: int | None
+    strict: bool = False
+    crc_variant: str | None = None
+    registered_at: datetime | None = None  # UTC
 
 
 def load_devices(engine: Engine) -> dict[str, DeviceInfo]:
+    """Every **active** registered device."""
     with Session(engine) as s:
         return {
-            d.mn: DeviceInfo(d.mn, d.pw_hash, d.st, d.version, d.datatime_label, d.outlet_id)
+            d.mn: DeviceInfo(d.mn, d.pw_hash, d.st, d.version, d.datatime_label, d.outlet_id, bool(d.strict),
+                             d.crc_variant, d.registered_at)
             for d in s.scalars(select(Device).where(Device.active.is_(True)))
         }
 

@@ -13,9 +13,16 @@ Per packet (hj212.md §1–§4, §10):
    4-digit length (§1, §2): several packets per read and packets split across reads; garbage
    before a ``##`` and frames whose trailer is not where their length says are archived as
    rejected and the stream resyncs. At most one partial frame (≤ 1036 bytes, §2) is buffered.
-2. **Parsing** with the codec (:func:`qingshan.hj212.packet.parse`, strict by default):
-   CRC (§6, a mismatch stops processing, §2), Table 3 fields, CP grammar. A failure is a
-   *rejected* event whose reason is the codec's typed error code and Chinese message.
+2. **Parsing** with the codec (:func:`qingshan.hj212.packet.parse`), **lenient by default**
+   (the issue: field devices do not follow the standard to the letter; keep what can safely
+   be kept and say precisely what was wrong): a packet that parses leniently is accepted,
+   stored and answered, and its deviations are archived with the raw packet (``reason`` =
+   ``deviations: [...]``). A device registered with ``strict=True``, or every device when the
+   gateway runs with ``strict=True`` (``serve --strict``), has any deviation refused with the
+   typed error strict parsing raises. A CRC mismatch (§6, §2) is **never** accepted, except a
+   CRC of the non-standard variant the device is registered with (``crc_variant``, §6a,
+   passed to the codec's ``crc_variants``; recorded as a ``crc_variant`` deviation). A failure
+   is a *rejected* event whose reason is the codec's typed error code and Chinese message.
 3. **Authentication**: MN known to the registry, PW equal to the registered one
    (:class:`~qingshan.hj212.gateway.auth.Authenticator`). When a (MN, PW) pair has not been
    verified yet, the protocol stops, emits :class:`AuthNeeded`, and continues after
@@ -38,10 +45,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from qingshan.hj212 import codes
+from qingshan.hj212.errors import HJ212Error
 from qingshan.hj212.gateway.auth import BAD_PW, OK, PENDING, UNKNOWN_MN, Authenticator
 from qingshan.hj212.gateway.writer import ArchiveItem
 from qingshan.hj212.framing import PacketReceived, StreamDecoder
-from qingshan.hj212.packet import Packet
+from qingshan.hj212.packet import Packet, parse
 from qingshan.hj212.crc import crc16
 from qingshan.hj212.responses import dedup_key
 
@@ -49,7 +57,9 @@ from qingshan.hj212.responses import dedup_key
 NOT_STORED_CNS = codes.NOTIFY_CNS | {"9011", "9012", "9013", "9014"}
 
 _MAX_PART = 999_999  # PNUM/PNO: 4 digits in 2017 (§3), "accept longer" (§B.9 item 8) — within Integer
-_PEEK = re.compile(rb"(QN|ST|CN|MN|Flag)=([^;&]{0,32});")
+# Header fields of a packet that did not parse, for the archive columns. Only the bytes before
+# ``CP=`` are searched: a CP item such as ``a21026-Flag=N`` must not pass for the header Flag.
+_PEEK = re.compile(rb"(?<![A-Za-z0-9-])(QN|ST|CN|MN|Flag)=([^;&]{0,32});")
 
 REASONS_ZH = {
     UNKNOWN_MN: "设备MN未在登记库中（未知设备）",
@@ -67,6 +77,17 @@ def _clean(text: str | None, size: int) -> str | None:
     if "\x00" in text:
         text = text.replace("\x00", "\\x00")
     return text[:size]
+
+
+def _deviation_text(deviations) -> str:
+    """The archive's account of what was wrong with an accepted packet: every deviation with its
+    message when that fits the ``reason`` column, else every code with its byte position and
+    field (the raw packet is archived beside it, so the messages can always be re-derived)."""
+    full = json.dumps([d.as_dict() for d in deviations], ensure_ascii=False)
+    if len(full) <= 280:
+        return full
+    short = json.dumps([[d.code, d.position, d.field] for d in deviations], ensure_ascii=False)
+    return short if len(short) <= 280 else short[:276] + " ..."
 
 
 def utcnow() -> datetime:
@@ -150,22 +171,38 @@ def reply_bytes(p: Packet, heartbeat_reply: str = "by_flag") -> bytes | None:
 _REPLY_CNS = frozenset({"9011", "9012", "9013", "9014"})
 
 
+class _CrcVariants:
+    """MN → registered CRC variant (hj212.md §6a), read live from the authenticator's registry
+    (the codec's ``crc_variants`` mapping; only ``get`` is used)."""
+
+    __slots__ = ("_auth",)
+
+    def __init__(self, auth: Authenticator):
+        self._auth = auth
+
+    def get(self, mn: str, default=None):
+        dev = self._auth.device(mn)
+        return default if dev is None or not dev.crc_variant else dev.crc_variant
+
+
 class GatewayProtocol:
     """Per-connection state machine. Not thread-safe; one per TCP connection."""
 
     #: Hard cap of decoded bytes queued while paused for authentication (bounded memory).
     MAX_BUFFER = 64 * 1024
 
-    def __init__(self, auth: Authenticator, *, lenient: bool = False, heartbeat_reply: str = "by_flag",
+    def __init__(self, auth: Authenticator, *, strict: bool = False, heartbeat_reply: str = "by_flag",
                  clock: Callable[[], datetime] = utcnow):
         self.auth = auth
-        self.lenient = lenient
+        self.strict = strict
         self.heartbeat_reply = heartbeat_reply
         self.clock = clock
         # Framing (§1/§2: ``##`` + length, several packets per read, packets split across
         # reads, garbage and bad frames reported, resync) is the codec's stream decoder; it
-        # holds at most one partial frame (≤ 1036 bytes).
-        self._decoder = StreamDecoder(lenient=lenient)
+        # holds at most one partial frame (≤ 1036 bytes). It parses leniently: which device
+        # sent a packet is known only after parsing, so per-device strictness is applied in
+        # ``_decide`` (a strict device's packet with deviations is re-parsed strictly there).
+        self._decoder = StreamDecoder(lenient=True, parse_options={"crc_variants": _CrcVariants(auth)})
         self._queue: deque = deque()  # decoded, not yet decided (while an authentication is pending)
         self._queued_bytes = 0
         self._events: list[PacketEvent | AuthNeeded] = []
@@ -220,22 +257,38 @@ class GatewayProtocol:
             ev.packet = None
             self._events.append(ev)
             return
+        if p.deviations and (self.strict or self._device_strict(p.mn)):
+            try:
+                p = parse(raw)  # the strict verdict, with its typed error code and position
+            except HJ212Error as err:
+                self._events.append(self._reject(raw, err.code, f"{err}（设备按严格模式校验）", now))
+                return
         store = p.cn not in NOT_STORED_CNS
-        if store and (p.cn is None or p.st is None or p.flag is None
+        if store and (p.cn is None or p.st is None
                       or (p.pnum or 0) > _MAX_PART or (p.pno or 0) > _MAX_PART):
             # Only lenient parsing lets such a packet through; it cannot be keyed (§10.5).
-            self._events.append(self._reject(raw, "unstorable", "缺少CN/ST/Flag或PNUM/PNO超出范围，无法入库", now))
+            # A packet without Flag (a 2005 device, hj212.md §13) is stored: version 0, no
+            # reply requested (Packet.a is false), flag 0 in the data index.
+            self._events.append(self._reject(raw, "unstorable", "缺少CN/ST或PNUM/PNO超出范围，无法入库", now))
             return
         reply = reply_bytes(p, self.heartbeat_reply)
         reason = None
         code = None
         if p.deviations:
             code = "deviations"
-            reason = json.dumps([d.as_dict() for d in p.deviations], ensure_ascii=False)[:280]
+            reason = _deviation_text(p.deviations)
         self._events.append(PacketEvent(now, raw, "accepted", code, reason, p, reply, store))
 
+    def _device_strict(self, mn: str | None) -> bool:
+        dev = self.auth.device(mn or "")
+        return dev is not None and dev.strict
+
     def _reject(self, raw: bytes, code: str, message: str, now: datetime | None = None) -> PacketEvent:
-        fields = {k.decode(): v.decode("ascii", "replace") for k, v in _PEEK.findall(raw[:200])}
+        head = raw[6:300] if raw[:2] == b"##" else raw[:300]  # after "##" + 4-digit length
+        cp = head.find(b"CP=")
+        fields: dict[str, str] = {}
+        for k, v in _PEEK.findall(head if cp == -1 else head[:cp]):
+            fields.setdefault(k.decode(), v.decode("ascii", "replace"))
         return PacketEvent(now or self.clock(), raw, "rejected", code, message, None, None, False, fields)
 
     # --- output -------------------------------------------------------------------------

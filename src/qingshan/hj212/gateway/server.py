@@ -12,8 +12,9 @@
   while an authentication is pending); a connection with more than ``max_inflight``
   unacknowledged packets stops reading until the writer catches up (TCP back-pressure).
 * Idle connections (no bytes for ``idle_timeout`` s) are closed by a sweeper.
-* A periodic task evaluates alarms (:func:`qingshan.hj212.alarms.evaluate_store`) for the
-  devices that sent data since its previous run.
+* A periodic task evaluates alarms (:func:`qingshan.hj212.alarms.evaluate_store`): the value
+  rules for the devices that sent data since its previous run, the missing-data rule for every
+  active registered device on every run (first worker process only).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class _Connection(asyncio.Protocol):
     def __init__(self, gw: Gateway):
         self.gw = gw
         self.transport: asyncio.Transport | None = None
-        self.proto = GatewayProtocol(gw.auth, lenient=gw.lenient, heartbeat_reply=gw.heartbeat_reply)
+        self.proto = GatewayProtocol(gw.auth, strict=gw.strict, heartbeat_reply=gw.heartbeat_reply)
         self.inflight = 0
         self.paused = False
         self.closed = False
@@ -114,7 +115,7 @@ class Gateway:
     """The HJ 212 receiving server (上位机). ``await start()``, then ``await stop()``."""
 
     def __init__(self, url: str, host: str = "0.0.0.0", port: int = 0, *, idle_timeout: float = 300.0,
-                 max_batch: int = 5000, max_inflight: int = 256, lenient: bool = False,
+                 max_batch: int = 5000, max_inflight: int = 256, strict: bool = False,
                  heartbeat_reply: str = "by_flag", alarm_interval: float | None = 60.0,
                  alarm_window: timedelta = timedelta(days=2), workers: int = 1, worker_index: int = 0,
                  writer_process: bool | None = None):
@@ -122,7 +123,7 @@ class Gateway:
         self.idle_timeout = idle_timeout
         self.max_batch = max_batch
         self.max_inflight = max_inflight
-        self.lenient = lenient
+        self.strict = strict  # True: every device strict (serve --strict); else per device
         self.heartbeat_reply = heartbeat_reply
         self.alarm_interval = alarm_interval
         self.alarm_window = alarm_window
@@ -202,7 +203,8 @@ class Gateway:
                         self._touched_mns.add(ev.packet.mn)
                 else:
                     st["rejected"] += 1
-                    log.info("rejected packet from %s: %s %s", conn.peer, ev.reason_code, ev.reason)
+                    log.warning("rejected packet from %s (MN=%s): %s %s", conn.peer,
+                                ev.fields.get("MN") if ev.packet is None else ev.packet.mn, ev.reason_code, ev.reason)
                 if ev.reply is not None:
                     st["acked"] += 1
                 conn.acked(ev)
@@ -224,13 +226,18 @@ class Gateway:
         loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(self.alarm_interval)
+            # Every tick: the value rules for the devices that sent data since the last run,
+            # the missing-data rule for every active registered device (a silent device sends
+            # nothing that could trigger it).
+            # With several worker processes only the first runs the missing-data rule.
             mns, self._touched_mns = self._touched_mns, set()
-            if not mns:
+            missing = self.worker_index == 0
+            if not mns and not missing:
                 continue
             now = datetime.now(BEIJING).replace(tzinfo=None)  # DataTime is station local time (§11)
             try:
                 await loop.run_in_executor(self.alarm_exec, lambda: evaluate_store(
-                    self.writer.engine, now - self.alarm_window, now, mns))
+                    self.writer.engine, now - self.alarm_window, now, mns, missing=missing))
             except Exception:
                 log.exception("alarm evaluation failed")
 

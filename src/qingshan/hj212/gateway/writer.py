@@ -179,8 +179,10 @@ class BatchWriter:
             raw_rows.append((it.raw_id, ts(it.received_at), it.peer, it.mn, it.st, it.cn, it.qn, it.flag,
                              it.verdict, it.reason, it.raw))
             if it.store:
+                # A 2005 packet without Flag (hj212.md §13) is version 0 with no reply requested:
+                # flag 0 in the data index; the archive keeps the NULL as received.
                 data_rows.append((it.raw_id, it.mn, it.st, it.cn, ts(it.datatime), it.pnum, it.pno, it.qn,
-                                  it.flag, ts(it.received_at)))
+                                  0 if it.flag is None else it.flag, ts(it.received_at)))
         cur = self._conn.cursor()
         try:
             if self.sqlite:
