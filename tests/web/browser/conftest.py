@@ -164,3 +164,52 @@ def page(browser, live_server, request):
         pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}-final.png"), full_page=True)
     finally:
         context.close()
+
+
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+PG_DB = "qingshan_test_web_pages"
+_PG_LOCK = 0x70616765  # "page": one run at a time owns qingshan_test_web_pages
+
+
+@pytest.fixture(scope="session")
+def pg_site(tmp_path_factory) -> Site:
+    """The same site on the local PostgreSQL (server mode), in its own database."""
+    from sqlalchemy import create_engine, text
+
+    from qingshan.store.migrate import upgrade
+    from qingshan.web.security import WebSettings
+
+    admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    conn = admin.connect()
+    if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": PG_DB}).scalar():
+        try:
+            conn.execute(text(f'CREATE DATABASE "{PG_DB}"'))
+        except Exception:  # created meanwhile by a concurrent run
+            pass
+    # several engineers share the server: concurrent runs queue instead of dropping each other's schema
+    conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _PG_LOCK})
+    url = f"{PG_SERVER}/{PG_DB}"
+    eng = create_engine(url, isolation_level="AUTOCOMMIT")
+    with eng.connect() as c:
+        c.execute(text("DROP SCHEMA public CASCADE"))
+        c.execute(text("CREATE SCHEMA public"))
+    eng.dispose()
+    try:
+        home = tmp_path_factory.mktemp("web-site-pg")
+        settings = WebSettings(database_url=url, home=home, argon2_time_cost=1, argon2_memory_kib=8192, migrate=False)
+        upgrade(url)
+        items, passwords = _seed_web(settings)
+        _seed_air(url, 10)
+        yield Site(settings=settings, url=url, items=items, air_days=10, passwords=passwords)
+    finally:
+        from qingshan.store.db import engine_for
+
+        engine_for(url).dispose()  # the pages' observation-store engine on this database
+        conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_LOCK})
+        conn.close()
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_login(pg_site):
+    return lambda client, username, password=None: _login(client, username, password or pg_site.passwords[username])
