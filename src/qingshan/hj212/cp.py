@@ -49,8 +49,6 @@ _LOOSE_KEY = re.compile(r"[^=;,&]+")
 
 _NUM = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
 NUMBER_RE = re.compile(_NUM)
-#: Several numbers joined by NUL (the fast path checks all numeric values in one match).
-NUMBERS_RE = re.compile(r"(?:[+-]?+(?:[0-9]++\.?+[0-9]*+|\.[0-9]++)\x00)*+[+-]?+(?:[0-9]++\.?+[0-9]*+|\.[0-9]++)")
 _DIGITS = re.compile(r"[0-9]+")
 
 

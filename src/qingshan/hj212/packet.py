@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from operator import itemgetter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -28,7 +27,6 @@ from typing import Any
 from . import codes
 from .cp import (
     KEY_RE,
-    NUMBERS_RE,
     ONLY_SKELETON,
     format_cp_area,
     log_text_end,
@@ -549,14 +547,9 @@ def _parse_fast(data: bytes) -> Packet | None:
     plan = _PLANS.get(area_keys := tuple(cp))
     if plan is None:
         plan = _value_plan(area_keys)
-    nums, flags, others = plan
-    if nums is not None and not NUMBERS_RE.fullmatch("\x00".join(nums(vals))):
+    shape, others = plan
+    if shape is not None and not shape.fullmatch("\x00".join(vals)):
         return None
-    if flags is not None:
-        fv = flags(vals)
-        fl = "".join(fv)
-        if len(fl) != len(fv) or not fl.isalpha():
-            return None
     for i, rule in others:
         if rule(vals[i]) is not None:
             return None
@@ -588,31 +581,27 @@ def _parse_fast(data: bytes) -> Packet | None:
     return Packet(qn, st, cn, pw, mn, flag, cp, ipnum, ipno, rf, layout)
 
 
-#: Fast path: per key sequence, which values are numbers, which are data flags and which have
-#: another rule (keys repeat from packet to packet, so this is worked out once per device type).
+#: Fast path: per key sequence (keys repeat from packet to packet, so this is worked out once
+#: per device type) a regular expression over all values joined by NUL — a number where the
+#: rule is numeric, one letter for a data flag, anything otherwise — and the other rules.
 _PLANS: dict[tuple[str, ...], tuple] = {}
-
-
-def _getter(idx: list[int]):
-    if not idx:
-        return None
-    if len(idx) == 1:
-        i = idx[0]
-        return lambda v: (v[i],)
-    return itemgetter(*idx)
+_NUM_SHAPE = r"[+-]?+(?:[0-9]++\.?+[0-9]*+|\.[0-9]++)"
 
 
 def _value_plan(keys: tuple[str, ...]) -> tuple:
-    nums, flags, others = [], [], []
+    shape, others = [], []
     for i, key in enumerate(keys):
         rule = rule_for(key)
         if rule is _ANY_NUMBER:
-            nums.append(i)
+            shape.append(_NUM_SHAPE)
         elif rule is _flag:
-            flags.append(i)
-        elif rule is not None:
-            others.append((i, rule))
-    plan = (_getter(nums), _getter(flags), tuple(others))
+            shape.append("[A-Za-z]")
+        else:
+            shape.append("[^\x00]*+")
+            if rule is not None:
+                others.append((i, rule))
+    checks_something = any(x != "[^\x00]*+" for x in shape)
+    plan = (re.compile("\x00".join(shape)) if checks_something else None, tuple(others))
     if len(_PLANS) > 4096:
         _PLANS.clear()
     _PLANS[keys] = plan
