@@ -3,7 +3,6 @@ AQI levels, ranking tables, and the edition switch (2012 / 2026 stage 1 / 2026 s
 
 from __future__ import annotations
 
-from datetime import date
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import Request
 
 from qingshan.web.pages import data
@@ -38,7 +36,3 @@ def year_month(request: Request, year: int | None, month_to: int | None) -> tupl
 
 def is_htmx(request: Request) -> bool:
     return request.headers.get("HX-Request") == "true"
-
-
-def first_day(y: int) -> date:
-    return date(y, 1, 1)

@@ -517,18 +517,6 @@ def _evaluation():
     return _module("qingshan.air.evaluation")
 
 
-def _call(fn: Any, *variants: dict[str, Any]) -> Any:
-    """Call ``fn`` with the first keyword set its signature accepts."""
-    import inspect
-
-    params = inspect.signature(fn).parameters
-    takes_kw = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-    for kw in variants:
-        if takes_kw or all(k in params for k in kw):
-            return fn(**kw)
-    return fn(**variants[-1])
-
-
 def daily_aqi(url: str, codes: list[str] | None, start: date, end: date, stage: str | None = None,
               *, group: str | None = None, area: str | None = None) -> Result:
     """Daily AQI (HJ 633 daily report) of one station, or of the city / a county.
@@ -1080,11 +1068,6 @@ def kind_fields(kind: str, *, public: bool = False) -> list[tuple[str, str]]:
 def satisfaction_choices() -> tuple[str, ...]:
     kinds = _module("qingshan.ledgers.kinds")
     return tuple(getattr(kinds, "SATISFACTION", ())) if kinds else ()
-
-
-def complaint_channels() -> tuple[str, ...]:
-    kinds = _module("qingshan.ledgers.kinds")
-    return tuple(getattr(kinds, "COMPLAINT_CHANNELS", ())) if kinds else ()
 
 
 # ---------------------------------------------------------------------------------------------
