@@ -359,3 +359,14 @@ def test_two_users_on_one_item_the_second_gets_a_conflict_message(as_user, site)
     flash = r.text.split('id="flash-err">', 1)[1].split("</div>", 1)[0]
     assert "已被他人修改" in flash or "当前状态为「推进中」" in flash and "县里启动" in r.text.split('id="history"', 1)[1]
     assert "局里启动" not in r.text.split('id="history"', 1)[1]
+
+
+def test_public_bulletin_page_shows_the_latest_period_in_published_values(client, site):
+    from qingshan.web.pages import data
+
+    today = data.today()
+    y, m = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    html = client.get("/portal/bulletins").text
+    latest = html.split('id="bulletin-latest"', 1)[1].split("</section>", 1)[0]
+    assert f"{y} 年 1—{m} 月" in latest
+    assert "优良天数比例" in latest and "各区县综合指数排名" in latest and "阳高县" in latest

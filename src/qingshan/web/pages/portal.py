@@ -8,7 +8,7 @@ from fastapi.responses import RedirectResponse
 
 from qingshan.web.deps import get_db
 from qingshan.web.pages import charts, data
-from qingshan.web.pages.common import db_url
+from qingshan.web.pages.common import db_url, year_month
 from qingshan.web.pages.render import render
 
 router = APIRouter()
@@ -33,7 +33,19 @@ def portal_air(request: Request):
 
 @router.get("/portal/bulletins")
 def portal_bulletins(request: Request):
-    return render(request, "portal/bulletins.html", {"active": "bulletins", "bulletins": data.bulletins(db_url(request))})
+    """Published bulletins, and the latest 1—N月 air-quality summary generated from the data
+    (the same evaluation as the leadership overview, published values only)."""
+    url = db_url(request)
+    y, m = year_month(request, None, None)
+    ctx = {
+        "active": "bulletins",
+        "bulletins": data.bulletins(url),
+        "year": y,
+        "month_to": m,
+        "evaluation": data.period_evaluation(url, y, m, None, home=request.app.state.settings.home),
+        "ranking": data.county_ranking(url, y, m, None),
+    }
+    return render(request, "portal/bulletins.html", ctx)
 
 
 @router.get("/portal/complaint")
