@@ -149,6 +149,17 @@ def test_disguised_attachment_is_refused_and_nothing_is_saved(as_user, site):
     assert r.text.count("history-entry") == before and "附件伪装测试" not in r.text.split('id="history"', 1)[1]
 
 
+def test_hazard_page_shows_next_inspection_by_grade(as_user):
+    """Demo hazard 灵丘县 重金属, grade 一般, last inspected 40 days ago: with the documented
+    default interval for 一般 (30 days, kinds.INSPECTION_INTERVAL_DAYS) the inspection is overdue."""
+    c = as_user("leader")
+    listing = c.get("/ledgers?kind=hazard&q=重金属").text
+    item = re.search(r'href="/ledgers/(\d+)">[^<]*重金属', listing).group(1)
+    page = c.get(f"/ledgers/{item}").text
+    nxt = page.split('id="next-inspection">', 1)[1].split("</td>", 1)[0]
+    assert "巡查已逾期" in nxt
+
+
 def test_leader_sees_no_edit_forms(as_user, site):
     c = as_user("leader")
     page = c.get(f"/ledgers/{site.items['task']}").text

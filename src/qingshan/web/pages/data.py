@@ -919,6 +919,16 @@ def ledger_item(db: Any, item_id: int) -> dict[str, Any] | None:
         for h in hist
     ]
     row["attachments"] = [a for lst in by_progress.values() for a in lst]
+    row["next_inspection_due"] = None
+    kinds = _module("qingshan.ledgers.kinds")
+    fn = getattr(kinds, "next_inspection_due", None) if kinds else None
+    if row["kind"] == "hazard" and fn is not None:
+        try:
+            due = fn(row["data"].get("last_inspected"), row["data"].get("grade"))
+        except (TypeError, ValueError):
+            due = None
+        row["next_inspection_due"] = due
+        row["inspection_overdue"] = bool(due and due < today() and not row["closed"])
     return row
 
 
