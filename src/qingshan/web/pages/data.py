@@ -22,6 +22,8 @@ from datetime import date, datetime, timedelta
 from types import ModuleType
 from typing import Any
 
+from qingshan.standards.editions import edition_of_stage
+
 log = logging.getLogger(__name__)
 
 
@@ -668,8 +670,11 @@ def _evaluation_run(url: str, year: int, month_to: int, stage: str | None) -> di
         hourly = pl.concat([f for f in frames if not f.is_empty()]) if any(not f.is_empty() for f in frames) else frames[1]
         if hourly.is_empty():
             return {"reason": "所选期间没有监测数据"}
-        city = ev.evaluate(hourly, st, start, end, by="city_code", stage=stage)
-        counties = ev.evaluate(hourly, st, start, end, by="county_code", stage=stage)
+        # the edition switch evaluates wholly under the chosen edition (limits AND daily AQIs),
+        # as `qingshan air report --edition` does; no choice = the spec's defaults (§0)
+        aqi_edition = edition_of_stage(stage) if stage else None
+        city = ev.evaluate(hourly, st, start, end, by="city_code", stage=stage, aqi_edition=aqi_edition)
+        counties = ev.evaluate(hourly, st, start, end, by="county_code", stage=stage, aqi_edition=aqi_edition)
         return {"city": city, "counties": counties, "start": start, "end": end}
 
     out = _background(("evaluation", url, start, end, stage), 600.0, compute)
