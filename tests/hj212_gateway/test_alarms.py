@@ -189,3 +189,20 @@ def test_periods_follow_the_datatime_rules(cn, dt, label, start, end):
     frame = pl.DataFrame({"cn": [cn], "datatime": [t]}, schema_overrides={"datatime": pl.Datetime("us")})
     row = derive.with_period(frame, datatime_label=label, min_interval_minutes=10).row(0, named=True)
     assert (row["period_start"], row["period_end"]) == (datetime.fromisoformat(start), datetime.fromisoformat(end))
+
+
+def test_2005_codes_are_derived_under_their_2017_codes():
+    # hj212.md §12.4: a 2005 device's 011 (COD) is w01018 for limits and statistics
+    from datetime import datetime
+
+    import polars as pl
+
+    from qingshan.hj212 import build
+    from qingshan.hj212.derive import flatten
+
+    raw = build(st="32", cn="2061", pw="123456", mn="88888880000001", flag=None, qn=None,
+                cp={"DataTime": "20240315140000", "011-Avg": "28.0", "011-Flag": "N"}, check=False)
+    records = pl.DataFrame({"raw_id": [1], "mn": ["88888880000001"], "cn": ["2061"],
+                            "datatime": [datetime(2024, 3, 15, 14)], "raw": [raw]})
+    codes = set(flatten(records)["factor"])
+    assert codes == {"w01018"}

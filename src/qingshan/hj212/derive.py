@@ -61,7 +61,7 @@ def flatten(records: pl.DataFrame) -> pl.DataFrame:
     for raw_id, mn, cn, dt, raw in records.sort(order).select("raw_id", "mn", "cn", "datatime", "raw").iter_rows():
         # Lenient: the gateway accepted this packet already; a tolerated deviation must not
         # hide its values here.
-        factors = parse(raw, lenient=True).values
+        factors = parse(raw, lenient=True).values_2017  # 2005 codes → 2017 (§12.4), so limits match
         for code, fields in factors.items():
             flag = fields.get("Flag")
             for field, text in fields.items():
