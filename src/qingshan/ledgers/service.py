@@ -40,6 +40,7 @@ from qingshan.ledgers.workflow import (
     KINDS,
     STATES,
     UNIT_EDITABLE_FIELDS,
+    UNIT_LOCKED_STATES,
     Transition,
     find_transition,
     initial_state,
@@ -110,7 +111,7 @@ def allowed_actions(user: User | None, item: LedgerItem) -> dict[str, Any]:
     """What ``user`` may do with ``item`` now (for pages to show only the buttons that work)."""
     open_ = item.status not in CLOSED_STATES
     return {
-        "update": open_ and may(user, "update", item),
+        "update": open_ and may(user, "update", item) and not (user.role == "unit" and item.status in UNIT_LOCKED_STATES),
         "progress": open_ and may(user, "progress", item),
         "attach": open_ and may(user, "attach", item),
         "transitions": [
@@ -485,6 +486,13 @@ def update_item(db: Session, request, user: User | None, item_id: int, version: 
     """Change an item's fields. ``changes`` may hold title, lead_unit, units, deadline, fields{…}."""
     item = get_item(db, item_id)
     require(user, "update", item)
+    if user.role == "unit" and item.status in UNIT_LOCKED_STATES:
+        raise PermissionDenied(
+            f"无权修改：事项「{item.code}」处于「{state_label(item.kind, item.status)}」状态，已提交市生态环境局审核，"
+            "责任单位不能再修改措施、佐证等内容；如需修改，请联系市生态环境局先「退回」"
+            + ("（已结案事项须先「重新打开」）。" if item.status in CLOSED_STATES else "。"),
+            object_id=item.id,
+        )
     if item.status in CLOSED_STATES:
         raise ValidationFailed(f"事项「{item.code}」已{state_label(item.kind, item.status)}，不能修改；如需修改请先重新打开。")
     sent = _check_version(item, version)

@@ -29,6 +29,10 @@ STATES: dict[str, dict[str, str]] = {
     "complaint": {"received": "已受理", "assigned": "已交办", "replied": "已答复", "closed": "已办结"},
 }
 CLOSED_STATES = frozenset({"closed"})
+# States in which the bureau is judging the unit's submission (申请办结/销号, 现场核查): the unit
+# may not change the item any more — what was submitted and verified must stay what it was. A
+# change goes through 退回 (back to 推进中/整改中) first.
+UNIT_LOCKED_STATES = frozenset({"submitted", "verified"}) | CLOSED_STATES
 
 STATE_LABELS: dict[str, str] = {}
 for _kind_states in STATES.values():

@@ -3,8 +3,15 @@
 ``create_app(settings)`` wires one database (SQLite embedded default or PostgreSQL), runs the
 migrations unless told not to, and installs:
 
-* a request-id middleware (``X-Request-ID`` in and out; written into every audit record),
-* security headers (CSP without third-party origins: every asset is served by us),
+* a request-id middleware: every request gets a server-generated id (response header
+  ``X-Request-ID``; written into every audit record). A client's own ``X-Request-ID`` is never
+  used as the audit id (a client could otherwise attach its requests to someone else's); it is
+  echoed as ``X-Client-Request-ID`` and logged next to ours, for correlation only,
+* an admission limit (:class:`qingshan.web.middleware.ConcurrencyLimit`) sized to the
+  database pool, so that requests never deadlock on pooled connections, and a request-body cap
+  (:class:`qingshan.web.middleware.BodySizeLimit`, HTTP 413 before anything is parsed),
+* security headers (CSP without third-party origins: every asset is served by us — also the
+  OpenAPI page ``/docs``, whose Swagger UI is vendored in ``static/vendor``),
 * the CSRF check (:func:`qingshan.web.deps.csrf_protect`) on every API router and the pages router,
 * error mapping: ledger permission errors → 403 (audited), version conflicts → 409,
   validation errors → 422 with per-field/per-row Chinese messages; 401 on a browser page →
@@ -21,13 +28,15 @@ from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from sqlalchemy.orm import sessionmaker
 
 from qingshan.store.db import make_engine
+from qingshan.web.auth import cookie_secure
 from qingshan.web.deps import csrf_protect
+from qingshan.web.middleware import BodySizeLimit, ConcurrencyLimit
 from qingshan.web.security import CSRF_COOKIE, WebSettings
 
 log = logging.getLogger(__name__)
@@ -48,6 +57,19 @@ CSP = (
     "script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
 
+# Swagger UI from static/vendor (see VERSIONS.txt); its start-up code is a static file too, so
+# the page needs no inline script and keeps the CSP above
+DOCS_HTML = """<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<title>青山 qingshan API 文档</title>
+<link rel="stylesheet" href="/static/vendor/swagger-ui.css">
+</head><body>
+<div id="swagger-ui"></div>
+<script src="/static/vendor/swagger-ui-bundle.js"></script>
+<script src="/static/swagger-init.js"></script>
+</body></html>
+"""
+
 
 def _migrate(url: str) -> None:
     from qingshan.store.migrate import upgrade
@@ -66,13 +88,17 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     settings = settings or WebSettings.from_env()
     if settings.migrate:
         _migrate(settings.database_url)
-    engine = make_engine(settings.database_url)
+    # the pool holds what the admission limit lets in (two connections per request at most:
+    # its session and the separate audit/CSRF session); see qingshan.web.middleware
+    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size,
+                         max_overflow=settings.db_max_overflow)
 
     app = FastAPI(
         title="青山 qingshan 生态环境工作台 API",
         description="台账（重点任务、督察反馈问题、环境风险隐患、投诉举报）、账户、审计与公众服务接口。",
         version="0.1.0",
-        docs_url="/docs",
+        docs_url=None,  # served below from our own static files, under the CSP
+        redoc_url=None,
         openapi_url="/openapi.json",
     )
     app.state.settings = settings
@@ -81,22 +107,35 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     @app.middleware("http")
     async def request_context(request: Request, call_next):
-        rid = request.headers.get("x-request-id", "")
-        if not rid or len(rid) > 64 or not rid.replace("-", "").isalnum():
-            rid = uuid.uuid4().hex
+        rid = uuid.uuid4().hex
         request.state.request_id = rid
+        client_rid = request.headers.get("x-request-id", "")
+        if not (0 < len(client_rid) <= 64 and client_rid.replace("-", "").isalnum()):
+            client_rid = ""
+        request.state.client_request_id = client_rid or None
+        if client_rid:
+            log.info("request %s %s %s client-request-id %s", rid, request.method, request.url.path, client_rid)
         response = await call_next(request)
         response.headers["X-Request-ID"] = rid
+        if client_rid:
+            response.headers["X-Client-Request-ID"] = client_rid
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if not request.url.path.startswith(("/docs", "/redoc")):  # Swagger UI needs inline script
-            response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("Content-Security-Policy", CSP)
         new_csrf = getattr(request.state, "new_csrf_cookie", None)
         if new_csrf and not request.cookies.get(CSRF_COOKIE):
             response.set_cookie(CSRF_COOKIE, new_csrf, httponly=True, samesite="lax",
-                                secure=settings.cookie_secure, path="/")
+                                secure=cookie_secure(request, settings), path="/")
         return response
+
+    # added last = outermost: the body cap answers before anything else runs
+    app.add_middleware(ConcurrencyLimit, limit=settings.request_limit)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.body_limit)
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return HTMLResponse(DOCS_HTML)
 
     _install_error_handlers(app)
 

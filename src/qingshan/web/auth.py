@@ -121,9 +121,16 @@ def login_user(request: Request, db: Session, username: str, password: str) -> t
     return user, token, csrf
 
 
-def set_session_cookie(response: Response, token: str, settings: WebSettings) -> None:
+def cookie_secure(request: Request | None, settings: WebSettings) -> bool:
+    """``Secure`` flag for our cookies: forced by the setting, else whenever the request came in
+    over HTTPS (``request.url.scheme``; behind a proxy, uvicorn's ``--proxy-headers`` sets it
+    from ``X-Forwarded-Proto``)."""
+    return bool(settings.cookie_secure or (request is not None and request.url.scheme == "https"))
+
+
+def set_session_cookie(response: Response, token: str, settings: WebSettings, request: Request | None = None) -> None:
     response.set_cookie(
-        SESSION_COOKIE, token, httponly=True, samesite="lax", secure=settings.cookie_secure,
+        SESSION_COOKIE, token, httponly=True, samesite="lax", secure=cookie_secure(request, settings),
         max_age=int(settings.session_hours * 3600), path="/",
     )
 

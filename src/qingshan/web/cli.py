@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
-    """启动网页工作台与 API（先执行数据库迁移）。"""
+def serve(host: str = "127.0.0.1", port: int = 8000, cookie_secure: bool = False) -> None:
+    """启动网页工作台与 API（先执行数据库迁移）。
+
+    ``--cookie-secure`` (or env ``QINGSHAN_COOKIE_SECURE=1``) always marks the session and CSRF
+    cookies ``Secure``; use it behind an HTTPS reverse proxy. Requests arriving over HTTPS get
+    ``Secure`` cookies anyway (uvicorn's ``--proxy-headers`` takes the scheme from a trusted
+    proxy's ``X-Forwarded-Proto``).
+    """
     import uvicorn
 
     from qingshan.store.migrate import upgrade
@@ -13,6 +19,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 
     settings = WebSettings.from_env()
     upgrade(settings.database_url)
-    app = create_app(WebSettings.from_env(migrate=False))
+    overrides = {"migrate": False}
+    if cookie_secure:
+        overrides["cookie_secure"] = True
+    app = create_app(WebSettings.from_env(**overrides))
     print(f"青山工作台：http://{host}:{port}/  （API 文档：http://{host}:{port}/docs）")
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)

@@ -21,6 +21,7 @@ The per-kind workflow permissions are data in :mod:`qingshan.ledgers.workflow`.
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,7 +59,9 @@ class WebSettings:
     session_hours : float
         Session lifetime [h].
     cookie_secure : bool
-        Set the ``Secure`` flag on cookies (true behind HTTPS).
+        Always set the ``Secure`` flag on cookies (env ``QINGSHAN_COOKIE_SECURE=1`` or
+        ``qingshan serve --cookie-secure``; use it behind an HTTPS proxy). Whatever this says,
+        cookies are ``Secure`` on a request whose scheme is ``https``.
     max_attachment_bytes : int
         Largest accepted evidence file [byte].
     lockout_failures : int
@@ -74,6 +77,19 @@ class WebSettings:
         argon2id parameters (defaults: argon2-cffi's RFC 9106 low-memory profile).
     migrate : bool
         Run ``qingshan.store.migrate.upgrade`` when the app starts.
+    db_pool_size, db_max_overflow : int
+        SQLAlchemy connection pool of the application (env ``QINGSHAN_DB_POOL_SIZE``,
+        ``QINGSHAN_DB_MAX_OVERFLOW``). On PostgreSQL keep ``pool_size + max_overflow`` below
+        the server's ``max_connections`` summed over all processes.
+    max_concurrent_requests : int or None
+        Requests admitted into the application at once; the rest queue in the event loop
+        (env ``QINGSHAN_MAX_CONCURRENT_REQUESTS``). Default ``(db_pool_size +
+        db_max_overflow) // 2``, capped at 32 (under anyio's 40 worker threads): a request holds
+        at most two connections at a time, so no request ever waits for a connection — see
+        :mod:`qingshan.web.middleware`.
+    max_request_bytes : int or None
+        Largest request body [byte]; larger ones get HTTP 413 before they are parsed or spooled.
+        Default ``max_attachment_bytes`` + 1 MiB (form fields and multipart framing).
     """
 
     database_url: str
@@ -88,6 +104,10 @@ class WebSettings:
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     migrate: bool = True
+    db_pool_size: int = 20
+    db_max_overflow: int = 20
+    max_concurrent_requests: int | None = None
+    max_request_bytes: int | None = None
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -96,8 +116,28 @@ class WebSettings:
 
         s = settings()
         base = {"database_url": s.database_url, "home": s.home}
+        env = os.environ
+        if env.get("QINGSHAN_COOKIE_SECURE", "").strip().lower() in ("1", "true", "yes", "on"):
+            base["cookie_secure"] = True
+        for key, name in (("db_pool_size", "QINGSHAN_DB_POOL_SIZE"), ("db_max_overflow", "QINGSHAN_DB_MAX_OVERFLOW"),
+                          ("max_concurrent_requests", "QINGSHAN_MAX_CONCURRENT_REQUESTS"),
+                          ("max_request_bytes", "QINGSHAN_MAX_REQUEST_BYTES")):
+            if env.get(name, "").strip():
+                base[key] = int(env[name])
         base.update(overrides)
         return cls(**base)
+
+    @property
+    def request_limit(self) -> int:
+        """Requests admitted at once (see ``max_concurrent_requests``)."""
+        if self.max_concurrent_requests:
+            return self.max_concurrent_requests
+        return max(1, min(32, (self.db_pool_size + self.db_max_overflow) // 2))
+
+    @property
+    def body_limit(self) -> int:
+        """Largest request body [byte] (see ``max_request_bytes``)."""
+        return self.max_request_bytes or self.max_attachment_bytes + 1024 * 1024
 
     @property
     def attachments_dir(self) -> Path:

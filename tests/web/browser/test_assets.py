@@ -23,24 +23,28 @@ def _versions() -> dict[str, tuple[str, str, str]]:
 
 def test_vendor_files_match_their_recorded_versions_and_hashes():
     versions = _versions()
-    assert set(versions) == {"htmx.min.js", "echarts.min.js"}
+    assert set(versions) == {"htmx.min.js", "echarts.min.js", "swagger-ui-bundle.js", "swagger-ui.css"}
     for name, (_package, version, sha) in versions.items():
         body = (VENDOR / name).read_bytes()
         assert hashlib.sha256(body).hexdigest() == sha, name
     # the files say which version they are
     assert versions["htmx.min.js"][1] == "2.0.11" and b'version:"2.0.11"' in (VENDOR / "htmx.min.js").read_bytes()
     assert b'"6.1.0"' in (VENDOR / "echarts.min.js").read_bytes()
+    assert versions["swagger-ui-bundle.js"][:2] == ("swagger-ui-dist", "5.35.0")
 
 
 def test_licences_are_shipped_with_the_assets():
     assert "Zero-Clause BSD" in (VENDOR / "htmx.LICENSE.txt").read_text(encoding="utf-8")
     assert "Apache License" in (VENDOR / "echarts.LICENSE.txt").read_text(encoding="utf-8")
     assert "Apache Software Foundation" in (VENDOR / "echarts.NOTICE.txt").read_text(encoding="utf-8")
+    assert "Apache License" in (VENDOR / "swagger-ui.LICENSE.txt").read_text(encoding="utf-8")
+    assert "SmartBear" in (VENDOR / "swagger-ui.NOTICE.txt").read_text(encoding="utf-8")
 
 
 def test_templates_and_own_assets_load_nothing_from_other_origins():
     pattern = re.compile(r"""(src|href)\s*=\s*["']?(https?:)?//""", re.I)
-    files = list(TEMPLATES_DIR.rglob("*.html")) + [STATIC_DIR / "app.js", STATIC_DIR / "app.css"]
+    files = list(TEMPLATES_DIR.rglob("*.html")) + [STATIC_DIR / "app.js", STATIC_DIR / "app.css",
+                                                   STATIC_DIR / "swagger-init.js"]
     assert len(files) > 10
     for f in files:
         text = f.read_text(encoding="utf-8")

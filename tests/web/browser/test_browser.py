@@ -94,3 +94,17 @@ def test_air_calendar_renders_and_edition_switch_swaps_in_place(page, site):
     _chart_drawn(page, "chart-calendar-box")
     _shot(page, "air-city-2026-1")
     assert page.js_errors == []
+
+
+def test_openapi_page_renders_from_our_own_assets_under_the_csp(page):
+    """/docs: the vendored Swagger UI starts under the strict CSP (no inline script, no eval),
+    and every request the page makes stays on our origin."""
+    origins = []
+    page.on("request", lambda req: origins.append(req.url))
+    page.goto("/docs")
+    expect(page.locator(".swagger-ui .opblock").first).to_be_visible()
+    expect(page.locator(".swagger-ui")).to_contain_text("/api/complaints")
+    _shot(page, "openapi-docs")
+    base = page.url.split("/docs")[0]
+    assert origins and all(u.startswith(base) or u.startswith("data:") for u in origins), origins
+    assert page.js_errors == []

@@ -33,7 +33,7 @@ def user_out(user: User) -> dict:
 @router.post("/login", summary="登录（成功后设置会话 Cookie，并返回 CSRF 令牌）")
 def login(body: LoginIn, request: Request, response: Response, db: Session = Depends(get_db)) -> dict:
     user, token, csrf = login_user(request, db, body.username, body.password)
-    set_session_cookie(response, token, request.app.state.settings)
+    set_session_cookie(response, token, request.app.state.settings, request)
     return {"user": user_out(user), "csrf_token": csrf}
 
 

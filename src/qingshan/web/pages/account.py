@@ -42,7 +42,7 @@ def login_submit(
             status_code=exc.status_code,
         )
     response = RedirectResponse(_safe_next(next), status_code=303)
-    set_session_cookie(response, token, request.app.state.settings)
+    set_session_cookie(response, token, request.app.state.settings, request)
     return response
 
 

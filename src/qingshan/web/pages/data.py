@@ -1404,7 +1404,15 @@ def import_excel(db: Any, request: Any, user: Any, kind: str, content: bytes, fi
         if err is None:
             raise
         db.rollback()
+        if err.status == 403 and not getattr(exc, "audited", False):
+            # a refusal is audited whichever door it came through (the API's error handler does
+            # the same for /api/ledgers/import)
+            from qingshan.web.audit import audit_now
+
+            audit_now(request, user, "forbidden", object_type=getattr(exc, "object_type", None),
+                      object_id=getattr(exc, "object_id", None),
+                      message=f"{request.method} {request.url.path}: {err.message}")
         errors = [e for e in (getattr(exc, "errors", None) or []) if isinstance(e, dict)]
         message = getattr(exc, "message", str(exc)) if not errors else f"共 {len(errors)} 处错误，未导入任何数据，请修改后重新导入。"
-        return {"ok": False, "message": message, "errors": errors}
+        return {"ok": False, "message": message, "errors": errors, "status": err.status}
     return {"ok": True, "message": f"已导入 {len(items)} 项。", "errors": [], "codes": [i.code for i in items]}

@@ -81,7 +81,8 @@ async def ledger_import(request: Request, user=Depends(require_internal), db=Dep
         content = await upload.read(settings.max_attachment_bytes + 1)
         result = data.import_excel(db, request, user, kind, content, name, settings.max_attachment_bytes)
     ctx = {"active": "ledgers", "user": user, "kinds": data.kind_labels(), "result": result, "kind": kind}
-    return render(request, "ledgers/import.html", ctx, status_code=200 if result["ok"] else 422)
+    status = 200 if result["ok"] else result.get("status", 422)  # 403: refused (and audited)
+    return render(request, "ledgers/import.html", ctx, status_code=status)
 
 
 @router.get("/ledgers/{item_id}")
