@@ -122,3 +122,56 @@ def test_export_layout_chinese_headers_one_row_per_item(backend, clients, make_i
     cell = next(c for c in ws.iter_rows(min_row=3) if c[1].value == item["code"])[2]
     assert cell.data_type == "s"
     assert mine[3] == "平城区" and mine[6] == "待整治" and mine[7] == "否"
+
+
+def test_formula_cells_are_refused_by_row_and_column(backend, clients):
+    """A formula has no value an importer can trust (files not written by Excel carry no cached
+    result: read as empty, it used to give a misleading 必填 error)."""
+    before = _count(backend)
+    rows = [HEAD,
+            [1, "公式测试：正常行", "阳高县", None, "2031-06-30", "中央", "第二轮", "措施", None],
+            [2, '=CONCAT("某矿区", "扬尘问题")', "左云县", None, "2031-03-31", "省级", "第一轮", "=H3", None]]
+    r = _import(clients["staff"], _sheet(rows))
+    assert r.status_code == 422, r.text
+    errors = r.json()["errors"]
+    assert {(e["row"], e["column"]) for e in errors} == {(4, "问题描述"), (4, "整改措施")}
+    assert all("不接受公式" in e["message"] for e in errors)
+    assert "第 B 列" in errors[0]["message"] and not any("必填" in e["message"] for e in errors)
+    assert _count(backend) == before
+
+
+def test_closed_or_verified_state_cannot_be_imported(backend, clients):
+    before = _count(backend)
+    rows = [HEAD,
+            [1, "状态测试：已销号", "阳高县", None, "2031-06-30", "中央", "第二轮", "措施", "已销号"],
+            [2, "状态测试：已现场核查", "阳高县", None, "2031-06-30", "中央", "第二轮", "措施", "已现场核查"],
+            [3, "状态测试：申请销号", "阳高县", None, "2031-06-30", "中央", "第二轮", "措施", "申请销号"]]
+    r = _import(clients["staff"], _sheet(rows))
+    assert r.status_code == 422, r.text
+    assert {(e["row"], e["column"]) for e in r.json()["errors"]} == {(3, "状态"), (4, "状态")}
+    assert _count(backend) == before
+    ok = _import(clients["staff"], _sheet([HEAD, rows[3]]))
+    assert ok.status_code == 200 and ok.json()["imported"] == 1
+
+
+def test_reading_stops_at_the_row_limit(backend, clients, monkeypatch):
+    from openpyxl.worksheet import _read_only
+
+    from qingshan.ledgers import excel
+
+    monkeypatch.setattr(excel, "MAX_IMPORT_ROWS", 5)
+    read = [0]
+    original = _read_only.ReadOnlyWorksheet._cells_by_row
+
+    def counting(self, *a, **kw):
+        for row in original(self, *a, **kw):
+            read[0] += 1
+            yield row
+
+    monkeypatch.setattr(_read_only.ReadOnlyWorksheet, "_cells_by_row", counting)
+    rows = [HEAD] + [[i, f"行数测试{i}", "阳高县", None, "2031-06-30", "中央", "第二轮", "措施", None] for i in range(200)]
+    before = _count(backend)
+    r = _import(clients["staff"], _sheet(rows))
+    assert r.status_code == 422 and "超过 5 行" in r.json()["detail"], r.text
+    assert read[0] < 30  # header search (10) + header and 6 data rows — not the 200 rows of the sheet
+    assert _count(backend) == before

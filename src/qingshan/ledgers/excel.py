@@ -3,6 +3,17 @@ one header row of Chinese column names, then one row per item.
 
 Import is all-or-nothing: every row is validated first; if any cell is wrong the whole file is
 refused with one Chinese message per problem naming the row and column, and nothing is written.
+
+* Formula cells are refused (「不接受公式」, row and column): the file is read without evaluating
+  anything, and a formula's cached result — absent when a program other than Excel wrote the
+  file — is not a value someone typed and checked.
+* At most :data:`MAX_IMPORT_ROWS` non-empty data rows; reading stops as soon as the limit is
+  passed (and after :data:`MAX_SCAN_ROWS` rows in all, blank ones included), so an oversized
+  sheet is never loaded whole.
+* A 状态 column may set an item's starting state, but not a state that only the bureau's own
+  judgement reaches (:data:`IMPORT_REFUSED_STATES`: 已办结/已销号 and 已现场核查): such a row is a
+  row error. Closing an imported item goes through the workflow (申请 → 核查 → 办结/销号), which
+  is audited step by step.
 """
 
 from __future__ import annotations
@@ -33,12 +44,14 @@ from qingshan.ledgers.service import (
     require,
     today_local,
 )
-from qingshan.ledgers.workflow import KINDS, STATES
+from qingshan.ledgers.workflow import CLOSED_STATES, KINDS, STATES
 from qingshan.web.audit import add_audit
 
 SEQ, CODE, STATUS, OVERDUE, UPDATED, UPDATED_BY = "序号", "编号", "状态", "是否逾期", "最近更新", "更新人"
 EXPORT_ONLY = (SEQ, OVERDUE, UPDATED, UPDATED_BY)
 MAX_IMPORT_ROWS = 5000
+MAX_SCAN_ROWS = 4 * MAX_IMPORT_ROWS  # rows read in all (blank/formatted-only rows included)
+IMPORT_REFUSED_STATES = CLOSED_STATES | {"verified"}
 
 
 def columns(kind: str) -> list[tuple[str, str]]:
@@ -116,7 +129,8 @@ def import_items(db: Session, request, user, kind: str, content: bytes, filename
     if kind not in KINDS:
         raise ValidationFailed(f"未知的台账类型「{kind}」。")
     try:
-        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        # data_only=False: formula cells come back as formulas (data_type "f"), to be refused
+        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     except Exception:  # openpyxl raises many types for non-xlsx input
         raise ValidationFailed(f"文件「{filename}」不是有效的 Excel（.xlsx）文件，未导入任何数据。") from None
     ws = wb[KINDS[kind]] if KINDS[kind] in wb.sheetnames else wb.worksheets[0]
@@ -127,8 +141,9 @@ def import_items(db: Session, request, user, kind: str, content: bytes, filename
             f"请使用导出的{KINDS[kind]}台账模板。未导入任何数据。"
         )
     by_header = {h: k for h, k in columns(kind)}
-    rows = list(ws.iter_rows(min_row=header_row, values_only=True))
-    headers = [str(h).strip() if h is not None else "" for h in rows[0]]
+    row_iter = ws.iter_rows(min_row=header_row)
+    header_cells = next(row_iter, ())
+    headers = [str(c.value).strip() if getattr(c, "value", None) is not None else "" for c in header_cells]
     errors: list[dict] = []
 
     def err(row: int, column: str, message: str) -> None:
@@ -159,14 +174,25 @@ def import_items(db: Session, request, user, kind: str, content: bytes, filename
     existing = set(db.scalars(select(LedgerItem.code)).all())
     seen_codes: dict[str, int] = {}
     parsed: list[tuple[int, dict, str | None, str | None]] = []
-    data_rows = rows[1:]
-    if len(data_rows) > MAX_IMPORT_ROWS:
-        raise ValidationFailed(f"导入失败：数据超过 {MAX_IMPORT_ROWS} 行，请分批导入。")
-    for offset, row in enumerate(data_rows, start=1):
+    non_empty = 0
+    for offset, cells in enumerate(row_iter, start=1):
         r = header_row + offset
-        values = {colmap[j]: row[j] for j in colmap if j < len(row)}
-        if all(v is None or (isinstance(v, str) and not v.strip()) for k, v in values.items() if k not in EXPORT_ONLY):
+        if offset > MAX_SCAN_ROWS:
+            raise ValidationFailed(f"导入失败：文件「{filename}」表头下超过 {MAX_SCAN_ROWS} 行（含空行），"
+                                   f"请删除多余的行或分批导入（每批最多 {MAX_IMPORT_ROWS} 行数据）。")
+        formulas = {colmap[j] for j in colmap if j < len(cells) and getattr(cells[j], "data_type", None) == "f"}
+        values = {colmap[j]: (None if colmap[j] in formulas else cells[j].value) for j in colmap if j < len(cells)}
+        if not formulas and all(v is None or (isinstance(v, str) and not v.strip())
+                                for k, v in values.items() if k not in EXPORT_ONLY):
             continue
+        non_empty += 1
+        if non_empty > MAX_IMPORT_ROWS:
+            raise ValidationFailed(f"导入失败：数据超过 {MAX_IMPORT_ROWS} 行（第 {r} 行起），请分批导入。")
+        for header in sorted(formulas, key=list(colmap.values()).index):
+            col = get_column_letter(next(j for j, h in colmap.items() if h == header) + 1)
+            err(r, header, f"第 {col} 列是公式，不接受公式，请粘贴为数值/文本后重新导入")
+        if formulas:
+            continue  # its other cells would only add follow-on errors (e.g. 必填)
         data: dict[str, Any] = {"fields": {}}
         code = status = None
         for header, value in values.items():
@@ -181,6 +207,9 @@ def import_items(db: Session, request, user, kind: str, content: bytes, filename
                 if value not in (None, ""):
                     if value not in status_by_label:
                         err(r, header, f"「{value}」不是{KINDS[kind]}的状态（可选：{'、'.join(status_by_label)}）")
+                    elif status_by_label[value] in IMPORT_REFUSED_STATES:
+                        err(r, header, f"不能直接导入为「{value}」状态的事项：请导入为未结状态，"
+                                       f"再按流程（申请、核查、办结/销号）办理")
                     else:
                         status = status_by_label[value]
             elif key.startswith("fields."):
