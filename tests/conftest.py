@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+import pgutil
 from qingshan.store import migrate
 
 REPO = Path(__file__).resolve().parents[1]
@@ -41,32 +42,14 @@ def _isolated_home(tmp_path_factory, monkeypatch):
 
 
 # --- the air store's test databases ------------------------------------------------------
-PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 PG_DB = "qingshan_test_air"
-PG_URL = f"{PG_SERVER}/{PG_DB}"
+PG_URL = pgutil.url(PG_DB)
 AIR_TABLES = ("air_published_aqi", "air_observations", "import_errors", "import_batches", "air_stations", "divisions")
 _LOCK_KEY = 0x71696E67  # pg_advisory_lock key of the air-store database
 
 
-def _ensure_pg_database() -> None:
-    admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": PG_DB}).scalar()
-            if not exists:
-                conn.execute(text(f'CREATE DATABASE "{PG_DB}"'))
-    finally:
-        admin.dispose()
-
-
 def _reset_pg_schema() -> None:
-    eng = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with eng.connect() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    finally:
-        eng.dispose()
+    pgutil.reset_schema(PG_DB)
 
 
 def _empty_pg_air_tables() -> None:
@@ -84,17 +67,8 @@ def _empty_pg_air_tables() -> None:
 def _locked(prepare):
     """Hold the advisory lock for the test's duration: concurrent pytest runs on this machine
     (several engineers, CI) would otherwise reset the database under each other."""
-    _ensure_pg_database()
-    lock = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    conn = lock.connect()
-    try:
-        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _LOCK_KEY})
-        prepare()
-        yield PG_URL
-    finally:
-        conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _LOCK_KEY})
-        conn.close()
-        lock.dispose()
+    with pgutil.exclusive(PG_DB, _LOCK_KEY, prepare) as url:
+        yield url
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pgutil
 import polars as pl
 import pytest
 
@@ -23,32 +24,13 @@ def series(stations) -> pl.DataFrame:
 
 # --- databases: the embedded SQLite default and the local PostgreSQL (server mode) -----------
 
-PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 PG_DB = "qingshan_test_demo"
 _LOCK_KEY = 0x64656D6F  # "demo": serialises concurrent runs that would drop each other's schema
 
 
 def _pg_database_url():
-    from sqlalchemy import create_engine, text
-
-    admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    conn = admin.connect()
-    try:
-        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": PG_DB}).scalar():
-            conn.execute(text(f'CREATE DATABASE "{PG_DB}"'))
-        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _LOCK_KEY})
-        eng = create_engine(f"{PG_SERVER}/{PG_DB}", isolation_level="AUTOCOMMIT")
-        try:
-            with eng.connect() as c:
-                c.execute(text("DROP SCHEMA public CASCADE"))
-                c.execute(text("CREATE SCHEMA public"))
-        finally:
-            eng.dispose()
-        yield f"{PG_SERVER}/{PG_DB}"
-    finally:
-        conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _LOCK_KEY})
-        conn.close()
-        admin.dispose()
+    with pgutil.exclusive(PG_DB, _LOCK_KEY, lambda: pgutil.reset_schema(PG_DB)) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
