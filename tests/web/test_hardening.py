@@ -128,3 +128,35 @@ def test_openapi_page_uses_only_our_own_assets_under_the_csp(backend):
         assert anon.get(ref).status_code == 200, ref
     assert anon.get("/redoc").status_code == 404
     assert anon.get("/openapi.json").status_code == 200
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def test_attachment_name_keeps_no_path_parts_and_limit_is_not_zero_mb(backend, clients, make_item):
+    item = make_item()
+    unit = clients["unit_own"]
+    for sent in ("C:\\Users\\张三\\桌面\\验收报告.pdf", "../../../etc/验收报告.pdf"):
+        r = unit.post(f"/api/ledgers/{item['id']}/progress", data={"text": "佐证"},
+                      files=[("files", (sent, PDF, "application/pdf"))])
+        assert r.status_code == 201, r.text
+        assert r.json()["history"]["attachments"][0]["filename"] == "验收报告.pdf"
+    limit = backend["settings"].max_attachment_bytes  # 64 KB in these tests
+    r = unit.post(f"/api/ledgers/{item['id']}/progress", data={"text": "大文件"},
+                  files=[("files", ("大.pdf", b"%PDF-" + b"0" * limit, "application/pdf"))])
+    assert r.status_code == 413 and "（64.0 KB）" in r.json()["detail"] and "0 MB" not in r.json()["detail"]
+    page = unit.get(f"/ledgers/{item['id']}", headers={"Accept": "text/html"})
+    assert "每个不超过 64.0 KB" in page.text
+
+
+def test_browser_gets_an_html_403_page(backend, clients):
+    r = clients["public"].get("/ledgers", headers={"Accept": "text/html"})
+    assert r.status_code == 403 and r.headers["content-type"].startswith("text/html")
+    assert "无权访问" in r.text and "公众" in r.text
+    api = clients["public"].get("/api/ledgers")
+    assert api.status_code == 403 and api.headers["content-type"].startswith("application/json")
+
+
+def test_ledger_meta_requires_login(backend, clients):
+    assert TestClient(backend["app"]).get("/api/ledgers/meta").status_code == 401
+    assert clients["leader"].get("/api/ledgers/meta").status_code == 200

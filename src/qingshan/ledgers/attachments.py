@@ -21,6 +21,7 @@ only by the API after a permission check, as downloads with ``nosniff``.
 from __future__ import annotations
 
 import hashlib
+import re
 import io
 import secrets
 import zipfile
@@ -86,12 +87,29 @@ def describe(data: bytes) -> str:
     return "无法识别的格式"
 
 
+def display_name(filename: str | None) -> str:
+    """The file's own name without any folder part — browsers (old IE, some upload tools) send
+    ``C:\\Users\\…\\报告.pdf`` or ``../../x.pdf``; both separators are stripped whatever the
+    server's OS."""
+    name = re.split(r"[\\/]", filename or "")[-1].strip()
+    return "" if name in (".", "..") else name
+
+
+def size_text(n: int) -> str:
+    """A size for messages: 字节 / KB / MB with one decimal (never 「0 MB」 for a small limit)."""
+    if n < 1024:
+        return f"{n} 字节"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KB"
+    return f"{n / 1024 / 1024:.1f} MB"
+
+
 def check(filename: str, data: bytes, max_bytes: int) -> FileType:
     """Validate one upload; raises :class:`AttachmentRejected` with a Chinese message naming the file."""
-    name = PurePath(filename or "").name or "未命名文件"
+    name = display_name(filename) or "未命名文件"
     if len(data) > max_bytes:
         raise AttachmentRejected(
-            f"附件「{name}」大小 {len(data):,} 字节，超过上限 {max_bytes:,} 字节（{max_bytes / 1048576:.0f} MB）。",
+            f"附件「{name}」大小 {len(data):,} 字节，超过上限 {max_bytes:,} 字节（{size_text(max_bytes)}）。",
             status=413,
         )
     if not data:

@@ -629,14 +629,15 @@ def add_progress(db: Session, request, user: User | None, item_id: int, text: st
         for name, data, kind in checked:
             rel, digest = att.store(home, item.id, data, kind)
             stored.append(rel)
-            a = Attachment(item_id=item.id, progress_id=entry.id, filename=clean_text(name, 255, "文件名") or "未命名",
+            a = Attachment(item_id=item.id, progress_id=entry.id, filename=clean_text(att.display_name(name), 255, "文件名") or "未命名",
                            content_type=kind.mime, size=len(data), sha256=digest, stored_path=rel,
                            uploaded_by=user.username)
             db.add(a)
         db.flush()
         add_audit(db, request, user, "progress", object_type="ledger_item", object_id=item.id,
                   object_repr=f"{item.code} {item.title}",
-                  after={"text": text, "attachments": [{"filename": n, "size": len(d)} for n, d, _ in checked]})
+                  after={"text": text, "attachments": [{"filename": att.display_name(n), "size": len(d)}
+                                                     for n, d, _ in checked]})
         db.commit()
     except Exception:
         db.rollback()

@@ -20,6 +20,7 @@ migrations unless told not to, and installs:
 
 from __future__ import annotations
 
+import html
 import importlib
 import logging
 import uuid
@@ -68,6 +69,14 @@ DOCS_HTML = """<!DOCTYPE html>
 <script src="/static/vendor/swagger-ui-bundle.js"></script>
 <script src="/static/swagger-init.js"></script>
 </body></html>
+"""
+
+
+FORBIDDEN_HTML = """<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>无权访问 - 青山</title>
+<link rel="stylesheet" href="/static/app.css"></head>
+<body><main class="container"><h1>无权访问（403）</h1><p class="flash flash-error">{message}</p>
+<p><a href="/">返回首页</a> · <a href="/portal">公众服务</a> · <a href="/login">换个账号登录</a></p></main></body></html>
 """
 
 
@@ -180,6 +189,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException):
         if exc.status_code == 401 and _wants_html(request):
             return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+        if exc.status_code == 403 and _wants_html(request):
+            return HTMLResponse(FORBIDDEN_HTML.format(message=html.escape(str(exc.detail))), status_code=403)
         detail = _GENERIC_ZH.get((exc.status_code, exc.detail), exc.detail)
         return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
 

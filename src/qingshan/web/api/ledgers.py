@@ -55,8 +55,8 @@ def units(user: User = Depends(require_user), db: Session = Depends(get_db)) -> 
     return [service.unit_out(u) for u in db.scalars(select(Unit).order_by(Unit.code))]
 
 
-@router.get("/ledgers/meta", summary="台账类型、状态、流转规则与字段（数据驱动）")
-def meta() -> dict:
+@router.get("/ledgers/meta", summary="台账类型、状态、流转规则与字段（数据驱动；须登录）")
+def meta(user: User = Depends(require_user)) -> dict:
     return {
         "kinds": KINDS,
         "states": STATES,

@@ -114,9 +114,12 @@ def _detail(request: Request, item_id: int, user, db, *, msg: str | None = None,
     return render(request, "ledgers/detail.html", ctx, status_code=status_code)
 
 
-def _max_mb(request: Request) -> int:
+def _max_mb(request: Request) -> str:
+    """The attachment limit as text (KB below 1 MB: never 「0 MB」)."""
+    from qingshan.ledgers.attachments import size_text
+
     settings = getattr(request.app.state, "settings", None)
-    return int(getattr(settings, "max_attachment_bytes", 20 * 1024 * 1024) // (1024 * 1024))
+    return size_text(int(getattr(settings, "max_attachment_bytes", 20 * 1024 * 1024)))
 
 
 def _back(item_id: int, **params: str) -> RedirectResponse:
