@@ -17,7 +17,7 @@ Two load models:
 Run::
 
     .venv/bin/python bench/web.py [--clients 200] [--requests 2000] [--seconds 60] [--days 60]
-                                  [--mode closed|open] [--think 2.0] [--pool-size CLIENTS+16] [--url sqlite:///…]
+                                  [--mode closed|open] [--think 2.0] [--url sqlite:///…]
 
 ``--url`` benchmarks an existing database (e.g. the one ``qingshan demo`` built) instead.
 Prints requests/s, p50/p95/p99 latency and the error count per endpoint.
@@ -61,7 +61,7 @@ def build_site(home: Path, days: int) -> tuple[str, dict[str, str]]:
     return url, passwords
 
 
-def _serve(url: str, home: str, port: int, pool_size: int) -> None:
+def _serve(url: str, home: str, port: int) -> None:
     import logging
 
     import uvicorn
@@ -70,19 +70,17 @@ def _serve(url: str, home: str, port: int, pool_size: int) -> None:
     from qingshan.web.security import WebSettings
 
     logging.getLogger("qingshan").setLevel(logging.ERROR)
-    if pool_size:
-        # Finding (reported to the back-end): a request's session checks out a connection in
-        # its user dependency and keeps it while it waits for a worker thread for the route.
-        # With more concurrent requests than pooled connections (default 5 + 10), the 40
-        # worker threads wait for connections held by requests that wait for threads, until
-        # the pool's 30 s timeout. The benchmark sizes the pool above the number of clients
-        # so that it measures the pages; --pool-size 0 keeps the application's default.
-        import qingshan.web.app as web_app
-        from qingshan.store.db import make_engine
-
-        web_app.make_engine = lambda u, **kw: make_engine(u, pool_size=pool_size, max_overflow=0, **kw)
+    # the application's own defaults: its pool and admission limit (qingshan.web.middleware)
+    # are sized so that any number of concurrent clients queue instead of deadlocking
     app = create_app(WebSettings(database_url=url, home=Path(home), migrate=False))
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="error", access_log=False)
+
+
+def _limits() -> str:
+    from qingshan.web.security import WebSettings
+
+    s = WebSettings(database_url="sqlite://", home=Path("."))
+    return f"default pool {s.db_pool_size}+{s.db_max_overflow}, {s.request_limit} requests admitted at once"
 
 
 def _free_port() -> int:
@@ -116,6 +114,7 @@ async def _run(base: str, path: str, cookies, clients: int, total: int, seconds:
 
     latencies: list[float] = []
     errors = 0
+    kinds: dict[str, int] = {}
     sent = 0
     deadline = time.perf_counter() + seconds
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
@@ -128,13 +127,17 @@ async def _run(base: str, path: str, cookies, clients: int, total: int, seconds:
             while sent < total and time.perf_counter() < deadline:
                 sent += 1
                 t0 = time.perf_counter()
+                what = None
                 try:
                     r = await client.get(path)
-                    ok = r.status_code == 200
-                except httpx.HTTPError:
-                    ok = False
+                    if r.status_code != 200:
+                        what = f"HTTP {r.status_code}"
+                except httpx.HTTPError as exc:
+                    what = type(exc).__name__
                 latencies.append(time.perf_counter() - t0)
-                errors += 0 if ok else 1
+                if what:
+                    errors += 1
+                    kinds[what] = kinds.get(what, 0) + 1
                 if mode == "open":
                     await asyncio.sleep(think)
 
@@ -144,7 +147,7 @@ async def _run(base: str, path: str, cookies, clients: int, total: int, seconds:
     latencies.sort()
     q = statistics.quantiles(latencies, n=100) if len(latencies) >= 2 else latencies * 99
 
-    return {"n": len(latencies), "errors": errors, "wall": wall, "rps": len(latencies) / wall,
+    return {"n": len(latencies), "errors": errors, "kinds": kinds, "wall": wall, "rps": len(latencies) / wall,
             "p50": q[49] * 1000, "p95": q[94] * 1000, "p99": q[98] * 1000}
 
 
@@ -170,13 +173,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--days", type=int, default=60, help="days of synthetic air data in the built site")
     ap.add_argument("--mode", choices=("closed", "open"), default="closed")
     ap.add_argument("--think", type=float, default=2.0, help="open mode: seconds between a client's requests")
-    ap.add_argument("--pool-size", type=int, default=None,
-                    help="database pool of the served app, default clients + 16 (0 = the application's default, see _serve)")
     ap.add_argument("--url", help="benchmark this existing database instead of building one")
     ap.add_argument("--password", default=None, help="with --url: the leader account's password")
     args = ap.parse_args(argv)
-    if args.pool_size is None:
-        args.pool_size = args.clients + 16
 
     tmp = tempfile.TemporaryDirectory(prefix="qingshan-bench-web-")
     home = Path(tmp.name)
@@ -193,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"site: {url} (built in {time.perf_counter() - t0:.1f} s)")
     port = _free_port()
     ctx = mp.get_context("spawn")
-    server = ctx.Process(target=_serve, args=(url, str(home), port, args.pool_size), daemon=True)
+    server = ctx.Process(target=_serve, args=(url, str(home), port), daemon=True)
     server.start()
     try:
         for _ in range(300):
@@ -211,10 +210,13 @@ def main(argv: list[str] | None = None) -> int:
         server.join(10)
         tmp.cleanup()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPU(s) visible, one uvicorn worker; "
-          f"pool {args.pool_size or 'default'}; {args.clients} clients, mode {args.mode}" + (f", think {args.think} s" if args.mode == "open" else ""))
+          f"{_limits()}; {args.clients} clients, mode {args.mode}" + (f", think {args.think} s" if args.mode == "open" else ""))
     print(f"{'endpoint':<44} {'requests':>8} {'errors':>6} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
     for label, r in results:
         print(f"{label:<44} {r['n']:>8} {r['errors']:>6} {r['rps']:>8.1f} {r['p50']:>8.1f} {r['p95']:>8.1f} {r['p99']:>8.1f}")
+    for label, r in results:
+        if r["kinds"]:
+            print(f"errors of {label}: " + ", ".join(f"{k} × {n}" for k, n in sorted(r["kinds"].items())))
     return 0
 
 
