@@ -4,13 +4,9 @@ from __future__ import annotations
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, cookie_secure: bool = False) -> None:
-    """启动网页工作台与 API（先执行数据库迁移）。
-
-    ``--cookie-secure`` (or env ``QINGSHAN_COOKIE_SECURE=1``) always marks the session and CSRF
-    cookies ``Secure``; use it behind an HTTPS reverse proxy. Requests arriving over HTTPS get
-    ``Secure`` cookies anyway (uvicorn's ``--proxy-headers`` takes the scheme from a trusted
-    proxy's ``X-Forwarded-Proto``).
-    """
+    """启动网页工作台与 API（先执行数据库迁移）。--cookie-secure（或环境变量 QINGSHAN_COOKIE_SECURE=1）：Cookie 一律加 Secure 标志，用于 HTTPS 反向代理之后；经 HTTPS 到达的请求总是加 Secure。"""
+    # --cookie-secure forces the Secure flag; requests over HTTPS get it anyway (proxy_headers:
+    # uvicorn takes the scheme from a trusted proxy's X-Forwarded-Proto).
     import uvicorn
 
     from qingshan.store.migrate import upgrade
