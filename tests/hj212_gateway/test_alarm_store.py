@@ -214,7 +214,12 @@ def test_gateway_tick_raises_missing_for_a_silent_device_and_logs_rejects(sqlite
         _r, w = await asyncio.open_connection("127.0.0.1", port)
         w.write(bad)
         await w.drain()
-        await asyncio.sleep(0.8)
+        # wait for a few alarm ticks; under load the first may come late (bounded: 15 s)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 15
+        while loop.time() < deadline and not list_alarms(engine, open_only=True):
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(0.4)  # and the reject's log line
         w.close()
         await gw.stop()
 

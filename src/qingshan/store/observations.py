@@ -40,12 +40,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import polars as pl
-from sqlalchemy import Connection, Engine, String, and_, func, insert, select, type_coerce
+from sqlalchemy import Connection, String, and_, func, insert, select, type_coerce
 
 from qingshan import exact
-from qingshan.config import database_url
-from qingshan.store import migrate
-from qingshan.store.db import make_engine
+from qingshan.store.db import DatabaseClient
 from qingshan.store.models_air import (
     POLLUTANTS,
     ImportBatch,
@@ -208,7 +206,7 @@ def to_micro(frame: pl.DataFrame, column: str = "value") -> pl.Series:
     return out["micro"].cast(pl.Int64)
 
 
-class ObservationStore:
+class ObservationStore(DatabaseClient):
     """Hourly station observations on the configured database.
 
     Parameters
@@ -220,20 +218,6 @@ class ObservationStore:
         Bring the schema to the head of every Alembic branch first.
     """
 
-    def __init__(self, url: str | None = None, *, auto_migrate: bool = True, engine: Engine | None = None):
-        self.url = url or database_url()
-        if auto_migrate and not migrate.is_up_to_date(self.url):
-            migrate.upgrade(self.url)
-        self.engine = engine or make_engine(self.url)
-
-    def close(self) -> None:
-        self.engine.dispose()
-
-    def __enter__(self) -> ObservationStore:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     # --- stations ------------------------------------------------------------------------
     def station_ids(self, conn: Connection | None = None) -> dict[str, int]:

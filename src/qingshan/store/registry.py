@@ -21,11 +21,9 @@ import unicodedata
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
-from qingshan.config import database_url
-from qingshan.store import migrate
-from qingshan.store.db import make_engine
+from qingshan.store.db import DatabaseClient
 from qingshan.store.models_air import Division, Station
 
 STATIONS = Station.__table__
@@ -96,23 +94,9 @@ def _city_code_of(county_code: str | None) -> str | None:
     return None
 
 
-class StationRegistry:
+class StationRegistry(DatabaseClient):
     """Stations and divisions on the configured database (same URL rules as the store)."""
 
-    def __init__(self, url: str | None = None, *, auto_migrate: bool = True, engine: Engine | None = None):
-        self.url = url or database_url()
-        if auto_migrate and not migrate.is_up_to_date(self.url):
-            migrate.upgrade(self.url)
-        self.engine = engine or make_engine(self.url)
-
-    def close(self) -> None:
-        self.engine.dispose()
-
-    def __enter__(self) -> StationRegistry:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     # --- reading -------------------------------------------------------------------------
     def stations_frame(self, city: str | None = None, *, include_inactive: bool = False) -> pl.DataFrame:
