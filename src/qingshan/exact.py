@@ -32,7 +32,6 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-import numpy as np
 import polars as pl
 
 SCALE_DIGITS = 6
@@ -49,21 +48,6 @@ def _e(x: pl.Expr | str | int) -> pl.Expr:
     return pl.lit(x)
 
 
-def _micro_from_float_batch(s: pl.Series) -> pl.Series:
-    v = s.cast(pl.Float64).to_numpy()  # nulls → NaN
-    finite = np.isfinite(v)
-    with np.errstate(invalid="ignore", over="ignore"):
-        r = np.rint(v * SCALE)  # half to even; exact integer when |v| < 9e9
-        back = r / SCALE  # true IEEE division
-        ri = np.where(finite, r, 0).astype(np.int64)
-    # back == v exactly iff the float's shortest decimal has ≤ 6 decimals. Otherwise the exact
-    # value lies on the same side of r/10⁶ as the float itself (its rounding interval excludes
-    # r/10⁶), and an even r moves one micro-unit towards it: rounding to odd.
-    move = ((back != v) & ((ri & 1) == 0)) * np.where(v > back, 1, -1)
-    out = pl.Series(s.name, ri + move, dtype=pl.Int64)
-    return out if finite.all() else out.set(pl.Series(~finite), None)
-
-
 def scaled_from_float(expr: pl.Expr | str) -> pl.Expr:
     """Float (or integer) column → Int64 micro-units standing for ``Fraction(str(v))``.
 
@@ -73,10 +57,18 @@ def scaled_from_float(expr: pl.Expr | str) -> pl.Expr:
     every GB/T 8170 tie at four or fewer decimals and every HJ 633 breakpoint — so a later
     half-even rounding or breakpoint test gives the result of the exact value (a "sticky"
     intermediate rounding; air-evaluation.md §5.1). NaN and infinities become null.
-
-    One numpy pass per batch: it sits on the AQI hot path.
     """
-    return _e(expr).map_batches(_micro_from_float_batch, return_dtype=pl.Int64)
+    e = _e(expr).cast(pl.Float64)
+    r = (e * SCALE).round(0)  # half to even; an exact integer for |v| < 9e9
+    ri = r.cast(pl.Int64, strict=False)  # NaN and infinities → null
+    # r / 10⁶ by a *column* divisor: polars rewrites division by a literal as a multiplication
+    # by its reciprocal, which is not correctly rounded. back == e exactly iff the float's
+    # shortest decimal has ≤ 6 decimals; otherwise the exact value lies on the same side of
+    # r/10⁶ as the float itself (its rounding interval excludes r/10⁶), and an even r moves one
+    # micro-unit towards it. Plain column arithmetic: this sits on the AQI hot path.
+    back = r / (e * 0.0 + SCALE)
+    move = ((back != e) & ((ri & 1) == 0)).cast(pl.Int64) * ((e > back).cast(pl.Int64) * 2 - 1)
+    return ri + move
 
 
 def scaled_from_str(expr: pl.Expr | str) -> pl.Expr:
