@@ -18,6 +18,7 @@ _SUBCOMMANDS = [
     ("import", "qingshan.ingest.cli", "app", "导入监测数据与站点"),
     ("stations", "qingshan.ingest.registry_cli", "app", "监测站点登记"),
     ("hj212", "qingshan.hj212.cli", "app", "HJ 212 污染源在线监控"),
+    ("sources", "qingshan.sources.cli", "app", "污染源登记：企业、排放口、设备与限值"),
 ]
 
 for _name, _module, _attr, _help in _SUBCOMMANDS:
