@@ -73,7 +73,7 @@ def _serve(url: str, home: str, port: int) -> None:
     # the application's own defaults: its pool and admission limit (qingshan.web.middleware)
     # are sized so that any number of concurrent clients queue instead of deadlocking
     app = create_app(WebSettings(database_url=url, home=Path(home), migrate=False))
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="error", access_log=False)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="error", access_log=False, timeout_keep_alive=75)
 
 
 def _limits() -> str:

@@ -20,4 +20,6 @@ def serve(host: str = "127.0.0.1", port: int = 8000, cookie_secure: bool = False
         overrides["cookie_secure"] = True
     app = create_app(WebSettings.from_env(**overrides))
     print(f"青山工作台：http://{host}:{port}/  （API 文档：http://{host}:{port}/docs）")
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
+    # keep-alive longer than a busy client's gap between requests (uvicorn's 5 s default made pooled
+    # connections close under clients that were about to reuse them: httpx.ReadError under load)
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True, timeout_keep_alive=75)
