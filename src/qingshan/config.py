@@ -21,10 +21,6 @@ class Settings:
     home: Path
     database_url: str
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
 
 def home_dir() -> Path:
     env = os.environ.get("QINGSHAN_HOME")

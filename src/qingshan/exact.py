@@ -115,17 +115,6 @@ def ceil_div(num: pl.Expr | str, den: pl.Expr | str | int) -> pl.Expr:
     return (_e(num) + d - 1) // d
 
 
-def quantize_micro(micro: pl.Expr | str, decimals: int) -> pl.Expr:
-    """Round a micro-unit value to ``decimals`` decimals, half to even.
-
-    Returns the integer count of 10^-decimals units (e.g. CO 1.85 mg/m³ with ``decimals=1``
-    → 18, i.e. 1.8).
-    """
-    if decimals > SCALE_DIGITS:
-        raise ValueError(f"at most {SCALE_DIGITS} decimals")
-    return round_half_even(micro, 10 ** (SCALE_DIGITS - decimals))
-
-
 def round_fraction(x: Fraction, decimals: int = 0) -> Fraction:
     """GB/T 8170 rounding of an exact scalar (``round`` on a Fraction is exact and half-even)."""
     return Fraction(round(x, decimals))

@@ -153,7 +153,6 @@ def _ranking_table(ranking: pl.DataFrame, registry: pl.DataFrame) -> pl.DataFram
     for r in ranking.iter_rows(named=True):
         lab = labels.get(r["county_code"], {"n": 0, "n_syn": 0, "names": []})
         stations = f"演示站点 {lab['n_syn']}" if lab["n_syn"] else f"国控 {lab['n']}"
-        isum = r.get("isum")
         out.append(
             {
                 "rank": r.get("rank"),
@@ -163,8 +162,9 @@ def _ranking_table(ranking: pl.DataFrame, registry: pl.DataFrame) -> pl.DataFram
                 "pm25": _txt(r.get("pm25_pub")),
                 "good_ratio": (_txt(r.get("good_ratio_pub")) + "%") if r.get("good_ratio_pub") is not None else "—",
                 "change": _signed(r.get("change_pub")),
-                # display only (chart bar length), never fed back into a computation
-                "composite_value": float(exact.to_fraction(isum)) if isum is not None else None,
+                # display only (chart bar and its label): the published 2-decimal index, so the
+                # chart's label always equals the table's
+                "composite_value": float(r["isum_pub"]) if r.get("isum_pub") is not None else None,
             }
         )
     return pl.DataFrame(

@@ -33,10 +33,6 @@ import polars as pl
 from qingshan import exact
 from qingshan.hj212.packet import parse
 
-#: hj212.md §11 — which CN carries which period ("instant" = acquisition time).
-CN_PERIOD = {"2011": "instant", "2021": "instant", "2051": "minute", "2061": "hour", "2031": "day",
-             "2041": "day"}
-
 #: hj212.md §9.3 — default ``statistics_valid_flags``.
 DEFAULT_VALID_FLAGS = frozenset({"N"})
 

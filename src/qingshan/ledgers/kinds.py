@@ -97,13 +97,6 @@ CODE_PREFIX = {"key_task": "RW", "inspection": "DC", "hazard": "YH", "complaint"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def field_spec(kind: str, key: str) -> FieldSpec | None:
-    for f in KIND_FIELDS[kind]:
-        if f.key == key:
-            return f
-    return None
-
-
 def parse_date(value: Any) -> date:
     """A date from an Excel cell or text: 2024-06-30, 2024/6/30, 2024.6.30, 2024年6月30日."""
     if isinstance(value, datetime):

@@ -50,11 +50,3 @@ def validate_uscc(code: str) -> str:
     if code[17] != expected:
         raise USCCError(f"统一社会信用代码“{code}”校验码错误：第18位为“{code[17]}”，按GB 32100应为“{expected}”")
     return code
-
-
-def is_valid_uscc(code: str) -> bool:
-    try:
-        validate_uscc(code)
-    except USCCError:
-        return False
-    return True

@@ -39,11 +39,11 @@ import polars as pl
 
 from qingshan import exact
 from qingshan.standards import gb3095
-from qingshan.standards.editions import Edition, LimitStage, edition_for_day, stage_for_day
+from qingshan.standards.editions import Edition, LimitStage, edition_expr, edition_for_day, stage_for_day
+from qingshan.standards.hj663 import NAMES_ZH as NAMES
 
 SIX: tuple[str, ...] = ("so2", "no2", "pm10", "pm25", "co", "o3")
 DECIMALS = {"so2": 0, "no2": 0, "pm10": 0, "pm25": 0, "co": 1, "o3": 0}
-NAMES = {"so2": "SO2", "no2": "NO2", "pm10": "PM10", "pm25": "PM2.5", "co": "CO", "o3": "O3"}
 #: the "new algorithm" weights seen in third-party code (no official text; UNCONFIRMED)
 WEIGHTS_322: dict[str, int] = {"so2": 1, "no2": 2, "pm10": 1, "pm25": 3, "co": 1, "o3": 2}
 
@@ -85,8 +85,6 @@ def daily_aqi_edition(
 ) -> pl.Expr:
     """Edition of each daily AQI in a period (air-evaluation.md §0 (a), UNCONFIRMED): the
     edition of its own day (default) or of the period end for every day."""
-    from qingshan.standards.editions import edition_expr
-
     if straddle_daily_aqi == "own_day":
         return edition_expr(day)
     if straddle_daily_aqi == "period_end":

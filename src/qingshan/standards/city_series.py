@@ -77,12 +77,6 @@ def to_micro(frame: pl.DataFrame, col: str) -> pl.Expr:
     return pl.when(m >= 0).then(m)
 
 
-def as_struct(num: pl.Expr, den: int | pl.Expr) -> pl.Expr:
-    """Integer numerator (null = invalid) over ``den`` → RATIONAL struct column."""
-    d = pl.lit(den, dtype=pl.Int128) if isinstance(den, int) else den.cast(pl.Int128)
-    return exact.rational(num, d)
-
-
 # --- station day matrices --------------------------------------------------------------------
 
 
@@ -218,11 +212,6 @@ class StationDays:
             ok = n >= gb3095.WINDOW_MIN_HOURS
             self._cache[key] = (np.where(ok, s * (L_COUNTS // np.maximum(n, 1)), -1), n)
         return self._cache[key]
-
-    def hourly_scaled(self, p: str = "o3") -> np.ndarray:
-        """Hourly values as numerators over D_STATION (-1 missing)."""
-        a = self.values[p]
-        return np.where(a >= 0, a * L_COUNTS, -1)
 
     def daily_max(self, kind: str, exception_limit: int) -> tuple[np.ndarray, np.ndarray]:
         """Station MDA8 (``kind="o3_8h"``: 17 windows, ≥ 14 valid) or daily max 1-h O3

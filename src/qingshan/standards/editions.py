@@ -47,10 +47,6 @@ def natural_day(hour_end: datetime) -> date:
     return (hour_end - timedelta(hours=1)).date()
 
 
-def edition_for_hour(hour_end: datetime) -> Edition:
-    return edition_for_day(natural_day(hour_end))
-
-
 def edition_of_stage(stage: LimitStage) -> Edition:
     return "2012" if stage == "2012" else "2026"
 
@@ -60,7 +56,7 @@ def parse_edition(value: str | None) -> Edition | None:
     if value is None:
         return None
     v = str(value).strip()
-    if v in ("2012", "2026"):
+    if v in EDITIONS:
         return v  # type: ignore[return-value]
     if v in ("2026-1", "2026-2"):
         return "2026"
@@ -87,13 +83,3 @@ def natural_day_expr(time: pl.Expr | str) -> pl.Expr:
 def edition_expr(day: pl.Expr) -> pl.Expr:
     """Vectorised :func:`edition_for_day` over a Date column (Utf8 result "2012"/"2026")."""
     return pl.when(day >= pl.lit(SWITCH_DAY)).then(pl.lit("2026")).otherwise(pl.lit("2012"))
-
-
-def stage_expr(day: pl.Expr) -> pl.Expr:
-    return (
-        pl.when(day >= pl.lit(STAGE2_DAY))
-        .then(pl.lit("2026-2"))
-        .when(day >= pl.lit(SWITCH_DAY))
-        .then(pl.lit("2026-1"))
-        .otherwise(pl.lit("2012"))
-    )

@@ -139,10 +139,6 @@ class WebSettings:
         """Largest request body [byte] (see ``max_request_bytes``)."""
         return self.max_request_bytes or self.max_attachment_bytes + 1024 * 1024
 
-    @property
-    def attachments_dir(self) -> Path:
-        return Path(self.home) / "attachments"
-
 
 def password_hasher(settings: WebSettings) -> PasswordHasher:
     return PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib)

@@ -20,12 +20,16 @@ gateway's bottleneck.
 
 from __future__ import annotations
 
+import logging
+
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine
 
 from qingshan.store.db import make_engine
+
+log = logging.getLogger("qingshan.hj212.gateway")
 
 
 @dataclass(slots=True)
@@ -153,9 +157,10 @@ class BatchWriter:
         """
         try:
             return self._commit(items)
-        except Exception:
+        except Exception as exc:
             if len(items) == 1 and items[0].failed:
                 raise
+            log.warning("batch of %d failed to commit (%s); retrying item by item", len(items), exc)
         dups = 0
         for it in items:
             try:

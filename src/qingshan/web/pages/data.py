@@ -1,14 +1,15 @@
 """All data the pages show, behind one small module.
 
-Every other domain (air engine, observation store, station registry, HJ 212 gateway, sources,
-ledgers) is built in parallel by other engineers, so each accessor here
+Each accessor here
 
-* imports its domain module lazily and tolerates its absence (``_module``),
+* imports its domain module lazily (air engine, observation store, station registry, HJ 212
+  gateway, sources, ledgers) and tolerates its absence (``_module``),
 * adapts to the shape it finds (polars frames with the documented column names),
 * and degrades to an *empty state* (empty list / ``None``) instead of raising, logging why.
 
 Pages therefore never crash because a domain has no data; they show "暂无数据" with the reason.
-Numbers are never computed here: AQI, levels, period evaluation and rankings come from
+No published figure is computed here (display-only means of the hourly chart excepted): AQI,
+levels, period evaluation and rankings come from
 :mod:`qingshan.standards.hj633` and :mod:`qingshan.air.evaluation`; this module only selects,
 joins and formats them for display.
 """
@@ -239,7 +240,7 @@ def _background(key: Any, ttl: float, compute: Any) -> Any:
 
 
 def settle(timeout: float = 60.0) -> None:
-    """Wait for the background computations in flight (tests and the benchmark's warm-up)."""
+    """Wait for the background computations in flight (for scripts)."""
     import time
 
     deadline = time.monotonic() + timeout

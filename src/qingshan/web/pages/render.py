@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import importlib
 import json
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
+
+from qingshan import exact
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
@@ -90,11 +93,13 @@ def file_size(n: Any) -> str:
 
 
 def fmt_num(value: Any, digits: int = 0) -> str:
+    """A concentration for display, rounded half-to-even like every published figure (GB/T 8170;
+    a float's ``:.1f`` would show CO 1.85 as 1.9 next to an AQI computed from 1.8)."""
     if value is None:
         return "—"
     try:
-        return f"{float(value):.{digits}f}"
-    except (TypeError, ValueError):
+        return exact.fraction_to_str(Fraction(str(value)), digits)
+    except (TypeError, ValueError, ArithmeticError):
         return str(value)
 
 
