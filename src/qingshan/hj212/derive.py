@@ -116,7 +116,7 @@ def valid_mask(flag: pl.Expr | str = "flag", statistics_valid_flags: Iterable[st
     if not allowed <= {"N", "T", "S"} or "N" not in allowed:
         raise ValueError("statistics_valid_flags 只能是 {N} 加上 T 和/或 S（hj212.md §9.3）")
     if "S" in allowed:
-        raise NotImplementedError("S 需人工审核标记方可参与统计（hj212.md §9.3），本存储尚无审核标记")
+        raise ValueError("S 需人工审核标记方可参与统计（hj212.md §9.3），本存储尚无审核标记")
     f = pl.col(flag) if isinstance(flag, str) else flag
     return pl.when(f.is_null()).then(pl.lit(statistics_missing_flag_valid)).otherwise(f.is_in(sorted(allowed)))
 

@@ -93,7 +93,7 @@ def _dialect_insert(conn: Connection, table):
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
         return sqlite_insert(table)
-    raise NotImplementedError(f"upsert not implemented for {conn.dialect.name}")
+    raise ValueError(f"观测库只支持 SQLite 与 PostgreSQL，不支持数据库方言 {conn.dialect.name}")
 
 
 def upsert(conn: Connection, table, rows: list[dict], key: Sequence[str], update: Sequence[str]) -> None:
