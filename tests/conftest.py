@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
 import pgutil
+from qingshan.core import clock
 from qingshan.store import migrate
 
 REPO = Path(__file__).resolve().parents[1]
@@ -31,6 +33,18 @@ def shared_dir() -> Path:
 @pytest.fixture(scope="session")
 def cnemc_dir(shared_dir: Path) -> Path:
     return shared_dir / "data" / "cnemc"
+
+
+#: "Now" of the tests that depend on today's date (Beijing): inside the demo's synthetic data
+#: range (2025-01-01 … 2026-12-31), after the 2026-03-01 edition switch.
+FROZEN_NOW = datetime(2026, 11, 29, 10, 0)
+
+
+@pytest.fixture(scope="session")
+def frozen_clock():
+    """Freeze :mod:`qingshan.core.clock` at :data:`FROZEN_NOW` (process-wide, threads included)."""
+    with clock.frozen(FROZEN_NOW):
+        yield FROZEN_NOW
 
 
 @pytest.fixture(autouse=True)

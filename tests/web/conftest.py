@@ -19,8 +19,8 @@ from sqlalchemy import create_engine, select, text
 
 from qingshan.store.migrate import upgrade
 from qingshan.web.app import create_app
-from qingshan.web.models import AuditRecord, User
-from qingshan.web.org import ensure_org
+from qingshan.core.audit import AuditRecord
+from qingshan.core.org import User, ensure_org
 from qingshan.web.security import CSRF_HEADER, WebSettings, hash_password
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"

@@ -9,7 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from qingshan.web.app import create_app
-from qingshan.web.models import AuditRecord, User
+from qingshan.core.audit import AuditRecord
+from qingshan.core.org import User
 from qingshan.web.security import hash_password
 
 

@@ -13,10 +13,12 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+
+from qingshan.core import clock
 
 REPO = Path(__file__).resolve().parents[3]
 ARTIFACTS = REPO / "test-artifacts" / "screenshots"
@@ -36,7 +38,7 @@ def _seed_air(url: str, days: int) -> None:
     from qingshan.demo import stations as demo_stations
 
     build.register_stations(url)
-    end = date.today() - timedelta(days=1)
+    end = clock.today() - timedelta(days=1)
     frame = synthetic.generate(demo_stations.demo_stations(), end - timedelta(days=days - 1), end)
     build.write_series(url, frame)
 
@@ -47,7 +49,8 @@ def _seed_web(settings) -> tuple[dict[str, int], dict[str, str]]:
 
     from qingshan.ledgers import service
     from qingshan.store.db import make_engine
-    from qingshan.web.models import User
+    from qingshan.core.audit import SYSTEM
+    from qingshan.core.org import User
     from qingshan.web.seed import seed_demo
 
     passwords = seed_demo(settings.database_url, settings=settings, migrate=False)
@@ -55,12 +58,12 @@ def _seed_web(settings) -> tuple[dict[str, int], dict[str, str]]:
     items: dict[str, int] = {}
     with Session(engine, expire_on_commit=False) as db:
         admin = db.scalar(select(User).where(User.username == "admin"))
-        today = service.today_local()
-        items["task"] = service.create_item(db, None, admin, "key_task", {
+        today = clock.today()
+        items["task"] = service.create_item(db, SYSTEM, admin, "key_task", {
             "title": "消除劣Ⅴ类水体：南洋河断面整治（测试）", "lead_unit": "平城区", "units": "大同市水务局",
             "deadline": (today + timedelta(days=60)).isoformat(), "fields": {"area": "水"},
         }).id
-        items["overdue"] = service.create_item(db, None, admin, "hazard", {
+        items["overdue"] = service.create_item(db, SYSTEM, admin, "hazard", {
             "title": "尾矿库隐患排查整治（测试）", "lead_unit": "天镇县",
             "deadline": (today - timedelta(days=10)).isoformat(),
             "fields": {"hazard_type": "尾矿库", "site": "天镇县（测试位置）", "grade": "较大"},
@@ -70,7 +73,7 @@ def _seed_web(settings) -> tuple[dict[str, int], dict[str, str]]:
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory) -> Site:
+def site(tmp_path_factory, frozen_clock) -> Site:
     from qingshan.web.security import WebSettings
 
     home = tmp_path_factory.mktemp("web-site")
@@ -87,7 +90,7 @@ def site(tmp_path_factory) -> Site:
 @pytest.fixture(scope="session")
 def app(site):
     from qingshan.web.app import create_app
-    from qingshan.web.pages import data
+    from qingshan.web.pages import figures as data
 
     data.clear_cache()
     return create_app(site.settings)

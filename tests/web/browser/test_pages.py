@@ -6,6 +6,8 @@ import json
 import re
 
 import pytest
+
+from qingshan.core import clock
 from fastapi.testclient import TestClient
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -14,7 +16,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 @pytest.fixture(autouse=True)
 def _inline(monkeypatch):
     # compute the slow figures in the request (the browser tests exercise the htmx polling)
-    from qingshan.web.pages import data
+    from qingshan.web.pages import figures as data
 
     monkeypatch.setattr(data, "INLINE", True)
 
@@ -211,13 +213,13 @@ def test_overview_figures_come_from_the_air_evaluation_and_meet_targets(as_user,
     from qingshan.air import evaluation
     from qingshan.store.observations import ObservationStore
     from qingshan.store.registry import stations_frame
-    from qingshan.web.pages import data
+    from qingshan.web.pages import figures as data
 
     home = site.settings.home
     (home / "air-targets.json").write_text(_json.dumps({"2026": {"good_ratio": "80.0", "n_heavy": "0"}}), encoding="utf-8")
     data.clear_cache()
     c = as_user("leader")
-    today = data.today()
+    today = clock.today()
     html = c.get(f"/overview/figures?year={today.year}&month_to={today.month}").text
     assert "<html" not in html and 'id="air-figures"' in html and "figures-poll" not in html
     # the same period through qingshan.air.evaluation directly
@@ -373,9 +375,9 @@ def test_two_users_on_one_item_the_second_gets_a_conflict_message(as_user, site)
 
 
 def test_public_bulletin_page_shows_the_latest_period_in_published_values(client, site):
-    from qingshan.web.pages import data
+    from qingshan.web.pages import figures as data
 
-    today = data.today()
+    today = clock.today()
     y, m = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
     html = client.get("/portal/bulletins").text
     latest = html.split('id="bulletin-latest"', 1)[1].split("</section>", 1)[0]

@@ -1,18 +1,13 @@
-"""Air figures for the workspace, from the observation store when the air domain is installed.
-
-Defensive by design: the air engine and store are built by other domains; if they are absent
-or the database holds no observations the endpoint answers 503/empty instead of failing the app.
-"""
+"""Air figures for the workspace, from the observation store (exact decimal text, no floats)."""
 
 from __future__ import annotations
 
-import importlib
-
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Request
 
 from qingshan import exact
-from qingshan.web.deps import require_internal
-from qingshan.web.models import User
+from qingshan.store.observations import ObservationStore
+from qingshan.web.api.schemas import AirLatestOut
+from qingshan.web.deps import InternalUser, Settings
 
 router = APIRouter(prefix="/api/air", tags=["空气 air"])
 
@@ -40,18 +35,10 @@ def _value_to_text(value):
     return _micro_to_text(value)
 
 
-@router.get("/latest", summary="各站点最新一小时浓度（来自观测库）")
-def latest(request: Request, user: User = Depends(require_internal)) -> dict:
-    try:
-        observations = importlib.import_module("qingshan.store.observations")
-    except ImportError:
-        raise HTTPException(503, "空气质量数据模块尚未安装。") from None
-    store = observations.ObservationStore(request.app.state.settings.database_url, auto_migrate=False,
-                                          engine=request.app.state.engine)
-    try:
-        frame = store.latest()
-    except Exception as exc:  # schema absent (air branch not migrated) or store API changed
-        raise HTTPException(503, f"空气质量数据暂不可用：{type(exc).__name__}") from None
+@router.get("/latest", response_model=AirLatestOut, summary="各站点最新一小时浓度（来自观测库）")
+def latest(request: Request, user: InternalUser, settings: Settings) -> dict:
+    store = ObservationStore(settings.database_url, auto_migrate=False, engine=request.app.state.engine)
+    frame = store.latest()
     rows = []
     for rec in frame.to_dicts():
         rows.append({k: (v if k == "batch_id" else _value_to_text(v)) for k, v in rec.items()})

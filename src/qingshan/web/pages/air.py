@@ -4,26 +4,31 @@ AQI levels, ranking tables, and the edition switch (2012 / 2026 stage 1 / 2026 s
 from __future__ import annotations
 
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 
-from qingshan.web.deps import require_internal
-from qingshan.web.pages import charts, data
-from qingshan.web.pages.common import db_url, is_htmx, parse_stage, year_month
+from qingshan.air.queries import aqi_levels, year_window
+from qingshan.core.labels import POLLUTANT_LABELS
+from qingshan.core.results import Result
+from qingshan.web.deps import InternalUser
+from qingshan.web.pages import charts
+from qingshan.web.pages import figures as data
+from qingshan.web.pages.common import db_url, is_htmx, year_month
+from qingshan.web.pages.figures import parse_stage
 from qingshan.web.pages.render import render
 
 router = APIRouter()
 
 
-def _hourly_option(series: data.Result, title: str, levels) -> dict | None:
+def _hourly_option(series: Result, title: str, levels) -> dict | None:
     if not series.rows:
         return None
     times = [r["time"] for r in series.rows]
-    lines = {data.POLLUTANT_LABELS[p]: [None if r[p] is None else round(r[p], 1) for r in series.rows]
+    lines = {POLLUTANT_LABELS[p]: [None if r[p] is None else round(r[p], 1) for r in series.rows]
              for p in series.meta.get("pollutants", []) if p in ("pm25", "pm10", "o3", "no2")}
     return charts.time_series(times, lines, title=title, y_name="µg/m³")
 
 
-def _daily_options(daily: data.Result, year: int, title: str, levels):
+def _daily_options(daily: Result, year: int, title: str, levels):
     days = [(r["day"], r["aqi"]) for r in daily.rows]
     cal = charts.aqi_calendar(days, year, levels, title=f"{title} {year} 年日 AQI 日历")
     bar = charts.time_series(
@@ -37,12 +42,12 @@ def _page(request: Request, *, scope: str, title: str, codes: list[str] | None, 
     url = db_url(request)
     y, m = year_month(request, year, month_to)
     stage = parse_stage(stage)
-    levels = data.aqi_levels()
+    levels = aqi_levels()
     hourly = data.hourly_series(url, codes, hours=72)
     group = {"city": "city_code", "county": "county_code"}.get(scope)
-    daily = data.daily_aqi(url, codes, *data.year_window(y), stage, group=group, area=extra.get("county_code"))
-    pending = bool(daily.meta.get("pending") or extra.get("evaluation", data.Result()).meta.get("pending")
-                   or extra.get("ranking", data.Result()).meta.get("pending"))
+    daily = data.daily_aqi(url, codes, *year_window(y), stage, group=group, area=extra.get("county_code"))
+    pending = bool(daily.meta.get("pending") or extra.get("evaluation", Result()).meta.get("pending")
+                   or extra.get("ranking", Result()).meta.get("pending"))
     calendar_option, daily_option = (None, None) if daily.meta.get("pending") else _daily_options(daily, y, title, levels)
     ctx = {
         "active": "air",
@@ -52,7 +57,7 @@ def _page(request: Request, *, scope: str, title: str, codes: list[str] | None, 
         "month_to": m,
         "stage": stage,
         "stages": data.STAGES,
-        "levels": [data._level_view(lv) for lv in levels],
+        "levels": levels,
         "hourly": hourly,
         "hourly_option": _hourly_option(hourly, f"{title} 近 72 小时浓度", levels),
         "daily": daily,
@@ -67,8 +72,7 @@ def _page(request: Request, *, scope: str, title: str, codes: list[str] | None, 
 
 
 @router.get("/air")
-def air_city(request: Request, year: int | None = None, month_to: int | None = None, stage: str | None = None,
-             user=Depends(require_internal)):
+def air_city(request: Request, user: InternalUser, year: int | None = None, month_to: int | None = None, stage: str | None = None):
     url = db_url(request)
     y, m = year_month(request, year, month_to)
     now = data.air_now(url)
@@ -84,8 +88,8 @@ def air_city(request: Request, year: int | None = None, month_to: int | None = N
 
 
 @router.get("/air/county/{code}")
-def air_county(request: Request, code: str, year: int | None = None, month_to: int | None = None,
-               stage: str | None = None, user=Depends(require_internal)):
+def air_county(request: Request, user: InternalUser, code: str, year: int | None = None, month_to: int | None = None,
+               stage: str | None = None):
     url = db_url(request)
     st = data.stations(url)
     members = [s for s in st.rows if s["county_code"] == code]
@@ -99,7 +103,7 @@ def air_county(request: Request, code: str, year: int | None = None, month_to: i
         extra={
             "user": user,
             "county_code": code,
-            "now": data.Result(rows=now_rows, reason=now.reason or "该区县没有监测站点", meta=now.meta),
+            "now": Result(rows=now_rows, reason=now.reason or "该区县没有监测站点", meta=now.meta),
             "evaluation": data.period_evaluation(url, y, m, parse_stage(stage), county=code),
             "ranking": data.county_ranking(url, y, m, parse_stage(stage)),
         },
@@ -107,8 +111,8 @@ def air_county(request: Request, code: str, year: int | None = None, month_to: i
 
 
 @router.get("/air/station/{code}")
-def air_station(request: Request, code: str, year: int | None = None, month_to: int | None = None,
-                stage: str | None = None, user=Depends(require_internal)):
+def air_station(request: Request, user: InternalUser, code: str, year: int | None = None, month_to: int | None = None,
+                stage: str | None = None):
     url = db_url(request)
     st = data.stations(url)
     meta = next((s for s in st.rows if s["code"] == code), None)
@@ -121,8 +125,8 @@ def air_station(request: Request, code: str, year: int | None = None, month_to: 
         extra={
             "user": user,
             "station": meta,
-            "now": data.Result(rows=[r for r in now.rows if r["code"] == code], reason=now.reason, meta=now.meta),
-            "evaluation": data.Result(reason=""),
-            "ranking": data.Result(reason=""),
+            "now": Result(rows=[r for r in now.rows if r["code"] == code], reason=now.reason, meta=now.meta),
+            "evaluation": Result(reason=""),
+            "ranking": Result(reason=""),
         },
     )
