@@ -182,7 +182,8 @@ def daily_aqi(url: str, codes: list[str] | None, start: date, end: date, stage: 
     key = ("daily", url, tuple(codes) if codes else None, start, end, settings.aqi_edition, group, area)
     out = background(key, 600.0, lambda: queries.daily_aqi(air_data(url), codes, start, end, settings,
                                                           group=group, area=area))
-    return _pending(out) or out
+    waiting = _pending(out)
+    return out if waiting is None else waiting
 
 
 def report(url: str, year: int, month_to: int, stage: str | None) -> Report | Result:
@@ -191,7 +192,8 @@ def report(url: str, year: int, month_to: int, stage: str | None) -> Report | Re
     settings = fully_under(stage, end)
     out = background(("evaluation", url, start, end, stage), 600.0,
                      lambda: queries.period_report(air_data(url), year, month_to, settings))
-    return _pending(out) or out
+    waiting = _pending(out)
+    return out if waiting is None else waiting
 
 
 def period_evaluation(url: str, year: int, month_to: int, stage: str | None = None, county: str | None = None,
