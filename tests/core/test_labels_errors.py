@@ -16,7 +16,8 @@ def test_every_alarm_kind_the_alarm_module_records_has_a_label():
     # the kinds hj212.alarms writes: literals assigned to "kind" or produced by pl.lit in its rules
     src = (Path(__file__).resolve().parents[2] / "src/qingshan/hj212/alarms.py").read_text(encoding="utf-8")
     emitted = (set(re.findall(r'"kind": "(\w+)"', src))
-               | set(re.findall(r'(?:then|otherwise)\(pl\.lit\("(\w+)"\)\)', src))
+               | {k for line in src.splitlines() if re.match(r"\s*kind = pl\.when", line)
+                  for k in re.findall(r'pl\.lit\("(\w+)"\)', line)}
                | set(re.findall(r'_episodes\(\w+, \[[^\]]*\], \w+, "(\w+)"', src)))
     assert len(emitted) >= 6
     assert {"exceedance", "abnormal_flag", "flag_missing", "constant", "zero", "missing"} <= set(labels.ALARM_KINDS)
