@@ -129,7 +129,6 @@ def test_report_command_over_store(hourly):
 
 
 def test_store_conveniences_for_pages(hourly):
-    from qingshan.air import evaluation as ev
     from qingshan.store.observations import ObservationStore
     from qingshan.store.registry import StationRegistry
 
@@ -220,7 +219,6 @@ def test_city_uses_national_stations_county_all_of_its_stations():
     # air-evaluation.md §7: the city value averages the national-network stations only; a
     # county value (project choice) every evaluation station in the county. Registry kinds
     # as qingshan.store.registry records them.
-    from qingshan.air import evaluation as ev
     from qingshan.store.observations import ObservationStore
     from qingshan.store.registry import StationRegistry
 

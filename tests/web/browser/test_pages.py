@@ -376,7 +376,6 @@ def test_two_users_on_one_item_the_second_gets_a_conflict_message(as_user, site)
 
 
 def test_public_bulletin_page_shows_the_latest_period_in_published_values(client, site):
-    from qingshan.web.pages import figures as data
 
     today = clock.today()
     y, m = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
