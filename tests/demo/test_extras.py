@@ -52,3 +52,25 @@ def test_serve_step_prints_accounts_before_serving(monkeypatch):
     assert calls == [("127.0.0.1", 8123)]
     assert "演示账号" in text and "admin" in text and "http://127.0.0.1:8123" in text
     assert text.index("演示账号") < text.index("http://127.0.0.1:8123")
+
+
+def test_domain_demo_hook_builds_and_prints_each_domain(sqlite_url):
+    from sqlalchemy import text
+
+    from qingshan.demo import domains
+    from qingshan.store.db import make_engine
+
+    calls = []
+
+    def build(engine):
+        with engine.connect() as conn:
+            calls.append(conn.execute(text("SELECT 1")).scalar())
+        return {"n": 3}
+
+    console = Console(width=120, record=True)
+    engine = make_engine(sqlite_url)
+    try:
+        domains.run(console, engine, (domains.DomainDemo("测试领域", build, lambda s: f"测试领域：{s['n']} 项（演示）"),))
+    finally:
+        engine.dispose()
+    assert calls == [1] and "测试领域：3 项（演示）" in console.export_text()

@@ -9,9 +9,10 @@ Steps (each calls the module that owns it):
    observation store (:mod:`qingshan.store.observations`);
 4. evaluate 1—N月 of the city and rank its districts/counties (:mod:`qingshan.air.evaluation`),
    print Rich tables and write a chart PNG into ``QINGSHAN_HOME``;
-5. optionally (when those modules are installed): register Datong enterprises and run the HJ 212
-   gateway with the simulator for a few seconds (``--with-gateway``), then seed the web workspace
-   and serve it at http://127.0.0.1:8000 until Ctrl-C (``--serve``).
+5. every other domain's demo builder (:data:`qingshan.demo.domains.DOMAIN_DEMOS`, the demo hook);
+6. register Datong enterprises and run the HJ 212 gateway with the simulator for a few seconds
+   (``--with-gateway``), then seed the web workspace and serve it at http://127.0.0.1:8000 until
+   Ctrl-C (``--serve``).
 
 The evaluation is always printed before anything long-running starts; ``--no-serve`` makes the
 command terminate (CI, tests).
@@ -29,7 +30,8 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-from qingshan.demo import build, extras, report
+from qingshan.demo import build, domains, extras, report
+from qingshan.store.db import make_engine
 from qingshan.demo.calendar import demo_period
 from qingshan.demo.stations import demo_stations
 from qingshan.demo.synthetic import DEFAULT_SEED, SOURCE, generate
@@ -160,6 +162,11 @@ def demo(
             console.print(f"[yellow]图表未生成：{exc}[/yellow]")
     console.print(f"用时 {time.perf_counter() - t_start:.1f} 秒。")
 
+    engine = make_engine(url)
+    try:
+        domains.run(console, engine)
+    finally:
+        engine.dispose()
     if with_gateway:
         _run_gateway(console, url, gateway_seconds)
     if serve:
