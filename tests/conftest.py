@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,11 @@ from sqlalchemy import create_engine, text
 
 import pgutil
 from qingshan.core import clock
+from workspace import FROZEN_NOW
 from qingshan.store import migrate
+
+#: the web workspace's fixtures (backend, clients, make_item …), shared by tests/web and tests/ledgers
+pytest_plugins = ["workspace"]
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("QINGSHAN_SHARED", REPO.parent / "shared"))
@@ -35,14 +38,10 @@ def cnemc_dir(shared_dir: Path) -> Path:
     return shared_dir / "data" / "cnemc"
 
 
-#: "Now" of the tests that depend on today's date (Beijing): inside the demo's synthetic data
-#: range (2025-01-01 … 2026-12-31), after the 2026-03-01 edition switch.
-FROZEN_NOW = datetime(2026, 11, 29, 10, 0)
-
-
-@pytest.fixture(scope="session")
+@pytest.fixture
 def frozen_clock():
-    """Freeze :mod:`qingshan.core.clock` at :data:`FROZEN_NOW` (process-wide, threads included)."""
+    """Freeze :mod:`qingshan.core.clock` at :data:`workspace.FROZEN_NOW` for one test
+    (process-wide: server and background threads see it too)."""
     with clock.frozen(FROZEN_NOW):
         yield FROZEN_NOW
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from qingshan.core import clock
+from workspace import FROZEN_NOW
 
 REPO = Path(__file__).resolve().parents[3]
 ARTIFACTS = REPO / "test-artifacts" / "screenshots"
@@ -72,8 +73,15 @@ def _seed_web(settings) -> tuple[dict[str, int], dict[str, str]]:
     return items, passwords
 
 
+@pytest.fixture(autouse=True)
+def _today_is_fixed():
+    """Every page and browser test runs on :data:`FROZEN_NOW` (the site's data end the day before)."""
+    with clock.frozen(FROZEN_NOW):
+        yield
+
+
 @pytest.fixture(scope="session")
-def site(tmp_path_factory, frozen_clock) -> Site:
+def site(tmp_path_factory) -> Site:
     from qingshan.web.security import WebSettings
 
     home = tmp_path_factory.mktemp("web-site")
@@ -82,8 +90,9 @@ def site(tmp_path_factory, frozen_clock) -> Site:
     from qingshan.store.migrate import upgrade
 
     upgrade(url)
-    items, passwords = _seed_web(settings)
-    _seed_air(url, 30)
+    with clock.frozen(FROZEN_NOW):
+        items, passwords = _seed_web(settings)
+        _seed_air(url, 30)
     return Site(settings=settings, url=url, items=items, air_days=30, passwords=passwords)
 
 

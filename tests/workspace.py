@@ -1,8 +1,10 @@
-"""Web back-end fixtures: one migrated database per backend (SQLite file and the local
-PostgreSQL ``qingshan_test_web``), the app on it, and a logged-in client per role.
+"""Workspace fixtures (a pytest plugin of the root conftest): one migrated database per backend
+(SQLite file and the local PostgreSQL ``qingshan_test_web``), the web app on it, and a
+logged-in client per role — for the web tests (tests/web) and the ledger tests (tests/ledgers)
+alike, defined once so both share one database per backend and one advisory lock.
 
-Every test in tests/web (outside browser/) runs on both backends through the parametrised
-session fixture ``backend``. Tests create their own ledger items, so they share one database
+Every test that uses them runs on both backends through the parametrised session fixture
+``backend``. Tests create their own ledger items, so they share one database
 per backend and stay fast (argon2 is run with cheap parameters here; production keeps the
 argon2-cffi defaults).
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -22,6 +25,10 @@ from qingshan.web.app import create_app
 from qingshan.core.audit import AuditRecord
 from qingshan.core.org import User, ensure_org
 from qingshan.web.security import CSRF_HEADER, WebSettings, hash_password
+
+#: "Now" of the tests that depend on today's date (Beijing): inside the demo's synthetic data
+#: range (2025-01-01 … 2026-12-31), after the 2026-03-01 edition switch.
+FROZEN_NOW = datetime(2026, 11, 29, 10, 0)
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 PG_DB = "qingshan_test_web"
