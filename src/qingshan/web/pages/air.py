@@ -11,7 +11,7 @@ from qingshan.core.labels import POLLUTANT_LABELS
 from qingshan.core.results import Result
 from qingshan.web.deps import InternalUser
 from qingshan.web.pages import charts
-from qingshan.web.pages import figures as data
+from qingshan.web.pages import figures
 from qingshan.web.pages.common import db_url, is_htmx, year_month
 from qingshan.web.pages.figures import parse_stage
 from qingshan.web.pages.render import render
@@ -43,9 +43,9 @@ def _page(request: Request, *, scope: str, title: str, codes: list[str] | None, 
     y, m = year_month(request, year, month_to)
     stage = parse_stage(stage)
     levels = aqi_levels()
-    hourly = data.hourly_series(url, codes, hours=72)
+    hourly = figures.hourly_series(url, codes, hours=72)
     group = {"city": "city_code", "county": "county_code"}.get(scope)
-    daily = data.daily_aqi(url, codes, *year_window(y), stage, group=group, area=extra.get("county_code"))
+    daily = figures.daily_aqi(url, codes, *year_window(y), stage, group=group, area=extra.get("county_code"))
     pending = bool(daily.meta.get("pending") or extra.get("evaluation", Result()).meta.get("pending")
                    or extra.get("ranking", Result()).meta.get("pending"))
     calendar_option, daily_option = (None, None) if daily.meta.get("pending") else _daily_options(daily, y, title, levels)
@@ -56,7 +56,7 @@ def _page(request: Request, *, scope: str, title: str, codes: list[str] | None, 
         "year": y,
         "month_to": m,
         "stage": stage,
-        "stages": data.STAGES,
+        "stages": figures.STAGES,
         "levels": levels,
         "hourly": hourly,
         "hourly_option": _hourly_option(hourly, f"{title} 近 72 小时浓度", levels),
@@ -75,14 +75,14 @@ def _page(request: Request, *, scope: str, title: str, codes: list[str] | None, 
 def air_city(request: Request, user: InternalUser, year: int | None = None, month_to: int | None = None, stage: str | None = None):
     url = db_url(request)
     y, m = year_month(request, year, month_to)
-    now = data.air_now(url)
+    now = figures.air_now(url)
     return _page(
         request, scope="city", title="大同市", codes=None, year=year, month_to=month_to, stage=stage,
         extra={
             "user": user,
             "now": now,
-            "evaluation": data.period_evaluation(url, y, m, parse_stage(stage), home=request.app.state.settings.home),
-            "ranking": data.county_ranking(url, y, m, parse_stage(stage)),
+            "evaluation": figures.period_evaluation(url, y, m, parse_stage(stage), home=request.app.state.settings.home),
+            "ranking": figures.county_ranking(url, y, m, parse_stage(stage)),
         },
     )
 
@@ -91,11 +91,11 @@ def air_city(request: Request, user: InternalUser, year: int | None = None, mont
 def air_county(request: Request, user: InternalUser, code: str, year: int | None = None, month_to: int | None = None,
                stage: str | None = None):
     url = db_url(request)
-    st = data.stations(url)
+    st = figures.stations(url)
     members = [s for s in st.rows if s["county_code"] == code]
     name = members[0]["county"] if members else code
     y, m = year_month(request, year, month_to)
-    now = data.air_now(url)
+    now = figures.air_now(url)
     now_rows = [r for r in now.rows if r["county_code"] == code]
     return _page(
         request, scope="county", title=name, codes=[s["code"] for s in members] or ["\0none"], year=year,
@@ -104,8 +104,8 @@ def air_county(request: Request, user: InternalUser, code: str, year: int | None
             "user": user,
             "county_code": code,
             "now": Result(rows=now_rows, reason=now.reason or "该区县没有监测站点", meta=now.meta),
-            "evaluation": data.period_evaluation(url, y, m, parse_stage(stage), county=code),
-            "ranking": data.county_ranking(url, y, m, parse_stage(stage)),
+            "evaluation": figures.period_evaluation(url, y, m, parse_stage(stage), county=code),
+            "ranking": figures.county_ranking(url, y, m, parse_stage(stage)),
         },
     )
 
@@ -114,11 +114,11 @@ def air_county(request: Request, user: InternalUser, code: str, year: int | None
 def air_station(request: Request, user: InternalUser, code: str, year: int | None = None, month_to: int | None = None,
                 stage: str | None = None):
     url = db_url(request)
-    st = data.stations(url)
+    st = figures.stations(url)
     meta = next((s for s in st.rows if s["code"] == code), None)
     if meta is None and st.rows:
         raise HTTPException(404, f"站点 {code} 不存在")
-    now = data.air_now(url)
+    now = figures.air_now(url)
     return _page(
         request, scope="station", title=(meta or {}).get("name", code), codes=[code], year=year,
         month_to=month_to, stage=stage,

@@ -11,7 +11,7 @@ from qingshan.core.results import Result
 from qingshan.ledgers import queries as ledger_queries
 from qingshan.web.deps import InternalUser, OptionalUser, SessionDep
 from qingshan.web.pages import charts
-from qingshan.web.pages import figures as data
+from qingshan.web.pages import figures
 from qingshan.web.pages.common import db_url, year_month
 from qingshan.web.pages.figures import parse_stage
 from qingshan.web.pages.render import render
@@ -40,9 +40,9 @@ def overview(
     url = db_url(request)
     y, m = year_month(request, year, month_to)
     stage = parse_stage(stage)
-    now = data.air_now(url)
-    evaluation = data.period_evaluation(url, y, m, stage, home=request.app.state.settings.home)
-    ranking = data.county_ranking(url, y, m, stage)
+    now = figures.air_now(url)
+    evaluation = figures.period_evaluation(url, y, m, stage, home=request.app.state.settings.home)
+    ranking = figures.county_ranking(url, y, m, stage)
     overdue = ledger_queries.overdue_by_unit(db)
     summary = ledger_queries.summary(db)
     levels = aqi_levels()
@@ -52,7 +52,7 @@ def overview(
         "year": y,
         "month_to": m,
         "stage": stage,
-        "stages": data.STAGES,
+        "stages": figures.STAGES,
         "now": now,
         "city_now": _city_now(now),
         "evaluation": evaluation,
@@ -89,7 +89,7 @@ def overview_figures(request: Request, user: InternalUser, year: int | None = No
     stage = parse_stage(stage)
     ctx = {
         "year": y, "month_to": m, "stage": stage,
-        "evaluation": data.period_evaluation(url, y, m, stage, home=request.app.state.settings.home),
-        "ranking": data.county_ranking(url, y, m, stage),
+        "evaluation": figures.period_evaluation(url, y, m, stage, home=request.app.state.settings.home),
+        "ranking": figures.county_ranking(url, y, m, stage),
     }
     return render(request, "overview/_figures.html", ctx)

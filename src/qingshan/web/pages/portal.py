@@ -13,7 +13,7 @@ from qingshan.ledgers import queries as ledger_queries
 from qingshan.ledgers import service as ledger_service
 from qingshan.web.deps import AuditCtx, SessionDep
 from qingshan.web.pages import charts
-from qingshan.web.pages import figures as data
+from qingshan.web.pages import figures
 from qingshan.web.pages.common import db_url, year_month
 from qingshan.web.pages.render import render
 
@@ -25,7 +25,7 @@ MAX_LEN = {"content": 4000, "location": 300, "contact_name": 50, "contact_phone"
 
 @router.get("/portal")
 def portal_air(request: Request):
-    now = data.air_now(db_url(request))
+    now = figures.air_now(db_url(request))
     levels = aqi_levels()
     ctx = {
         "active": "air",
@@ -48,8 +48,8 @@ def portal_bulletins(request: Request, db: SessionDep):
         "bulletins": published_bulletins(db),
         "year": y,
         "month_to": m,
-        "evaluation": data.period_evaluation(url, y, m, None, home=request.app.state.settings.home),
-        "ranking": data.county_ranking(url, y, m, None),
+        "evaluation": figures.period_evaluation(url, y, m, None, home=request.app.state.settings.home),
+        "ranking": figures.county_ranking(url, y, m, None),
     }
     return render(request, "portal/bulletins.html", ctx)
 
