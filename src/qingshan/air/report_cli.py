@@ -22,7 +22,7 @@ import typer
 
 from qingshan.air.queries import load_inputs
 from qingshan.air.report import Report, build_report
-from qingshan.air.settings import fully_under
+from qingshan.air.settings import PRESETS, fully_under
 from qingshan.core.clock import parse_date
 from qingshan.core.labels import STAGES
 
@@ -83,13 +83,18 @@ def report_command(
         help="标准版本：2012、2026、2026-1、2026-2。指定后全部按该版本评价（限值、综合指数分母和每日AQI）；"
              "默认按日期（限值取期末阶段，每日AQI按当日版本）"),
     format: str = typer.Option("table", "--format", help="输出格式：table、csv、json"),  # noqa: A002
+    preset: str = typer.Option(
+        "default", "--preset",
+        help="评价设置预设：default（标准默认设置）、stage2-today（按 GB 3095—2026 第二阶段限值和 HJ 633—2026 评价）"),
 ) -> None:
     """城市环境空气质量评价（HJ 663）及其区县综合指数排名。"""
     start, end = _parse_day(date_from, "--from"), _parse_day(date_to, "--to")
     if format not in ("table", "csv", "json"):
         raise typer.BadParameter(f"--format 只能是 table、csv 或 json，收到 {format!r}")
+    if preset not in PRESETS:
+        raise typer.BadParameter(f"--preset 只能是 {'、'.join(PRESETS)}，收到 {preset!r}")
     try:
-        settings = fully_under(edition, end)
+        settings = fully_under(edition, end, PRESETS[preset])
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     hourly, stations = load_inputs(start, end, city=city)

@@ -383,3 +383,23 @@ def test_public_bulletin_page_shows_the_latest_period_in_published_values(client
     latest = html.split('id="bulletin-latest"', 1)[1].split("</section>", 1)[0]
     assert f"{y} 年 1—{m} 月" in latest
     assert "优良天数比例" in latest and "各区县综合指数排名" in latest and "阳高县" in latest
+
+
+def test_air_report_api_is_the_pages_report(as_user):
+    """GET /api/air/report answers the report the overview shows (one builder), with last year's
+    values and changes, under a named preset as the CLI's --preset."""
+    c = as_user("leader")
+    today = clock.today()
+    r = c.get(f"/api/air/report?year={today.year}&month_to={today.month}")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["city_code"] == "140200" and body["edition_mode"] == "by_date"
+    rows = {row["indicator"]: row for row in body["city"]}
+    html = c.get(f"/overview/figures?year={today.year}&month_to={today.month}").text
+    good = html.split('id="targets"', 1)[1].split("优良天数比例", 1)[1].split("</tr>", 1)[0]
+    assert f">{rows['good_ratio']['value']}<" in good
+    assert {"rank", "county_code", "isum_pub"} <= set(body["counties"][0])
+    staged = c.get(f"/api/air/report?year={today.year}&month_to={today.month}&preset=stage2-today").json()
+    assert staged["stage"] == "2026-2" and staged["aqi_edition"] == "2026"
+    assert c.get("/api/air/report?year=2026&month_to=13").status_code == 422
+    assert as_user("public").get(f"/api/air/report?year={today.year}&month_to=1").status_code == 403

@@ -210,6 +210,36 @@ class AirLatestOut(BaseModel):
     unit_note: str
 
 
+class IndicatorRow(BaseModel):
+    """One row of the air report (:func:`qingshan.air.report.indicator_rows`): published text."""
+
+    indicator: str
+    label: str
+    unit: str
+    value: str
+    limit: str
+    attained: bool | None
+    multiple: str | None
+    base: str | None = Field(description="上年同期")
+    change: str | None = Field(description="同比变化（单位见 change_unit）")
+    change_unit: str
+
+
+class AirReportOut(BaseModel):
+    city_code: str
+    city_name: str
+    from_: str = Field(alias="from")
+    to: str
+    stage: str
+    attained: bool | None
+    exceeding: list[str]
+    edition_mode: str
+    aqi_edition: str
+    edition_note: str
+    city: list[IndicatorRow]
+    counties: list[dict[str, Any]]
+
+
 class AlarmOut(BaseModel):
     id: int
     kind: str
