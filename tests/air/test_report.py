@@ -124,6 +124,15 @@ def test_report_command_over_store(hourly):
     assert "综合指数" in res.stdout
     res = runner.invoke(app, ["report", "--city", "朔州市", "--from", "2023-03-01", "--to", "2023-03-31"])
     assert res.exit_code == 1
+    # a named preset: stage-2 limits (PM2.5 annual 25) and HJ 633—2026 for every daily AQI
+    res = runner.invoke(app, ["report", "--city", "大同市", "--from", "2023-03-01", "--to", "2023-03-07",
+                              "--preset", "stage2-today", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    j = json.loads(res.stdout)
+    assert j["stage"] == "2026-2" and j["aqi_edition"] == "2026"
+    assert {r["indicator"]: r["limit"] for r in j["city"]}["pm25"] == "25"
+    assert runner.invoke(app, ["report", "--city", "大同市", "--from", "2023-03-01", "--to", "2023-03-07",
+                               "--preset", "lenient"]).exit_code != 0
     res = runner.invoke(app, ["report", "--city", "大同市", "--from", "2023-13-01", "--to", "2023-03-31"])
     assert res.exit_code != 0
 
