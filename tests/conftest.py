@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,6 @@ from sqlalchemy import create_engine, text
 
 import pgutil
 from qingshan.core import clock
-from workspace import FROZEN_NOW
 from qingshan.store import migrate
 
 #: the web workspace's fixtures (backend, clients, make_item …), shared by tests/web and tests/ledgers
@@ -38,12 +38,22 @@ def cnemc_dir(shared_dir: Path) -> Path:
     return shared_dir / "data" / "cnemc"
 
 
+#: "Now" of the tests that depend on today's date (Beijing): inside the demo's synthetic data
+#: range (2025-01-01 … 2026-12-31), after the 2026-03-01 edition switch.
+FROZEN_NOW = datetime(2026, 11, 29, 10, 0)
+
+
+@pytest.fixture(scope="session")
+def frozen_now() -> datetime:
+    return FROZEN_NOW
+
+
 @pytest.fixture
-def frozen_clock():
-    """Freeze :mod:`qingshan.core.clock` at :data:`workspace.FROZEN_NOW` for one test
-    (process-wide: server and background threads see it too)."""
-    with clock.frozen(FROZEN_NOW):
-        yield FROZEN_NOW
+def frozen_clock(frozen_now):
+    """Freeze :mod:`qingshan.core.clock` at :data:`FROZEN_NOW` for one test (process-wide:
+    server and background threads see it too)."""
+    with clock.frozen(frozen_now):
+        yield frozen_now
 
 
 @pytest.fixture(autouse=True)

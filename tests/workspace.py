@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -25,10 +24,6 @@ from qingshan.web.app import create_app
 from qingshan.core.audit import AuditRecord
 from qingshan.core.org import User, ensure_org
 from qingshan.web.security import CSRF_HEADER, WebSettings, hash_password
-
-#: "Now" of the tests that depend on today's date (Beijing): inside the demo's synthetic data
-#: range (2025-01-01 … 2026-12-31), after the 2026-03-01 edition switch.
-FROZEN_NOW = datetime(2026, 11, 29, 10, 0)
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 PG_DB = "qingshan_test_web"

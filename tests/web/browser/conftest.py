@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 
 from qingshan.core import clock
-from workspace import FROZEN_NOW
 
 REPO = Path(__file__).resolve().parents[3]
 ARTIFACTS = REPO / "test-artifacts" / "screenshots"
@@ -74,14 +73,13 @@ def _seed_web(settings) -> tuple[dict[str, int], dict[str, str]]:
 
 
 @pytest.fixture(autouse=True)
-def _today_is_fixed():
-    """Every page and browser test runs on :data:`FROZEN_NOW` (the site's data end the day before)."""
-    with clock.frozen(FROZEN_NOW):
-        yield
+def _today_is_fixed(frozen_clock):
+    """Every page and browser test runs on the frozen "now" (the site's data end the day before)."""
+    yield
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory) -> Site:
+def site(tmp_path_factory, frozen_now) -> Site:
     from qingshan.web.security import WebSettings
 
     home = tmp_path_factory.mktemp("web-site")
@@ -90,7 +88,7 @@ def site(tmp_path_factory) -> Site:
     from qingshan.store.migrate import upgrade
 
     upgrade(url)
-    with clock.frozen(FROZEN_NOW):
+    with clock.frozen(frozen_now):
         items, passwords = _seed_web(settings)
         _seed_air(url, 30)
     return Site(settings=settings, url=url, items=items, air_days=30, passwords=passwords)
