@@ -181,9 +181,10 @@ PG_DB = "qingshan_test_web_pages"
 _PG_LOCK = 0x70616765  # "page": one run at a time owns qingshan_test_web_pages
 
 
-@pytest.fixture(scope="session")
-def pg_site(tmp_path_factory) -> Site:
-    """The same site on the local PostgreSQL (server mode), in its own database."""
+@pytest.fixture(scope="module")
+def pg_site(tmp_path_factory, frozen_now) -> Site:
+    """The same site on the local PostgreSQL (server mode), in its own database; its advisory
+    lock is held for one module only (see the root conftest on lock order)."""
     from sqlalchemy import create_engine, text
 
     from qingshan.store.migrate import upgrade
@@ -208,8 +209,9 @@ def pg_site(tmp_path_factory) -> Site:
         home = tmp_path_factory.mktemp("web-site-pg")
         settings = WebSettings(database_url=url, home=home, argon2_time_cost=1, argon2_memory_kib=8192, migrate=False)
         upgrade(url)
-        items, passwords = _seed_web(settings)
-        _seed_air(url, 10)
+        with clock.frozen(frozen_now):
+            items, passwords = _seed_web(settings)
+            _seed_air(url, 10)
         yield Site(settings=settings, url=url, items=items, air_days=10, passwords=passwords)
     finally:
         from qingshan.store.db import engine_for
@@ -220,6 +222,6 @@ def pg_site(tmp_path_factory) -> Site:
         admin.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def pg_login(pg_site):
     return lambda client, username, password=None: _login(client, username, password or pg_site.passwords[username])
