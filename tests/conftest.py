@@ -28,14 +28,17 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("QINGSHAN_SHARED", REPO.parent / "shared"))
 
 
+PG_PAGES_TESTS = "/web/browser/test_pages_postgres.py"
+
+
 def pytest_collection_modifyitems(session, config, items):
-    """Page and browser tests first. Runs on this machine share the PostgreSQL test databases
-    under advisory locks; every run takes them in one order — the pages' database (for one
-    module), then the workspace database (tests/ledgers, tests/web: the whole session) — so
-    concurrent runs queue and never wait for each other in a cycle."""
-    first = [i for i in items if "/web/browser/" in f"/{i.nodeid}"]
+    """The pages-on-PostgreSQL tests first. Runs on this machine share the PostgreSQL test
+    databases under advisory locks; every run takes them in one order — the pages' database (for
+    that one module), then the workspace database (tests/ledgers, tests/web: held for the rest
+    of the session) — so concurrent runs queue and never wait for each other in a cycle."""
+    first = [i for i in items if PG_PAGES_TESTS in f"/{i.nodeid}"]
     if first:
-        items[:] = first + [i for i in items if "/web/browser/" not in f"/{i.nodeid}"]
+        items[:] = first + [i for i in items if PG_PAGES_TESTS not in f"/{i.nodeid}"]
 
 
 @pytest.fixture(scope="session")
