@@ -11,16 +11,34 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
 import pgutil
+from qingshan.core import clock
 from qingshan.store import migrate
+
+#: the web workspace's fixtures (backend, clients, make_item …), shared by tests/web and tests/ledgers
+pytest_plugins = ["workspace"]
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("QINGSHAN_SHARED", REPO.parent / "shared"))
+
+
+PG_PAGES_TESTS = "/web/browser/test_pages_postgres.py"
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """The pages-on-PostgreSQL tests first. Runs on this machine share the PostgreSQL test
+    databases under advisory locks; every run takes them in one order — the pages' database (for
+    that one module), then the workspace database (tests/ledgers, tests/web: held for the rest
+    of the session) — so concurrent runs queue and never wait for each other in a cycle."""
+    first = [i for i in items if PG_PAGES_TESTS in f"/{i.nodeid}"]
+    if first:
+        items[:] = first + [i for i in items if PG_PAGES_TESTS not in f"/{i.nodeid}"]
 
 
 @pytest.fixture(scope="session")
@@ -31,6 +49,24 @@ def shared_dir() -> Path:
 @pytest.fixture(scope="session")
 def cnemc_dir(shared_dir: Path) -> Path:
     return shared_dir / "data" / "cnemc"
+
+
+#: "Now" of the tests that depend on today's date (Beijing): inside the demo's synthetic data
+#: range (2025-01-01 … 2026-12-31), after the 2026-03-01 edition switch.
+FROZEN_NOW = datetime(2026, 11, 29, 10, 0)
+
+
+@pytest.fixture(scope="session")
+def frozen_now() -> datetime:
+    return FROZEN_NOW
+
+
+@pytest.fixture
+def frozen_clock(frozen_now):
+    """Freeze :mod:`qingshan.core.clock` at :data:`FROZEN_NOW` for one test (process-wide:
+    server and background threads see it too)."""
+    with clock.frozen(frozen_now):
+        yield frozen_now
 
 
 @pytest.fixture(autouse=True)

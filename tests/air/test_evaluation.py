@@ -10,9 +10,19 @@ import pytest
 
 from qingshan import exact
 from qingshan.air import evaluation as ev
+from qingshan.air.settings import EvaluationSettings
 from qingshan.standards import hj663
 
 from .conftest import CLEAN, day_constant_hourly, registry
+
+
+def evaluate(hourly, stations, start, end, *, by="city_code", areas=None, **settings):
+    """:func:`qingshan.air.evaluation.evaluate` with ``settings`` as an EvaluationSettings."""
+    return ev.evaluate(hourly, stations, start, end, EvaluationSettings(**settings), by=by, areas=areas)
+
+
+def evaluate_daily(daily, start, end, *, by="city_code", **settings):
+    return ev.evaluate_daily(daily, start, end, EvaluationSettings(**settings), by=by)
 
 REG = registry([("A", "140200", "140202", False), ("B", "140200", "140203", False),
                 ("X", "140200", "140203", True)])
@@ -38,7 +48,7 @@ def hourly2023():
 
 @pytest.fixture(scope="module")
 def year2023(hourly2023):
-    return ev.evaluate(hourly2023, REG, date(2023, 1, 1), date(2023, 12, 31), compare_last_year=False)
+    return evaluate(hourly2023, REG, date(2023, 1, 1), date(2023, 12, 31), compare_last_year=False)
 
 
 def test_annual_city_statistics(year2023):
@@ -67,17 +77,17 @@ def test_daily_series_has_aqi_and_levels(year2023):
 
 def test_stage2_re_evaluation(hourly2023):
     h = hourly2023
-    e1 = ev.evaluate(h, REG, date(2023, 1, 1), date(2023, 12, 31), stage="2026-1", compare_last_year=False)
+    e1 = evaluate(h, REG, date(2023, 1, 1), date(2023, 12, 31), stage="2026-1", compare_last_year=False)
     r1 = e1.period.row(0, named=True)
     assert r1["pm25_attained"] is True and r1["stage"] == "2026-1"
-    e2 = ev.evaluate(h, REG, date(2023, 1, 1), date(2023, 12, 31), stage="2026-2", compare_last_year=False)
+    e2 = evaluate(h, REG, date(2023, 1, 1), date(2023, 12, 31), stage="2026-2", compare_last_year=False)
     r2 = e2.period.row(0, named=True)
     assert r2["pm25_attained"] is False and r2["exceeding"] == ["PM2.5"]
     assert r2["pm25_multiple_pub"] == "0.16"  # (29 − 25)/25
     # the stage decides limits and S_i only (§0 (b)): 2023 days keep HJ 633—2012 (§0 (a))
     assert e2.daily["edition"].unique().to_list() == ["2012"]
     # an explicit aqi_edition puts every day under HJ 633—2026 (PM2.5 IAQI-100 node 60)
-    e3 = ev.evaluate(h, REG, date(2023, 1, 1), date(2023, 12, 31), stage="2026-2", aqi_edition="2026",
+    e3 = evaluate(h, REG, date(2023, 1, 1), date(2023, 12, 31), stage="2026-2", aqi_edition="2026",
                      compare_last_year=False)
     assert e3.daily["edition"].unique().to_list() == ["2026"]
     # composite index with the stage-2 denominators (PM2.5 25, PM10 50, SO2 20, NO2 30)
@@ -93,7 +103,7 @@ def test_straddle_year_2026():
     end = date(2026, 3, 31)
     h = day_constant_hourly({"A": a}, date(2026, 1, 1), end)
     reg = registry([("A", "140200", "140202", False)])
-    e = ev.evaluate(h, reg, date(2026, 1, 1), end, compare_last_year=False)
+    e = evaluate(h, reg, date(2026, 1, 1), end, compare_last_year=False)
     r = e.period.row(0, named=True)
     # limits at the period end: GB 3095—2026 stage 1; daily AQI per own day
     assert r["stage"] == "2026-1"
@@ -101,11 +111,11 @@ def test_straddle_year_2026():
     assert ed[date(2026, 2, 28)] == "2012" and ed[date(2026, 3, 1)] == "2026"
     # PM2.5 65 in January: HJ 633—2012 IAQI 88 (good)
     assert r["n_good"] == 90
-    e = ev.evaluate(h, reg, date(2026, 1, 1), end, compare_last_year=False,
+    e = evaluate(h, reg, date(2026, 1, 1), end, compare_last_year=False,
                     straddle_daily_aqi="period_end")
     # under HJ 633—2026 the same days are polluted (65 > 60)
     assert e.period["n_good"][0] == 85
-    e = ev.evaluate(h, reg, date(2026, 1, 1), end, compare_last_year=False,
+    e = evaluate(h, reg, date(2026, 1, 1), end, compare_last_year=False,
                     straddle_limits="period_start")
     assert e.period["stage"][0] == "2012"
 
@@ -144,7 +154,7 @@ def test_invalid_year_keeps_day_counts():
 
     reg = registry([("A", "140200", "140202", False)])
     h = day_constant_hourly({"A": gap}, date(2023, 1, 1), date(2023, 12, 31))
-    e = ev.evaluate(h, reg, date(2023, 1, 1), date(2023, 12, 31), compare_last_year=False)
+    e = evaluate(h, reg, date(2023, 1, 1), date(2023, 12, 31), compare_last_year=False)
     r = e.period.row(0, named=True)
     assert r["pm25"] is None and r["n_pm25"] == 360  # March has 26 valid days < 27
     assert r["isum"] is None
@@ -152,11 +162,11 @@ def test_invalid_year_keeps_day_counts():
     # a PM2.5-less day still has an AQI ≤ 100 only as NA (HJ 633 §10): 5 NA days excluded
     assert r["n_valid"] == 360
     # the calendar year keeps the §4.1 rule under period_validity="none"; a quarter does not
-    e = ev.evaluate(h, reg, date(2023, 1, 1), date(2023, 12, 31), compare_last_year=False, period_validity="none")
+    e = evaluate(h, reg, date(2023, 1, 1), date(2023, 12, 31), compare_last_year=False, period_validity="none")
     assert e.period["pm25"][0] is None
-    q1 = ev.evaluate_daily(e.daily, date(2023, 1, 1), date(2023, 3, 31))
+    q1 = evaluate_daily(e.daily, date(2023, 1, 1), date(2023, 3, 31))
     assert q1["pm25"][0] is None
-    q1 = ev.evaluate_daily(e.daily, date(2023, 1, 1), date(2023, 3, 31), period_validity="none")
+    q1 = evaluate_daily(e.daily, date(2023, 1, 1), date(2023, 3, 31), period_validity="none")
     assert exact.to_fraction(q1["pm25"][0]) == 28
 
 
@@ -187,15 +197,15 @@ def test_change_rate_across_the_2026_switch_uses_each_periods_own_denominators()
     base = round(common + Fraction(50, 70) + Fraction(30, 35), 2)   # 2.99
     cur = round(common + Fraction(50, 60) + Fraction(30, 30), 2)    # 3.25
     expected = exact.fraction_to_str((cur - base) / base * 100, 1)  # ΔI from published values
-    e = ev.evaluate(h, reg, date(2026, 3, 1), date(2026, 3, 31))
+    e = evaluate(h, reg, date(2026, 3, 1), date(2026, 3, 31))
     assert e.ranking["change_pub"][0] == expected == "8.7"
-    e = ev.evaluate(h, reg, date(2026, 3, 1), date(2026, 3, 31), change_base_stage="own")
+    e = evaluate(h, reg, date(2026, 3, 1), date(2026, 3, 31), change_base_stage="own")
     assert e.ranking["change_pub"][0] == "8.7"
     # project addition "current": both periods with the stage-1 S_i → identical air, ΔI = 0
-    e = ev.evaluate(h, reg, date(2026, 3, 1), date(2026, 3, 31), change_base_stage="current")
+    e = evaluate(h, reg, date(2026, 3, 1), date(2026, 3, 31), change_base_stage="current")
     assert e.ranking["change_pub"][0] == "0.0"
     with pytest.raises(ValueError, match="change_base_stage"):
-        ev.evaluate(h, reg, date(2026, 3, 1), date(2026, 3, 31), change_base_stage="base")
+        evaluate(h, reg, date(2026, 3, 1), date(2026, 3, 31), change_base_stage="base")
 
 
 def test_stage_does_not_change_the_daily_aqi_edition():
@@ -209,25 +219,25 @@ def test_stage_does_not_change_the_daily_aqi_edition():
     # §0 (a) own_day: February (28 days) under HJ 633—2012, PM2.5 70 ≤ 75 → good; March (31
     # days) under HJ 633—2026, 70 > 60 → polluted. 28/59 × 100 = 47.457… → 47.5
     expected = exact.fraction_to_str(Fraction(28 * 100, 59), 1)
-    default = ev.evaluate(h, reg, date(2026, 2, 1), date(2026, 3, 31), **kw).period.row(0, named=True)
+    default = evaluate(h, reg, date(2026, 2, 1), date(2026, 3, 31), **kw).period.row(0, named=True)
     assert default["good_ratio_pub"] == expected == "47.5"
     # §0 (b): the stage decides limits and S_i only, never the daily AQI edition
-    staged = ev.evaluate(h, reg, date(2026, 2, 1), date(2026, 3, 31), stage="2026-1", **kw)
+    staged = evaluate(h, reg, date(2026, 2, 1), date(2026, 3, 31), stage="2026-1", **kw)
     assert staged.period["good_ratio_pub"][0] == "47.5"
     assert staged.period["stage"][0] == "2026-1"
-    staged = ev.evaluate(h, reg, date(2026, 2, 1), date(2026, 3, 31), stage="2012", **kw)
+    staged = evaluate(h, reg, date(2026, 2, 1), date(2026, 3, 31), stage="2012", **kw)
     assert staged.period["good_ratio_pub"][0] == "47.5"
     # an explicit aqi_edition fixes every daily AQI: all 59 days polluted (2026) or good (2012)
-    fixed = ev.evaluate(h, reg, date(2026, 2, 1), date(2026, 3, 31), stage="2026-1", aqi_edition="2026", **kw)
+    fixed = evaluate(h, reg, date(2026, 2, 1), date(2026, 3, 31), stage="2026-1", aqi_edition="2026", **kw)
     assert fixed.period["good_ratio_pub"][0] == "0.0"
-    fixed = ev.evaluate(h, reg, date(2026, 2, 1), date(2026, 3, 31), aqi_edition="2012", **kw)
+    fixed = evaluate(h, reg, date(2026, 2, 1), date(2026, 3, 31), aqi_edition="2012", **kw)
     assert fixed.period["good_ratio_pub"][0] == "100.0"
     with pytest.raises(ValueError, match="aqi_edition"):
-        ev.evaluate(h, reg, date(2026, 2, 1), date(2026, 3, 31), aqi_edition="2026-1", **kw)
+        evaluate(h, reg, date(2026, 2, 1), date(2026, 3, 31), aqi_edition="2026-1", **kw)
 
 
 def test_precision_setting_and_provincial_rankings(hourly2023):
-    e = ev.evaluate(hourly2023, REG, date(2023, 1, 1), date(2023, 12, 31), compare_last_year=False,
+    e = evaluate(hourly2023, REG, date(2023, 1, 1), date(2023, 12, 31), compare_last_year=False,
                     precision={"pm25": 1})
     r = e.period.row(0, named=True)
     # 10720/365 = 29.369… → 29.4 with one decimal; the composite index uses C = 29.4
@@ -242,7 +252,7 @@ def test_provincial_rankings_with_ties():
 
     reg = registry([("A", "1", "1", False), ("B", "2", "2", False), ("C", "3", "3", False)])
     h = day_constant_hourly({"A": city(30), "B": city(30), "C": city(80)}, date(2023, 3, 1), date(2023, 3, 31))
-    r = ev.evaluate(h, reg, date(2023, 3, 1), date(2023, 3, 31)).ranking
+    r = evaluate(h, reg, date(2023, 3, 1), date(2023, 3, 31)).ranking
     d = {c: (p, g) for c, p, g in zip(r["city_code"], r["pm25_rank"], r["good_ratio_rank"])}
     assert d == {"1": (1, 1), "2": (1, 1), "3": (3, 3)}
 
@@ -253,10 +263,10 @@ def test_three_year_moving_average_switch():
 
     reg = registry([("A", "140200", "140202", False)])
     h = day_constant_hourly({"A": a}, date(2021, 1, 1), date(2023, 12, 31))
-    e = ev.evaluate(h, reg, date(2023, 1, 1), date(2023, 12, 31), compare_last_year=False)
+    e = evaluate(h, reg, date(2023, 1, 1), date(2023, 12, 31), compare_last_year=False)
     assert "pm25_3y" not in e.period.columns  # off by default (UNCONFIRMED)
-    e = ev.evaluate(h, reg, date(2023, 1, 1), date(2023, 12, 31), compare_last_year=False,
+    e = evaluate(h, reg, date(2023, 1, 1), date(2023, 12, 31), compare_last_year=False,
                     three_year_moving_average=True)
     assert exact.to_fraction(e.period["pm25_3y"][0]) == 36
     with pytest.raises(ValueError):
-        ev.evaluate(h, reg, date(2023, 1, 1), date(2023, 6, 30), three_year_moving_average=True)
+        evaluate(h, reg, date(2023, 1, 1), date(2023, 6, 30), three_year_moving_average=True)

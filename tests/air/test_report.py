@@ -10,6 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from qingshan.air import report_cli
+from qingshan.air.queries import load_inputs
+from qingshan.air.report import build_report as _build
+from qingshan.air.settings import EvaluationSettings, fully_under, resolve_stage
 
 from .conftest import CLEAN, day_constant_hourly, registry
 
@@ -25,6 +28,21 @@ def clean(d):
     return CLEAN | {"pm25": 20}
 
 
+def build_report(hourly, stations, city, start, end, edition=None, **settings):
+    """The one report builder under the CLI's ``--edition`` (and any other settings)."""
+    return _build(hourly, stations, city, start, end, fully_under(edition, end, EvaluationSettings(**settings)))
+
+
+def store_report(start, end, city="大同市"):
+    """The report read from the configured store, as ``qingshan air report`` builds it."""
+    hourly, stations = load_inputs(start, end, city=city)
+    return _build(hourly, stations, city, start, end)
+
+
+def rows_of(rep, county=None):
+    return {r["indicator"]: r for r in rep.indicators(county)}
+
+
 @pytest.fixture(scope="module")
 def hourly():
     # March 2023 and the same period of last year
@@ -35,7 +53,7 @@ def hourly():
 
 
 def test_build_report_city_and_counties(hourly):
-    rep = report_cli.build_report(hourly, REG, "大同市", date(2023, 3, 1), date(2023, 3, 31))
+    rep = build_report(hourly, REG, "大同市", date(2023, 3, 1), date(2023, 3, 31))
     assert rep.city_code == "140200" and rep.stage == "2012"
     vals = dict(zip(rep.city["indicator"], rep.city["value"]))
     # city PM2.5 = mean of A (60), B (20), C (20); control X excluded
@@ -50,22 +68,22 @@ def test_build_report_city_and_counties(hourly):
 
 
 def test_build_report_stage2_and_errors(hourly):
-    rep = report_cli.build_report(hourly, REG, "140200", date(2023, 3, 1), date(2023, 3, 31), edition="2026-2")
+    rep = build_report(hourly, REG, "140200", date(2023, 3, 1), date(2023, 3, 31), edition="2026-2")
     att = dict(zip(rep.city["indicator"], rep.city["attained"]))
     assert rep.stage == "2026-2" and att["pm25"] is False
     lim = dict(zip(rep.city["indicator"], rep.city["limit"]))
     assert lim["pm25"] == "25"
-    assert report_cli.resolve_stage("2026", date(2031, 5, 1)) == "2026-2"
-    assert report_cli.resolve_stage("2026", date(2023, 5, 1)) == "2026-1"
-    assert report_cli.resolve_stage(None, date(2023, 5, 1)) is None
+    assert resolve_stage("2026", date(2031, 5, 1)) == "2026-2"
+    assert resolve_stage("2026", date(2023, 5, 1)) == "2026-1"
+    assert resolve_stage(None, date(2023, 5, 1)) is None
     with pytest.raises(ValueError, match="没有城市"):
-        report_cli.build_report(hourly, REG, "太原市", date(2023, 3, 1), date(2023, 3, 31))
+        build_report(hourly, REG, "太原市", date(2023, 3, 1), date(2023, 3, 31))
     with pytest.raises(ValueError, match="早于"):
-        report_cli.build_report(hourly, REG, "大同市", date(2023, 3, 31), date(2023, 3, 1))
+        build_report(hourly, REG, "大同市", date(2023, 3, 31), date(2023, 3, 1))
 
 
 def test_json_and_csv(hourly):
-    rep = report_cli.build_report(hourly, REG, "大同市", date(2023, 3, 1), date(2023, 3, 31))
+    rep = build_report(hourly, REG, "大同市", date(2023, 3, 1), date(2023, 3, 31))
     j = json.loads(report_cli.to_json(rep))
     assert j["city_code"] == "140200" and len(j["counties"]) == 2
     assert "section" in report_cli.to_csv(rep)
@@ -106,12 +124,20 @@ def test_report_command_over_store(hourly):
     assert "综合指数" in res.stdout
     res = runner.invoke(app, ["report", "--city", "朔州市", "--from", "2023-03-01", "--to", "2023-03-31"])
     assert res.exit_code == 1
+    # a named preset: stage-2 limits (PM2.5 annual 25) and HJ 633—2026 for every daily AQI
+    res = runner.invoke(app, ["report", "--city", "大同市", "--from", "2023-03-01", "--to", "2023-03-07",
+                              "--preset", "stage2-today", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    j = json.loads(res.stdout)
+    assert j["stage"] == "2026-2" and j["aqi_edition"] == "2026"
+    assert {r["indicator"]: r["limit"] for r in j["city"]}["pm25"] == "25"
+    assert runner.invoke(app, ["report", "--city", "大同市", "--from", "2023-03-01", "--to", "2023-03-07",
+                               "--preset", "lenient"]).exit_code != 0
     res = runner.invoke(app, ["report", "--city", "大同市", "--from", "2023-13-01", "--to", "2023-03-31"])
     assert res.exit_code != 0
 
 
 def test_store_conveniences_for_pages(hourly):
-    from qingshan.air import evaluation as ev
     from qingshan.store.observations import ObservationStore
     from qingshan.store.registry import StationRegistry
 
@@ -130,20 +156,17 @@ def test_store_conveniences_for_pages(hourly):
                     source="table")
     finally:
         store.close()
-    rows = ev.period_evaluation(start=date(2023, 3, 1), end=date(2023, 3, 7), city="大同市")
-    vals = dict(zip(rows["indicator"], rows["value"]))
-    ch = dict(zip(rows["indicator"], rows["change"]))
-    assert vals["pm25"] == "33"
+    rep = store_report(date(2023, 3, 1), date(2023, 3, 7))
+    rows = rows_of(rep)
+    assert rows["pm25"]["value"] == "33"
     # 2022: (50 + 20 + 20)/3 = 30 → (33 − 30)/30 = +10.0 %
-    assert ch["pm25"] == "10.0"
-    one = ev.period_evaluation(start=date(2023, 3, 1), end=date(2023, 3, 7), city="大同市", county="140212")
-    assert dict(zip(one["indicator"], one["value"]))["pm25"] == "60"
-    rk = ev.county_ranking(start=date(2023, 3, 1), end=date(2023, 3, 7), city="大同市")
-    assert rk["county_code"].to_list() == ["140213", "140212"]
+    assert rows["pm25"]["base"] == "30" and rows["pm25"]["change"] == "10.0"
+    assert rows_of(rep, "140212")["pm25"]["value"] == "60"
+    assert rep.counties["county_code"].to_list() == ["140213", "140212"]
 
 
 def test_multiple_only_for_exceeded_items(hourly):
-    rep = report_cli.build_report(hourly, REG, "140200", date(2023, 3, 1), date(2023, 3, 31), edition="2026-2")
+    rep = build_report(hourly, REG, "140200", date(2023, 3, 1), date(2023, 3, 31), edition="2026-2")
     mult = dict(zip(rep.city["indicator"], rep.city["multiple"]))
     assert mult["pm25"] == "0.32"  # (33 − 25)/25
     assert mult["so2"] is None
@@ -154,11 +177,11 @@ def test_edition_option_evaluates_fully_under_that_edition():
     # HJ 633—2026 (node 60) → all polluted
     h = day_constant_hourly({"A": lambda d: CLEAN | {"pm25": 70}}, date(2023, 3, 1), date(2023, 3, 31))
     reg = registry([("A", "140200", "140212", False)])
-    by_date = report_cli.build_report(h, reg, "大同市", date(2023, 3, 1), date(2023, 3, 31))
+    by_date = build_report(h, reg, "大同市", date(2023, 3, 1), date(2023, 3, 31))
     v = dict(zip(by_date.city["indicator"], by_date.city["value"]))
     assert v["good_ratio"] == "100.0" and by_date.summary["edition_mode"] == "by_date"
     assert "每日AQI按当日" in by_date.summary["edition_note"]
-    fixed = report_cli.build_report(h, reg, "大同市", date(2023, 3, 1), date(2023, 3, 31), edition="2026-1")
+    fixed = build_report(h, reg, "大同市", date(2023, 3, 1), date(2023, 3, 31), edition="2026-1")
     v = dict(zip(fixed.city["indicator"], fixed.city["value"]))
     assert v["good_ratio"] == "0.0" and fixed.stage == "2026-1"
     assert fixed.summary["edition_mode"] == "fixed" and fixed.summary["aqi_edition"] == "2026"
@@ -193,7 +216,7 @@ def test_percentile_only_exceedance_is_shown_with_its_multiple():
 
     h = day_constant_hourly({"A": a}, date(2023, 1, 1), date(2023, 12, 31))
     reg = registry([("A", "140200", "140212", False)])
-    rep = report_cli.build_report(h, reg, "大同市", date(2023, 1, 1), date(2023, 12, 31), compare_last_year=False)
+    rep = build_report(h, reg, "大同市", date(2023, 1, 1), date(2023, 12, 31), compare_last_year=False)
     rows = {r["indicator"]: r for r in rep.city.to_dicts()}
     assert rows["pm25"]["value"] == "32" and rows["pm25"]["attained"] is True and rows["pm25"]["multiple"] is None
     p95 = rows["pm25_p95"]
@@ -205,7 +228,6 @@ def test_city_uses_national_stations_county_all_of_its_stations():
     # air-evaluation.md §7: the city value averages the national-network stations only; a
     # county value (project choice) every evaluation station in the county. Registry kinds
     # as qingshan.store.registry records them.
-    from qingshan.air import evaluation as ev
     from qingshan.store.observations import ObservationStore
     from qingshan.store.registry import StationRegistry
 
@@ -229,11 +251,9 @@ def test_city_uses_national_stations_county_all_of_its_stations():
         store.write(h, source="table")
     finally:
         store.close()
-    rows = ev.period_evaluation(start=date(2023, 3, 1), end=date(2023, 3, 7), city="大同市")
+    rep = store_report(date(2023, 3, 1), date(2023, 3, 7))
     # city: A 60, B 20, C 20 (national); X is a 对照点 and L1 is local → (60 + 20 + 20)/3 = 33
-    assert dict(zip(rows["indicator"], rows["value"]))["pm25"] == "33"
+    assert rows_of(rep)["pm25"]["value"] == "33"
     # county 140213: B 20, C 20 and the local L1 80 → 40; county 140212: A 60
-    one = ev.period_evaluation(start=date(2023, 3, 1), end=date(2023, 3, 7), city="大同市", county="140213")
-    assert dict(zip(one["indicator"], one["value"]))["pm25"] == "40"
-    rk = ev.county_ranking(start=date(2023, 3, 1), end=date(2023, 3, 7), city="大同市")
-    assert dict(zip(rk["county_code"], rk["pm25_pub"])) == {"140213": "40", "140212": "60"}
+    assert rows_of(rep, "140213")["pm25"]["value"] == "40"
+    assert dict(zip(rep.counties["county_code"], rep.counties["pm25_pub"])) == {"140213": "40", "140212": "60"}

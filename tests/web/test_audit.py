@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from qingshan.web.models import AuditRecord
+from qingshan.core.audit import AuditRecord
 
 
 def test_changes_are_audited_with_before_and_after(backend, clients, make_item, audits):
@@ -75,15 +75,16 @@ def test_leader_reads_audit_but_unit_cannot(clients):
 def test_refusals_are_audited_when_pages_call_the_service_directly(backend, make_item):
     """Pages turn ledger errors into messages instead of HTTP 403; the refusal is audited anyway."""
     from qingshan.ledgers import service
-    from qingshan.ledgers.errors import PermissionDenied
-    from qingshan.web.models import User
+    from qingshan.core.audit import SYSTEM
+    from qingshan.core.errors import PermissionDenied
+    from qingshan.core.org import User
 
     item = make_item()
     with backend["factory"]() as s:
         leader = s.scalar(select(User).where(User.username == "t_leader"))
         before = s.scalar(select(AuditRecord.id).order_by(AuditRecord.id.desc()).limit(1))
         with pytest.raises(PermissionDenied) as refused:
-            service.transition_item(s, None, leader, item["id"], "start", item["version"])
+            service.transition_item(s, SYSTEM, leader, item["id"], "start", item["version"])
         assert refused.value.audited
     with backend["factory"]() as s:
         recs = s.scalars(select(AuditRecord).where(AuditRecord.id > before, AuditRecord.username == "t_leader")).all()

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from qingshan.web.app import create_app
-from qingshan.web.models import AuditRecord, User
+from qingshan.core import clock
+from qingshan.core.audit import AuditRecord
+from qingshan.core.org import User
 from qingshan.web.security import hash_password
 
 
@@ -86,7 +88,7 @@ def test_lockout_after_consecutive_failures(backend):
         actions = s.scalars(select(AuditRecord.action).where(AuditRecord.username == name)).all()
         assert "lockout" in actions and "login_locked" in actions
         u = s.scalar(select(User).where(User.username == name))
-        u.locked_until = datetime.now(timezone.utc) - timedelta(seconds=1)  # the lock has expired
+        u.locked_until = clock.now_utc() - timedelta(seconds=1)  # the lock has expired
         s.commit()
     assert c.post("/api/auth/login", json={"username": name, "password": "the-right-password"}).status_code == 200
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from qingshan.web.app import create_app
 from qingshan.web.security import CSRF_HEADER, WebSettings
 
-LEADER = {"username": "t_leader", "password": "leader-password-1"}  # tests/web/conftest.py USERS
+LEADER = {"username": "t_leader", "password": "leader-password-1"}  # tests/workspace.py USERS
 
 
 def login(app, **kw) -> TestClient:

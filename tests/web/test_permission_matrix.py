@@ -14,7 +14,7 @@ import itertools
 import pytest
 from openpyxl import Workbook
 
-from qingshan.web.models import User
+from qingshan.core.org import User
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 ROLES = ["admin", "staff", "unit_own", "unit_other", "leader", "public", "anonymous"]

@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, select, text
 
 from qingshan.ledgers.models import LedgerItem
 from qingshan.web.app import create_app
-from qingshan.web.models import Unit
+from qingshan.core.org import Unit
 from qingshan.web.seed import seed_demo
 
 

@@ -1,35 +1,35 @@
 """Public air-quality API.
 
->>> from qingshan.air import realtime_aqi, daily_aqi, evaluate
+>>> from qingshan.air import realtime_aqi, daily_aqi, evaluate, build_report, EvaluationSettings
 
-The functions live in the standards modules (:mod:`qingshan.standards.hj633` and friends) and in
-:mod:`qingshan.air.evaluation`; they are imported on first use so that importing this package stays
-cheap.
+The AQI functions live in :mod:`qingshan.standards.hj633`; the evaluation chain in
+:mod:`qingshan.air.evaluation` with its settings in :mod:`qingshan.air.settings`; the one report
+builder in :mod:`qingshan.air.report`; the read side (store → pages, API, CLI) in
+:mod:`qingshan.air.queries`.
 """
 
 from __future__ import annotations
 
-import importlib
+from qingshan.air.evaluation import Evaluation, daily_series, evaluate, evaluate_daily, published_table, rank_counties
+from qingshan.air.report import Report, build_report
+from qingshan.air.settings import DEFAULT, PRESETS, STAGE2_TODAY, EvaluationSettings, fully_under
+from qingshan.standards.hj633 import daily_aqi, iaqi, realtime_aqi
 
-_EXPORTS = {
-    "realtime_aqi": "qingshan.standards.hj633",
-    "daily_aqi": "qingshan.standards.hj633",
-    "iaqi": "qingshan.standards.hj633",
-    "evaluate": "qingshan.air.evaluation",
-    "evaluate_daily": "qingshan.air.evaluation",
-    "daily_series": "qingshan.air.evaluation",
-    "rank_counties": "qingshan.air.evaluation",
-    "period_evaluation": "qingshan.air.evaluation",
-    "county_ranking": "qingshan.air.evaluation",
-    "published_table": "qingshan.air.evaluation",
-    "build_report": "qingshan.air.report_cli",
-}
-
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'qingshan.air' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__all__ = [
+    "DEFAULT",
+    "PRESETS",
+    "STAGE2_TODAY",
+    "Evaluation",
+    "EvaluationSettings",
+    "Report",
+    "build_report",
+    "daily_aqi",
+    "daily_series",
+    "evaluate",
+    "evaluate_daily",
+    "fully_under",
+    "iaqi",
+    "published_table",
+    "rank_counties",
+    "realtime_aqi",
+]

@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
-
 import typer
 
-app = typer.Typer(no_args_is_help=True, help="空气质量：实时 AQI、评价与排名")
+from qingshan.air.aqi_cli import aqi_command
+from qingshan.air.report_cli import report_command
 
-for _name, _module, _attr in (
-    ("aqi", "qingshan.air.aqi_cli", "aqi_command"),
-    ("report", "qingshan.air.report_cli", "report_command"),
-):
-    try:
-        _fn = getattr(importlib.import_module(_module), _attr)
-    except ModuleNotFoundError as exc:  # the command's module is not there yet
-        if not _module.startswith(exc.name or "\0"):
-            raise
-        continue
-    app.command(_name)(_fn)
+app = typer.Typer(no_args_is_help=True, help="空气质量：实时 AQI、评价与排名")
+app.command("aqi")(aqi_command)
+app.command("report")(report_command)

@@ -13,6 +13,8 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from qingshan.core import clock
+
 FIRST_DAY = date(2025, 1, 1)
 LAST_DAY = date(2026, 12, 31)
 
@@ -65,7 +67,7 @@ def demo_period(
     months: int | None = None,
 ) -> DemoPeriod:
     """Resolve the demo's period from the options of ``qingshan demo`` (all optional)."""
-    today = today or date.today()
+    today = today or clock.today()
     start = data_start or FIRST_DAY
     end = data_end or min(today - timedelta(days=1), LAST_DAY)
     if end < start:

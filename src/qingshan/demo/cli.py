@@ -9,9 +9,10 @@ Steps (each calls the module that owns it):
    observation store (:mod:`qingshan.store.observations`);
 4. evaluate 1—N月 of the city and rank its districts/counties (:mod:`qingshan.air.evaluation`),
    print Rich tables and write a chart PNG into ``QINGSHAN_HOME``;
-5. optionally (when those modules are installed): register Datong enterprises and run the HJ 212
-   gateway with the simulator for a few seconds (``--with-gateway``), then seed the web workspace
-   and serve it at http://127.0.0.1:8000 until Ctrl-C (``--serve``).
+5. every other domain's demo builder (:data:`qingshan.demo.domains.DOMAIN_DEMOS`, the demo hook);
+6. register Datong enterprises and run the HJ 212 gateway with the simulator for a few seconds
+   (``--with-gateway``), then seed the web workspace and serve it at http://127.0.0.1:8000 until
+   Ctrl-C (``--serve``).
 
 The evaluation is always printed before anything long-running starts; ``--no-serve`` makes the
 command terminate (CI, tests).
@@ -29,7 +30,8 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-from qingshan.demo import build
+from qingshan.demo import build, domains, extras, report
+from qingshan.store.db import make_engine
 from qingshan.demo.calendar import demo_period
 from qingshan.demo.stations import demo_stations
 from qingshan.demo.synthetic import DEFAULT_SEED, SOURCE, generate
@@ -141,14 +143,7 @@ def demo(
         stale = build.stored_count(url) - written
 
         t = progress.add_task(f"计算 {period.label} 评价与排名", total=1)
-        from qingshan.demo import report
-
-        try:
-            result = report.evaluate(url, period)
-        except ModuleNotFoundError as exc:  # the evaluation module is another domain's; say what is missing
-            progress.stop()
-            console.print(f"[red]无法计算评价：缺少模块 {exc.name}。站点与合成数据已写入 {_safe_url(url)}。[/red]")
-            raise typer.Exit(1) from None
+        result = report.evaluate(url, period)
         progress.update(t, completed=1)
 
     if stale > 0:
@@ -167,6 +162,11 @@ def demo(
             console.print(f"[yellow]图表未生成：{exc}[/yellow]")
     console.print(f"用时 {time.perf_counter() - t_start:.1f} 秒。")
 
+    engine = make_engine(url)
+    try:
+        domains.run(console, engine)
+    finally:
+        engine.dispose()
     if with_gateway:
         _run_gateway(console, url, gateway_seconds)
     if serve:
@@ -184,11 +184,6 @@ def _safe_url(url: str) -> str:
 
 
 def _run_gateway(console: Console, url: str, seconds: float) -> None:
-    from qingshan.demo import extras
-
-    if not extras.gateway_available():
-        console.print("[dim]HJ 212 网关或模拟器模块尚未安装，跳过污染源在线监控演示。[/dim]")
-        return
     try:
         summary = extras.register_enterprises(url)
         console.print(summary)
@@ -198,11 +193,6 @@ def _run_gateway(console: Console, url: str, seconds: float) -> None:
 
 
 def _serve(console: Console, url: str, host: str, port: int) -> None:
-    from qingshan.demo import extras
-
-    if not extras.web_available():
-        console.print("[dim]Web 工作台模块尚未安装，演示到此结束。[/dim]")
-        return
     try:
         accounts = extras.seed_web(url)
     except Exception as exc:

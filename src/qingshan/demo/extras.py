@@ -7,13 +7,11 @@
 * Web: seed the workspace (``qingshan.web.seed.seed_demo``) and serve it
   (``qingshan.web.cli.serve``).
 
-Imports are guarded: a module that is not there makes its step a no-op, never an error.
+Each step imports the module that owns it directly: a broken import is an error.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 import os
 import signal
@@ -23,23 +21,6 @@ import sys
 import time
 
 from rich.table import Table
-
-
-def _present(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False
-
-
-def gateway_available() -> bool:
-    return all(
-        _present(m) for m in ("qingshan.sources.registry", "qingshan.hj212.gateway", "qingshan.hj212.simulator", "qingshan.hj212.cli")
-    )
-
-
-def web_available() -> bool:
-    return _present("qingshan.web.seed") and _present("qingshan.web.cli")
 
 
 # --- HJ 212 ---------------------------------------------------------------------------------
@@ -156,30 +137,24 @@ def run_gateway_with_simulator(url: str, seconds: float = 5.0, devices: int = 20
 
 def seed_web(url: str) -> list[dict]:
     """Seed the workspace; returns the demo accounts (username, password and, when known, who they are)."""
-    seed = importlib.import_module("qingshan.web.seed")
-    accounts = seed.seed_demo(url)
-    if not isinstance(accounts, dict):
-        return list(accounts or [])
-    # username → display name, from the seed module's account table when it has one
-    who = {a[0]: a[1] for a in getattr(seed, "DEMO_ACCOUNTS", ()) if isinstance(a, tuple) and len(a) > 1}
+    from qingshan.web.seed import DEMO_ACCOUNTS, seed_demo
+
+    accounts = seed_demo(url)
+    who = {a[0]: a[1] for a in DEMO_ACCOUNTS}  # username → display name
     return [{"username": u, "password": p, "role": who.get(u, "")} for u, p in accounts.items()]
 
 
-def accounts_table(accounts) -> Table:
-    """Demo accounts as a table (accepts a list of dicts/objects or a mapping user → password)."""
+def accounts_table(accounts: list[dict]) -> Table:
+    """Demo accounts (``username, password, role``) as a table."""
     table = Table(title="演示账号（仅用于本机演示）")
     for col in ("用户名", "密码", "身份"):
         table.add_column(col)
-    if isinstance(accounts, dict):
-        items = [{"username": k, "password": v} for k, v in accounts.items()]
-    else:
-        items = list(accounts or [])
-    for a in items:
-        get = (lambda k, a=a: a.get(k)) if isinstance(a, dict) else (lambda k, a=a: getattr(a, k, None))
-        table.add_row(str(get("username") or ""), str(get("password") or ""), str(get("role") or get("role_label") or ""))
+    for a in accounts:
+        table.add_row(a["username"], a["password"], a.get("role") or "")
     return table
 
 
 def serve_web(host: str, port: int) -> None:
-    web_cli = importlib.import_module("qingshan.web.cli")
-    web_cli.serve(host=host, port=port)
+    from qingshan.web.cli import serve
+
+    serve(host=host, port=port)

@@ -28,13 +28,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
-from qingshan.ledgers.errors import LedgerError
-
-
-class AttachmentRejected(LedgerError):
-    def __init__(self, message: str, status: int = 415):
-        super().__init__(message)
-        self.status = status
+from qingshan.core.errors import NotFound, TooLarge, UnsupportedType, ValidationFailed
 
 
 @dataclass(frozen=True)
@@ -105,24 +99,21 @@ def size_text(n: int) -> str:
 
 
 def check(filename: str, data: bytes, max_bytes: int) -> FileType:
-    """Validate one upload; raises :class:`AttachmentRejected` with a Chinese message naming the file."""
+    """Validate one upload; raises :class:`~qingshan.core.errors.TooLarge`, ``UnsupportedType`` or ``ValidationFailed`` with a Chinese message naming the file."""
     name = display_name(filename) or "未命名文件"
     if len(data) > max_bytes:
-        raise AttachmentRejected(
-            f"附件「{name}」大小 {len(data):,} 字节，超过上限 {max_bytes:,} 字节（{size_text(max_bytes)}）。",
-            status=413,
-        )
+        raise TooLarge(f"附件「{name}」大小 {len(data):,} 字节，超过上限 {max_bytes:,} 字节（{size_text(max_bytes)}）。")
     if not data:
-        raise AttachmentRejected(f"附件「{name}」是空文件。", status=422)
+        raise ValidationFailed(f"附件「{name}」是空文件。")
     kind = sniff(data)
     ext = PurePath(name).suffix.lower()
     allowed = "、".join(e for t in ACCEPTED for e in t.extensions)
     if kind is None:
-        raise AttachmentRejected(
+        raise UnsupportedType(
             f"附件「{name}」的内容不是允许的类型（实际为：{describe(data)}）；仅接受 {allowed}。"
         )
     if ext not in kind.extensions:
-        raise AttachmentRejected(
+        raise UnsupportedType(
             f"附件「{name}」的扩展名「{ext or '无'}」与其实际内容（{kind.name}）不符，已拒绝。"
         )
     return kind
@@ -144,5 +135,5 @@ def resolve(home: Path, stored_path: str) -> Path:
     root = (Path(home) / "attachments").resolve()
     path = (Path(home) / stored_path).resolve()
     if root not in path.parents:
-        raise AttachmentRejected("附件路径非法。", status=400)
+        raise NotFound("附件不存在（存储路径不在附件目录内）。")
     return path

@@ -19,7 +19,6 @@ refused with one Chinese message per problem naming the row and column, and noth
 from __future__ import annotations
 
 import io
-from datetime import datetime
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
@@ -28,24 +27,15 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qingshan.ledgers.errors import ValidationFailed
+from qingshan.core import clock
+from qingshan.core.audit import Action, AuditContext, record
+from qingshan.core.errors import ValidationFailed
 from qingshan.ledgers.kinds import COMMON_LABELS, KIND_FIELDS
 from qingshan.ledgers.models import LedgerItem
-from qingshan.ledgers.service import (
-    LOCAL_TZ,
-    _audits_refusals,
-    _aware,
-    _next_codes,
-    _progress,
-    build_item,
-    item_out,
-    item_snapshot,
-    list_items,
-    require,
-    today_local,
-)
+from qingshan.ledgers.permissions import require
+from qingshan.ledgers.queries import item_out, list_items
+from qingshan.ledgers.service import _audits_refusals, _next_codes, _progress, build_item, item_snapshot
 from qingshan.ledgers.workflow import CLOSED_STATES, KINDS, STATES
-from qingshan.web.audit import add_audit
 
 SEQ, CODE, STATUS, OVERDUE, UPDATED, UPDATED_BY = "序号", "编号", "状态", "是否逾期", "最近更新", "更新人"
 EXPORT_ONLY = (SEQ, OVERDUE, UPDATED, UPDATED_BY)
@@ -74,7 +64,7 @@ def export_items(db: Session, user, kind: str, **filters) -> bytes:
     ws = wb.active
     ws.title = KINDS[kind]
     cols = columns(kind)
-    now = datetime.now(LOCAL_TZ)
+    now = clock.now_local()
     ws.cell(1, 1, f"大同市{KINDS[kind]}台账（导出时间：{now:%Y-%m-%d %H:%M}）").font = Font(bold=True, size=14)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(cols))
     fill = PatternFill("solid", fgColor="DDEBF7")
@@ -83,7 +73,7 @@ def export_items(db: Session, user, kind: str, **filters) -> bytes:
         c.font, c.fill = Font(bold=True), fill
         c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         ws.column_dimensions[get_column_letter(j)].width = 40 if header == COMMON_LABELS[kind]["title"] else 14
-    today = today_local()
+    today = clock.today()
     for i, item in enumerate(items, start=1):
         out = item_out(item, today=today)
         values = {
@@ -91,7 +81,7 @@ def export_items(db: Session, user, kind: str, **filters) -> bytes:
             "lead_unit": item.lead_unit.name if item.lead_unit else "",
             "units": "、".join(u.unit.name for u in item.units),
             "deadline": item.deadline, "status": out["status_label"], "overdue": "是" if out["overdue"] else "否",
-            "updated_at": _aware(item.updated_at).astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if item.updated_at else "",
+            "updated_at": clock.local_text(item.updated_at),
             "updated_by": item.updated_by or "",
         }
         for j, (_, key) in enumerate(cols, start=1):
@@ -117,7 +107,7 @@ def _find_header(ws, kind: str) -> int | None:
 
 
 @_audits_refusals
-def import_items(db: Session, request, user, kind: str, content: bytes, filename: str = "导入文件.xlsx") -> list[LedgerItem]:
+def import_items(db: Session, ctx: AuditContext, user, kind: str, content: bytes, filename: str = "导入文件.xlsx") -> list[LedgerItem]:
     """Import a sheet of new items of ``kind``; all rows or none.
 
     Raises
@@ -234,7 +224,7 @@ def import_items(db: Session, request, user, kind: str, content: bytes, filename
     if not parsed:
         raise ValidationFailed(f"文件「{filename}」没有数据行，未导入任何数据。")
 
-    auto = iter(_next_codes(db, kind, sum(1 for p in parsed if not p[2]), today_local().year))
+    auto = iter(_next_codes(db, kind, sum(1 for p in parsed if not p[2]), clock.today().year))
     created: list[LedgerItem] = []
     try:
         for r, data, code, status in parsed:
@@ -243,11 +233,11 @@ def import_items(db: Session, request, user, kind: str, content: bytes, filename
             db.add(item)
             db.flush()
             _progress(db, item, user, "import", f"由「{filename}」第 {r} 行导入", to_status=item.status)
-            add_audit(db, request, user, "create", object_type="ledger_item", object_id=item.id,
+            record(db, ctx.as_actor(user), Action.CREATE, object_type="ledger_item", object_id=item.id,
                       object_repr=f"{item.code} {item.title}", after=item_snapshot(item),
                       message=f"导入：{filename} 第 {r} 行")
             created.append(item)
-        add_audit(db, request, user, "import", object_type="ledger", object_repr=f"{KINDS[kind]} {filename}",
+        record(db, ctx.as_actor(user), Action.IMPORT, object_type="ledger", object_repr=f"{KINDS[kind]} {filename}",
                   after={"count": len(created), "codes": [i.code for i in created]})
         db.commit()
     except Exception:

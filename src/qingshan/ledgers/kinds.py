@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
+from qingshan.core.clock import parse_date
 from qingshan.ledgers.workflow import KINDS
 
 
@@ -95,22 +96,6 @@ assert set(KIND_FIELDS) == set(KINDS) == set(COMMON_LABELS)
 
 CODE_PREFIX = {"key_task": "RW", "inspection": "DC", "hazard": "YH", "complaint": "TS"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def parse_date(value: Any) -> date:
-    """A date from an Excel cell or text: 2024-06-30, 2024/6/30, 2024.6.30, 2024年6月30日."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = str(value).strip()
-    m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", text)
-    if not m:
-        raise ValueError("日期格式应为 YYYY-MM-DD（如 2024-06-30）或 2024年6月30日")
-    try:
-        return date(int(m[1]), int(m[2]), int(m[3]))
-    except ValueError:
-        raise ValueError(f"「{text}」不是有效日期") from None
 
 
 def clean_text(value: Any, max_len: int, label: str) -> str:

@@ -6,6 +6,11 @@ about states or permissions is hard-coded elsewhere. The conference's accountabi
 ledger by the bureau, the responsible unit reports progress and applies for closure, the bureau
 verifies (for inspection problems: on-site verification) and closes (销号), and may re-open.
 
+What a transition does besides changing the state is data too: its ``effects``
+(:class:`AssignUnit`, :class:`NoteTo`, :class:`ChoiceFrom`, :class:`CountUp`), applied by the one
+engine in order. A new side effect is a new effect class and one case in
+:func:`qingshan.ledgers.service.apply_effects`, never an ``if kind == … and action == …``.
+
 ``unit_scope=True`` on a transition means a ``unit`` user may make it only on items of its own
 unit (lead unit or a supporting/responsible unit); bureau roles are never unit-scoped.
 """
@@ -49,6 +54,40 @@ def state_label(kind: str, status: str) -> str:
 
 
 @dataclass(frozen=True)
+class AssignUnit:
+    """The transition names a unit (``unit``; required) that becomes the item's lead unit; the
+    note defaults to 「交办至<unit>」."""
+
+    label: str = "承办单位"
+
+
+@dataclass(frozen=True)
+class NoteTo:
+    """The transition's note is stored in the kind field ``field`` (the reply, the evidence …)."""
+
+    field: str
+
+
+@dataclass(frozen=True)
+class ChoiceFrom:
+    """An optional parameter of the transition (``param``) is validated as the kind field
+    ``field`` and stored there (a complaint's satisfaction on closing)."""
+
+    param: str
+    field: str
+
+
+@dataclass(frozen=True)
+class CountUp:
+    """Increment the counter ``field`` (re-openings)."""
+
+    field: str
+
+
+Effect = AssignUnit | NoteTo | ChoiceFrom | CountUp
+
+
+@dataclass(frozen=True)
 class Transition:
     kind: str
     action: str
@@ -59,6 +98,7 @@ class Transition:
     unit_scope: bool = True
     note_required: bool = False
     note_label: str = "说明"
+    effects: tuple[Effect, ...] = ()
 
 
 _B = ("admin", "staff")
@@ -73,17 +113,17 @@ TRANSITIONS: tuple[Transition, ...] = (
                note_label="退回理由"),
     Transition("key_task", "close", "办结", ("submitted",), "closed", _B),
     Transition("key_task", "reopen", "重新打开", ("closed",), "in_progress", _B, note_required=True,
-               note_label="重新打开理由"),
+               note_label="重新打开理由", effects=(CountUp("reopen_count"),)),
     # 督察反馈问题
     Transition("inspection", "submit", "申请销号", ("rectifying",), "submitted", _BU, note_required=True,
-               note_label="整改完成情况及佐证"),
+               note_label="整改完成情况及佐证", effects=(NoteTo("evidence"),)),
     Transition("inspection", "return", "退回", ("submitted", "verified"), "rectifying", _B, note_required=True,
                note_label="退回理由"),
     Transition("inspection", "verify", "现场核查", ("submitted",), "verified", _B, note_required=True,
-               note_label="现场核查情况"),
+               note_label="现场核查情况", effects=(NoteTo("verification"),)),
     Transition("inspection", "close", "销号", ("verified",), "closed", _B),
     Transition("inspection", "reopen", "重新打开", ("closed",), "rectifying", _B, note_required=True,
-               note_label="重新打开理由（如问题反弹）"),
+               note_label="重新打开理由（如问题反弹）", effects=(CountUp("reopen_count"),)),
     # 环境风险隐患
     Transition("hazard", "start", "开始整治", ("open",), "rectifying", _BU),
     Transition("hazard", "submit", "申请销号", ("rectifying",), "submitted", _BU, note_required=True,
@@ -92,14 +132,15 @@ TRANSITIONS: tuple[Transition, ...] = (
                note_label="退回理由"),
     Transition("hazard", "close", "销号", ("submitted",), "closed", _B),
     Transition("hazard", "reopen", "重新打开", ("closed",), "rectifying", _B, note_required=True,
-               note_label="重新打开理由"),
+               note_label="重新打开理由", effects=(CountUp("reopen_count"),)),
     # 投诉举报
-    Transition("complaint", "assign", "交办", ("received",), "assigned", _B),
+    Transition("complaint", "assign", "交办", ("received",), "assigned", _B, effects=(AssignUnit(),)),
     Transition("complaint", "reply", "答复", ("assigned",), "replied", _BU, note_required=True,
-               note_label="答复内容"),
-    Transition("complaint", "close", "办结", ("replied",), "closed", _B),
+               note_label="答复内容", effects=(NoteTo("reply"),)),
+    Transition("complaint", "close", "办结", ("replied",), "closed", _B,
+               effects=(ChoiceFrom("satisfaction", "satisfaction"),)),
     Transition("complaint", "reopen", "重新办理", ("replied", "closed"), "assigned", _B, note_required=True,
-               note_label="重新办理理由"),
+               note_label="重新办理理由", effects=(CountUp("reopen_count"),)),
 )
 
 

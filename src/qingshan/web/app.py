@@ -13,28 +13,30 @@ migrations unless told not to, and installs:
 * security headers (CSP without third-party origins: every asset is served by us — also the
   OpenAPI page ``/docs``, whose Swagger UI is vendored in ``static/vendor``),
 * the CSRF check (:func:`qingshan.web.deps.csrf_protect`) on every API router and the pages router,
-* error mapping: ledger permission errors → 403 (audited), version conflicts → 409,
-  validation errors → 422 with per-field/per-row Chinese messages; 401 on a browser page →
-  redirect to ``/login``.
+* the one error mapping (:mod:`qingshan.web.errors`): domain errors by what went wrong → HTTP
+  status (refusals audited), validation errors → 422 with per-field/per-row Chinese messages;
+  401 on a browser page → redirect to ``/login``.
+
+Routers are imported directly (:data:`API_ROUTERS`, :mod:`qingshan.web.pages`): a broken import
+fails the app, never serves half of it. A domain adds its API router to :data:`API_ROUTERS`
+and its pages to :mod:`qingshan.web.pages`.
 """
 
 from __future__ import annotations
 
-import html
-import importlib
 import logging
 import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from sqlalchemy.orm import sessionmaker
 
 from qingshan.store.db import make_engine
+from qingshan.store.migrate import upgrade
+from qingshan.web import errors, pages
+from qingshan.web.api import admin, air, auth, complaints, ledgers, sources
 from qingshan.web.auth import cookie_secure
 from qingshan.web.deps import csrf_protect
 from qingshan.web.middleware import BodySizeLimit, ConcurrencyLimit
@@ -44,14 +46,8 @@ log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
-API_ROUTERS = (
-    "qingshan.web.api.auth",
-    "qingshan.web.api.ledgers",
-    "qingshan.web.api.complaints",
-    "qingshan.web.api.admin",
-    "qingshan.web.api.air",
-    "qingshan.web.api.sources",
-)
+#: Every JSON API router, in the order of the OpenAPI page. A new domain adds its ``router`` here.
+API_ROUTERS = (auth.router, ledgers.router, complaints.router, admin.router, air.router, sources.router)
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
@@ -72,20 +68,6 @@ DOCS_HTML = """<!DOCTYPE html>
 """
 
 
-FORBIDDEN_HTML = """<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>无权访问 - 青山</title>
-<link rel="stylesheet" href="/static/app.css"></head>
-<body><main class="container"><h1>无权访问（403）</h1><p class="flash flash-error">{message}</p>
-<p><a href="/">返回首页</a> · <a href="/portal">公众服务</a> · <a href="/login">换个账号登录</a></p></main></body></html>
-"""
-
-
-def _migrate(url: str) -> None:
-    from qingshan.store.migrate import upgrade
-
-    upgrade(url)
-
-
 def create_app(settings: WebSettings | None = None) -> FastAPI:
     """Build the web application.
 
@@ -96,7 +78,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     """
     settings = settings or WebSettings.from_env()
     if settings.migrate:
-        _migrate(settings.database_url)
+        upgrade(settings.database_url)
     # the pool holds what the admission limit lets in (two connections per request at most:
     # its session and the separate audit/CSRF session); see qingshan.web.middleware
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size,
@@ -146,91 +128,13 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     def swagger_ui() -> HTMLResponse:
         return HTMLResponse(DOCS_HTML)
 
-    _install_error_handlers(app)
+    errors.install(app)
 
     csrf = [Depends(csrf_protect)]
-    for name in API_ROUTERS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # only an absent router module is tolerated
-            if not name.startswith(exc.name or "\0"):
-                raise
-            continue
-        app.include_router(module.router, dependencies=csrf)
-
-    try:
-        pages = importlib.import_module("qingshan.web.pages")
-    except ImportError:  # pages are built in parallel; the API must still come up without them
-        log.exception("qingshan.web.pages could not be imported; serving the API only")
-        pages = None
-    if pages is not None and hasattr(pages, "router"):
-        app.include_router(pages.router, dependencies=csrf)
+    for router in API_ROUTERS:
+        app.include_router(router, dependencies=csrf)
+    app.include_router(pages.router, dependencies=csrf)
 
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
-
-
-_GENERIC_ZH = {
-    (404, "Not Found"): "未找到请求的地址或资源。",
-    (405, "Method Not Allowed"): "该地址不支持此请求方法。",
-}
-
-
-def _wants_html(request: Request) -> bool:
-    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
-
-
-def _install_error_handlers(app: FastAPI) -> None:
-    from qingshan.ledgers.errors import Conflict, LedgerError, NotFound, PermissionDenied, ValidationFailed
-    from qingshan.web.audit import audit_now
-
-    @app.exception_handler(StarletteHTTPException)  # also catches fastapi.HTTPException (a subclass)
-    async def http_error(request: Request, exc: StarletteHTTPException):
-        if exc.status_code == 401 and _wants_html(request):
-            return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
-        if exc.status_code == 403 and _wants_html(request):
-            return HTMLResponse(FORBIDDEN_HTML.format(message=html.escape(str(exc.detail))), status_code=403)
-        detail = _GENERIC_ZH.get((exc.status_code, exc.detail), exc.detail)
-        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
-
-    @app.exception_handler(LedgerError)
-    async def ledger_error(request: Request, exc: LedgerError):
-        user = getattr(request.state, "user", None)
-        if isinstance(exc, PermissionDenied):
-            if not exc.audited:  # write operations audit their refusals themselves
-                audit_now(request, user, "forbidden", object_type=exc.object_type, object_id=exc.object_id,
-                          message=f"{request.method} {request.url.path}: {exc.message}")
-            return JSONResponse({"detail": exc.message}, status_code=403)
-        if isinstance(exc, Conflict):
-            audit_now(request, user, "conflict", object_type="ledger_item", object_id=exc.object_id,
-                      message=exc.message)
-            return JSONResponse({"detail": exc.message, "current_version": exc.current_version}, status_code=409)
-        if isinstance(exc, NotFound):
-            return JSONResponse({"detail": exc.message}, status_code=404)
-        if isinstance(exc, ValidationFailed):
-            return JSONResponse({"detail": exc.message, "errors": exc.errors}, status_code=422)
-        return JSONResponse({"detail": exc.message}, status_code=getattr(exc, "status", 400))
-
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError):
-        errors = []
-        for err in exc.errors():
-            where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
-            errors.append({"field": where, "message": f"字段「{where}」：{_zh(err)}"})
-        return JSONResponse({"detail": "请求数据不合法。", "errors": errors}, status_code=422)
-
-
-def _zh(err: dict) -> str:
-    kind = err.get("type", "")
-    if kind == "missing":
-        return "必填"
-    if kind.startswith("string_too_long"):
-        return f"过长（最多 {err.get('ctx', {}).get('max_length')} 个字符）"
-    if kind.startswith("string_too_short"):
-        return "不能为空"
-    if "date" in kind:
-        return "日期格式应为 YYYY-MM-DD"
-    if "int" in kind:
-        return "应为整数"
-    return f"取值不合法（{err.get('msg', '')}）"

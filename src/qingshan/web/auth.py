@@ -10,14 +10,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from fastapi import HTTPException, Request, Response
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from qingshan.web.audit import add_audit
-from qingshan.web.models import LoginAttempt, User, WebSession
+from qingshan.core import clock
+from qingshan.core.audit import Action, Actor, record
+from qingshan.core.org import User
+from qingshan.web.audit import context_of
+from qingshan.web.models import LoginAttempt, WebSession
 from qingshan.web.security import (
     SESSION_COOKIE,
     WebSettings,
@@ -28,13 +31,6 @@ from qingshan.web.security import (
     token_hash,
     verify_password,
 )
-
-
-def _aware(dt: datetime | None) -> datetime | None:
-    # SQLite returns naive datetimes; everything we store is UTC
-    if dt is not None and dt.tzinfo is None:
-        return dt.replace(tzinfo=timezone.utc)
-    return dt
 
 
 def client_ip(request: Request) -> str:
@@ -55,7 +51,7 @@ def login_user(request: Request, db: Session, username: str, password: str) -> t
         Every outcome is audited (the caller commits nothing: this function commits).
     """
     settings: WebSettings = request.app.state.settings
-    now = datetime.now(timezone.utc)
+    now = clock.now_utc()
     ip = client_ip(request)
     username = (username or "").strip()[:64]
 
@@ -66,16 +62,16 @@ def login_user(request: Request, db: Session, username: str, password: str) -> t
         )
     )
     if recent_failures >= settings.ip_failures_per_window:
-        add_audit(db, request, None, "login_throttled", username=username,
+        record(db, context_of(request, None), Action.LOGIN_THROTTLED, username=username,
                   message=f"{ip} 在 {settings.ip_window_minutes} 分钟内登录失败 {recent_failures} 次")
         db.commit()
         raise HTTPException(429, f"登录尝试过于频繁，请 {settings.ip_window_minutes} 分钟后再试。")
 
     user = db.scalar(select(User).where(User.username == username))
-    locked_until = _aware(user.locked_until) if user else None
+    locked_until = clock.aware(user.locked_until) if user else None
     if user is not None and locked_until is not None and locked_until > now:
         db.add(LoginAttempt(username=username, ip=ip, success=False))
-        add_audit(db, request, user, "login_locked", object_type="user", object_id=user.id,
+        record(db, context_of(request, user), Action.LOGIN_LOCKED, object_type="user", object_id=user.id,
                   object_repr=user.username, message="账户已锁定，拒绝登录")
         db.commit()
         minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
@@ -94,10 +90,10 @@ def login_user(request: Request, db: Session, username: str, password: str) -> t
             if user.failed_logins >= settings.lockout_failures:
                 user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
                 user.failed_logins = 0
-                add_audit(db, request, user, "lockout", object_type="user", object_id=user.id,
+                record(db, context_of(request, user), Action.LOCKOUT, object_type="user", object_id=user.id,
                           object_repr=user.username,
                           message=f"连续 {settings.lockout_failures} 次登录失败，锁定 {settings.lockout_minutes} 分钟")
-        add_audit(db, request, user, "login_failed", username=username,
+        record(db, context_of(request, user), Action.LOGIN_FAILED, username=username,
                   object_type="user" if user else None, object_id=user.id if user else None)
         db.commit()
         raise HTTPException(401, "用户名或密码错误。")
@@ -113,10 +109,10 @@ def login_user(request: Request, db: Session, username: str, password: str) -> t
         token_hash=token_hash(token), user_id=user.id, csrf_token=csrf, ip=ip,
         expires_at=now + timedelta(hours=settings.session_hours),
     ))
-    add_audit(db, request, user, "login", object_type="user", object_id=user.id, object_repr=user.username)
+    record(db, context_of(request, user), Action.LOGIN, object_type="user", object_id=user.id, object_repr=user.username)
     db.commit()
     request.state.user = user
-    request.state.actor = {"id": user.id, "username": user.username, "role": user.role}
+    request.state.actor = Actor.of(user)
     request.state.web_session_csrf = csrf
     return user, token, csrf
 
@@ -143,12 +139,12 @@ def session_for(request: Request, db: Session) -> WebSession | None:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         sess = db.get(WebSession, token_hash(token))
-        if sess is not None and _aware(sess.expires_at) > datetime.now(timezone.utc):
+        if sess is not None and clock.aware(sess.expires_at) > clock.now_utc():
             user = db.get(User, sess.user_id)
             if user is not None and user.active:
                 result = sess
                 request.state.user = user
-                request.state.actor = {"id": user.id, "username": user.username, "role": user.role}
+                request.state.actor = Actor.of(user)
     request.state.web_session = result
     if result is None:
         request.state.user = None
@@ -160,6 +156,6 @@ def logout_user(request: Request, db: Session, response: Response) -> None:
     if sess is not None:
         user = request.state.user
         db.delete(sess)
-        add_audit(db, request, user, "logout", object_type="user", object_id=user.id, object_repr=user.username)
+        record(db, context_of(request, user), Action.LOGOUT, object_type="user", object_id=user.id, object_repr=user.username)
         db.commit()
     response.delete_cookie(SESSION_COOKIE, path="/")

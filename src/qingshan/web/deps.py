@@ -1,42 +1,38 @@
 """What page routes (``qingshan.web.pages``) and API routes depend on — the contract.
 
-Use in a route::
+Use the typed aliases in a route (FastAPI full-stack template style)::
 
-    from fastapi import APIRouter, Depends, Request
-    from qingshan.web.deps import templates, current_user, require_role, get_db, csrf_token
+    from qingshan.web.deps import AuditCtx, InternalUser, SessionDep
 
-    router = APIRouter()
+    @router.get("/api/water/sections", response_model=list[SectionOut])
+    def sections(user: InternalUser, db: SessionDep) -> list[dict]:
+        return water_queries.sections(db)
 
-    @router.get("/ledgers")
-    def ledgers(request: Request, user=Depends(require_role("admin", "staff", "unit", "leader")),
-                db=Depends(get_db)):
-        return templates.TemplateResponse(request, "ledgers.html", {"user": user})
+    @router.post("/api/water/sections", response_model=SectionOut, status_code=201)
+    def add(body: SectionIn, user: BureauUser, db: SessionDep, ctx: AuditCtx) -> dict:
+        return water_service.add_section(db, ctx, user, body.model_dump())
 
-* ``get_db`` — a SQLAlchemy ``Session`` for this request (closed afterwards; commit yourself).
-* ``current_user`` — the logged-in :class:`~qingshan.web.models.User` or ``None`` (public).
-* ``require_user`` — a logged-in user, else HTTP 401. Browser requests (``Accept: text/html``)
+* ``SessionDep`` — a SQLAlchemy ``Session`` for this request (closed afterwards; commit yourself).
+* ``OptionalUser`` — the logged-in :class:`~qingshan.core.org.User` or ``None`` (public).
+* ``CurrentUser`` — a logged-in user, else HTTP 401. Browser requests (``Accept: text/html``)
   that get 401 are redirected to ``/login?next=<path>`` by the app.
-* ``require_role(*roles)`` — a user whose ``role`` is one of ``roles`` (``admin``, ``staff``,
-  ``unit``, ``leader``, ``public``; see :mod:`qingshan.web.security`); otherwise HTTP 403, and the
-  refusal is written to the audit trail. ``require_internal`` = any of admin/staff/unit/leader.
+* ``InternalUser`` (admin/staff/unit/leader), ``BureauUser`` (admin/staff), ``AdminUser`` —
+  a user with one of those roles; otherwise HTTP 403, and the refusal is audited.
+  ``require_role(*roles)`` builds others.
+* ``AuditCtx`` — the request's :class:`~qingshan.core.audit.AuditContext` (actor, request id,
+  address, request line). Pass it to the domain's write functions; they write the audit record
+  in the same transaction as the change. Domain code never receives the request itself.
+* ``Settings`` — this application's :class:`~qingshan.web.security.WebSettings`.
 * ``csrf_token(request)`` — the token every state-changing form must send as the hidden field
-  ``csrf_token`` (or fetch/htmx as header ``X-CSRF-Token``). It is also a Jinja2 global:
-  ``<input type="hidden" name="csrf_token" value="{{ csrf_token(request) }}">`` and, for htmx,
-  ``<body hx-headers='{"X-CSRF-Token": "{{ csrf_token(request) }}"}'>``. Works before login too
-  (double-submit cookie), so the login form and the public complaint form are covered.
-* ``csrf_protect`` — the check itself. :func:`qingshan.web.app.create_app` attaches it to the
-  whole pages router and every API router, so page authors need not add it; it lets GET/HEAD/
-  OPTIONS through and refuses other methods without a valid token (HTTP 403, audited).
+  ``csrf_token`` (or fetch/htmx as header ``X-CSRF-Token``); a Jinja2 global too. Works before
+  login (double-submit cookie), so the login form and the public complaint form are covered.
+* ``csrf_protect`` — the check itself. :func:`qingshan.web.app.create_app` attaches it to every
+  router, so route authors need not add it; it lets GET/HEAD/OPTIONS through and refuses other
+  methods without a valid token (HTTP 403, audited).
 * ``templates`` — ``Jinja2Templates`` on ``src/qingshan/web/templates`` with autoescape ON for
-  every template (never use ``|safe`` on user text). Globals: ``csrf_token``, ``ROLES`` (role →
-  Chinese name), ``STATE_LABELS`` (status → Chinese label, all ledger kinds).
-* Logging in from a page form: ``qingshan.web.auth.login_user(request, db, username, password)``
-  returns ``(user, session_token, csrf)`` or raises HTTPException (401/423/429, message in
-  Chinese in ``.detail``); then ``qingshan.web.auth.set_session_cookie(response, token,
-  request.app.state.settings)``. Logging out: ``qingshan.web.auth.logout_user(request, db, response)``.
-* Ledger logic (lists, filters, transitions, progress, attachments, Excel) is in
-  :mod:`qingshan.ledgers.service`; call it rather than touching tables directly, so that
-  permissions, audit and optimistic concurrency apply to pages and API alike.
+  every template (never use ``|safe`` on user text).
+* Errors: raise :mod:`qingshan.core.errors` in the domain; :mod:`qingshan.web.errors` maps them
+  to statuses for every route (a page that renders the refusal itself calls ``status_of``).
 """
 
 from __future__ import annotations
@@ -44,22 +40,24 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Annotated
 
 import jinja2
 from fastapi import Depends, HTTPException, Request
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
-from qingshan.web.audit import audit_now
+from qingshan.core.audit import Action, AuditContext
+from qingshan.core.org import BUREAU_ROLES, INTERNAL_ROLES, ROLES, User
+from qingshan.ledgers.workflow import STATE_LABELS
+from qingshan.web.audit import audit_now, context_of
 from qingshan.web.auth import session_for
-from qingshan.web.models import User
 from qingshan.web.security import (
     CSRF_COOKIE,
     CSRF_FORM_FIELD,
     CSRF_HEADER,
-    INTERNAL_ROLES,
-    ROLES,
     SESSION_COOKIE,
+    WebSettings,
     new_token,
 )
 
@@ -89,7 +87,7 @@ def require_user(user: User | None = Depends(current_user)) -> User:
 
 def forbid(request: Request, user: User | None, what: str, **kw) -> HTTPException:
     """Audit a refusal and return the 403 to raise."""
-    audit_now(request, user, "forbidden", message=f"{request.method} {request.url.path}: {what}", **kw)
+    audit_now(request, user, Action.FORBIDDEN, message=f"{request.method} {request.url.path}: {what}", **kw)
     return HTTPException(403, what)
 
 
@@ -111,6 +109,27 @@ def require_role(*roles: str):
 
 
 require_internal = require_role(*INTERNAL_ROLES)
+require_bureau = require_role(*BUREAU_ROLES)
+require_admin = require_role("admin")
+
+
+def audit_context(request: Request, user: User | None = Depends(current_user)) -> AuditContext:
+    """The request's audit context (actor = the logged-in user, or anonymous)."""
+    return context_of(request, user)
+
+
+def web_settings(request: Request) -> WebSettings:
+    return request.app.state.settings
+
+
+SessionDep = Annotated[Session, Depends(get_db)]
+OptionalUser = Annotated[User | None, Depends(current_user)]
+CurrentUser = Annotated[User, Depends(require_user)]
+InternalUser = Annotated[User, Depends(require_internal)]
+BureauUser = Annotated[User, Depends(require_bureau)]
+AdminUser = Annotated[User, Depends(require_admin)]
+AuditCtx = Annotated[AuditContext, Depends(audit_context)]
+Settings = Annotated[WebSettings, Depends(web_settings)]
 
 
 def csrf_token(request: Request) -> str:
@@ -161,16 +180,8 @@ async def csrf_protect(request: Request, db: Session = Depends(get_db)) -> None:
                 return
             expected = ""
     if not sent or not expected or not hmac.compare_digest(sent, expected):
-        audit_now(request, user, "csrf_rejected", message=f"{request.method} {request.url.path}")
+        audit_now(request, user, Action.CSRF_REJECTED, message=f"{request.method} {request.url.path}")
         raise HTTPException(403, "表单校验失败（CSRF 令牌缺失或无效），请刷新页面后重试。")
-
-
-def _state_labels() -> dict[str, str]:
-    try:
-        from qingshan.ledgers.workflow import STATE_LABELS
-    except ImportError:  # pragma: no cover - ledgers always ship with the web package
-        return {}
-    return dict(STATE_LABELS)
 
 
 _env = jinja2.Environment(
@@ -181,4 +192,4 @@ _env = jinja2.Environment(
 )
 templates = Jinja2Templates(env=_env)
 templates.env.globals.update(csrf_token=csrf_token, ROLES=ROLES)
-templates.env.globals["STATE_LABELS"] = _state_labels()
+templates.env.globals["STATE_LABELS"] = dict(STATE_LABELS)

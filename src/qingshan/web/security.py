@@ -1,21 +1,7 @@
-"""Roles, password hashing, session tokens and the web settings.
+"""Password hashing, session tokens and the web settings.
 
-Roles (``User.role``):
-
-========  =======================  ====================================================
-role      中文                      may
-========  =======================  ====================================================
-admin     局系统管理员              everything, including accounts
-staff     局科室工作人员            create/edit every ledger item, verify, close, reopen,
-                                   import, assign and answer complaints
-unit      责任单位用户(县区/部门)   see everything; edit, report progress and submit for
-                                   closure only on items where its unit is lead or
-                                   supporting/responsible unit
-leader    领导(只读)                see everything, export; change nothing
-public    公众                      portal only: submit a complaint, look it up
-========  =======================  ====================================================
-
-The per-kind workflow permissions are data in :mod:`qingshan.ledgers.workflow`.
+Roles are :data:`qingshan.core.org.ROLES`; the per-kind workflow permissions are data in
+:mod:`qingshan.ledgers.workflow`.
 """
 
 from __future__ import annotations
@@ -28,17 +14,6 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-
-ROLES: dict[str, str] = {
-    "admin": "局系统管理员",
-    "staff": "局科室工作人员",
-    "unit": "责任单位用户",
-    "leader": "领导",
-    "public": "公众",
-}
-INTERNAL_ROLES = ("admin", "staff", "unit", "leader")
-EDITOR_ROLES = ("admin", "staff", "unit")
-BUREAU_ROLES = ("admin", "staff")
 
 SESSION_COOKIE = "qs_session"
 CSRF_COOKIE = "qs_csrf"  # double-submit token for forms posted before login

@@ -12,9 +12,13 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from qingshan.core import clock
+from qingshan.core.audit import SYSTEM, Action, record
+from qingshan.core.org import User, ensure_org
+from qingshan.ledgers import service
+from qingshan.ledgers.models import LedgerItem
 from qingshan.store.db import make_engine
-from qingshan.web.models import User
-from qingshan.web.org import ensure_org
+from qingshan.store.migrate import upgrade
 from qingshan.web.security import WebSettings, hash_password
 
 # Demo passwords: printed by the demo command; never use them outside a demo.
@@ -90,15 +94,9 @@ def seed_demo(url: str | None = None, *, settings: WebSettings | None = None, mi
     """
     from sqlalchemy.orm import sessionmaker
 
-    from qingshan.ledgers import service
-    from qingshan.ledgers.models import LedgerItem
-    from qingshan.web.audit import add_audit
-
     settings = settings or WebSettings.from_env(**({"database_url": url} if url else {}))
     url = settings.database_url
     if migrate:
-        from qingshan.store.migrate import upgrade
-
         upgrade(url)
     engine = make_engine(url)
     try:
@@ -113,11 +111,11 @@ def seed_demo(url: str | None = None, *, settings: WebSettings | None = None, mi
             if db.scalar(select(func.count()).select_from(LedgerItem)):
                 return {a[0]: a[4] for a in DEMO_ACCOUNTS}
             admin = db.scalar(select(User).where(User.username == "admin"))
-            key_tasks, insp_common, inspections, hazards = _items(service.today_local())
+            key_tasks, insp_common, inspections, hazards = _items(clock.today())
             batches = [("key_task", t) for t in key_tasks]
             batches += [("inspection", (*t[:5], {**insp_common, **t[5], "note": DEMO})) for t in inspections]
             batches += [("hazard", t) for t in hazards]
-            year = service.today_local().year
+            year = clock.today().year
             counters: dict[str, int] = {}
             for kind, (title, lead, others, deadline, status, fields) in batches:
                 counters[kind] = counters.get(kind, 0) + 1
@@ -132,7 +130,7 @@ def seed_demo(url: str | None = None, *, settings: WebSettings | None = None, mi
                 db.add(item)
                 db.flush()
                 service._progress(db, item, admin, "create", "演示数据：初始导入", to_status=item.status)
-                add_audit(db, None, admin, "create", object_type="ledger_item", object_id=item.id,
+                record(db, SYSTEM.as_actor(admin), Action.CREATE, object_type="ledger_item", object_id=item.id,
                           object_repr=f"{item.code} {item.title}", after=service.item_snapshot(item),
                           message="seed_demo")
             db.commit()
@@ -140,7 +138,7 @@ def seed_demo(url: str | None = None, *, settings: WebSettings | None = None, mi
                 ("演示：夜间某建筑工地扬尘严重，未覆盖裸土。", "平城区（演示）"),
                 ("演示：河道旁有异味排水。", "云州区（演示）"),
             ):
-                service.submit_complaint(db, None, {"content": content, "location": location, "channel": "网站"})
+                service.submit_complaint(db, SYSTEM, {"content": content, "location": location, "channel": "网站"})
     finally:
         engine.dispose()
     return {a[0]: a[4] for a in DEMO_ACCOUNTS}

@@ -13,10 +13,12 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+
+from qingshan.core import clock
 
 REPO = Path(__file__).resolve().parents[3]
 ARTIFACTS = REPO / "test-artifacts" / "screenshots"
@@ -36,7 +38,7 @@ def _seed_air(url: str, days: int) -> None:
     from qingshan.demo import stations as demo_stations
 
     build.register_stations(url)
-    end = date.today() - timedelta(days=1)
+    end = clock.today() - timedelta(days=1)
     frame = synthetic.generate(demo_stations.demo_stations(), end - timedelta(days=days - 1), end)
     build.write_series(url, frame)
 
@@ -47,7 +49,8 @@ def _seed_web(settings) -> tuple[dict[str, int], dict[str, str]]:
 
     from qingshan.ledgers import service
     from qingshan.store.db import make_engine
-    from qingshan.web.models import User
+    from qingshan.core.audit import SYSTEM
+    from qingshan.core.org import User
     from qingshan.web.seed import seed_demo
 
     passwords = seed_demo(settings.database_url, settings=settings, migrate=False)
@@ -55,12 +58,12 @@ def _seed_web(settings) -> tuple[dict[str, int], dict[str, str]]:
     items: dict[str, int] = {}
     with Session(engine, expire_on_commit=False) as db:
         admin = db.scalar(select(User).where(User.username == "admin"))
-        today = service.today_local()
-        items["task"] = service.create_item(db, None, admin, "key_task", {
+        today = clock.today()
+        items["task"] = service.create_item(db, SYSTEM, admin, "key_task", {
             "title": "消除劣Ⅴ类水体：南洋河断面整治（测试）", "lead_unit": "平城区", "units": "大同市水务局",
             "deadline": (today + timedelta(days=60)).isoformat(), "fields": {"area": "水"},
         }).id
-        items["overdue"] = service.create_item(db, None, admin, "hazard", {
+        items["overdue"] = service.create_item(db, SYSTEM, admin, "hazard", {
             "title": "尾矿库隐患排查整治（测试）", "lead_unit": "天镇县",
             "deadline": (today - timedelta(days=10)).isoformat(),
             "fields": {"hazard_type": "尾矿库", "site": "天镇县（测试位置）", "grade": "较大"},
@@ -69,8 +72,14 @@ def _seed_web(settings) -> tuple[dict[str, int], dict[str, str]]:
     return items, passwords
 
 
+@pytest.fixture(autouse=True)
+def _today_is_fixed(frozen_clock):
+    """Every page and browser test runs on the frozen "now" (the site's data end the day before)."""
+    yield
+
+
 @pytest.fixture(scope="session")
-def site(tmp_path_factory) -> Site:
+def site(tmp_path_factory, frozen_now) -> Site:
     from qingshan.web.security import WebSettings
 
     home = tmp_path_factory.mktemp("web-site")
@@ -79,15 +88,16 @@ def site(tmp_path_factory) -> Site:
     from qingshan.store.migrate import upgrade
 
     upgrade(url)
-    items, passwords = _seed_web(settings)
-    _seed_air(url, 30)
+    with clock.frozen(frozen_now):
+        items, passwords = _seed_web(settings)
+        _seed_air(url, 30)
     return Site(settings=settings, url=url, items=items, air_days=30, passwords=passwords)
 
 
 @pytest.fixture(scope="session")
 def app(site):
     from qingshan.web.app import create_app
-    from qingshan.web.pages import data
+    from qingshan.web.pages import figures as data
 
     data.clear_cache()
     return create_app(site.settings)
@@ -171,9 +181,10 @@ PG_DB = "qingshan_test_web_pages"
 _PG_LOCK = 0x70616765  # "page": one run at a time owns qingshan_test_web_pages
 
 
-@pytest.fixture(scope="session")
-def pg_site(tmp_path_factory) -> Site:
-    """The same site on the local PostgreSQL (server mode), in its own database."""
+@pytest.fixture(scope="module")
+def pg_site(tmp_path_factory, frozen_now) -> Site:
+    """The same site on the local PostgreSQL (server mode), in its own database; its advisory
+    lock is held for one module only (see the root conftest on lock order)."""
     from sqlalchemy import create_engine, text
 
     from qingshan.store.migrate import upgrade
@@ -198,8 +209,9 @@ def pg_site(tmp_path_factory) -> Site:
         home = tmp_path_factory.mktemp("web-site-pg")
         settings = WebSettings(database_url=url, home=home, argon2_time_cost=1, argon2_memory_kib=8192, migrate=False)
         upgrade(url)
-        items, passwords = _seed_web(settings)
-        _seed_air(url, 10)
+        with clock.frozen(frozen_now):
+            items, passwords = _seed_web(settings)
+            _seed_air(url, 10)
         yield Site(settings=settings, url=url, items=items, air_days=10, passwords=passwords)
     finally:
         from qingshan.store.db import engine_for
@@ -210,6 +222,6 @@ def pg_site(tmp_path_factory) -> Site:
         admin.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def pg_login(pg_site):
     return lambda client, username, password=None: _login(client, username, password or pg_site.passwords[username])

@@ -6,7 +6,8 @@ import hashlib
 import re
 from pathlib import Path
 
-from qingshan.web.pages.render import STATIC_DIR, TEMPLATES_DIR, chart_json
+from qingshan.web.deps import TEMPLATES_DIR
+from qingshan.web.pages.render import STATIC_DIR, chart_json
 
 VENDOR = STATIC_DIR / "vendor"
 
@@ -61,7 +62,8 @@ def test_chart_json_cannot_close_the_script_element():
 def test_stored_utc_times_are_shown_in_beijing_time():
     from datetime import datetime, timezone
 
-    from qingshan.web.pages.render import beijing_time, file_size
+    from qingshan.core.clock import local_text as beijing_time
+    from qingshan.web.pages.render import file_size
 
     assert beijing_time(datetime(2026, 11, 29, 1, 37)) == "2026-11-29 09:37"  # naive = UTC (SQLite)
     assert beijing_time(datetime(2026, 11, 29, 17, 5, tzinfo=timezone.utc)) == "2026-11-30 01:05"

@@ -6,6 +6,8 @@ import json
 import re
 
 import pytest
+
+from qingshan.core import clock
 from fastapi.testclient import TestClient
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -14,7 +16,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 @pytest.fixture(autouse=True)
 def _inline(monkeypatch):
     # compute the slow figures in the request (the browser tests exercise the htmx polling)
-    from qingshan.web.pages import data
+    from qingshan.web.pages import figures as data
 
     monkeypatch.setattr(data, "INLINE", True)
 
@@ -144,7 +146,8 @@ def test_disguised_attachment_is_refused_and_nothing_is_saved(as_user, site):
     before = page.count("history-entry")
     r = c.post(f"/ledgers/{item}/progress", data={"text": "附件伪装测试", "csrf_token": _csrf(page)},
                files={"files": ("报告.pdf", b"MZ\x90\x00" + b"\x00" * 200, "application/pdf")}, follow_redirects=True)
-    assert r.status_code == 422 and 'id="flash-err"' in r.text
+    # 415 through the page as through the API (one error mapping, qingshan.web.errors)
+    assert r.status_code == 415 and 'id="flash-err"' in r.text
     assert "附件伪装测试" in r.text.split('id="progress-form"', 1)[1].split("</form>", 1)[0]  # what was typed is kept
     assert r.text.count("history-entry") == before and "附件伪装测试" not in r.text.split('id="history"', 1)[1]
 
@@ -211,13 +214,13 @@ def test_overview_figures_come_from_the_air_evaluation_and_meet_targets(as_user,
     from qingshan.air import evaluation
     from qingshan.store.observations import ObservationStore
     from qingshan.store.registry import stations_frame
-    from qingshan.web.pages import data
+    from qingshan.web.pages import figures as data
 
     home = site.settings.home
     (home / "air-targets.json").write_text(_json.dumps({"2026": {"good_ratio": "80.0", "n_heavy": "0"}}), encoding="utf-8")
     data.clear_cache()
     c = as_user("leader")
-    today = data.today()
+    today = clock.today()
     html = c.get(f"/overview/figures?year={today.year}&month_to={today.month}").text
     assert "<html" not in html and 'id="air-figures"' in html and "figures-poll" not in html
     # the same period through qingshan.air.evaluation directly
@@ -230,7 +233,7 @@ def test_overview_figures_come_from_the_air_evaluation_and_meet_targets(as_user,
     good = table.split("优良天数比例", 1)[1].split("</tr>", 1)[0]
     assert f">{row['good_ratio_pub']}<" in good and ">80.0<" in good
     assert ("达到目标" in good) == (float(row["good_ratio_pub"]) >= 80.0)
-    assert "未设定" in table.split("PM2.5 平均浓度", 1)[1].split("</tr>", 1)[0]
+    assert "未设定" in table.split("PM2.5 年(期)均值", 1)[1].split("</tr>", 1)[0]
     ranking = html.split('id="county-ranking"', 1)[1]
     for name in ("新荣区", "平城区", "云冈区", "云州区", "阳高县", "左云县"):
         assert name in ranking
@@ -373,11 +376,30 @@ def test_two_users_on_one_item_the_second_gets_a_conflict_message(as_user, site)
 
 
 def test_public_bulletin_page_shows_the_latest_period_in_published_values(client, site):
-    from qingshan.web.pages import data
 
-    today = data.today()
+    today = clock.today()
     y, m = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
     html = client.get("/portal/bulletins").text
     latest = html.split('id="bulletin-latest"', 1)[1].split("</section>", 1)[0]
     assert f"{y} 年 1—{m} 月" in latest
     assert "优良天数比例" in latest and "各区县综合指数排名" in latest and "阳高县" in latest
+
+
+def test_air_report_api_is_the_pages_report(as_user):
+    """GET /api/air/report answers the report the overview shows (one builder), with last year's
+    values and changes, under a named preset as the CLI's --preset."""
+    c = as_user("leader")
+    today = clock.today()
+    r = c.get(f"/api/air/report?year={today.year}&month_to={today.month}")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["city_code"] == "140200" and body["edition_mode"] == "by_date"
+    rows = {row["indicator"]: row for row in body["city"]}
+    html = c.get(f"/overview/figures?year={today.year}&month_to={today.month}").text
+    good = html.split('id="targets"', 1)[1].split("优良天数比例", 1)[1].split("</tr>", 1)[0]
+    assert f">{rows['good_ratio']['value']}<" in good
+    assert {"rank", "county_code", "isum_pub"} <= set(body["counties"][0])
+    staged = c.get(f"/api/air/report?year={today.year}&month_to={today.month}&preset=stage2-today").json()
+    assert staged["stage"] == "2026-2" and staged["aqi_edition"] == "2026"
+    assert c.get("/api/air/report?year=2026&month_to=13").status_code == 422
+    assert as_user("public").get(f"/api/air/report?year={today.year}&month_to=1").status_code == 403

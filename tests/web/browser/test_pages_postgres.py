@@ -16,7 +16,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 @pytest.fixture(scope="module")
 def pg_app(pg_site):
     from qingshan.web.app import create_app
-    from qingshan.web.pages import data
+    from qingshan.web.pages import figures as data
 
     data.clear_cache()
     app = create_app(pg_site.settings)
@@ -27,7 +27,7 @@ def pg_app(pg_site):
 
 @pytest.fixture(autouse=True)
 def _inline(monkeypatch):
-    from qingshan.web.pages import data
+    from qingshan.web.pages import figures as data
 
     monkeypatch.setattr(data, "INLINE", True)
 

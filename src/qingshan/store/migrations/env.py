@@ -1,36 +1,22 @@
 """Alembic environment for qingshan, configured in code by :mod:`qingshan.store.migrate`.
 
-Target metadata is the single :data:`qingshan.store.base.Base.metadata`; every domain's model
-module that exists is imported so its tables are registered (absent modules are skipped, so a
-domain can land its models and its ``<domain>_0001_*.py`` migration independently).
+Upgrading needs no model: every migration script states its own DDL. Autogenerate compares
+against a metadata the caller hands in — the store never imports a domain; the metadata of every
+domain's tables is :func:`qingshan.schema.metadata` (a module above the domains)::
+
+    cfg = qingshan.store.migrate.alembic_config(url)
+    cfg.attributes["target_metadata"] = qingshan.schema.metadata()
+    alembic.command.revision(cfg, autogenerate=True, head="water@head", message="…")
 """
 
 from __future__ import annotations
 
-import importlib
-
 from alembic import context
 
-from qingshan.store.base import Base
 from qingshan.store.db import make_engine
 
-MODEL_MODULES = (
-    "qingshan.store.models_air",
-    "qingshan.hj212.models",
-    "qingshan.sources.models",
-    "qingshan.web.models",
-    "qingshan.ledgers.models",
-)
-
-for _name in MODEL_MODULES:
-    try:
-        importlib.import_module(_name)
-    except ModuleNotFoundError as exc:  # only tolerate the module itself (or its package) missing
-        if exc.name is None or not _name.startswith(exc.name):
-            raise
-
 config = context.config
-target_metadata = Base.metadata
+target_metadata = config.attributes.get("target_metadata")
 
 
 def _url() -> str:

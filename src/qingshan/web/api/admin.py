@@ -7,17 +7,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
 
-from qingshan.ledgers.service import resolve_unit
+from qingshan.core.audit import Action, AuditRecord, diff, jsonable, record, snapshot
+from qingshan.core.org import ROLES, User, resolve_unit
 from qingshan.web.api.auth import user_out
-from qingshan.web.audit import add_audit, diff, jsonable, snapshot
-from qingshan.web.deps import get_db, require_role
-from qingshan.web.models import AuditRecord, User, WebSession
-from qingshan.web.security import ROLES, hash_password
+from qingshan.web.api.schemas import AccountOut, AuditOut, UserOut
+from qingshan.web.deps import AdminUser, AuditCtx, SessionDep, Settings, require_role
+from qingshan.web.models import WebSession
+from qingshan.web.security import hash_password
 
 router = APIRouter(prefix="/api/admin", tags=["管理 admin"])
 
@@ -30,15 +30,14 @@ class UserIn(BaseModel):
     password: str = Field(min_length=10, max_length=256)
 
 
-@router.get("/users", summary="账户列表")
-def users(user: User = Depends(require_role("admin")), db: Session = Depends(get_db)) -> list[dict]:
+@router.get("/users", response_model=list[AccountOut], summary="账户列表")
+def users(user: AdminUser, db: SessionDep) -> list[dict]:
     return [user_out(u) | {"active": u.active, "locked_until": jsonable(u.locked_until)}
             for u in db.scalars(select(User).order_by(User.id))]
 
 
-@router.post("/users", status_code=201, summary="新建账户")
-def create_user(body: UserIn, request: Request, user: User = Depends(require_role("admin")),
-                db: Session = Depends(get_db)) -> dict:
+@router.post("/users", status_code=201, response_model=UserOut, summary="新建账户")
+def create_user(body: UserIn, user: AdminUser, db: SessionDep, ctx: AuditCtx, settings: Settings) -> dict:
     if body.role not in ROLES:
         raise HTTPException(422, f"角色「{body.role}」不存在（可选：{'、'.join(ROLES)}）。")
     if db.scalar(select(User).where(User.username == body.username)) is not None:
@@ -53,10 +52,10 @@ def create_user(body: UserIn, request: Request, user: User = Depends(require_rol
         raise HTTPException(422, "责任单位用户必须指定所属单位。")
     new = User(username=body.username, display_name=body.display_name, role=body.role,
                unit_id=unit.id if unit else None,
-               password_hash=hash_password(body.password, request.app.state.settings), active=True, failed_logins=0)
+               password_hash=hash_password(body.password, settings), active=True, failed_logins=0)
     db.add(new)
     db.flush()
-    add_audit(db, request, user, "user_create", object_type="user", object_id=new.id, object_repr=new.username,
+    record(db, ctx, Action.USER_CREATE, object_type="user", object_id=new.id, object_repr=new.username,
               after=snapshot(new))
     db.commit()
     db.refresh(new)
@@ -72,9 +71,9 @@ class UserPatch(BaseModel):
     unlock: bool = Field(False, description="解除因连续登录失败造成的锁定")
 
 
-@router.patch("/users/{user_id}", summary="修改账户（角色、单位、停用、重置密码、解除锁定）")
-def update_user(user_id: int, body: UserPatch, request: Request, user: User = Depends(require_role("admin")),
-                db: Session = Depends(get_db)) -> dict:
+@router.patch("/users/{user_id}", response_model=AccountOut, summary="修改账户（角色、单位、停用、重置密码、解除锁定）")
+def update_user(user_id: int, body: UserPatch, user: AdminUser, db: SessionDep, ctx: AuditCtx,
+                settings: Settings) -> dict:
     target = db.get(User, user_id)
     if target is None:
         raise HTTPException(404, f"账户 {user_id} 不存在。")
@@ -100,13 +99,13 @@ def update_user(user_id: int, body: UserPatch, request: Request, user: User = De
             raise HTTPException(422, "不能停用自己的账户。")
         target.active = body.active
     if body.password is not None:
-        target.password_hash = hash_password(body.password, request.app.state.settings)
+        target.password_hash = hash_password(body.password, settings)
     if body.unlock:
         target.locked_until, target.failed_logins = None, 0
     after = snapshot(target)
     if body.password is not None:
         after["password_changed"] = True  # the hash itself never enters the audit trail
-    add_audit(db, request, user, "user_update", object_type="user", object_id=target.id,
+    record(db, ctx, Action.USER_UPDATE, object_type="user", object_id=target.id,
               object_repr=target.username, before=before, after=after)
     if body.active is False or body.password is not None or body.role is not None:
         # a deactivated, re-roled or re-keyed account loses its open sessions
@@ -116,7 +115,7 @@ def update_user(user_id: int, body: UserPatch, request: Request, user: User = De
     return user_out(target) | {"active": target.active, "locked_until": jsonable(target.locked_until)}
 
 
-@router.get("/audit", summary="审计记录（只读；系统不提供修改或删除审计记录的功能）")
+@router.get("/audit", response_model=list[AuditOut], summary="审计记录（只读；系统不提供修改或删除审计记录的功能）")
 def audit(
     object_type: str | None = None,
     object_id: str | None = None,
@@ -126,8 +125,9 @@ def audit(
     since: datetime | None = None,
     limit: int = Query(200, ge=1, le=5000),
     offset: int = Query(0, ge=0),
+    *,
     user: User = Depends(require_role("admin", "leader")),
-    db: Session = Depends(get_db),
+    db: SessionDep,
 ) -> list[dict]:
     conds = []
     if object_type:

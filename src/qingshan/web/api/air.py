@@ -1,18 +1,18 @@
-"""Air figures for the workspace, from the observation store when the air domain is installed.
-
-Defensive by design: the air engine and store are built by other domains; if they are absent
-or the database holds no observations the endpoint answers 503/empty instead of failing the app.
-"""
+"""Air figures for the workspace, from the observation store (exact decimal text, no floats)."""
 
 from __future__ import annotations
 
-import importlib
+from typing import Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Query, Request
 
 from qingshan import exact
-from qingshan.web.deps import require_internal
-from qingshan.web.models import User
+from qingshan.air import queries
+from qingshan.air.settings import PRESETS, fully_under
+from qingshan.core.errors import NotFound
+from qingshan.store.observations import ObservationStore
+from qingshan.web.api.schemas import AirLatestOut, AirReportOut
+from qingshan.web.deps import InternalUser, Settings
 
 router = APIRouter(prefix="/api/air", tags=["空气 air"])
 
@@ -40,19 +40,31 @@ def _value_to_text(value):
     return _micro_to_text(value)
 
 
-@router.get("/latest", summary="各站点最新一小时浓度（来自观测库）")
-def latest(request: Request, user: User = Depends(require_internal)) -> dict:
-    try:
-        observations = importlib.import_module("qingshan.store.observations")
-    except ImportError:
-        raise HTTPException(503, "空气质量数据模块尚未安装。") from None
-    store = observations.ObservationStore(request.app.state.settings.database_url, auto_migrate=False,
-                                          engine=request.app.state.engine)
-    try:
-        frame = store.latest()
-    except Exception as exc:  # schema absent (air branch not migrated) or store API changed
-        raise HTTPException(503, f"空气质量数据暂不可用：{type(exc).__name__}") from None
+@router.get("/latest", response_model=AirLatestOut, summary="各站点最新一小时浓度（来自观测库）")
+def latest(request: Request, user: InternalUser, settings: Settings) -> dict:
+    store = ObservationStore(settings.database_url, auto_migrate=False, engine=request.app.state.engine)
+    frame = store.latest()
     rows = []
     for rec in frame.to_dicts():
         rows.append({k: (v if k == "batch_id" else _value_to_text(v)) for k, v in rec.items()})
     return {"stations": rows, "unit_note": "浓度单位：μg/m³（CO 为 mg/m³），数值为观测库中的精确十进制值"}
+
+
+@router.get("/report", response_model=AirReportOut,
+            summary="1—N月城市环境空气质量评价与区县排名（与 qingshan air report、页面同一报告）")
+def report(
+    user: InternalUser,
+    settings: Settings,
+    year: int = Query(ge=2013, le=2100),
+    month_to: int = Query(ge=1, le=12),
+    edition: Literal["2012", "2026", "2026-1", "2026-2"] | None = Query(
+        None, description="指定后全部按该版本评价（限值、综合指数分母和每日AQI）；默认按日期"),
+    preset: Literal["default", "stage2-today"] = "default",
+) -> dict:
+    start, end = queries.ytd(year, month_to)
+    rep = queries.period_report(queries.AirData(settings.database_url), year, month_to,
+                                fully_under(edition, end, PRESETS[preset]))
+    if isinstance(rep, str):
+        raise NotFound(f"{year}年1—{month_to}月没有评价结果：{rep}")
+    counties = rep.counties.to_dicts()
+    return {**rep.summary, "city": rep.indicators(), "counties": counties}

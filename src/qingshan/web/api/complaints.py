@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
-from qingshan.ledgers import service
-from qingshan.web.deps import get_db
+from qingshan.ledgers import queries, service
+from qingshan.ledgers.workflow import state_label
+from qingshan.web.api.schemas import ComplaintReceipt, ComplaintStatus
+from qingshan.web.deps import AuditCtx, SessionDep
 
 router = APIRouter(prefix="/api/complaints", tags=["公众投诉 complaints"])
 
@@ -20,12 +21,13 @@ class ComplaintIn(BaseModel):
     contact_phone: str | None = Field(None, max_length=30)
 
 
-@router.post("", status_code=201, summary="提交投诉举报（公众，无需登录），返回受理编号")
-def submit(body: ComplaintIn, request: Request, db: Session = Depends(get_db)) -> dict:
-    item = service.submit_complaint(db, request, body.model_dump())
-    return {"tracking_no": item.tracking_no, "status_label": service.state_label("complaint", item.status)}
+@router.post("", status_code=201, response_model=ComplaintReceipt,
+             summary="提交投诉举报（公众，无需登录），返回受理编号")
+def submit(body: ComplaintIn, db: SessionDep, ctx: AuditCtx) -> dict:
+    item = service.submit_complaint(db, ctx, body.model_dump())
+    return {"tracking_no": item.tracking_no, "status_label": state_label("complaint", item.status)}
 
 
-@router.get("/{tracking_no}", summary="按受理编号查询办理状态（不含个人信息）")
-def status(tracking_no: str, db: Session = Depends(get_db)) -> dict:
-    return service.complaint_public_status(db, tracking_no[:32])
+@router.get("/{tracking_no}", response_model=ComplaintStatus, summary="按受理编号查询办理状态（不含个人信息）")
+def status(tracking_no: str, db: SessionDep) -> dict:
+    return queries.complaint_public_status(db, tracking_no[:32])

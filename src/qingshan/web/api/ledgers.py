@@ -7,18 +7,28 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from qingshan.ledgers import excel, service
-from qingshan.ledgers.attachments import AttachmentRejected
+from qingshan.core import clock
+from qingshan.core.errors import TooLarge
+from qingshan.core.org import list_units, unit_out
+from qingshan.ledgers import excel, queries, service
 from qingshan.ledgers.kinds import COMMON_LABELS, KIND_FIELDS
+from qingshan.ledgers.permissions import require
 from qingshan.ledgers.workflow import ITEM_ACTIONS, KINDS, STATES, TRANSITIONS
-from qingshan.web.deps import get_db, require_user
-from qingshan.web.models import Unit, User
+from qingshan.web.api.schemas import (
+    ImportOut,
+    ItemDetailOut,
+    ItemListOut,
+    ItemOut,
+    MetaOut,
+    ProgressOut,
+    ReminderOut,
+    UnitOut,
+)
+from qingshan.web.deps import AuditCtx, CurrentUser, SessionDep, Settings
 
 router = APIRouter(prefix="/api", tags=["台账 ledgers"])
 
@@ -49,21 +59,21 @@ class TransitionIn(BaseModel):
     satisfaction: str | None = None
 
 
-@router.get("/units", summary="单位列表（市、县区、开发区、部门）")
-def units(user: User = Depends(require_user), db: Session = Depends(get_db)) -> list[dict]:
-    service.require(user, "view")
-    return [service.unit_out(u) for u in db.scalars(select(Unit).order_by(Unit.code))]
+@router.get("/units", response_model=list[UnitOut], summary="单位列表（市、县区、开发区、部门）")
+def units(user: CurrentUser, db: SessionDep) -> list[dict]:
+    require(user, "view")
+    return [unit_out(u) for u in list_units(db)]
 
 
-@router.get("/ledgers/meta", summary="台账类型、状态、流转规则与字段（数据驱动；须登录）")
-def meta(user: User = Depends(require_user)) -> dict:
+@router.get("/ledgers/meta", response_model=MetaOut, summary="台账类型、状态、流转规则与字段（数据驱动；须登录）")
+def meta(user: CurrentUser) -> dict:
     return {
         "kinds": KINDS,
         "states": STATES,
         "transitions": [
             {"kind": t.kind, "action": t.action, "label": t.label, "from": list(t.sources), "to": t.target,
              "roles": list(t.roles), "unit_scope": t.unit_scope, "note_required": t.note_required,
-             "note_label": t.note_label}
+             "note_label": t.note_label, "effects": [type(e).__name__ for e in t.effects]}
             for t in TRANSITIONS
         ],
         "item_actions": ITEM_ACTIONS,
@@ -73,7 +83,8 @@ def meta(user: User = Depends(require_user)) -> dict:
     }
 
 
-@router.get("/ledgers", summary="台账列表（可按类型、单位、状态、是否逾期、关键词筛选）")
+@router.get("/ledgers", response_model=ItemListOut, response_model_exclude_unset=True,
+            summary="台账列表（可按类型、单位、状态、是否逾期、关键词筛选）")
 def list_ledgers(
     kind: str | None = None,
     unit: int | None = Query(None, description="单位 id（牵头或配合）"),
@@ -82,34 +93,36 @@ def list_ledgers(
     q: str | None = Query(None, max_length=100),
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0),
-    user: User = Depends(require_user),
-    db: Session = Depends(get_db),
+    *,
+    user: CurrentUser,
+    db: SessionDep,
 ) -> dict:
-    items, total = service.list_items(db, user, kind=kind, unit_id=unit, status=status, overdue=overdue, q=q,
+    items, total = queries.list_items(db, user, kind=kind, unit_id=unit, status=status, overdue=overdue, q=q,
                                       limit=limit, offset=offset)
-    today = service.today_local()
-    return {"total": total, "items": [service.item_out(i, today=today) for i in items]}
+    today = clock.today()
+    return {"total": total, "items": [queries.item_out(i, today=today) for i in items]}
 
 
-@router.post("/ledgers", status_code=201, summary="新建台账事项")
-def create(body: ItemIn, request: Request, user: User = Depends(require_user), db: Session = Depends(get_db)) -> dict:
+@router.post("/ledgers", status_code=201, response_model=ItemOut, response_model_exclude_unset=True,
+             summary="新建台账事项")
+def create(body: ItemIn, user: CurrentUser, db: SessionDep, ctx: AuditCtx) -> dict:
     data = body.model_dump(exclude={"kind"})
-    item = service.create_item(db, request, user, body.kind, data)
-    return service.item_out(item, user)
+    item = service.create_item(db, ctx, user, body.kind, data)
+    return queries.item_out(item, user)
 
 
-@router.get("/ledgers/reminders", summary="提醒：各单位已逾期和即将到期的事项")
-def reminders(unit: int | None = None, within_days: int = Query(7, ge=0, le=365),
-              user: User = Depends(require_user), db: Session = Depends(get_db)) -> list[dict]:
-    service.require(user, "view")
-    return service.due_items(db, unit_id=unit, within_days=within_days)
+@router.get("/ledgers/reminders", response_model=list[ReminderOut], summary="提醒：各单位已逾期和即将到期的事项")
+def reminders(user: CurrentUser, db: SessionDep, unit: int | None = None,
+              within_days: int = Query(7, ge=0, le=365)) -> list[dict]:
+    require(user, "view")
+    return queries.due_items(db, unit_id=unit, within_days=within_days)
 
 
 @router.get("/ledgers/export", summary="导出 Excel（每行一个事项，中文表头）")
-def export(kind: str, unit: int | None = None, status: str | None = None, overdue: bool | None = None,
-           user: User = Depends(require_user), db: Session = Depends(get_db)) -> Response:
+def export(user: CurrentUser, db: SessionDep, kind: str, unit: int | None = None, status: str | None = None,
+           overdue: bool | None = None) -> Response:
     content = excel.export_items(db, user, kind, unit_id=unit, status=status, overdue=overdue)
-    name = f"{KINDS[kind]}台账-{service.today_local():%Y%m%d}.xlsx"
+    name = f"{KINDS[kind]}台账-{clock.today():%Y%m%d}.xlsx"
     return Response(
         content,
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -117,63 +130,59 @@ def export(kind: str, unit: int | None = None, status: str | None = None, overdu
     )
 
 
-@router.post("/ledgers/import", summary="导入 Excel（逐行校验，全部成功才写入）")
-async def import_(request: Request, kind: str = Form(...), file: UploadFile = File(...),
-                  user: User = Depends(require_user), db: Session = Depends(get_db)) -> dict:
-    service.require(user, "import")
-    limit = request.app.state.settings.max_attachment_bytes
+@router.post("/ledgers/import", response_model=ImportOut, summary="导入 Excel（逐行校验，全部成功才写入）")
+async def import_(user: CurrentUser, db: SessionDep, ctx: AuditCtx, settings: Settings,
+                  kind: str = Form(...), file: UploadFile = File(...)) -> dict:
+    require(user, "import")
+    limit = settings.max_attachment_bytes
     content = await file.read(limit + 1)
     if len(content) > limit:
-        raise AttachmentRejected(f"文件「{file.filename}」超过上限 {limit:,} 字节。", status=413)
-    items = excel.import_items(db, request, user, kind, content, filename=file.filename or "导入文件.xlsx")
+        raise TooLarge(f"文件「{file.filename}」超过上限 {limit:,} 字节。")
+    items = excel.import_items(db, ctx, user, kind, content, filename=file.filename or "导入文件.xlsx")
     return {"imported": len(items), "codes": [i.code for i in items]}
 
 
-@router.get("/ledgers/{item_id}", summary="事项详情（含完整历史与附件）")
-def read(item_id: int, user: User = Depends(require_user), db: Session = Depends(get_db)) -> dict:
-    item = service.view_item(db, user, item_id)
-    out = service.item_out(item, user)
-    out["history"] = service.history(db, user, item_id)
-    return out
+@router.get("/ledgers/{item_id}", response_model=ItemDetailOut, response_model_exclude_unset=True,
+            summary="事项详情（含完整历史与附件）")
+def read(item_id: int, user: CurrentUser, db: SessionDep) -> dict:
+    return queries.item_detail(db, user, item_id)
 
 
-@router.patch("/ledgers/{item_id}", summary="修改事项（须提交读取时的 version，冲突返回 409）")
-def update(item_id: int, body: ItemPatch, request: Request, user: User = Depends(require_user),
-           db: Session = Depends(get_db)) -> dict:
+@router.patch("/ledgers/{item_id}", response_model=ItemOut, response_model_exclude_unset=True,
+              summary="修改事项（须提交读取时的 version，冲突返回 409）")
+def update(item_id: int, body: ItemPatch, user: CurrentUser, db: SessionDep, ctx: AuditCtx) -> dict:
     changes = body.model_dump(exclude_unset=True, exclude={"version"})
-    item = service.update_item(db, request, user, item_id, body.version, changes)
-    return service.item_out(item, user)
+    item = service.update_item(db, ctx, user, item_id, body.version, changes)
+    return queries.item_out(item, user)
 
 
-@router.post("/ledgers/{item_id}/transitions", summary="流转（启动、申请办结/销号、核查、销号、退回、重新打开、交办、答复）")
-def transition(item_id: int, body: TransitionIn, request: Request, user: User = Depends(require_user),
-               db: Session = Depends(get_db)) -> dict:
-    item = service.transition_item(db, request, user, item_id, body.action, body.version, body.note,
+@router.post("/ledgers/{item_id}/transitions", response_model=ItemOut, response_model_exclude_unset=True,
+             summary="流转（启动、申请办结/销号、核查、销号、退回、重新打开、交办、答复）")
+def transition(item_id: int, body: TransitionIn, user: CurrentUser, db: SessionDep, ctx: AuditCtx) -> dict:
+    item = service.transition_item(db, ctx, user, item_id, body.action, body.version, body.note,
                                    unit=body.unit, satisfaction=body.satisfaction)
-    return service.item_out(item, user)
+    return queries.item_out(item, user)
 
 
-@router.post("/ledgers/{item_id}/progress", status_code=201, summary="报送进展（可附佐证材料）")
-async def progress(item_id: int, request: Request, text: str = Form("", max_length=4000),
-                   files: list[UploadFile] = File(default=[]), user: User = Depends(require_user),
-                   db: Session = Depends(get_db)) -> dict:
-    settings = request.app.state.settings
+@router.post("/ledgers/{item_id}/progress", status_code=201, response_model=ProgressOut,
+             summary="报送进展（可附佐证材料）")
+async def progress(item_id: int, user: CurrentUser, db: SessionDep, ctx: AuditCtx, settings: Settings,
+                   text: str = Form("", max_length=4000), files: list[UploadFile] = File(default=[])) -> dict:
     # permission first, so a refused user learns nothing about file checks
-    item = service.get_item(db, item_id)
-    service.require(user, "progress", item)
+    item = queries.get_item(db, item_id)
+    require(user, "progress", item)
     uploads = []
     for f in files:
         data = await f.read(settings.max_attachment_bytes + 1)  # never buffer more than the limit
         uploads.append((f.filename or "", data))
-    entry = service.add_progress(db, request, user, item_id, text, uploads, home=settings.home,
+    entry = service.add_progress(db, ctx, user, item_id, text, uploads, home=settings.home,
                                  max_bytes=settings.max_attachment_bytes)
-    return {"id": entry.id, "history": service.history(db, user, item_id)}
+    return {"id": entry.id, "history": queries.history(db, user, item_id)}
 
 
 @router.get("/ledgers/{item_id}/attachments/{attachment_id}", summary="下载附件（仅限内部用户）")
-def download(item_id: int, attachment_id: int, request: Request, user: User = Depends(require_user),
-             db: Session = Depends(get_db)) -> FileResponse:
-    a, path = service.get_attachment(db, user, item_id, attachment_id, home=request.app.state.settings.home)
+def download(item_id: int, attachment_id: int, user: CurrentUser, db: SessionDep, settings: Settings) -> FileResponse:
+    a, path = service.get_attachment(db, user, item_id, attachment_id, home=settings.home)
     return FileResponse(
         path, media_type=a.content_type,
         headers={"Content-Disposition": f"attachment; filename=\"file\"; filename*=UTF-8''{quote(a.filename)}",

@@ -9,7 +9,10 @@
 * ``/ledgers…``      accountability ledgers;
 * ``/portal…``       the public portal (no login).
 
-All data comes through :mod:`qingshan.web.pages.data`, which degrades to an empty state.
+Each page module reads its domain's queries directly (:mod:`qingshan.air.queries` through the
+caches of :mod:`qingshan.web.pages.figures`, :mod:`qingshan.ledgers.queries`,
+:mod:`qingshan.sources.queries`); an empty state shows its reason, an error is an error. A
+domain adds its page module to the tuple below and its entry to ``render.NAV``.
 """
 
 from __future__ import annotations

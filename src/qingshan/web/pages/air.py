@@ -4,26 +4,31 @@ AQI levels, ranking tables, and the edition switch (2012 / 2026 stage 1 / 2026 s
 from __future__ import annotations
 
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 
-from qingshan.web.deps import require_internal
-from qingshan.web.pages import charts, data
-from qingshan.web.pages.common import db_url, is_htmx, parse_stage, year_month
+from qingshan.air.queries import aqi_levels, year_window
+from qingshan.core.labels import POLLUTANT_LABELS
+from qingshan.core.results import Result
+from qingshan.web.deps import InternalUser
+from qingshan.web.pages import charts
+from qingshan.web.pages import figures
+from qingshan.web.pages.common import db_url, is_htmx, year_month
+from qingshan.web.pages.figures import parse_stage
 from qingshan.web.pages.render import render
 
 router = APIRouter()
 
 
-def _hourly_option(series: data.Result, title: str, levels) -> dict | None:
+def _hourly_option(series: Result, title: str, levels) -> dict | None:
     if not series.rows:
         return None
     times = [r["time"] for r in series.rows]
-    lines = {data.POLLUTANT_LABELS[p]: [None if r[p] is None else round(r[p], 1) for r in series.rows]
+    lines = {POLLUTANT_LABELS[p]: [None if r[p] is None else round(r[p], 1) for r in series.rows]
              for p in series.meta.get("pollutants", []) if p in ("pm25", "pm10", "o3", "no2")}
     return charts.time_series(times, lines, title=title, y_name="µg/m³")
 
 
-def _daily_options(daily: data.Result, year: int, title: str, levels):
+def _daily_options(daily: Result, year: int, title: str, levels):
     days = [(r["day"], r["aqi"]) for r in daily.rows]
     cal = charts.aqi_calendar(days, year, levels, title=f"{title} {year} 年日 AQI 日历")
     bar = charts.time_series(
@@ -37,12 +42,12 @@ def _page(request: Request, *, scope: str, title: str, codes: list[str] | None, 
     url = db_url(request)
     y, m = year_month(request, year, month_to)
     stage = parse_stage(stage)
-    levels = data.aqi_levels()
-    hourly = data.hourly_series(url, codes, hours=72)
+    levels = aqi_levels()
+    hourly = figures.hourly_series(url, codes, hours=72)
     group = {"city": "city_code", "county": "county_code"}.get(scope)
-    daily = data.daily_aqi(url, codes, *data.year_window(y), stage, group=group, area=extra.get("county_code"))
-    pending = bool(daily.meta.get("pending") or extra.get("evaluation", data.Result()).meta.get("pending")
-                   or extra.get("ranking", data.Result()).meta.get("pending"))
+    daily = figures.daily_aqi(url, codes, *year_window(y), stage, group=group, area=extra.get("county_code"))
+    pending = bool(daily.meta.get("pending") or extra.get("evaluation", Result()).meta.get("pending")
+                   or extra.get("ranking", Result()).meta.get("pending"))
     calendar_option, daily_option = (None, None) if daily.meta.get("pending") else _daily_options(daily, y, title, levels)
     ctx = {
         "active": "air",
@@ -51,8 +56,8 @@ def _page(request: Request, *, scope: str, title: str, codes: list[str] | None, 
         "year": y,
         "month_to": m,
         "stage": stage,
-        "stages": data.STAGES,
-        "levels": [data._level_view(lv) for lv in levels],
+        "stages": figures.STAGES,
+        "levels": levels,
         "hourly": hourly,
         "hourly_option": _hourly_option(hourly, f"{title} 近 72 小时浓度", levels),
         "daily": daily,
@@ -67,31 +72,30 @@ def _page(request: Request, *, scope: str, title: str, codes: list[str] | None, 
 
 
 @router.get("/air")
-def air_city(request: Request, year: int | None = None, month_to: int | None = None, stage: str | None = None,
-             user=Depends(require_internal)):
+def air_city(request: Request, user: InternalUser, year: int | None = None, month_to: int | None = None, stage: str | None = None):
     url = db_url(request)
     y, m = year_month(request, year, month_to)
-    now = data.air_now(url)
+    now = figures.air_now(url)
     return _page(
         request, scope="city", title="大同市", codes=None, year=year, month_to=month_to, stage=stage,
         extra={
             "user": user,
             "now": now,
-            "evaluation": data.period_evaluation(url, y, m, parse_stage(stage), home=request.app.state.settings.home),
-            "ranking": data.county_ranking(url, y, m, parse_stage(stage)),
+            "evaluation": figures.period_evaluation(url, y, m, parse_stage(stage), home=request.app.state.settings.home),
+            "ranking": figures.county_ranking(url, y, m, parse_stage(stage)),
         },
     )
 
 
 @router.get("/air/county/{code}")
-def air_county(request: Request, code: str, year: int | None = None, month_to: int | None = None,
-               stage: str | None = None, user=Depends(require_internal)):
+def air_county(request: Request, user: InternalUser, code: str, year: int | None = None, month_to: int | None = None,
+               stage: str | None = None):
     url = db_url(request)
-    st = data.stations(url)
+    st = figures.stations(url)
     members = [s for s in st.rows if s["county_code"] == code]
     name = members[0]["county"] if members else code
     y, m = year_month(request, year, month_to)
-    now = data.air_now(url)
+    now = figures.air_now(url)
     now_rows = [r for r in now.rows if r["county_code"] == code]
     return _page(
         request, scope="county", title=name, codes=[s["code"] for s in members] or ["\0none"], year=year,
@@ -99,30 +103,30 @@ def air_county(request: Request, code: str, year: int | None = None, month_to: i
         extra={
             "user": user,
             "county_code": code,
-            "now": data.Result(rows=now_rows, reason=now.reason or "该区县没有监测站点", meta=now.meta),
-            "evaluation": data.period_evaluation(url, y, m, parse_stage(stage), county=code),
-            "ranking": data.county_ranking(url, y, m, parse_stage(stage)),
+            "now": Result(rows=now_rows, reason=now.reason or "该区县没有监测站点", meta=now.meta),
+            "evaluation": figures.period_evaluation(url, y, m, parse_stage(stage), county=code),
+            "ranking": figures.county_ranking(url, y, m, parse_stage(stage)),
         },
     )
 
 
 @router.get("/air/station/{code}")
-def air_station(request: Request, code: str, year: int | None = None, month_to: int | None = None,
-                stage: str | None = None, user=Depends(require_internal)):
+def air_station(request: Request, user: InternalUser, code: str, year: int | None = None, month_to: int | None = None,
+                stage: str | None = None):
     url = db_url(request)
-    st = data.stations(url)
+    st = figures.stations(url)
     meta = next((s for s in st.rows if s["code"] == code), None)
     if meta is None and st.rows:
         raise HTTPException(404, f"站点 {code} 不存在")
-    now = data.air_now(url)
+    now = figures.air_now(url)
     return _page(
         request, scope="station", title=(meta or {}).get("name", code), codes=[code], year=year,
         month_to=month_to, stage=stage,
         extra={
             "user": user,
             "station": meta,
-            "now": data.Result(rows=[r for r in now.rows if r["code"] == code], reason=now.reason, meta=now.meta),
-            "evaluation": data.Result(reason=""),
-            "ranking": data.Result(reason=""),
+            "now": Result(rows=[r for r in now.rows if r["code"] == code], reason=now.reason, meta=now.meta),
+            "evaluation": Result(reason=""),
+            "ranking": Result(reason=""),
         },
     )

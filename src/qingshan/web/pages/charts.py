@@ -4,7 +4,7 @@
 options as data means the numbers in a chart are exactly the numbers in the table next to it,
 and user text inside an option is escaped once by the ``chart_json`` filter.
 
-The AQI colours come from HJ 633 Table 2 / Appendix A via :func:`qingshan.web.pages.data.aqi_levels`.
+The AQI colours come from HJ 633 Table 2 / Appendix A via :func:`qingshan.air.queries.aqi_levels`.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def aqi_calendar(days: Iterable[tuple[date, int | None]], year: int, levels: Seq
     year : int
         Calendar year shown.
     levels : sequence of dict
-        :func:`qingshan.web.pages.data.aqi_levels`.
+        :func:`qingshan.air.queries.aqi_levels`.
     """
     data = [[d.isoformat(), v] for d, v in days if v is not None and d.year == year]
     return {

@@ -1,20 +1,27 @@
 """Accountability ledgers (台账督办): filtered lists, item detail with its full history, the
 progress update with evidence upload, and workflow transitions.
 
-Reads go through :mod:`qingshan.web.pages.data`; every write goes through
-:mod:`qingshan.ledgers.service` (via ``data.ledger_write``), so roles, unit scope, audit and
-optimistic concurrency are the same for pages and API.
+Reads go through :mod:`qingshan.ledgers.queries`, writes through :mod:`qingshan.ledgers.service`
+and :mod:`qingshan.ledgers.excel`, with the request's audit context — the same functions and
+checks as the JSON API. A refused write is rendered on the item page with its status from the
+one mapping (:func:`qingshan.web.errors.status_of`).
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from qingshan.web.deps import get_db, require_internal
-from qingshan.web.pages import data
+from qingshan.core.errors import Conflict, DomainError, TooLarge
+from qingshan.core.org import list_units, unit_out
+from qingshan.ledgers import excel, queries, service
+from qingshan.ledgers.attachments import size_text
+from qingshan.ledgers.kinds import KIND_FIELDS
+from qingshan.ledgers.workflow import KINDS, STATE_LABELS, STATES
+from qingshan.web.deps import AuditCtx, InternalUser, SessionDep, Settings
+from qingshan.web.errors import audit_refusal, status_of
 from qingshan.web.pages.common import is_htmx
 from qingshan.web.pages.render import render
 
@@ -28,32 +35,34 @@ def _int(value: str | None) -> int | None:
         return None
 
 
+def _units(db) -> list[dict]:
+    return [unit_out(u) for u in list_units(db)]
+
+
 @router.get("/ledgers")
 def ledger_list(
     request: Request,
+    user: InternalUser,
+    db: SessionDep,
     kind: str | None = None,
     unit: str | None = None,
     status: str | None = None,
     overdue: str | None = None,
     q: str | None = None,
-    user=Depends(require_internal),
-    db=Depends(get_db),
 ):
-    kinds = data.kind_labels()
-    kind = kind if kind in kinds else None
-    filters = {"kind": kind, "unit": _int(unit), "status": status or None, "overdue": overdue in ("1", "on", "true"), "q": (q or "").strip()[:100]}
-    items = data.ledger_items(db, kind=kind, unit_id=filters["unit"], status=filters["status"],
-                              overdue=filters["overdue"], q=filters["q"] or None)
-    states = data.statuses_by_kind()
-    status_choices = states.get(kind) if kind else data.status_labels()
+    kind = kind if kind in KINDS else None
+    filters = {"kind": kind, "unit": _int(unit), "status": status or None, "overdue": overdue in ("1", "on", "true"),
+               "q": (q or "").strip()[:100]}
+    items = queries.item_rows(db, user, kind=kind, unit_id=filters["unit"], status=filters["status"],
+                              overdue=filters["overdue"] or None, q=filters["q"] or None)
     ctx = {
         "active": "ledgers",
         "user": user,
         "items": items,
         "filters": filters,
-        "kinds": kinds,
-        "units": data.units(db),
-        "status_choices": status_choices or {},
+        "kinds": KINDS,
+        "units": _units(db),
+        "status_choices": STATES[kind] if kind else STATE_LABELS,
     }
     if is_htmx(request) and request.headers.get("HX-Target") == "ledger-rows":
         return render(request, "ledgers/_rows.html", ctx)
@@ -61,78 +70,82 @@ def ledger_list(
 
 
 @router.get("/ledgers/import")
-def ledger_import_form(request: Request, user=Depends(require_internal)):
-    return render(request, "ledgers/import.html", {"active": "ledgers", "user": user, "kinds": data.kind_labels(),
+def ledger_import_form(request: Request, user: InternalUser):
+    return render(request, "ledgers/import.html", {"active": "ledgers", "user": user, "kinds": KINDS,
                                                     "result": None, "kind": None})
 
 
 @router.post("/ledgers/import")
-async def ledger_import(request: Request, user=Depends(require_internal), db=Depends(get_db)):
-    """Excel import through ``qingshan.ledgers.excel.import_items``: every row is checked and
+async def ledger_import(request: Request, user: InternalUser, db: SessionDep, ctx: AuditCtx, settings: Settings):
+    """Excel import through :func:`qingshan.ledgers.excel.import_items`: every row is checked and
     nothing is written unless all rows are valid; the row-level errors are listed."""
-    settings = _settings(request)
     form = await request.form()
     kind = str(form.get("kind") or "")
     upload = form.get("file")
     name = getattr(upload, "filename", "") or ""
+    status = 200
     if not name:
         result = {"ok": False, "message": "请选择要导入的 Excel 文件。", "errors": []}
+        status = 422
     else:
         content = await upload.read(settings.max_attachment_bytes + 1)
-        result = data.import_excel(db, request, user, kind, content, name, settings.max_attachment_bytes)
-    ctx = {"active": "ledgers", "user": user, "kinds": data.kind_labels(), "result": result, "kind": kind}
-    status = 200 if result["ok"] else result.get("status", 422)  # 403: refused (and audited)
+        try:
+            if len(content) > settings.max_attachment_bytes:
+                raise TooLarge(f"文件「{name}」超过上限 {settings.max_attachment_bytes:,} 字节，未导入任何数据。")
+            items = excel.import_items(db, ctx, user, kind, content, filename=name)
+            result = {"ok": True, "message": f"已导入 {len(items)} 项。", "errors": [], "codes": [i.code for i in items]}
+        except DomainError as exc:
+            db.rollback()
+            audit_refusal(request, exc)  # a refusal is audited whichever door it came through
+            errors = getattr(exc, "errors", [])
+            message = f"共 {len(errors)} 处错误，未导入任何数据，请修改后重新导入。" if errors else exc.message
+            result, status = {"ok": False, "message": message, "errors": errors}, status_of(exc)
+    ctx = {"active": "ledgers", "user": user, "kinds": KINDS, "result": result, "kind": kind}
     return render(request, "ledgers/import.html", ctx, status_code=status)
 
 
 @router.get("/ledgers/{item_id}")
-def ledger_detail(request: Request, item_id: int, msg: str | None = None, err: str | None = None,
-                  user=Depends(require_internal), db=Depends(get_db)):
-    return _detail(request, item_id, user, db, msg=msg, err=err)
+def ledger_detail(request: Request, item_id: int, user: InternalUser, db: SessionDep, settings: Settings,
+                  msg: str | None = None, err: str | None = None):
+    return _detail(request, item_id, user, db, settings, msg=msg, err=err)
 
 
-def _detail(request: Request, item_id: int, user, db, *, msg: str | None = None, err: str | None = None,
+def _detail(request: Request, item_id: int, user, db, settings, *, msg: str | None = None, err: str | None = None,
             status_code: int = 200, draft: dict | None = None):
     """The item page; after a refused write it is rendered directly with the refusal's status
     (403/409/422), the latest version of the item and what the user had typed (``draft``)."""
-    item = data.ledger_item(db, item_id)
-    if item is None:
-        raise HTTPException(404, f"台账事项 {item_id} 不存在")
+    item = queries.item_detail(db, user, item_id)  # NotFound → 404 by the error mapping
     ctx = {
         "active": "ledgers",
         "user": user,
-        "item": item,
-        "fields": data.kind_fields(item["kind"]),
-        "can": data.allowed_actions(db, user, item_id),
-        "units": data.units(db),
-        "satisfaction": data.satisfaction_choices(),
+        "item": item | {"history": item["history"]["entries"]},
+        "fields": [(f.key, f.label) for f in KIND_FIELDS[item["kind"]]],
+        "can": item["allowed"],
+        "units": _units(db),
         "msg": (msg or "")[:200],
         "err": (err or "")[:300],
-        "max_mb": _max_mb(request),
+        "max_mb": size_text(settings.max_attachment_bytes),
         "draft": draft or {},
     }
     return render(request, "ledgers/detail.html", ctx, status_code=status_code)
-
-
-def _max_mb(request: Request) -> str:
-    """The attachment limit as text (KB below 1 MB: never 「0 MB」)."""
-    from qingshan.ledgers.attachments import size_text
-
-    settings = getattr(request.app.state, "settings", None)
-    return size_text(int(getattr(settings, "max_attachment_bytes", 20 * 1024 * 1024)))
 
 
 def _back(item_id: int, **params: str) -> RedirectResponse:
     return RedirectResponse(f"/ledgers/{item_id}?{urlencode(params)}#history", status_code=303)
 
 
-def _settings(request: Request):
-    return request.app.state.settings
+def _refused(request: Request, item_id: int, user, db, settings, exc: DomainError, draft: dict):
+    db.rollback()
+    audit_refusal(request, exc)
+    message = exc.message
+    if isinstance(exc, Conflict):
+        message += " 页面已显示最新内容，请核对后重新提交。"
+    return _detail(request, item_id, user, db, settings, err=message, status_code=status_of(exc), draft=draft)
 
 
 @router.post("/ledgers/{item_id}/progress")
-async def ledger_progress(request: Request, item_id: int, user=Depends(require_internal), db=Depends(get_db)):
-    settings = _settings(request)
+async def ledger_progress(request: Request, item_id: int, user: InternalUser, db: SessionDep, ctx: AuditCtx,
+                          settings: Settings):
     form = await request.form()
     text = str(form.get("text") or "").strip()
     files: list[tuple[str, bytes]] = []
@@ -143,27 +156,23 @@ async def ledger_progress(request: Request, item_id: int, user=Depends(require_i
         # read one byte past the limit: enough for the service to refuse it by size
         files.append((name, await f.read(settings.max_attachment_bytes + 1)))
     try:
-        data.add_progress(db, request, user, item_id, text=text, files=files,
-                          home=settings.home, max_bytes=settings.max_attachment_bytes)
-    except data.WriteError as exc:
-        return _detail(request, item_id, user, db, err=exc.message, status_code=exc.status, draft={"text": text})
+        service.add_progress(db, ctx, user, item_id, text, files, home=settings.home,
+                             max_bytes=settings.max_attachment_bytes)
+    except DomainError as exc:
+        return _refused(request, item_id, user, db, settings, exc, {"text": text})
     return _back(item_id, msg="进展已保存。" + (f"已上传 {len(files)} 个佐证文件。" if files else ""))
 
 
 @router.post("/ledgers/{item_id}/transition")
-async def ledger_transition(request: Request, item_id: int, user=Depends(require_internal), db=Depends(get_db)):
+async def ledger_transition(request: Request, item_id: int, user: InternalUser, db: SessionDep, ctx: AuditCtx,
+                            settings: Settings):
     form = await request.form()
     note = str(form.get("note") or "").strip()
+    action = str(form.get("action") or "")
     try:
-        data.transition(
-            db, request, user, item_id,
-            action=str(form.get("action") or ""),
-            note=note,
-            version=_int(str(form.get("version") or "")),
-            unit=_int(str(form.get("unit") or "")),
-            satisfaction=str(form.get("satisfaction") or "") or None,
-        )
-    except data.WriteError as exc:
-        return _detail(request, item_id, user, db, err=exc.message, status_code=exc.status,
-                       draft={"note": note, "action": str(form.get("action") or "")})
+        service.transition_item(db, ctx, user, item_id, action, _int(str(form.get("version") or "")),
+                                note=note or None, unit=_int(str(form.get("unit") or "")) or None,
+                                satisfaction=str(form.get("satisfaction") or "") or None)
+    except DomainError as exc:
+        return _refused(request, item_id, user, db, settings, exc, {"note": note, "action": action})
     return _back(item_id, msg="状态已更新。")

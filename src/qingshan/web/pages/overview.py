@@ -3,19 +3,24 @@ overdue ledger items by unit."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from qingshan.web.deps import current_user, get_db, require_internal
-from qingshan.web.pages import charts, data
-from qingshan.web.pages.common import db_url, parse_stage, year_month
+from qingshan.air.queries import aqi_levels
+from qingshan.core.results import Result
+from qingshan.ledgers import queries as ledger_queries
+from qingshan.web.deps import InternalUser, OptionalUser, SessionDep
+from qingshan.web.pages import charts
+from qingshan.web.pages import figures
+from qingshan.web.pages.common import db_url, year_month
+from qingshan.web.pages.figures import parse_stage
 from qingshan.web.pages.render import render
 
 router = APIRouter()
 
 
 @router.get("/")
-def home(user=Depends(current_user)):
+def home(user: OptionalUser):
     # internal users land on the overview, everyone else on the public portal
     if user is not None and user.role != "public":
         return RedirectResponse("/overview", status_code=303)
@@ -28,25 +33,26 @@ def overview(
     year: int | None = None,
     month_to: int | None = None,
     stage: str | None = None,
-    user=Depends(require_internal),
-    db=Depends(get_db),
+    *,
+    user: InternalUser,
+    db: SessionDep,
 ):
     url = db_url(request)
     y, m = year_month(request, year, month_to)
     stage = parse_stage(stage)
-    now = data.air_now(url)
-    evaluation = data.period_evaluation(url, y, m, stage, home=request.app.state.settings.home)
-    ranking = data.county_ranking(url, y, m, stage)
-    overdue = data.overdue_by_unit(db)
-    summary = data.ledger_summary(db)
-    levels = data.aqi_levels()
+    now = figures.air_now(url)
+    evaluation = figures.period_evaluation(url, y, m, stage, home=request.app.state.settings.home)
+    ranking = figures.county_ranking(url, y, m, stage)
+    overdue = ledger_queries.overdue_by_unit(db)
+    summary = ledger_queries.summary(db)
+    levels = aqi_levels()
     ctx = {
         "active": "overview",
         "user": user,
         "year": y,
         "month_to": m,
         "stage": stage,
-        "stages": data.STAGES,
+        "stages": figures.STAGES,
         "now": now,
         "city_now": _city_now(now),
         "evaluation": evaluation,
@@ -64,7 +70,7 @@ def overview(
     return render(request, "overview.html", ctx)
 
 
-def _city_now(now: data.Result) -> dict | None:
+def _city_now(now: Result) -> dict | None:
     """Worst and best station now (the city AQI proper is computed by the air engine)."""
     valid = [r for r in now.rows if r["aqi"] is not None and not r["stale"]]
     if not valid:
@@ -75,15 +81,15 @@ def _city_now(now: data.Result) -> dict | None:
 
 
 @router.get("/overview/figures")
-def overview_figures(request: Request, year: int | None = None, month_to: int | None = None,
-                     stage: str | None = None, user=Depends(require_internal)):
+def overview_figures(request: Request, user: InternalUser, year: int | None = None, month_to: int | None = None,
+                     stage: str | None = None):
     """The 1—N月 figures and county ranking alone (htmx polls it while they are computed)."""
     url = db_url(request)
     y, m = year_month(request, year, month_to)
     stage = parse_stage(stage)
     ctx = {
         "year": y, "month_to": m, "stage": stage,
-        "evaluation": data.period_evaluation(url, y, m, stage, home=request.app.state.settings.home),
-        "ranking": data.county_ranking(url, y, m, stage),
+        "evaluation": figures.period_evaluation(url, y, m, stage, home=request.app.state.settings.home),
+        "ranking": figures.county_ranking(url, y, m, stage),
     }
     return render(request, "overview/_figures.html", ctx)

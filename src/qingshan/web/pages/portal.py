@@ -3,11 +3,17 @@ form with its tracking number, and the complaint status page."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from qingshan.web.deps import get_db
-from qingshan.web.pages import charts, data
+from qingshan.air.queries import aqi_levels
+from qingshan.bulletin.queries import published_bulletins
+from qingshan.core.errors import DomainError, NotFound
+from qingshan.ledgers import queries as ledger_queries
+from qingshan.ledgers import service as ledger_service
+from qingshan.web.deps import AuditCtx, SessionDep
+from qingshan.web.pages import charts
+from qingshan.web.pages import figures
 from qingshan.web.pages.common import db_url, year_month
 from qingshan.web.pages.render import render
 
@@ -19,12 +25,12 @@ MAX_LEN = {"content": 4000, "location": 300, "contact_name": 50, "contact_phone"
 
 @router.get("/portal")
 def portal_air(request: Request):
-    now = data.air_now(db_url(request))
-    levels = data.aqi_levels()
+    now = figures.air_now(db_url(request))
+    levels = aqi_levels()
     ctx = {
         "active": "air",
         "now": now,
-        "levels": [data._level_view(lv) for lv in levels],
+        "levels": levels,
         "map_option": charts.station_map([r for r in now.rows if r["aqi"] is not None], levels, title="各站点实时 AQI")
         if now.rows else None,
     }
@@ -32,18 +38,18 @@ def portal_air(request: Request):
 
 
 @router.get("/portal/bulletins")
-def portal_bulletins(request: Request):
+def portal_bulletins(request: Request, db: SessionDep):
     """Published bulletins, and the latest 1—N月 air-quality summary generated from the data
     (the same evaluation as the leadership overview, published values only)."""
     url = db_url(request)
     y, m = year_month(request, None, None)
     ctx = {
         "active": "bulletins",
-        "bulletins": data.bulletins(url),
+        "bulletins": published_bulletins(db),
         "year": y,
         "month_to": m,
-        "evaluation": data.period_evaluation(url, y, m, None, home=request.app.state.settings.home),
-        "ranking": data.county_ranking(url, y, m, None),
+        "evaluation": figures.period_evaluation(url, y, m, None, home=request.app.state.settings.home),
+        "ranking": figures.county_ranking(url, y, m, None),
     }
     return render(request, "portal/bulletins.html", ctx)
 
@@ -60,7 +66,9 @@ def complaint_submit(
     location: str = Form(""),
     contact_name: str = Form(""),
     contact_phone: str = Form(""),
-    db=Depends(get_db),
+    *,
+    db: SessionDep,
+    ctx: AuditCtx,
 ):
     form = {"content": content, "location": location,
             "contact_name": contact_name, "contact_phone": contact_phone}
@@ -74,10 +82,12 @@ def complaint_submit(
         return render(request, "portal/complaint.html", {"active": "complaint", "form": form, "error": "提交未成功，请修改后重试。", "errors": errors}, status_code=422)
     fields = {k: v.strip() for k, v in form.items()} | {"channel": "网站"}
     try:
-        tracking_no = data.submit_complaint(db, request, fields)
-    except data.SubmitError as exc:
-        msgs = [e.get("message", str(e)) if isinstance(e, dict) else str(e) for e in exc.errors]
+        item = ledger_service.submit_complaint(db, ctx, fields)
+    except DomainError as exc:
+        db.rollback()
+        msgs = [e["message"] for e in getattr(exc, "errors", [])]
         return render(request, "portal/complaint.html", {"active": "complaint", "form": form, "error": exc.message, "errors": msgs}, status_code=422)
+    tracking_no = item.tracking_no
     # Post/Redirect/Get: a reload does not file the complaint twice
     return RedirectResponse(f"/portal/complaint/done?no={tracking_no}", status_code=303)
 
@@ -91,7 +101,12 @@ def complaint_done(request: Request, no: str = ""):
 
 
 @router.get("/portal/track")
-def complaint_track(request: Request, no: str = "", db=Depends(get_db)):
+def complaint_track(request: Request, db: SessionDep, no: str = ""):
     no = no.strip()[:32]
-    status = data.complaint_status(db, no) if no else None
+    status = None
+    if no:
+        try:
+            status = ledger_queries.complaint_public_status(db, no)
+        except NotFound:
+            status = None
     return render(request, "portal/track.html", {"active": "track", "no": no, "status": status})

@@ -4,9 +4,9 @@ Revision ID: web_0001
 Revises:
 Create Date: 2026-11-29
 
-Base of the ``web`` branch. Mirrors :mod:`qingshan.web.models` and :mod:`qingshan.ledgers.models`;
+Base of the ``web`` branch. Mirrors :mod:`qingshan.core.org`, :mod:`qingshan.core.audit`, :mod:`qingshan.web.models` and :mod:`qingshan.ledgers.models`;
 constraint names follow :data:`qingshan.store.base.NAMING`. Installs the triggers that make
-``web_audit`` append-only (:func:`qingshan.web.models.audit_guard_ddl`).
+``web_audit`` append-only (:func:`qingshan.core.audit.audit_guard_ddl`).
 """
 
 from __future__ import annotations
@@ -187,7 +187,7 @@ def downgrade() -> None:
 
 
 def _audit_guard(dialect: str) -> list[str]:
-    # frozen copy of qingshan.web.models.audit_guard_ddl at this revision
+    # frozen copy of qingshan.core.audit.audit_guard_ddl at this revision
     msg = "审计记录不可修改或删除 (audit records are append-only)"
     if dialect == "sqlite":
         return [

@@ -1,8 +1,10 @@
-"""Web back-end fixtures: one migrated database per backend (SQLite file and the local
-PostgreSQL ``qingshan_test_web``), the app on it, and a logged-in client per role.
+"""Workspace fixtures (a pytest plugin of the root conftest): one migrated database per backend
+(SQLite file and the local PostgreSQL ``qingshan_test_web``), the web app on it, and a
+logged-in client per role — for the web tests (tests/web) and the ledger tests (tests/ledgers)
+alike, defined once so both share one database per backend and one advisory lock.
 
-Every test in tests/web (outside browser/) runs on both backends through the parametrised
-session fixture ``backend``. Tests create their own ledger items, so they share one database
+Every test that uses them runs on both backends through the parametrised session fixture
+``backend``. Tests create their own ledger items, so they share one database
 per backend and stay fast (argon2 is run with cheap parameters here; production keeps the
 argon2-cffi defaults).
 """
@@ -19,8 +21,8 @@ from sqlalchemy import create_engine, select, text
 
 from qingshan.store.migrate import upgrade
 from qingshan.web.app import create_app
-from qingshan.web.models import AuditRecord, User
-from qingshan.web.org import ensure_org
+from qingshan.core.audit import AuditRecord
+from qingshan.core.org import User, ensure_org
 from qingshan.web.security import CSRF_HEADER, WebSettings, hash_password
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from qingshan.ledgers import service
+from qingshan.core import clock
+from qingshan.ledgers import queries
 from qingshan.ledgers.kinds import INSPECTION_INTERVAL_DAYS, next_inspection_due
 from qingshan.ledgers.workflow import CLOSED_STATES, KINDS, STATES, TRANSITIONS, initial_state
 
@@ -85,7 +86,7 @@ def test_field_validation_messages(clients):
 
 
 def test_overdue_flags_filters_and_reminders(backend, clients, make_item, db):
-    today = service.today_local()
+    today = clock.today()
     late = make_item(title="逾期事项", lead="浑源县", others=("大同市自然资源局",), deadline="2020-01-31")
     soon = make_item(title="即将到期", lead="浑源县", others=(), deadline=today.isoformat())
     later = make_item(title="远期事项", lead="浑源县", others=(), deadline="2099-01-01")
@@ -94,19 +95,19 @@ def test_overdue_flags_filters_and_reminders(backend, clients, make_item, db):
     unit_id = late["lead_unit"]["id"]
     listed = clients["leader"].get(f"/api/ledgers?unit={unit_id}&overdue=true").json()["items"]
     assert [i["id"] for i in listed] == [late["id"]]
-    reminders = service.due_items(db, unit_id=unit_id, today=today, within_days=7)
+    reminders = queries.due_items(db, unit_id=unit_id, today=today, within_days=7)
     [bucket] = reminders
     assert [i["id"] for i in bucket["overdue"]] == [late["id"]]
     assert [i["id"] for i in bucket["due_soon"]] == [soon["id"]]
     # a supporting unit is reminded too
-    other = service.due_items(db, unit_id=late["units"][0]["id"], today=today)
+    other = queries.due_items(db, unit_id=late["units"][0]["id"], today=today)
     assert late["id"] in [i["id"] for i in other[0]["overdue"]]
     # closing removes the item from reminders
     item = clients["staff"].post(f"/api/ledgers/{late['id']}/transitions", json={"action": "start", "version": late["version"]}).json()
     item = clients["staff"].post(f"/api/ledgers/{late['id']}/transitions", json={"action": "submit", "version": item["version"], "note": "完成"}).json()
     clients["staff"].post(f"/api/ledgers/{late['id']}/transitions", json={"action": "close", "version": item["version"]})
     db.expire_all()
-    after = service.due_items(db, unit_id=unit_id, today=today)
+    after = queries.due_items(db, unit_id=unit_id, today=today)
     assert late["id"] not in [i["id"] for b in after for i in b["overdue"]]
 
 

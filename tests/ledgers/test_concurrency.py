@@ -7,8 +7,10 @@ import threading
 from sqlalchemy import select
 
 from qingshan.ledgers import service
-from qingshan.ledgers.errors import Conflict
-from qingshan.web.models import AuditRecord, User
+from qingshan.core.audit import SYSTEM, AuditRecord
+from qingshan.core.errors import Conflict
+from qingshan.core.org import User
+from qingshan.ledgers.models import LedgerItem
 
 
 def test_second_writer_on_stale_version_gets_409_and_first_update_survives(backend, clients, make_item):
@@ -54,16 +56,16 @@ def test_race_between_read_and_commit_is_caught_by_the_version_column(backend, m
     with factory() as a, factory() as b:
         user_a = a.scalar(select(User).where(User.username == "t_staff"))
         user_b = b.scalar(select(User).where(User.username == "t_admin"))
-        b.get(service.LedgerItem, item["id"])  # b holds the item at version v
-        service.update_item(a, None, user_a, item["id"], item["version"], {"title": "A 的标题"})
+        b.get(LedgerItem, item["id"])  # b holds the item at version v
+        service.update_item(a, SYSTEM, user_a, item["id"], item["version"], {"title": "A 的标题"})
         try:
-            service.update_item(b, None, user_b, item["id"], item["version"], {"title": "B 的标题"})
+            service.update_item(b, SYSTEM, user_b, item["id"], item["version"], {"title": "B 的标题"})
         except Conflict as exc:
             assert "请刷新" in exc.message
         else:
             raise AssertionError("lost update: B overwrote A")
     with factory() as c:
-        assert c.get(service.LedgerItem, item["id"]).title == "A 的标题"
+        assert c.get(LedgerItem, item["id"]).title == "A 的标题"
 
 
 def test_simultaneous_requests_exactly_one_wins(clients, make_item):
