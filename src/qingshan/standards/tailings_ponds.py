@@ -315,7 +315,7 @@ def monitoring_may_end(monthly: Mapping[date, bool | None], settings: Settings =
     last = months[-1]
     run = 0
     full_years: list[int] = []
-    year_ok = True
+    year_ok = d.month == 1  # a calendar year counts only from its January
     while d <= last:
         ok = monthly.get(d) is True
         if settings.two_years_definition == "24_consecutive_months":
