@@ -130,8 +130,15 @@ def normalise_unit(text: object) -> tuple[str | None, str | None]:
     return canonical, note
 
 
-def parse_reading(value: object, unit: object) -> Reading:
-    """Parse a reported value and unit into mg/kg (soil-waste.md §1)."""
+def parse_reading(value: object, unit: object, detection_limit: object = None) -> Reading:
+    """Parse a reported value and unit into mg/kg (soil-waste.md §1).
+
+    ``detection_limit`` (same unit) completes a bare ``ND``/``未检出`` of a table that reports
+    the limit in a column of its own.
+    """
+    dl_text = str(detection_limit).strip() if detection_limit not in (None, "") else ""
+    if dl_text and _ND_BARE.match(unicodedata.normalize("NFKC", str(value or "")).strip()):
+        value = f"ND({dl_text})"
     canonical, note = normalise_unit(unit)
     if canonical is None:
         return Reading(None, False, problem="bad_unit")
