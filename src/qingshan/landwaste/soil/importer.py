@@ -142,9 +142,9 @@ def import_points(session: Session, path: str | Path, *, all_or_nothing: bool = 
             plot = None
             if plot_code:
                 plot = session.scalar(select(SoilPlot).where(SoilPlot.code == plot_code)) or add_plot(
-                    session, survey, plot_code, county_code=county, demo=demo)
+                    session, survey, plot_code, county_code=county, demo=demo or survey.demo)
             _p, created = add_point(session, survey, code, land_use=lu, name=name, plot=plot, lon=lon, lat=lat,
-                                    county_code=county, demo=demo)
+                                    county_code=county, demo=demo or survey.demo)
             written += created
             result.unchanged += not created
         except SoilRegistryError as exc:
