@@ -49,7 +49,7 @@ def cell_text(v: object) -> str:
         return v.date().isoformat() if (v.hour, v.minute, v.second) == (0, 0, 0) else v.isoformat(sep=" ")
     if isinstance(v, date):
         return v.isoformat()
-    return unicodedata.normalize("NFKC", str(v)).strip()
+    return str(v).strip()  # names keep their full-width brackets; parsers normalise what they read
 
 
 def read_sheets(path: str | Path, data: bytes | None = None) -> dict[str, tuple[list[tuple[int, list[object]]], str]]:
@@ -157,7 +157,7 @@ def parse_day(v: object) -> date:
         return v
     import re
 
-    text = cell_text(v)
+    text = unicodedata.normalize("NFKC", cell_text(v))
     m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?", text)
     if not m:
         raise ValueError(f"日期「{text}」格式应为 YYYY-MM-DD（如 2026-11-19）")
@@ -174,7 +174,7 @@ def parse_month(v: object) -> date:
     if isinstance(v, (datetime, date)):
         d = v.date() if isinstance(v, datetime) else v
         return date(d.year, d.month, 1)
-    text = cell_text(v)
+    text = unicodedata.normalize("NFKC", cell_text(v))
     m = re.fullmatch(r"(\d{4})\s*(?:[-/.年]\s*)?(\d{1,2})\s*月?(?:\s*[-/.]\s*\d{1,2}\s*日?)?", text)
     if not m or not 1 <= int(m[2]) <= 12:
         raise ValueError(f"月份「{text}」格式应为 YYYY-MM（如 2026-11）")
