@@ -355,16 +355,20 @@ def _alarm_causes(m: HwManifest, transferor: Enterprise, today: date, cal: Workd
         late = d.overdue(m.confirmed_on, today)
         if d.problem:
             causes["calendar_missing"] = (_draft("calendar_missing", m, transferor, d, today), None)
-        elif late and m.confirmed_on is None:
-            causes["receipt_confirmation_overdue"] = (_draft("receipt_confirmation_overdue", m, transferor, d, today,
-                                                             {"days_late": (today - d.due).days}), d.due)
+        elif late:  # a late confirmation stays on record until the bureau closes the item
+            done = m.confirmed_on
+            causes["receipt_confirmation_overdue"] = (_draft("receipt_confirmation_overdue", m, transferor, d, today, {
+                "confirmed_on": done.isoformat() if done else None,
+                "days_late": ((done or today) - d.due).days}), d.due)
     if m.paper and m.transfer_end is not None:
         d = hw.paper_backfill_deadline(m.transfer_end, cal)
         if d.problem:
             causes["calendar_missing"] = (_draft("calendar_missing", m, transferor, d, today), None)
-        elif d.overdue(m.backfilled_on, today) and m.backfilled_on is None:
-            causes["paper_backfill_overdue"] = (_draft("paper_backfill_overdue", m, transferor, d, today,
-                                                       {"days_late": (today - d.due).days}), d.due)
+        elif d.overdue(m.backfilled_on, today):
+            done = m.backfilled_on
+            causes["paper_backfill_overdue"] = (_draft("paper_backfill_overdue", m, transferor, d, today, {
+                "backfilled_on": done.isoformat() if done else None,
+                "days_late": ((done or today) - d.due).days}), d.due)
     if m.accepted_quantity is not None and m.state != hw.State.CLOSED.value:
         disc = hw.receipt_discrepancy(_t(m.quantity), _t(m.accepted_quantity), receipt_discrepancy_threshold=threshold)
         if disc.flagged:
