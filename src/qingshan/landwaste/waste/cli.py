@@ -40,7 +40,9 @@ def _month_end(text: str) -> date:
     return add_months(first, 1) - timedelta(days=1)
 
 
-def _day(text: str) -> date:
+def _day(text: str | None) -> date:
+    if text is None:
+        return date.today()
     try:
         return parse_day(text)
     except ValueError as exc:
@@ -198,7 +200,7 @@ def manifests_import(
 
 @manifests_app.command("alarms")
 def manifests_alarms(
-    day: str = typer.Option(date.today().isoformat(), "--date", help="检查日期（默认今天）"),
+    day: Optional[str] = typer.Option(None, "--date", help="检查日期（默认今天）"),
     threshold: str = typer.Option("0", "--threshold", help="接受数量差异阈值（t，默认 0）"),
 ) -> None:
     """计算时限预警（接收确认 5 个工作日、纸质联单补录 10 个工作日）与数量差异，并保存。"""
@@ -227,7 +229,7 @@ def _print_manifests(rows, fmt: OutputFormat, title: str) -> None:
 @manifests_app.command("list")
 def manifests_list(
     which: str = typer.Option("open", "--which", help="open（在途未办结）、overdue（逾期）或 discrepancy（数量差异）"),
-    day: str = typer.Option(date.today().isoformat(), "--date"),
+    day: Optional[str] = typer.Option(None, "--date", help="日期（默认今天）"),
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format"),
 ) -> None:
     """列出在途、逾期或有数量差异的联单（预警以最近一次 alarms 计算为准）。"""
