@@ -117,16 +117,19 @@ class Settings:
             raise ValueError(f"未知的 nd_policy：{self.nd_policy!r}（可选 dl_vs_screening）")
 
 
+_B1, _B2, _B3 = Fraction(11, 2), Fraction(13, 2), Fraction(15, 2)  # pH 5.5, 6.5, 7.5
+
+
 def ph_band(ph: Fraction | str | None) -> str | None:
     """pH band (§2.1): lower bound exclusive, upper inclusive; pH 6.5 → B2, 7.5 → B3."""
     if ph is None:
         return None
-    x = Fraction(ph)
-    if x <= Fraction("5.5"):
+    x = ph if isinstance(ph, Fraction) else Fraction(ph)
+    if x <= _B1:
         return "B1"
-    if x <= Fraction("6.5"):
+    if x <= _B2:
         return "B2"
-    if x <= Fraction("7.5"):
+    if x <= _B3:
         return "B3"
     return "B4"
 
@@ -187,17 +190,22 @@ def _names() -> dict[str, str]:
     return names
 
 
+@lru_cache(maxsize=4096)
+def _match(text: str) -> str | None:
+    names = _names()
+    for k in item_key_variants(text):
+        if k in names:
+            return names[k]
+    return None
+
+
 def match_item(text: object) -> str | None:
     """Canonical item (``Cd`` … ``BaP``, a Table 2 total or congener) or None (no GB 15618 value).
 
     Matched on the Chinese name or symbol ignoring case, spaces, bracket width, a leading 总 and
     a trailing bracketed symbol (总镉, 镉(Cd)); 铬 is total chromium (§2).
     """
-    names = _names()
-    for k in item_key_variants(text):
-        if k in names:
-            return names[k]
-    return None
+    return _match(str(text if text is not None else ""))
 
 
 def display(item: str) -> str:

@@ -162,6 +162,11 @@ def match_item(text: object, table: LimitTable = TABLE) -> str | None:
     spaces, bracket width, a leading 总 and a trailing bracketed symbol. 铬 (total chromium)
     is not 铬（六价） and has no value (§3.4).
     """
+    return _match(str(text if text is not None else ""), table)
+
+
+@lru_cache(maxsize=4096)
+def _match(text: str, table: LimitTable) -> str | None:
     names = _names(table)
     variants = item_key_variants(text)
     for k in variants:

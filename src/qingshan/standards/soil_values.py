@@ -32,6 +32,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from fractions import Fraction
 from typing import Literal
 
@@ -112,6 +113,11 @@ def parse_number(text: object) -> Fraction | None:
 
 
 def normalise_unit(text: object) -> tuple[str | None, str | None]:
+    return _normalise_unit(None if text is None else str(text))
+
+
+@lru_cache(maxsize=1024)
+def _normalise_unit(text: str | None) -> tuple[str | None, str | None]:
     """Canonical unit (``mg/kg``, ``µg/kg``, ``ng/kg``) or None, and a note if irregular.
 
     Matching ignores case and spaces and treats µ, μ and u alike (soil-waste.md §1). ``TEQ``
@@ -308,13 +314,13 @@ def collect_samples(
                 s.reject = f"同一样品的用地类型不一致（第 {first_lu[sid][1]} 行为「{first_lu[sid][0]}」，第 {row} 行为「{lu}」）"
         if use_ph:
             text = _cell(r.get("ph"))
-            ph, why = parse_ph(text)
             if sid not in first_ph:
+                ph, why = parse_ph(text)
                 first_ph[sid] = (ph, text, row)
                 s.ph, s.ph_text = ph, text or None
                 if why:
                     issues.append(RowIssue(row, sid, "ph", "ph_missing", why))
-            elif ph != first_ph[sid][0] or (ph is None and text != first_ph[sid][1]):
+            elif text != first_ph[sid][1] and (parse_ph(text)[0] != first_ph[sid][0] or parse_ph(text)[0] is None):
                 s.reject = f"同一样品的 pH 不一致（第 {first_ph[sid][2]} 行为「{first_ph[sid][1]}」，第 {row} 行为「{text}」）"
         item_text = _cell(r.get("item"))
         key = match(item_text)
