@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from qingshan.cli import app
 from qingshan.landwaste.waste import hw_ledger, manifests
 from qingshan.landwaste.waste.models import HwAlarm, HwEvent, HwManifest
-from landwaste_data import COKING, PLANT, enterprises
+from landwaste_data import COKING, enterprises
 
 HEAD = "联单编号,移出人信用代码,接受单位,经营许可证编号,废物代码,废物名称,数量,接受数量,状态,生成日期,移出日期,接收日期,确认日期,纸质联单,转移结束日期,补录日期,办结日期\n"
 # E4: a Datong coking plant (云冈区 140214), 900-041-49, 0.850 t, dispatched 11-18, received Thu 11-19

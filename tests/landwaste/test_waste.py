@@ -16,7 +16,7 @@ from qingshan.landwaste.waste import ledger, registry
 from qingshan.landwaste.waste.models import WasteMonthly, WasteReceiver
 from qingshan.landwaste.waste.report import balance_failures, generator_ledger, waste_rates
 from qingshan.standards import solid_waste as sw
-from landwaste_data import COKING, E3, HEADER, PLANT, enterprises, workbook
+from landwaste_data import COKING, E3, PLANT, RECV, enterprises, workbook
 
 
 def test_e3_import_and_rates(lw_session, tmp_path):
@@ -118,7 +118,7 @@ def test_bad_rows_refused_per_row(lw_session, tmp_path):
 def test_receivers_must_add_up(lw_session, tmp_path):
     s = lw_session
     enterprises(s)
-    recv = [x[:] for x in __import__("landwaste_data").RECV]
+    recv = [x[:] for x in RECV]
     recv[0][8] = "8000.0"  # fly ash: 8 000 ≠ 8 900 outsourced
     r = ledger.import_ledger(s, workbook(tmp_path / "r.xlsx", recv=recv))
     s.commit()

@@ -407,7 +407,7 @@ def classify_rows(
 
 
 def classify(frame: pl.DataFrame, *, settings: Settings = Settings(), table: LimitTable = TABLE) -> pl.DataFrame:
-    """Vectorised entry point: a long frame in, :func:`results_frame` out (issues dropped;
+    """Frame entry point: a long frame in, :func:`results_frame` out (issues dropped;
     use :func:`classify_rows` to get them)."""
     results, _ = classify_rows(frame.to_dicts(), settings=settings, table=table)
     return results_frame(results)

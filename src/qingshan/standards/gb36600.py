@@ -543,6 +543,6 @@ def items_frame(results: Sequence[SampleResult], table: LimitTable = TABLE) -> p
 
 
 def classify(frame: pl.DataFrame, *, stage: str = "detailed", background_values: BackgroundValues | None = None) -> pl.DataFrame:
-    """Vectorised entry point: a long frame in, :func:`results_frame` out."""
+    """Frame entry point: a long frame in, :func:`results_frame` out."""
     results, _ = classify_rows(frame.to_dicts(), stage=stage, background_values=background_values)
     return results_frame(results)

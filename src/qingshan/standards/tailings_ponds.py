@@ -36,6 +36,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import Enum
+from fractions import Fraction
 from types import MappingProxyType
 from typing import Literal
 
@@ -338,8 +339,6 @@ def monitoring_may_end(monthly: Mapping[date, bool | None], settings: Settings =
 def groundwater_passes(parameter: str, downstream, upstream=None, baseline=None) -> bool:
     """One event and parameter after closure (§6.4): pass if downstream ≤ upstream of the same
     event or ≤ the regional baseline; pH compared as |pH − 7| (UNCONFIRMED)."""
-    from fractions import Fraction
-
     def v(x):
         if x is None:
             return None
