@@ -169,3 +169,5 @@ def test_cli(cli_db, tmp_path):
     r = run("site", "DT-HG-01", "--name", "演示灰场（合成）", "--kind", "storage", "--class", "II", "--county", "140215")
     assert r.exit_code == 0 and "第Ⅱ类" in r.output
     assert run("site", "X", "--name", "x", "--kind", "pit", "--class", "I").exit_code == 1
+    r = run("sites", "--format", "csv")
+    assert r.exit_code == 0 and "DT-HG-01" in r.output and "第Ⅱ类一般工业固体废物" in r.output

@@ -189,6 +189,18 @@ def site(
         console.print(f"场地已登记：{st.code} {st.name}（{sw.SITE_KINDS[st.kind]}，{sw.CLASS_ZH[st.gb18599_class]}）")
 
 
+@app.command("sites")
+def sites(fmt: OutputFormat = typer.Option(OutputFormat.table, "--format")) -> None:
+    """列出贮存场、填埋场（GB 18599 类别、停用后应启动封场的期限）。"""
+    with session() as s:
+        rows = registry.list_sites(s)
+    for r in rows:
+        r["demo"] = "演示" if r["demo"] else ""
+    emit(rows, [("code", "编号"), ("name", "名称"), ("kind", "类型"), ("class", "GB 18599 类别"), ("county", "区县"),
+                ("enterprise", "运营企业"), ("waste_codes", "废物代码"), ("status", "状态"), ("closure_due", "封场启动期限"),
+                ("demo", "标注")], fmt, title="一般工业固体废物贮存场、填埋场")
+
+
 @manifests_app.command("import")
 def manifests_import(
     file: Path = typer.Argument(..., exists=True, dir_okay=False),

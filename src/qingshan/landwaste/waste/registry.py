@@ -89,3 +89,14 @@ def set_target(session: Session, scope: str, scope_code: str, year: int, indicat
         t.target_percent, t.source = text, source
     session.flush()
     return dict(before), {"target_percent": text, "source": source}
+
+
+def list_sites(session: Session) -> list[dict]:
+    """Storage and landfill sites with their GB 18599 class and closure deadline (read side)."""
+    ents = {e.id: e for e in session.scalars(select(Enterprise))}
+    out = []
+    for st in session.scalars(select(WasteSite).order_by(WasteSite.county_code, WasteSite.code)):
+        out.append({"code": st.code, "name": st.name, "kind": sw.SITE_KINDS[st.kind], "class": sw.CLASS_ZH[st.gb18599_class],
+                    "county": st.county_code, "enterprise": ents[st.enterprise_id].name if st.enterprise_id else None,
+                    "waste_codes": st.waste_codes, "status": st.status, "closure_due": closure_due(st), "demo": st.demo})
+    return out
