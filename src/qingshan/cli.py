@@ -13,6 +13,9 @@ from qingshan.demo.cli import demo
 from qingshan.hj212.cli import app as hj212_app
 from qingshan.ingest.cli import app as import_app
 from qingshan.ingest.registry_cli import app as stations_app
+from qingshan.landwaste.ponds.cli import app as ponds_app
+from qingshan.landwaste.soil.cli import app as soil_app
+from qingshan.landwaste.waste.cli import app as waste_app
 from qingshan.sources.cli import app as sources_app
 from qingshan.web.cli import serve
 
@@ -27,6 +30,9 @@ app.add_typer(import_app, name="import", help="导入监测数据与站点")
 app.add_typer(stations_app, name="stations", help="监测站点登记")
 app.add_typer(hj212_app, name="hj212", help="HJ 212 污染源在线监控")
 app.add_typer(sources_app, name="sources", help="污染源登记：企业、排放口、设备与限值")
+app.add_typer(soil_app, name="soil", help="土壤：GB 15618、GB 36600 分类与点位样品")
+app.add_typer(waste_app, name="waste", help="工业固体废物台账与利用处置率、危险废物转移联单")
+app.add_typer(ponds_app, name="ponds", help="尾矿库：一库一档、分级监管日历")
 app.command("demo")(demo)
 app.command("serve")(serve)
 

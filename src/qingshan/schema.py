@@ -13,6 +13,7 @@ from sqlalchemy import MetaData
 import qingshan.core.audit
 import qingshan.core.org
 import qingshan.hj212.models
+import qingshan.landwaste.models
 import qingshan.ledgers.models
 import qingshan.sources.models
 import qingshan.store.models_air
@@ -27,6 +28,7 @@ MODEL_MODULES = (
     qingshan.ledgers.models,
     qingshan.sources.models,
     qingshan.hj212.models,
+    qingshan.landwaste.models,
 )
 
 

@@ -1,0 +1,69 @@
+"""Databases for the landwaste tests: every store test runs on SQLite and on the local
+PostgreSQL (own database and advisory-lock key, so concurrent runs do not collide)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+import pgutil
+from qingshan.store import migrate
+
+PG_DB = "qingshan_test_landwaste"
+PG_URL = pgutil.url(PG_DB)
+_LOCK_KEY = 0x6C616E64  # "land"
+TABLES = ("soil_result", "soil_sample", "soil_point", "soil_plot", "soil_survey", "soil_import",
+          "waste_receiver", "waste_monthly", "waste_site", "waste_target", "waste_hw_alarm", "waste_hw_event",
+          "waste_hw_manifest", "waste_hw_ledger", "waste_import",
+          "ponds_record", "ponds_monitoring", "ponds_responsible", "ponds_grade", "ponds_pond", "ponds_import",
+          "src_outlet_limit", "src_device", "src_outlet", "src_enterprise")
+
+
+def _prepare_pg() -> None:
+    if not migrate.is_up_to_date(PG_URL):
+        pgutil.reset_schema(PG_DB)
+        migrate.upgrade(PG_URL)
+    eng = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with eng.connect() as conn:
+            conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+    finally:
+        eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def _lw_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("landwaste-template") / "template.db"
+    migrate.upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def lw_url(request, _lw_template, tmp_path):
+    if request.param == "sqlite":
+        path = tmp_path / "lw.db"
+        shutil.copyfile(_lw_template, path)
+        yield f"sqlite:///{path}"
+        return
+    with pgutil.exclusive(PG_DB, _LOCK_KEY, _prepare_pg) as url:
+        yield url
+
+
+@pytest.fixture
+def lw_session(lw_url):
+    from qingshan.store.db import make_engine
+
+    eng = make_engine(lw_url)
+    with Session(eng) as s:
+        yield s
+    eng.dispose()
+
+
+@pytest.fixture
+def cli_db(lw_url, monkeypatch):
+    """Point the CLI at the test database."""
+    monkeypatch.setenv("QINGSHAN_DATABASE_URL", lw_url)
+    return lw_url
