@@ -20,6 +20,8 @@ MODEL_MODULES = (
     "qingshan.sources.models",
     "qingshan.web.models",
     "qingshan.ledgers.models",
+    "qingshan.targets.models",
+    "qingshan.bulletin.models",
 )
 
 for _name in MODEL_MODULES:
