@@ -303,3 +303,33 @@ def test_schedule_progress_wording():
     sp = tt.schedule_progress(actual=28, base=30, target=27, d=date(2026, 6, 30))
     assert sp.tau == F(181 * 100, 365) and sp.wording.startswith("超序时进度")
     assert tt.schedule_progress(28, 30, 30, date(2026, 6, 30)) is None
+
+
+# --- §4.3 B2 progress rule, §3.3 heavy days, §3.5 sections ---------------------------------------
+
+def test_task_progress_rule():
+    d = date(2026, 10, 31)
+    assert tt.task_progress(d, date(2026, 12, 31), True, "40") == "done"
+    assert tt.task_progress(d, date(2026, 9, 30), False, "95") == "overdue"
+    # elapsed share 304/365 = 83.28 %: 83 is behind, 84 is on schedule
+    assert tt.elapsed_share(d, date(2026, 1, 1), date(2026, 12, 31)) == F(30400, 365)
+    assert tt.task_progress(d, date(2026, 12, 31), False, "83") == "lagging"
+    assert tt.task_progress(d, date(2026, 12, 31), False, "84") == "on_schedule"
+    assert tt.task_progress(d, date(2027, 6, 30), False, "0", start=date(2026, 12, 1)) == "on_schedule"
+
+
+def test_heavy_days_and_sections():
+    h = tt.heavy_days_allowed(2, H_max=3)
+    assert (h.H_allow, h.achievable) == (1, True)
+    assert tt.heavy_days_allowed(4, H_max=3).achievable is False
+    # ratio target 1.0 % of 363 days: exact ⌊3.63⌋ = 3; published: 100·4/363 = 1.10 → 1.1 > 1.0, so 3
+    assert tt.heavy_days_allowed(0, ratio="1.0", N=363).H_max == 3
+    assert tt.heavy_days_allowed(0, ratio="1.0", N=363, target_rounding="published").H_max == 3
+    assert tt.sections_needed("75.0", 8, 5) == 1  # ⌈6⌉ − 5
+    assert tt.sections_needed("80.0", 12, 9, target_rounding="published") == 1  # 10/12 = 83.3 ≥ 80
+    lim = tt.section_remaining_limit("1.0", 10, 2, "9.5", decimals=2)
+    assert lim == (F(1) * 12 - F("9.5")) / 2
+    assert tt.remaining_valid_days(61, "0.95") == 57 and tt.remaining_valid_days(1, "0.5") == 1
+    assert tt.remaining_mean(30, 365, 10950, 0).R is None
+    strict = tt.remaining_mean(31, 301, F("8520.6"), 61, target_rounding="published")
+    assert strict.strict and strict.bound == F("31.5")

@@ -372,8 +372,39 @@ def _fmt1(x: Fraction) -> str:
     return f"{'-' if units < 0 else ''}{abs(units) // 10}.{abs(units) % 10}"
 
 
+TaskProgress = Literal["done", "on_schedule", "lagging", "overdue"]
+TASK_PROGRESS_LABELS: dict[str, str] = {"done": "已完成", "on_schedule": "序时推进", "lagging": "滞后", "overdue": "逾期"}
+
+
+def elapsed_share(d: date, start: date, due: date) -> Fraction:
+    """(d − start + 1)/(due − start + 1) × 100, inclusive days; 0 before the start (§4.3 B2)."""
+    if d < start:
+        return Fraction(0)
+    total = (due - start).days + 1
+    if total <= 0:
+        raise ValueError(f"完成时限 {due} 早于开始日期 {start}")
+    return Fraction(min((d - start).days + 1, total) * 100, total)
+
+
+def task_progress(d: date, due: date, done: bool, reported_pct: Fraction | str, start: date | None = None
+                  ) -> TaskProgress:
+    """进展 of a task or inspection item on day d (assessment-bulletin.md §4.3 item 4, Table B2):
+    已完成 when marked done; 逾期 when d > due and not done; 滞后 when the reported percentage is
+    below the elapsed share (start default 1 January of d's year); otherwise 序时推进."""
+    if done:
+        return "done"
+    if d > due:
+        return "overdue"
+    s = start or date(d.year, 1, 1)
+    return "lagging" if Fraction(str(reported_pct)) < elapsed_share(d, s, due) else "on_schedule"
+
+
 __all__ = [
     "FEASIBILITY_LABELS",
+    "TASK_PROGRESS_LABELS",
+    "TaskProgress",
+    "elapsed_share",
+    "task_progress",
     "Feasibility",
     "GoodDays",
     "HeavyDays",

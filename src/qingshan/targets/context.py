@@ -91,20 +91,34 @@ class AirContext:
 
     # --- periods -----------------------------------------------------------------------------
     def period(self, start: date, end: date) -> PeriodAir:
-        key = (start, end)
-        if key in self._cache:
-            return self._cache[key]
-        s = self.settings
-        c = air_link.run(self.days, self.registry, start, end, by=air_link.CITY_BY, areas=[self.city.code], settings=s)
-        codes = self.unit_frame["code"].to_list()
-        u = air_link.run(self.days, self.unit_frame, start, end, by=air_link.UNIT_BY, station_list=codes, settings=s)
-        b0, b1 = air_link.same_period_last_year(start, end)
-        cb = air_link.period_table(c.daily, b0, b1, by=air_link.CITY_BY, settings=s)
-        ub = air_link.period_table(u.daily, b0, b1, by=air_link.UNIT_BY, settings=s)
-        res = PeriodAir(start, end, c.period, cb, c.ranking, u.period, ub, u.ranking,
-                        self._aqi_valid(u.daily, start, end), self._aqi_valid(u.daily, b0, b1), c.daily, u.daily)
-        self._cache[key] = res
-        return res
+        """City and units, with the same period of last year."""
+        key = ("all", start, end)
+        if key not in self._cache:
+            s = self.settings
+            u = self.unit_period(start, end)
+            c = air_link.run(self.days, self.registry, start, end, by=air_link.CITY_BY, areas=[self.city.code],
+                             settings=s)
+            b0, b1 = air_link.same_period_last_year(start, end)
+            cb = air_link.period_table(c.daily, b0, b1, by=air_link.CITY_BY, settings=s)
+            self._cache[key] = PeriodAir(start, end, c.period, cb, c.ranking, u.units, u.units_base, u.units_ranking,
+                                         u.good_valid, u.good_valid_base, c.daily, u.units_daily)
+        return self._cache[key]
+
+    def unit_period(self, start: date, end: date) -> PeriodAir:
+        """The units only (the city frames empty): what the §1.3 monthly money needs."""
+        key = ("units", start, end)
+        if key not in self._cache:
+            s = self.settings
+            codes = self.unit_frame["code"].to_list()
+            u = air_link.run(self.days, self.unit_frame, start, end, by=air_link.UNIT_BY, station_list=codes,
+                             settings=s)
+            b0, b1 = air_link.same_period_last_year(start, end)
+            ub = air_link.period_table(u.daily, b0, b1, by=air_link.UNIT_BY, settings=s)
+            empty = pl.DataFrame()
+            self._cache[key] = PeriodAir(start, end, empty, empty, empty, u.period, ub, u.ranking,
+                                         self._aqi_valid(u.daily, start, end), self._aqi_valid(u.daily, b0, b1),
+                                         empty, u.daily)
+        return self._cache[key]
 
     def month_table(self, year: int, month: int, *, city: bool = True) -> dict | None:
         """The city's (or nothing) period row for one calendar month, from the loaded daily series."""
