@@ -9,11 +9,14 @@ from __future__ import annotations
 import typer
 
 from qingshan.air.cli import app as air_app
+from qingshan.assessment.cli import assess
+from qingshan.bulletin.cli import app as bulletin_app
 from qingshan.demo.cli import demo
 from qingshan.hj212.cli import app as hj212_app
 from qingshan.ingest.cli import app as import_app
 from qingshan.ingest.registry_cli import app as stations_app
 from qingshan.sources.cli import app as sources_app
+from qingshan.targets.cli import app as targets_app
 from qingshan.web.cli import serve
 
 app = typer.Typer(
@@ -27,6 +30,9 @@ app.add_typer(import_app, name="import", help="导入监测数据与站点")
 app.add_typer(stations_app, name="stations", help="监测站点登记")
 app.add_typer(hj212_app, name="hj212", help="HJ 212 污染源在线监控")
 app.add_typer(sources_app, name="sources", help="污染源登记：企业、排放口、设备与限值")
+app.add_typer(targets_app, name="targets", help="年度目标、单位站点名单与目标跟踪")
+app.add_typer(bulletin_app, name="bulletin", help="月度通报（Word 与 HTML）")
+app.command("assess")(assess)
 app.command("demo")(demo)
 app.command("serve")(serve)
 
