@@ -62,12 +62,12 @@ class IssueInfo:
 class IssueStore(DatabaseClient):
     def get(self, kind: str, month: str) -> tuple[IssueInfo, str | None] | None:
         with self.engine.connect() as conn:
-            r = conn.execute(select(BulletinIssue).where(BulletinIssue.kind == kind, BulletinIssue.month == month)).first()
-        if r is None:
+            row = conn.execute(select(BulletinIssue.__table__).where(
+                BulletinIssue.kind == kind, BulletinIssue.month == month)).mappings().first()
+        if row is None:
             return None
-        row = r[0]
-        return IssueInfo(kind, month, row.state, row.remarks, row.snapshot_sha256, row.docx_sha256,
-                         row.html_sha256), row.snapshot
+        return IssueInfo(kind, month, row["state"], row["remarks"], row["snapshot_sha256"], row["docx_sha256"],
+                         row["html_sha256"]), row["snapshot"]
 
     def ensure(self, kind: str, month: str) -> IssueInfo:
         got = self.get(kind, month)
