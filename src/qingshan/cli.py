@@ -9,6 +9,8 @@ from __future__ import annotations
 import typer
 
 from qingshan.air.cli import app as air_app
+from qingshan.assessment.cli import assess
+from qingshan.bulletin.cli import app as bulletin_app
 from qingshan.demo.cli import demo
 from qingshan.hj212.cli import app as hj212_app
 from qingshan.ingest.cli import app as import_app
@@ -17,6 +19,7 @@ from qingshan.landwaste.ponds.cli import app as ponds_app
 from qingshan.landwaste.soil.cli import app as soil_app
 from qingshan.landwaste.waste.cli import app as waste_app
 from qingshan.sources.cli import app as sources_app
+from qingshan.targets.cli import app as targets_app
 from qingshan.web.cli import serve
 
 app = typer.Typer(
@@ -33,6 +36,9 @@ app.add_typer(sources_app, name="sources", help="污染源登记：企业、排�
 app.add_typer(soil_app, name="soil", help="土壤：GB 15618、GB 36600 分类与点位样品")
 app.add_typer(waste_app, name="waste", help="工业固体废物台账与利用处置率、危险废物转移联单")
 app.add_typer(ponds_app, name="ponds", help="尾矿库：一库一档、分级监管日历")
+app.add_typer(targets_app, name="targets", help="年度目标、单位站点名单与目标跟踪")
+app.add_typer(bulletin_app, name="bulletin", help="月度通报（Word 与 HTML）")
+app.command("assess")(assess)
 app.command("demo")(demo)
 app.command("serve")(serve)
 

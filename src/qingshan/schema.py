@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
+import qingshan.bulletin.models
 import qingshan.core.audit
 import qingshan.core.org
 import qingshan.hj212.models
@@ -17,6 +18,7 @@ import qingshan.landwaste.models
 import qingshan.ledgers.models
 import qingshan.sources.models
 import qingshan.store.models_air
+import qingshan.targets.models
 import qingshan.web.models
 from qingshan.store.base import Base
 
@@ -29,6 +31,8 @@ MODEL_MODULES = (
     qingshan.sources.models,
     qingshan.hj212.models,
     qingshan.landwaste.models,
+    qingshan.targets.models,
+    qingshan.bulletin.models,
 )
 
 

@@ -1,0 +1,86 @@
+"""The bulletin charts of assessment-bulletin.md §4.2 as PNG bytes (matplotlib, Agg).
+
+1. ``composite_bar``: the units' composite index, with a line at the city value;
+2. ``pm25_monthly``: the city's monthly PM2.5, this year and last year, with the §3.4
+   straight-line target path at each month end;
+3. ``aqi_days``: stacked bars of AQI-category days per unit.
+
+Deterministic: the same data give the same bytes (no timestamp or software metadata in the PNG,
+fixed size and dpi), so a snapshot regenerates identical documents. Chinese text uses the Noto
+CJK font the project installs (``scripts/system-deps.sh``).
+"""
+
+from __future__ import annotations
+
+import io
+
+CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "SimHei")
+LEVEL_COLOURS = ("#00e400", "#ffff00", "#ff7e00", "#ff0000", "#99004c", "#7e0023")  # HJ 633 category colours
+LEVEL_NAMES = ("优", "良", "轻度污染", "中度污染", "重度污染", "严重污染")
+
+
+def cjk_font() -> str | None:
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return next((f for f in CJK_FAMILIES if f in installed), None)
+
+
+def render(key: str, data: dict) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    font = cjk_font()
+    rc = {"font.family": [font, "DejaVu Sans"] if font else ["DejaVu Sans"], "axes.unicode_minus": False,
+          "svg.hashsalt": "qingshan", "path.simplify": True}
+    with plt.rc_context(rc):
+        fig, ax = plt.subplots(figsize=(7.2, 3.6), dpi=120)
+        if key == "composite_bar":
+            names, vals = data["names"], [float(v) if v not in (None, "") else 0.0 for v in data["values"]]
+            ax.bar(range(len(names)), vals, color="#4a90c2", width=0.6)
+            for i, v in enumerate(data["values"]):
+                ax.text(i, float(v or 0), v or "—", ha="center", va="bottom", fontsize=7)
+            if data.get("city") not in (None, ""):
+                ax.axhline(float(data["city"]), color="#c0392b", lw=1.2, ls="--", label=f"全市 {data['city']}")
+                ax.legend(fontsize=8, loc="upper right", frameon=False)
+            ax.set_xticks(range(len(names)), names, fontsize=8)
+            ax.set_ylabel("综合指数")
+        elif key == "pm25_monthly":
+            months = data["months"]
+            x = list(range(len(months)))
+
+            def series(vals):
+                return [float(v) if v not in (None, "") else float("nan") for v in vals]
+
+            ax.bar(x, series(data["this_year"]), color="#4a90c2", width=0.6, label="本年")
+            ax.plot(x, series(data["last_year"]), color="#888888", marker="o", lw=1.4, label="上年同月")
+            if data.get("path"):
+                ax.plot(x, series(data["path"]), color="#c0392b", ls="--", lw=1.2, label="目标路径（直线序时）")
+            ax.set_xticks(x, [f"{m}月" for m in months], fontsize=8)
+            ax.set_ylabel("PM2.5 (µg/m³)")
+            ax.legend(fontsize=8, loc="upper right", frameon=False, ncol=3)
+        elif key == "aqi_days":
+            names = data["names"]
+            bottom = [0.0] * len(names)
+            for lv, (colour, label) in enumerate(zip(LEVEL_COLOURS, LEVEL_NAMES), start=1):
+                vals = [float(v) for v in data["levels"][str(lv)]]
+                ax.bar(range(len(names)), vals, bottom=bottom, color=colour, width=0.6, label=label,
+                       edgecolor="#555555", linewidth=0.3)
+                bottom = [b + v for b, v in zip(bottom, vals)]
+            ax.set_xticks(range(len(names)), names, fontsize=8)
+            ax.set_ylabel("天数")
+            ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=6, frameon=False)
+        else:
+            raise ValueError(f"未知的图表 {key!r}")
+        ax.set_title(data.get("title", ""), fontsize=10)
+        ax.spines[["top", "right"]].set_visible(False)
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", metadata={"Software": None})
+        plt.close(fig)
+    return buf.getvalue()
+
+
+__all__ = ["cjk_font", "render"]

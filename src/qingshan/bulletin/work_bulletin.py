@@ -1,0 +1,198 @@
+"""Bulletin B: 《1—M月全市生态环境保护重点工作情况通报》 (assessment-bulletin.md §4.3).
+
+Sections in the spec's order (1 环境质量, 2 水环境, then 净土与固体废物 and 重污染天气应对 — added
+for the sources the brief names; ``bulletin_template`` is UNCONFIRMED for Datong —, 3 目标任务, 4 重点
+工作进展, 5 督察整改, 6 执法监管, 7 奖惩情况, 8 存在问题和下步要求). Sources not yet in the
+platform are read through :mod:`qingshan.targets.sources` and print 「暂无数据」.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from fractions import Fraction
+
+from qingshan import exact
+from qingshan.bulletin import air_bulletin
+from qingshan.bulletin import figures as fg
+from qingshan.bulletin.model import Bulletin, Section, Table
+from qingshan.standards import target_tracking as tt
+from qingshan.standards import water_compensation as wc
+from qingshan.targets import air_link
+from qingshan.targets.context import AirContext
+from qingshan.targets.sources import emergency, ledgers, soil, waste, water
+from qingshan.targets.store import ManualRow, TargetRow
+from qingshan.targets.tracking import AirStatus, OtherTarget
+
+B1_COLUMNS = ["断面名称", "所在县（区）", "河流", "考核级别", "目标类别", "M月类别", "1—M月类别", "是否达标",
+              "超标项目(倍数)", "同比类别变化", "补偿金（万元）"]
+B2_COLUMNS = ["任务", "牵头单位/责任县（区）", "完成时限", "进展", "完成率%", "说明"]
+B3_COLUMNS = ["县（区）", "问题总数", "已完成（销号）", "达到序时进度", "滞后", "逾期未完成", "完成率%"]
+B4_COLUMNS = ["县（区）", "时段", "立案（同期）", "罚款万元（同期）", "查封扣押（同期）", "限产停产（同期）", "移送（同期）"]
+
+
+def _cls(c: int | None) -> str:
+    return "—" if c is None else wc.CLASS_NAMES[c]
+
+
+def water_section(url, month: str, unit_names: dict[str, str], tiers: wc.CompTiers | None) -> Section:
+    w = water.read(url, month)
+    if w is None:
+        return Section("水环境", no_data=True)
+    rows = []
+    for s in w.sections:
+        if s.status != "ok" or s.month_class is None:
+            ok, over, comp = ("未监测" if s.status == "dry" else "缺测"), "—", "—"
+        else:
+            ok = "是" if wc.attains(s.month_class, s.target_class) else "否"
+            parts, items = [], {}
+            for it in s.items_over:
+                m = wc.target_exceedance_multiple(it.value, it.target_limit)
+                if m is not None:
+                    parts.append(f"{it.name}({exact.fraction_to_str(m, 2)})")
+                    items[it.item] = (it.value, it.target_limit)
+            over = "、".join(parts) or "—"
+            if tiers is None:
+                comp = "档位金额未录入"
+            else:
+                try:
+                    comp = exact.fraction_to_str(wc.section_compensation(items, tiers)[0], 2)
+                except ValueError as exc:
+                    comp = str(exc)
+        a, b = s.ytd_class, s.last_year_ytd_class
+        change = "—" if a is None or b is None else (f"{_cls(b)}→{_cls(a)} 好转" if a < b else "变差" if a > b else "持平")
+        rows.append([s.name, unit_names.get(s.unit_code, s.unit_code), s.river, s.level, _cls(s.target_class),
+                     _cls(s.month_class), f"{_cls(s.ytd_class)}（{s.ytd_results}次）", ok, over, change, comp])
+    return Section("水环境", tables=[Table("表B1 地表水考核断面水质情况", B1_COLUMNS, rows,
+                                         [f"水质评价版本：{w.table_version}" if w.table_version else ""])])
+
+
+def build(url, ctx: AirContext, year: int, month: int, *, manual: list[ManualRow], targets: list[TargetRow],
+          status: list[AirStatus], other: list[OtherTarget], settings: fg.BulletinSettings, issued: date,
+          demo: bool, remarks: str | None = None, comp_tiers: wc.CompTiers | None = None) -> Bulletin:
+    m0, m1 = air_link.month_period(year, month)
+    ym = f"{year}-{month:02d}"
+    per_m, per_y = ctx.period(m0, m1), ctx.period(date(year, 1, 1), m1)
+    names = {u.code: u.name for u in ctx.units}
+    # 1 环境质量
+    cm = fg.one(per_m.city, air_link.CITY_BY, ctx.city.code)
+    cy = fg.one(per_y.city, air_link.CITY_BY, ctx.city.code)
+    paras = []
+    for label, c, period in ((f"{month}月", cm, "month"), (f"1—{month}月", cy, "ytd")):
+        s = (f"{label}，全市环境空气质量综合指数为{fg.txt(c.get('isum_pub'))}，PM2.5平均浓度为{fg.txt(c.get('pm25_pub'))}"
+             f"微克/立方米，优良天数比例为{fg.txt(c.get('good_ratio_pub'))}%，重污染天数{fg.txt(c.get('n_heavy'))}天")
+        r = fg.manual_value(manual, "province_city_rank", ctx.city.code, period)
+        if r is not None:
+            s += f"；综合指数在全省11个设区市中排名第{r.value}（{r.doc_no}，{r.doc_date:%Y-%m-%d}）"
+        avg = fg.manual_value(manual, "regional_average", ctx.city.code, period)
+        if avg is not None and c.get("isum_pub"):
+            v, a = Fraction(c["isum_pub"]), Fraction(avg.value)
+            word = "好于" if v < a else "差于" if v > a else "持平于"
+            s += f"，{word}京津冀及周边地区平均水平（{avg.value}）"
+        paras.append(s + "。")
+    a3 = air_bulletin.main_table(ctx, per_y, f"表A3（简表） 1—{month}月各县（区）环境空气质量", manual, "ytd", settings)
+    keep = [0, 1, 2, 6, 11, 12]
+    short = Table(a3.title, [a3.columns[i] for i in keep], [[r[i] for i in keep] for r in a3.rows], a3.notes[:1])
+    s1 = Section("环境质量", paras, [short])
+    s2 = water_section(url, ym, names, comp_tiers)
+    soil_s, waste_s = soil.read(url, ym), waste.read(url, ym)
+    land = Section("净土与固体废物", no_data=soil_s is None and waste_s is None)
+    if soil_s is not None:
+        land.paragraphs.append(f"土壤：评价样品{soil_s.samples_assessed}个，超过风险筛选值{soil_s.samples_over_screening}个，"
+                               f"超过风险管制值{soil_s.samples_over_intervention}个。")
+    if waste_s is not None:
+        land.paragraphs.append(f"固体废物：一般工业固体废物产生量{waste_s.generated_t}吨，综合利用率"
+                               f"{waste_s.utilisation_rate_pub or '—'}%；危险废物转移联单{waste_s.hazardous_manifests}份，"
+                               f"超期{waste_s.manifests_overdue}份。")
+    em = emergency.read(url, ym)
+    emer = Section("重污染天气应对", no_data=em is None)
+    if em is not None:
+        ep = "；".join(f"{e.level}预警 {e.start}至{e.end}" for e in em.episodes) or "未启动预警"
+        emer.paragraphs.append(f"{month}月：{ep}；核查企业{em.enterprises_checked}家，未落实减排措施{em.enterprises_failed}家。")
+    # 3 目标任务完成情况: Table A5 of the city + water and CO2 targets
+    money_m, money_c, _ = fg.county_money(ctx, year, month, settings)
+    a5 = air_bulletin.targets_table([s for s in status if s.is_city], (money_m, money_c))
+    other_t = Table("水环境与碳排放强度目标", ["指标", "目标", "1—M月", "完成情况", "依据"],
+                    [[o.label, o.target, o.actual, o.status, o.source] for o in other])
+    s3 = Section("目标任务完成情况", [air_bulletin.target_text([s for s in status if s.is_city], month)], [a5, other_t])
+    # 4 重点工作进展
+    d = m1
+    tasks = ledgers.read_tasks(url, year)
+    s4 = Section("重点工作进展", no_data=tasks is None)
+    overdue: list[str] = []
+    if tasks is not None:
+        rows = []
+        for t in tasks:
+            p = tt.task_progress(d, t.due, t.done, t.reported_pct, t.start)
+            if p == "overdue":
+                overdue.append(t.name)
+            rows.append([t.name, t.lead if t.unit_code is None else f"{t.lead}/{names.get(t.unit_code, t.unit_code)}",
+                         t.due.isoformat(), tt.TASK_PROGRESS_LABELS[p], t.reported_pct, t.note])
+        s4.tables.append(Table("表B2 重点工作任务进展", B2_COLUMNS, rows))
+    insp = ledgers.read_inspection(url, year)
+    s5 = Section("督察整改", no_data=insp is None)
+    if insp is not None:
+        rows = []
+        for u in ctx.units:
+            mine = [i for i in insp if i.unit_code == u.code]
+            cls = [tt.task_progress(d, i.due, i.done, i.reported_pct, i.start) for i in mine]
+            n, done = len(mine), cls.count("done")
+            rate = "—" if n == 0 else exact.fraction_to_str(Fraction(100 * done, n), 1)
+            rows.append([u.name, str(n), str(done), str(cls.count("on_schedule")), str(cls.count("lagging")),
+                         str(cls.count("overdue")), rate])
+            if cls.count("overdue"):
+                overdue.append(f"{u.name}督察整改问题{cls.count('overdue')}个")
+        s5.tables.append(Table("表B3 中央和省生态环境保护督察问题整改情况", B3_COLUMNS, rows))
+    enf = ledgers.read_enforcement(url, ym)
+    s6 = Section("执法监管", no_data=enf is None)
+    if enf is not None:
+        rows = []
+        for e in enf:
+            ly = e.last_year or (None,) * 5
+            cur = (e.filed, e.fines_wan, e.seized, e.restricted, e.transferred)
+            rows.append([names.get(e.unit_code, e.unit_code), "当月" if e.period == "month" else f"1—{month}月",
+                         *[f"{c}（{'—' if p is None else p}）" for c, p in zip(cur, ly)]])
+        s6.tables.append(Table("表B4 环境执法情况", B4_COLUMNS, rows))
+    # 7 奖惩情况
+    paras7 = []
+    for period, label in (("month", f"{month}月"), ("ytd", f"1—{month}月")):
+        r = fg.manual_value(manual, "province_amount", ctx.city.code, period, "net")
+        paras7.append(f"{label}，省级环境空气质量改善奖惩：" + (f"{r.value}万元（{r.doc_no}，{r.doc_date:%Y-%m-%d}）" if r
+                                                         else "省级通报未录入"))
+    rows7 = [[u.name, exact.fraction_to_str(money_m.get(u.code, Fraction(0)), 2),
+              exact.fraction_to_str(money_c.get(u.code, Fraction(0)), 2)] for u in ctx.units]
+    s7 = Section("奖惩情况", paras7, [Table("县（区）环境空气质量改善奖惩金额（万元）", ["县（区）", f"{month}月", f"1—{month}月累计"],
+                                           rows7, ["按现状+改善评分（assessment-bulletin.md §1.3，太原2019年权重与金额，UNCONFIRMED），"
+                                                   "累计为各月之和（UNCONFIRMED）。"])])
+    # 8 存在问题和下步要求 (pre-filled, editable)
+    fig_y = fg.unit_figures(ctx, per_y)
+    ranks = fg.rankings(fig_y, settings.unrankable_policy)
+    from qingshan.standards import county_ranking as rk
+
+    _, bottom = rk.top_bottom(ranks["composite"], settings.top_n)
+    bad = [s for s in status if s.pm25_class in ("hard", "unprecedented", "impossible")]
+    lines = []
+    if bottom:
+        lines.append(f"1—{month}月综合指数排名后{settings.top_n}位的{fg.group_text(bottom, names)}要认真分析原因，制定整改措施。")
+    if bad:
+        lines.append("PM2.5年度目标完成难度大的单位：" + "、".join(
+            f"{'全市' if s.is_city else s.name}（{tt.FEASIBILITY_LABELS[s.pm25_class]}）" for s in bad) + "，要加大攻坚力度。")
+    if overdue:
+        lines.append("逾期未完成的任务和督察问题：" + "、".join(overdue) + "。")
+    w = water.read(url, ym)
+    if w is not None:
+        miss = [s.name for s in w.sections if s.month_class is not None and not wc.attains(s.month_class, s.target_class)]
+        if miss:
+            lines.append("未达到水质目标的断面：" + "、".join(miss) + "。")
+    s8 = Section("存在问题和下步要求", [remarks] if remarks else (lines or ["（待填写）"]), editable=True)
+    notes = []
+    if demo:
+        notes.append("【演示】本通报由合成演示数据和虚构目标生成，不是大同市的真实工作情况。")
+    notes.append("「暂无数据」表示该部分数据尚未接入平台。")
+    return Bulletin("work", ym, f"{year}年1—{month}月全市生态环境保护重点工作情况通报", settings.issuer,
+                    f"{issued.year}年{issued.month}月{issued.day}日", issued.isoformat(),
+                    [s1, s2, land, emer, s3, s4, s5, s6, s7, s8], notes,
+                    {"settings": settings.as_dict(), "air": ctx.settings.as_dict(), "demo": demo,
+                     "prefilled_remarks": lines})
+
+
+__all__ = ["B1_COLUMNS", "B2_COLUMNS", "B3_COLUMNS", "B4_COLUMNS", "build", "water_section"]

@@ -1,0 +1,134 @@
+"""The one place in the targets/assessment/bulletin packages that calls the air engine.
+
+Every air figure of the bulletins and of target tracking comes from
+:func:`qingshan.air.evaluation.evaluate` (and :func:`~qingshan.air.evaluation.evaluate_daily`
+for further periods of the same daily series), called only by :func:`run` and
+:func:`period_table` below with the settings of :class:`AirSettings`. When the air engine's
+33 keywords become an ``EvaluationSettings``, only this module changes.
+
+Unit series (assessment-bulletin.md §0): air-evaluation.md §7 applied to the unit's **own**
+station list (``unit_stations`` in force at the period end; the 对照点 rule does not apply, so
+the explicit list decides alone). City value: the city's national stations (§7), not the mean
+of the units.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time, timedelta
+
+import polars as pl
+
+from qingshan.air import evaluation as ev
+from qingshan.standards import city_series
+
+#: group column used for the units (the registry's county column, re-labelled to unit codes)
+UNIT_BY = "county_code"
+CITY_BY = "city_code"
+
+
+@dataclass(frozen=True)
+class AirSettings:
+    """The air-evaluation.md §12 settings the bulletins and tracking pass on (spec defaults)."""
+
+    period_validity: str = "monthly_minimum"
+    dust_exclusion: str = "none"
+    change_rate_input: str = "published"
+    city_min_valid_stations: int = 1
+    city_o3_method: str = "series"
+    straddle_limits: str = "period_end"
+    straddle_daily_aqi: str = "own_day"
+    round_before_iaqi: bool = True
+    annual_requires_percentile: bool = True
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def unit_stations_frame(registry: pl.DataFrame, unit_stations: Mapping[str, Sequence[str]],
+                        unit_names: Mapping[str, str]) -> pl.DataFrame:
+    """Registry rows of the listed stations with ``county_code``/``county_name`` set to the unit."""
+    rows = []
+    seen: dict[str, str] = {}
+    for unit, codes in unit_stations.items():
+        for c in codes:
+            if c in seen:
+                raise ValueError(f"站点 {c} 同时列入 {seen[c]} 和 {unit} 的站点名单")
+            seen[c] = unit
+            rows.append({"code": c, "_unit": unit})
+    if not rows:
+        return registry.clear()
+    m = pl.DataFrame(rows)
+    missing = sorted(set(m["code"]) - set(registry["code"]))
+    if missing:
+        raise ValueError(f"单位站点名单中的站点未在站点登记中：{'、'.join(missing)}")
+    f = registry.join(m, on="code", how="inner")
+    return f.with_columns(
+        county_code=pl.col("_unit"),
+        county_name=pl.col("_unit").replace_strict(dict(unit_names), default=pl.col("_unit")),
+    ).drop("_unit")
+
+
+def run(days: city_series.StationDays | pl.DataFrame, stations: pl.DataFrame, start: date, end: date, *,
+        by: str, settings: AirSettings = AirSettings(), areas: Sequence[str] | None = None,
+        station_list: Sequence[str] | None = None, compare_last_year: bool = True) -> ev.Evaluation:
+    """THE call of :func:`qingshan.air.evaluation.evaluate` (period evaluation + ranking + ΔI)."""
+    return ev.evaluate(
+        days, stations, start, end, by=by, areas=areas, station_list=station_list,
+        compare_last_year=compare_last_year, period_validity=settings.period_validity,
+        dust_exclusion=settings.dust_exclusion, change_rate_input=settings.change_rate_input,
+        city_min_valid_stations=settings.city_min_valid_stations, city_o3_method=settings.city_o3_method,
+        straddle_limits=settings.straddle_limits, straddle_daily_aqi=settings.straddle_daily_aqi,
+        round_before_iaqi=settings.round_before_iaqi, annual_requires_percentile=settings.annual_requires_percentile,
+    )
+
+
+def period_table(daily: pl.DataFrame, start: date, end: date, *, by: str,
+                 settings: AirSettings = AirSettings()) -> pl.DataFrame:
+    """Another period of an already computed daily series (:func:`~qingshan.air.evaluation.evaluate_daily`)."""
+    return ev.evaluate_daily(daily, start, end, by=by, period_validity=settings.period_validity,
+                             dust_exclusion=settings.dust_exclusion, straddle_limits=settings.straddle_limits,
+                             annual_requires_percentile=settings.annual_requires_percentile)
+
+
+def same_period_last_year(start: date, end: date) -> tuple[date, date]:
+    return ev.same_period_last_year(start, end)
+
+
+def month_period(year: int, month: int) -> tuple[date, date]:
+    return ev.month_period(year, month)
+
+
+def load_days(url: str | None, codes: Sequence[str], windows: Sequence[tuple[date, date]]
+              ) -> city_series.StationDays:
+    """Station-day layout of ``codes`` over the natural days of each window (read from the store)."""
+    from qingshan.store.observations import ObservationStore
+
+    store = ObservationStore(url, auto_migrate=False)
+    try:
+        parts = []
+        for a, b in windows:
+            f = store.hourly_frame(list(codes), start=datetime.combine(a, time(1)),
+                                   end=datetime.combine(b + timedelta(days=1), time(0)))
+            if f.height:
+                parts.append(f)
+    finally:
+        store.close()
+    hourly = pl.concat(parts).unique(["station_code", "time"], keep="first").sort("station_code", "time") if parts \
+        else pl.DataFrame(schema={"station_code": pl.Utf8, "time": pl.Datetime})
+    return city_series.StationDays.from_hourly(hourly)
+
+
+def registry(url: str | None, city_code: str) -> pl.DataFrame:
+    from qingshan.store.registry import StationRegistry
+
+    reg = StationRegistry(url, auto_migrate=False)
+    try:
+        return reg.stations_frame(city_code)
+    finally:
+        reg.close()
+
+
+__all__ = ["AirSettings", "CITY_BY", "UNIT_BY", "load_days", "month_period", "period_table", "registry", "run",
+           "same_period_last_year", "unit_stations_frame"]

@@ -1,0 +1,142 @@
+"""The city's and the units' air series for one reporting date, loaded once and evaluated per
+period through :mod:`qingshan.targets.air_link` (assessment-bulletin.md §0, §3.4, §4.2).
+
+:class:`AirContext` holds the units and station lists in force at the reporting date, the
+station-day layout of every station involved over [1 January of last year, end] plus the
+history windows of §3.4, and evaluates any period for the city and the units, with the same
+period of last year (同期).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import polars as pl
+
+from qingshan.standards import gb3095
+from qingshan.targets import air_link
+from qingshan.targets.store import TargetStore, UnitRow
+
+
+class NoUnitsError(ValueError):
+    """The store has no units (import or build the demo first)."""
+
+
+def back_years(d: date, years: int) -> date:
+    try:
+        return d.replace(year=d.year - years)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year - years, day=28)
+
+
+@dataclass
+class PeriodAir:
+    """One period's evaluation: city and units, with the same period of last year."""
+
+    start: date
+    end: date
+    city: pl.DataFrame  # period table row(s) of the city (air engine columns)
+    city_base: pl.DataFrame
+    city_ranking: pl.DataFrame
+    units: pl.DataFrame
+    units_base: pl.DataFrame
+    units_ranking: pl.DataFrame  # air engine ranking: isum_pub, rank, change_pub, pm25_rank, good_ratio_rank …
+    good_valid: dict[str, bool]  # unit → days with an AQI meet the period's day counts (§1.2 rule 1)
+    good_valid_base: dict[str, bool]
+    city_daily: pl.DataFrame
+    units_daily: pl.DataFrame
+
+
+@dataclass
+class AirContext:
+    url: str | None
+    end: date
+    city: UnitRow
+    units: list[UnitRow]
+    unit_stations: dict[str, list[str]]
+    registry: pl.DataFrame
+    unit_frame: pl.DataFrame
+    days: object
+    settings: air_link.AirSettings
+    history_years: int
+    _cache: dict = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, url: str | None, end: date, *, settings: air_link.AirSettings = air_link.AirSettings(),
+             history_years: int = 5, store: TargetStore | None = None) -> AirContext:
+        own = store is None
+        store = store or TargetStore(url, auto_migrate=False)
+        try:
+            all_units = store.units(end)
+            stations = store.unit_stations(end)
+        finally:
+            if own:
+                store.close()
+        cities = [u for u in all_units if u.is_city]
+        units = [u for u in all_units if not u.is_city]
+        if not cities or not units:
+            raise NoUnitsError(f"{end} 没有登记的市级单位或县（区）单位：请先导入单位与站点名单（qingshan targets import）")
+        city = cities[0]
+        reg = air_link.registry(url, city.code)
+        unit_frame = air_link.unit_stations_frame(reg, {u.code: stations.get(u.code, []) for u in units},
+                                                  {u.code: u.name for u in units})
+        codes = sorted(set(reg["code"]) | set(unit_frame["code"]))
+        windows = [(date(end.year - 1, 1, 1), end)]
+        for k in range(2, history_years + 1):
+            a = back_years(end, k) + timedelta(days=1)
+            windows.append((a, date(a.year, 12, 31)) if a.year == end.year - k else (a, a))
+        days = air_link.load_days(url, codes, windows)
+        return cls(url, end, city, units, stations, reg, unit_frame, days, settings, history_years)
+
+    # --- periods -----------------------------------------------------------------------------
+    def period(self, start: date, end: date) -> PeriodAir:
+        """City and units, with the same period of last year."""
+        key = ("all", start, end)
+        if key not in self._cache:
+            s = self.settings
+            u = self.unit_period(start, end)
+            c = air_link.run(self.days, self.registry, start, end, by=air_link.CITY_BY, areas=[self.city.code],
+                             settings=s)
+            b0, b1 = air_link.same_period_last_year(start, end)
+            cb = air_link.period_table(c.daily, b0, b1, by=air_link.CITY_BY, settings=s)
+            self._cache[key] = PeriodAir(start, end, c.period, cb, c.ranking, u.units, u.units_base, u.units_ranking,
+                                         u.good_valid, u.good_valid_base, c.daily, u.units_daily)
+        return self._cache[key]
+
+    def unit_period(self, start: date, end: date) -> PeriodAir:
+        """The units only (the city frames empty): what the §1.3 monthly money needs."""
+        key = ("units", start, end)
+        if key not in self._cache:
+            s = self.settings
+            codes = self.unit_frame["code"].to_list()
+            u = air_link.run(self.days, self.unit_frame, start, end, by=air_link.UNIT_BY, station_list=codes,
+                             settings=s)
+            b0, b1 = air_link.same_period_last_year(start, end)
+            ub = air_link.period_table(u.daily, b0, b1, by=air_link.UNIT_BY, settings=s)
+            empty = pl.DataFrame()
+            self._cache[key] = PeriodAir(start, end, empty, empty, empty, u.period, ub, u.ranking,
+                                         self._aqi_valid(u.daily, start, end), self._aqi_valid(u.daily, b0, b1),
+                                         empty, u.daily)
+        return self._cache[key]
+
+    def month_table(self, year: int, month: int, *, city: bool = True) -> dict | None:
+        """The city's (or nothing) period row for one calendar month, from the loaded daily series."""
+        a, b = air_link.month_period(year, month)
+        if a < date(self.end.year - 1, 1, 1) or b > self.end:
+            return None
+        daily = self.period(date(self.end.year, 1, 1), self.end).city_daily
+        t = air_link.period_table(daily, a, b, by=air_link.CITY_BY, settings=self.settings)
+        rows = t.filter(pl.col(air_link.CITY_BY) == self.city.code).to_dicts()
+        return rows[0] if rows else None
+
+    def _aqi_valid(self, daily: pl.DataFrame, start: date, end: date) -> dict[str, bool]:
+        d = daily.filter(pl.col("date").is_between(start, end))
+        if d.is_empty():
+            return {}
+        v = gb3095.period_validity(d, by=[air_link.UNIT_BY], date_col="date", value_cols=["aqi"], start=start,
+                                   end=end, period_validity=self.settings.period_validity)
+        return dict(zip(v[air_link.UNIT_BY], v["valid_aqi"]))
+
+
+__all__ = ["AirContext", "NoUnitsError", "PeriodAir", "back_years"]

@@ -1,0 +1,213 @@
+"""Bulletins A and B: the numbers are the air engine's, the documents show every table and chart,
+regeneration from a snapshot is byte-identical (assessment-bulletin.md §4, §5; issue items 3–4)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import date
+from html.parser import HTMLParser
+
+import polars as pl
+import pytest
+from docx import Document
+
+from qingshan.air import evaluation as ev
+from qingshan.bulletin import air_bulletin, service, work_bulletin
+from qingshan.bulletin.model import NO_DATA, from_json, to_json
+from qingshan.bulletin.workflow import WorkflowError
+from qingshan.standards import city_series
+from qingshan.store.registry import StationRegistry
+from qingshan.targets.store import TargetStore
+
+ISSUED = date(2026, 4, 5)
+YEAR, MONTH, MONTH_TEXT = 2026, 3, "2026-03"  # as built by conftest.py
+
+
+@pytest.fixture(scope="module")
+def air_b(demo_url):
+    return service.build(demo_url, "air", MONTH_TEXT, issued=ISSUED)
+
+
+@pytest.fixture(scope="module")
+def work_b(demo_url):
+    return service.build(demo_url, "work", MONTH_TEXT, issued=ISSUED)
+
+
+def _engine(demo_url, start, end):
+    """The air engine called directly (not through the bulletin's adapter) on the unit lists."""
+    st = TargetStore(demo_url)
+    units = st.units(end, include_city=False)
+    lists = st.unit_stations(end)
+    st.close()
+    reg = StationRegistry(demo_url).stations_frame("140200")
+    rows = [{"code": c, "unit": u.code, "uname": u.name} for u in units for c in lists.get(u.code, [])]
+    m = pl.DataFrame(rows)
+    frame = reg.join(m, on="code").with_columns(county_code=pl.col("unit"), county_name=pl.col("uname")).drop("unit", "uname")
+    from qingshan.store.observations import ObservationStore
+    from datetime import datetime, time, timedelta
+
+    obs = ObservationStore(demo_url)
+    hourly = obs.hourly_frame(reg["code"].to_list(), datetime.combine(date(YEAR - 1, 1, 1), time(1)),
+                              datetime.combine(end + timedelta(days=1), time(0)))
+    obs.close()
+    days = city_series.StationDays.from_hourly(hourly)
+    u = ev.evaluate(days, frame, start, end, by="county_code", station_list=m["code"].to_list())
+    c = ev.evaluate(days, reg, start, end, by="city_code", areas=["140200"])
+    return units, u, c
+
+
+@pytest.mark.parametrize("ytd", [False, True], ids=["A1-month", "A3-ytd"])
+def test_table_a1_a3_cells_are_the_air_engines(demo_url, air_b, ytd):
+    end = date(YEAR, MONTH, 31)
+    start = date(YEAR, 1, 1) if ytd else date(YEAR, MONTH, 1)
+    units, u, c = _engine(demo_url, start, end)
+    b0, b1 = ev.same_period_last_year(start, end)
+    base = ev.evaluate_daily(u.daily, b0, b1, by="county_code")
+    table = air_b.sections[1 if ytd else 0].tables[0]
+    assert table.columns == air_bulletin.A1_COLUMNS
+    assert len(table.rows) == len(units) + 1
+    by_name = {r[0]: r for r in table.rows}
+    per = {r["county_code"]: r for r in u.period.to_dicts()}
+    rank = {r["county_code"]: r for r in u.ranking.to_dicts()}
+    bas = {r["county_code"]: r for r in base.to_dicts()}
+    n_checked = 0
+    for unit in units:
+        row, p, k, bp = by_name[unit.name], per[unit.code], rank[unit.code], bas[unit.code]
+        assert row[1] == f"{p['isum_pub']}（{bp['isum_pub']}）"
+        assert row[3:9] == [p[f"{x}_pub"] for x in ("so2", "no2", "pm10", "pm25", "co", "o3")]
+        assert row[9] == f"{p['max_index_pub']}/{'、'.join(p['max_pollutants'])}"
+        assert row[11] == p["good_ratio_pub"] and row[13] == str(p["n_heavy"])
+        # every unit is rankable in the demo: the §1.2 competition ranks equal the engine's
+        for cell, eng in ((row[2].split("（")[0], k["rank"]), (row[10], k["pm25_rank"]), (row[12], k["good_ratio_rank"])):
+            assert cell.removeprefix("并列") == str(eng)
+        n_checked += 1
+    city = c.period.row(0, named=True)
+    crow = by_name["全市"]
+    assert crow[3:9] == [city[f"{x}_pub"] for x in ("so2", "no2", "pm10", "pm25", "co", "o3")]
+    assert crow[1].startswith(city["isum_pub"]) and crow[11] == city["good_ratio_pub"]
+    assert n_checked == 10
+    # A2/A4: ΔI is the engine's change rate
+    change = {r[0]: r for r in air_b.sections[1 if ytd else 0].tables[1].rows}
+    for unit in units:
+        cp = rank[unit.code]["change_pub"]
+        assert change[unit.name][1].lstrip("+") == cp
+
+
+def test_rank_cells_mark_ties(air_b):
+    for sec in air_b.sections[:2]:
+        rows = sec.tables[0].rows[:-1]
+        ranks = [r[2].split("（")[0] for r in rows]
+        plain = [x.removeprefix("并列") for x in ranks]
+        for x, p in zip(ranks, plain):
+            assert x.startswith("并列") == (plain.count(p) > 1)
+
+
+def _docx_parts(data: bytes):
+    doc = Document(io.BytesIO(data))
+    return doc, len(doc.tables), len(doc.inline_shapes)
+
+
+def test_air_docx_shows_every_table_and_chart(air_b):
+    data = service.render_docx(air_b)
+    doc, n_tables, n_images = _docx_parts(data)
+    assert n_tables == 5 and n_images == 3
+    assert [c.text for c in doc.tables[0].rows[0].cells] == air_bulletin.A1_COLUMNS
+    assert [c.text for c in doc.tables[4].rows[0].cells] == air_bulletin.A5_COLUMNS
+    assert len(doc.tables[0].rows) == 12  # header + 10 units + 全市
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "一、3月各县（区）环境空气质量状况" in text and "三、年度目标完成情况" in text
+    assert "【演示】" in text
+    assert doc.core_properties.created.date() == ISSUED
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert {i.date_time for i in z.infolist()} == {(2026, 4, 5, 0, 0, 0)}
+        assert sum(1 for n in z.namelist() if n.startswith("word/media/")) == 3
+
+
+def test_work_docx_keeps_sections_without_data(work_b):
+    data = service.render_docx(work_b)
+    doc, n_tables, n_images = _docx_parts(data)
+    titles = [s.title for s in work_b.sections]
+    assert titles == ["环境质量", "水环境", "净土与固体废物", "重污染天气应对", "目标任务完成情况", "重点工作进展",
+                      "督察整改", "执法监管", "奖惩情况", "存在问题和下步要求"]
+    no_data = [s.title for s in work_b.sections if s.no_data]
+    assert no_data == ["水环境", "净土与固体废物", "重污染天气应对", "重点工作进展", "督察整改", "执法监管"]
+    paras = [p.text for p in doc.paragraphs]
+    for t in no_data:
+        i = next(k for k, p in enumerate(paras) if p.endswith(f"、{t}"))
+        assert paras[i + 1] == NO_DATA
+    assert n_tables == 4  # A3 short, A5 (city), water/CO2 targets, county money
+    assert work_b.sections[-1].editable and work_b.sections[-1].paragraphs
+
+
+class _Counter(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: dict[str, int] = {}
+
+    def handle_starttag(self, tag, attrs):
+        self.tags[tag] = self.tags.get(tag, 0) + 1
+
+
+def test_html_renders_tables_and_charts(air_b, work_b):
+    for b, tables, imgs in ((air_b, 5, 3), (work_b, 4, 0)):
+        h = service.render_html(b)
+        c = _Counter()
+        c.feed(h)
+        assert c.tags.get("table") == tables and c.tags.get("img", 0) == imgs
+        assert b.title in h
+    assert NO_DATA in service.render_html(work_b)
+
+
+def test_snapshot_round_trip_and_deterministic_rendering(air_b):
+    assert from_json(to_json(air_b)) == air_b
+    assert service.render_docx(air_b) == service.render_docx(from_json(to_json(air_b)))
+    assert service.render_html(air_b) == service.render_html(air_b)
+
+
+def test_publish_freezes_and_regenerates_byte_identical(demo_copy):
+    with pytest.raises(WorkflowError, match="草稿"):
+        service.act(demo_copy, "air", MONTH_TEXT, "publish")
+    service.act(demo_copy, "air", MONTH_TEXT, "review")
+    info = service.act(demo_copy, "air", MONTH_TEXT, "publish", issued=ISSUED)
+    assert info.state == "published" and info.docx_sha256
+    published = service.build(demo_copy, "air", MONTH_TEXT)
+    docx_1 = service.render_docx(published)
+    # the stored data change after publication: the published bulletin does not
+    st = TargetStore(demo_copy)
+    st.upsert_target(YEAR, "140213", "pm25", "19", "测试修改")
+    st.close()
+    d, h, same = service.regenerate(demo_copy, "air", MONTH_TEXT)
+    assert same and d == docx_1 and service.sha256(d) == info.docx_sha256
+    assert service.build(demo_copy, "air", MONTH_TEXT) == published
+    draft = service.build(demo_copy, "work", MONTH_TEXT, issued=ISSUED)
+    assert draft.meta["state"] == "draft"
+    with pytest.raises(WorkflowError, match="已发布"):
+        service.act(demo_copy, "air", MONTH_TEXT, "review")
+
+
+def test_remarks_are_editable_before_publishing(demo_copy):
+    service.set_remarks(demo_copy, MONTH_TEXT, "各县（区）要对照问题清单逐项整改。")
+    b = service.build(demo_copy, "work", MONTH_TEXT, issued=ISSUED)
+    assert b.sections[-1].paragraphs == ["各县（区）要对照问题清单逐项整改。"]
+    assert b.meta["prefilled_remarks"]  # the pre-filled text stays available
+    service.act(demo_copy, "work", MONTH_TEXT, "review")
+    with pytest.raises(WorkflowError):
+        service.set_remarks(demo_copy, MONTH_TEXT, "改")
+
+
+def test_water_section_from_the_seam(demo_url, monkeypatch):
+    from qingshan.standards.water_compensation import CompTiers
+    from qingshan.targets.sources import water
+
+    w = water.WaterMonth(MONTH_TEXT, (
+        water.SectionMonth("S1", "郑庄", "140213", "某河", "省", 3, 4, 4, 3, 3, "ok",
+                           (water.ItemOver("nh3n", "氨氮", "2.12", "1.0"),)),
+        water.SectionMonth("S2", "洗马庄", "140223", "壶流河", "省", 3, None, None, 0, None, "dry"),
+    ))
+    monkeypatch.setattr(water, "read", lambda url, month: w)
+    sec = work_bulletin.water_section(demo_url, MONTH_TEXT, {"140213": "平城区", "140223": "广灵县"},
+                                      CompTiers(amounts=(None, None, 100, None, None)))
+    r1, r2 = sec.tables[0].rows
+    assert r1[7] == "否" and r1[8] == "氨氮(1.12)" and r1[9] == "变差" and r1[10] == "100.00"
+    assert r2[7] == "未监测" and r2[10] == "—"
