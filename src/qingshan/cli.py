@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from qingshan.air.cli import app as air_app
+from qingshan.carbon.cli import app as carbon_app
 from qingshan.demo.cli import demo
 from qingshan.hj212.cli import app as hj212_app
 from qingshan.ingest.cli import app as import_app
@@ -27,6 +28,7 @@ app.add_typer(import_app, name="import", help="导入监测数据与站点")
 app.add_typer(stations_app, name="stations", help="监测站点登记")
 app.add_typer(hj212_app, name="hj212", help="HJ 212 污染源在线监控")
 app.add_typer(sources_app, name="sources", help="污染源登记：企业、排放口、设备与限值")
+app.add_typer(carbon_app, name="carbon", help="碳排放核算与双控")
 app.command("demo")(demo)
 app.command("serve")(serve)
 

@@ -175,16 +175,19 @@ def k01_completeness(unit: PowerUnit, rec: PowerMonth | None, year: int, month: 
         return CheckResult("K-01", CheckStatus.FAIL, f"逾期未存证（期限 {due.isoformat()}）", {"期限": due.isoformat()}, **base)
     gas = unit.unit_class == "gas"
     fail_missing: list[str] = []
-    if gas:
-        if rec.other_fuels.get("natural_gas") is None:
-            fail_missing.append("天然气消耗量")
-    else:
-        if rec.coal_t is None:
-            fail_missing.append("入炉煤量")
-        if rec.ncv is None:
-            fail_missing.append("低位发热量")
-    if unit.kind == "unit" and rec.generation_mwh is None:
-        fail_missing.append("发电量")
+    if unit.kind == "unit":  # a plant line (公用) carries only what is metered for the whole plant
+        if gas:
+            if rec.other_fuels.get("natural_gas") is None:
+                fail_missing.append("天然气消耗量")
+        else:
+            if rec.coal_t is None:
+                fail_missing.append("入炉煤量")
+            if rec.ncv is None:
+                fail_missing.append("低位发热量")
+        if rec.generation_mwh is None:
+            fail_missing.append("发电量")
+    elif rec.coal_t and rec.ncv is None:
+        fail_missing.append("低位发热量")
     warn_missing: list[str] = []
     if not gas and rec.c is None and rec.coal_t:
         warn_missing.append("元素碳含量（已按缺省值计算）")

@@ -374,7 +374,9 @@ def account_power_month(
     default_applied = {"cc": False}
     e_coal: Fraction | None
     cc_used: Fraction | None
-    if rec.coal_t is None:
+    if rec.coal_t is None and unit.kind == "plant_line":
+        e_coal, cc_used = Fraction(0), None  # a plant line without coal of its own
+    elif rec.coal_t is None:
         e_coal, cc_used = None, None
     elif rec.coal_t == 0:
         e_coal, cc_used = Fraction(0), cc if use_measured else None

@@ -193,15 +193,29 @@ def track(
         if target is None:
             out.append(TrackingRow(t, None, r, R, None, tau, None, r_avg, ratio, None, r_avg_q))
             continue
-        P = R / target
-        r_req = r_req_q = x_req = None
-        n = T - t
-        if t < T and ratio > 0:
+        out.append(progress_row(t, base_year, R, r, target, settings=settings))
+    return Tracking(base_year, T, target, tuple(out), tuple(warnings), settings)
+
+
+def progress_row(year: int, base_year: int, R: Fraction, r: Fraction | None, target: Fraction, *,
+                 settings: TrackingSettings = TrackingSettings()) -> TrackingRow:
+    """The §8.4 row of a year from its exact cumulative reduction R(t) and annual reduction r(t)
+    (None: r test skipped): P, τ, r_req, r_avg and the ``progress_warning`` status."""
+    T = base_year + settings.plan_years
+    if not base_year < year <= T:
+        raise TrackingError(f"{year} 年不在规划期 {base_year + 1}—{T} 内")
+    ratio = 1 - R
+    tau = Fraction(year - base_year, T - base_year)
+    P = R / target
+    r_req = r_req_q = x_req = r_avg = r_avg_q = None
+    n = T - year
+    if ratio > 0:
+        r_avg, r_avg_q = one_minus_root(ratio, year - base_year)
+        if year < T:
             x_req = (1 - target) / ratio
             r_req, r_req_q = one_minus_root(x_req, n)
-        status = _status(t, T, r, R, P, tau, x_req, n, target, settings)
-        out.append(TrackingRow(t, status, r, R, P, tau, r_req, r_avg, ratio, r_req_q, r_avg_q))
-    return Tracking(base_year, T, target, tuple(out), tuple(warnings), settings)
+    status = _status(year, T, r, R, P, tau, x_req, n, target, settings)
+    return TrackingRow(year, status, r, R, P, tau, r_req, r_avg, ratio, r_req_q, r_avg_q)
 
 
 def allowed_co2_end_year(base_co2_t: Fraction, target: Fraction, indices: Mapping[int, Fraction], base_year: int,
