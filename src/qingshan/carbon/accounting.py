@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from qingshan.carbon import records
 from qingshan.carbon.factors import library
-from qingshan.carbon.models import Facility, PowerMonthRow, Unit
+from qingshan.carbon.models import CarbonFacility, CarbonPowerMonth, CarbonUnit
 from qingshan.carbon.registry import power_unit
 from qingshan.carbon.runs import fig, pct, store_run
 from qingshan.standards.carbon_cement import (
@@ -100,7 +100,7 @@ class UnitEvaluation:
 
 def evaluate_power_unit(
     session: Session,
-    unit: Unit,
+    unit: CarbonUnit,
     year: int,
     *,
     as_of: date,
@@ -117,13 +117,13 @@ def evaluate_power_unit(
     pu = power_unit(unit)
     ev = evaluate_unit_year(pu, recs, year, as_of=as_of, factors=factors, settings=settings, checks=checks,
                             through_month=through_month, annual_report=report)
-    fac = session.get(Facility, unit.facility_id)
+    fac = session.get(CarbonFacility, unit.facility_id)
     month_runs: dict[int, int] = {}
     year_run = None
     if store:
         sd = settings_dict(settings, checks)
-        rows = {r.month: r for r in session.scalars(select(PowerMonthRow).where(
-            PowerMonthRow.unit_id == unit.id, PowerMonthRow.year == year, PowerMonthRow.kind == "monthly"))}
+        rows = {r.month: r for r in session.scalars(select(CarbonPowerMonth).where(
+            CarbonPowerMonth.unit_id == unit.id, CarbonPowerMonth.year == year, CarbonPowerMonth.kind == "monthly"))}
         for m in ev.months:
             inputs = {"record": records.power_month_payload(rows[m.month]) if m.month in rows else None}
             run = store_run(session, scope="unit_month", year=year, month=m.month, unit_id=unit.id, as_of=as_of,
@@ -138,12 +138,12 @@ def evaluate_power_unit(
     return UnitEvaluation(unit.id, unit.code, unit.name, fac.id, fac.name, ev, year_run, month_runs)
 
 
-def power_units(session: Session, facility_code: str | None = None) -> list[Unit]:
-    q = (select(Unit).join(Facility, Facility.id == Unit.facility_id)
-         .where(Facility.sector == "power", Unit.active.is_(True), Unit.kind.in_(("unit", "plant_line")))
-         .order_by(Facility.code, Unit.code))
+def power_units(session: Session, facility_code: str | None = None) -> list[CarbonUnit]:
+    q = (select(CarbonUnit).join(CarbonFacility, CarbonFacility.id == CarbonUnit.facility_id)
+         .where(CarbonFacility.sector == "power", CarbonUnit.active.is_(True), CarbonUnit.kind.in_(("unit", "plant_line")))
+         .order_by(CarbonFacility.code, CarbonUnit.code))
     if facility_code is not None:
-        q = q.where(Facility.code == facility_code)
+        q = q.where(CarbonFacility.code == facility_code)
     return list(session.scalars(q))
 
 
@@ -177,7 +177,7 @@ def cement_year_results(y: CementYearResult) -> dict:
             "coal_use": fig(y.coal_use_kgce_per_t, PUBLISH.coal_rate, "kgce/t")}
 
 
-def evaluate_cement_line(session: Session, unit: Unit, year: int, *, as_of: date, through_month: int = 12,
+def evaluate_cement_line(session: Session, unit: CarbonUnit, year: int, *, as_of: date, through_month: int = 12,
                          factors: FactorTable | None = None, settings: CementSettings = CementSettings(),
                          store: bool = True) -> CementEvaluation:
     """Account a clinker line month by month and for the year (carbon.md §6.2); store the runs."""

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from qingshan.carbon import records
 from qingshan.carbon.accounting import evaluate_power_unit, power_units, settings_dict
 from qingshan.carbon.factors import library
-from qingshan.carbon.models import CityBalanceRow, Facility, Plan
+from qingshan.carbon.models import CarbonCityBalance, CarbonFacility, CarbonPlan
 from qingshan.carbon.runs import fig, pct, store_run
 from qingshan.standards.carbon_checks import CheckStatus
 from qingshan.standards.carbon_city import (
@@ -56,15 +56,15 @@ class CityAccount:
     warnings: tuple[str, ...]
 
 
-def get_plan(session: Session, name: str | None = None) -> Plan | None:
-    q = select(Plan).order_by(Plan.id.desc())
+def get_plan(session: Session, name: str | None = None) -> CarbonPlan | None:
+    q = select(CarbonPlan).order_by(CarbonPlan.id.desc())
     if name is not None:
-        q = q.where(Plan.name == name)
+        q = q.where(CarbonPlan.name == name)
     return session.scalars(q).first()
 
 
 def set_plan(session: Session, name: str, base_year: int, target: str, *, source: str, status: str = "UNCONFIRMED",
-             projected_gdp_index: str | None = None, demo: bool = False) -> tuple[Plan, dict | None, dict]:
+             projected_gdp_index: str | None = None, demo: bool = False) -> tuple[CarbonPlan, dict | None, dict]:
     """Create or update a five-year target; returns (plan, before, after) for the audit trail."""
     try:
         t = Fraction(target)
@@ -74,11 +74,11 @@ def set_plan(session: Session, name: str, base_year: int, target: str, *, source
         raise CityDataError("降低目标应为 0 与 1 之间的小数（如 0.17 表示下降 17%）")
     if status not in ("confirmed", "UNCONFIRMED"):
         raise CityDataError("目标状态应为 confirmed 或 UNCONFIRMED")
-    plan = session.scalar(select(Plan).where(Plan.name == name))
+    plan = session.scalar(select(CarbonPlan).where(CarbonPlan.name == name))
     keys = ("name", "base_year", "target", "target_source", "target_status", "projected_gdp_index", "demo")
     before = {k: getattr(plan, k) for k in keys} if plan else None
     if plan is None:
-        plan = Plan(name=name)
+        plan = CarbonPlan(name=name)
         session.add(plan)
     plan.base_year, plan.target, plan.target_source, plan.target_status = base_year, target, source, status
     plan.projected_gdp_index, plan.demo = projected_gdp_index, demo
@@ -95,7 +95,7 @@ def verified_plants(session: Session, year: int, *, as_of: date, factors: Factor
     out: list[PlantFuelData] = []
     notes: list[str] = []
     for fac_id, units in by_fac.items():
-        fac = session.get(Facility, fac_id)
+        fac = session.get(CarbonFacility, fac_id)
         evs = [evaluate_power_unit(session, u, year, as_of=as_of, factors=factors, settings=settings) for u in units]
         complete = all(sum(1 for m in e.evaluation.months if m.result is not None) == 12 for e in evs
                        if e.evaluation.unit.kind == "unit")
@@ -178,8 +178,8 @@ def account_city(
         if gdp_c is not None:
             co2_i = intensity_per_10k_yuan(co2.total, gdp_c)
             energy_i = intensity_per_10k_yuan(energy.total_assessed, gdp_c)
-    demo = bool(session.scalar(select(CityBalanceRow.demo).where(CityBalanceRow.year == year, CityBalanceRow.months == months,
-                                                                  CityBalanceRow.demo.is_(True)).limit(1)))
+    demo = bool(session.scalar(select(CarbonCityBalance.demo).where(CarbonCityBalance.year == year, CarbonCityBalance.months == months,
+                                                                  CarbonCityBalance.demo.is_(True)).limit(1)))
     run_id = None
     if store:
         results = city_results(co2, energy, gdp_c, base, co2_i, energy_i)
@@ -217,7 +217,7 @@ def city_results(co2: CityCO2, energy: CityEnergy, gdp_c, base, co2_i, energy_i)
 
 
 def balance_years(session: Session, months: int = 12) -> list[int]:
-    return sorted(set(session.scalars(select(CityBalanceRow.year).where(CityBalanceRow.months == months))))
+    return sorted(set(session.scalars(select(CarbonCityBalance.year).where(CarbonCityBalance.months == months))))
 
 
 def set_balance_row(session: Session, year: int, months: int, item: str, use: str, quantity: str, *,
@@ -229,12 +229,12 @@ def set_balance_row(session: Session, year: int, months: int, item: str, use: st
         raise CityDataError(str(exc)) from None
     if months not in (3, 6, 9, 12):
         raise CityDataError("期间应为 3、6、9 或 12（1—N月累计）")
-    row = session.scalar(select(CityBalanceRow).where(CityBalanceRow.year == year, CityBalanceRow.months == months,
-                                                      CityBalanceRow.item == item, CityBalanceRow.use == use))
+    row = session.scalar(select(CarbonCityBalance).where(CarbonCityBalance.year == year, CarbonCityBalance.months == months,
+                                                      CarbonCityBalance.item == item, CarbonCityBalance.use == use))
     keys = ("year", "months", "item", "use", "quantity", "ncv", "note", "demo")
     before = {k: getattr(row, k) for k in keys} if row else None
     if row is None:
-        row = CityBalanceRow(year=year, months=months, item=item, use=use)
+        row = CarbonCityBalance(year=year, months=months, item=item, use=use)
         session.add(row)
     row.quantity, row.ncv, row.note, row.demo = quantity, ncv, note, demo
     session.flush()

@@ -28,7 +28,7 @@ from qingshan.carbon.accounting import evaluate_month, power_units
 from qingshan.carbon.city import CityDataError, set_plan
 from qingshan.carbon.evidence import check_evidence, failed_checks
 from qingshan.carbon.factors import add_factor, library
-from qingshan.carbon.models import Facility
+from qingshan.carbon.models import CarbonFacility
 from qingshan.carbon.progress import SeriesFileError, json_text, read_series
 from qingshan.carbon.report import city_report, city_trend, co2_intensity_status, enterprise_list, unit_detail
 from qingshan.config import database_url
@@ -114,7 +114,7 @@ def unit(
 ) -> None:
     """登记或更新机组（容量、类型、热电联产、冷却方式）或熟料生产线。"""
     with _session() as s:
-        fac = s.scalar(select(Facility).where(Facility.code == facility_code))
+        fac = s.scalar(select(CarbonFacility).where(CarbonFacility.code == facility_code))
         if fac is None:
             _fail(f"没有编号为“{facility_code}”的设施（先用 qingshan carbon facility 登记）")
         try:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qingshan.carbon import records
-from qingshan.carbon.models import CheckRow, Facility, PowerMonthRow, Run, Unit
+from qingshan.carbon.models import CarbonCheck, CarbonFacility, CarbonPowerMonth, CarbonRun, CarbonUnit
 from qingshan.sources.models import Enterprise
 from qingshan.standards.carbon_checks import CHECK_NAMES
 
@@ -24,18 +24,18 @@ class EvidenceError(LookupError):
 
 def check_evidence(session: Session, check_row_id: int) -> dict:
     """The ledger payload of one stored check result (typically a ``fail``)."""
-    chk = session.get(CheckRow, check_row_id)
+    chk = session.get(CarbonCheck, check_row_id)
     if chk is None:
         raise EvidenceError(f"没有编号为 {check_row_id} 的校核结果")
-    run = session.get(Run, chk.run_id)
-    unit = session.get(Unit, chk.unit_id)
-    fac = session.get(Facility, unit.facility_id)
+    run = session.get(CarbonRun, chk.run_id)
+    unit = session.get(CarbonUnit, chk.unit_id)
+    fac = session.get(CarbonFacility, unit.facility_id)
     ent = session.get(Enterprise, fac.enterprise_id)
     period = f"{chk.year}年{chk.month}月" if chk.month else f"{chk.year}年"
     record = None
     if chk.month is not None:
-        row = session.scalar(select(PowerMonthRow).where(PowerMonthRow.unit_id == unit.id, PowerMonthRow.year == chk.year,
-                                                         PowerMonthRow.month == chk.month, PowerMonthRow.kind == "monthly"))
+        row = session.scalar(select(CarbonPowerMonth).where(CarbonPowerMonth.unit_id == unit.id, CarbonPowerMonth.year == chk.year,
+                                                         CarbonPowerMonth.month == chk.month, CarbonPowerMonth.kind == "monthly"))
         record = records.power_month_payload(row) if row is not None else None
     title = f"{fac.name}{unit.name}{period}碳排放数据校核{chk.check_id}（{CHECK_NAMES[chk.check_id]}）未通过"
     values = "；".join(f"{k}：{v}" for k, v in (chk.values or {}).items())
@@ -67,11 +67,11 @@ def failed_checks(session: Session, year: int, month: int | None = None) -> list
     """Ids of the ``fail`` results in the latest run of each unit-month (and unit-year) of ``year``
     (only ``month`` when given), for opening ledger items."""
     latest: dict[tuple, int] = {}
-    for run_id, unit_id, scope, m in session.execute(select(Run.id, Run.unit_id, Run.scope, Run.month).where(
-            Run.year == year, Run.scope.in_(("unit_month", "unit_year")))):
+    for run_id, unit_id, scope, m in session.execute(select(CarbonRun.id, CarbonRun.unit_id, CarbonRun.scope, CarbonRun.month).where(
+            CarbonRun.year == year, CarbonRun.scope.in_(("unit_month", "unit_year")))):
         key = (unit_id, scope, m)
         latest[key] = max(latest.get(key, 0), run_id)
     runs = [rid for (_u, scope, m), rid in latest.items() if month is None or (scope == "unit_month" and m == month)]
     if not runs:
         return []
-    return sorted(session.scalars(select(CheckRow.id).where(CheckRow.run_id.in_(runs), CheckRow.status == "fail")))
+    return sorted(session.scalars(select(CarbonCheck.id).where(CarbonCheck.run_id.in_(runs), CarbonCheck.status == "fail")))

@@ -13,12 +13,12 @@ from collections.abc import Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qingshan.carbon.models import FactorRow
+from qingshan.carbon.models import CarbonFactor
 from qingshan.standards.carbon_factors import Factor, FactorError, FactorTable, parse_row
 
 
 def bureau_factors(session: Session) -> list[Factor]:
-    rows = session.scalars(select(FactorRow).order_by(FactorRow.id)).all()
+    rows = session.scalars(select(CarbonFactor).order_by(CarbonFactor.id)).all()
     return [parse_row({"table": r.table_name, "key": r.key, "param": r.param, "value": r.value, "unit": r.unit,
                        "valid_from": r.valid_from, "valid_to": r.valid_to, "version": r.version, "status": r.status,
                        "source": r.source}, origin="bureau", row_id=r.id) for r in rows]
@@ -39,13 +39,13 @@ def add_factor(session: Session, fields: Mapping[str, object], *, created_by: st
     packaged = FactorTable.packaged()
     if not any(r.table == f.table and r.param == f.param for r in packaged.rows):
         raise FactorError(f"因子表“{f.table}”没有参数“{f.param}”")
-    dup = session.scalar(select(FactorRow).where(
-        FactorRow.table_name == f.table, FactorRow.key == f.key, FactorRow.param == f.param,
-        FactorRow.valid_from.is_(None) if f.valid_from is None else FactorRow.valid_from == f.valid_from,
-        FactorRow.version == f.version))
+    dup = session.scalar(select(CarbonFactor).where(
+        CarbonFactor.table_name == f.table, CarbonFactor.key == f.key, CarbonFactor.param == f.param,
+        CarbonFactor.valid_from.is_(None) if f.valid_from is None else CarbonFactor.valid_from == f.valid_from,
+        CarbonFactor.version == f.version))
     if dup is not None:
         raise FactorError(f"因子“{f.table}/{f.key}/{f.param}”起始年份 {f.valid_from or '—'} 的版本“{f.version}”已存在；更正请使用新版本号")
-    row = FactorRow(table_name=f.table, key=f.key, param=f.param, value=f.text or None, unit=f.unit,
+    row = CarbonFactor(table_name=f.table, key=f.key, param=f.param, value=f.text or None, unit=f.unit,
                     valid_from=f.valid_from, valid_to=f.valid_to, version=f.version, status=f.status, source=f.source,
                     created_by=created_by)
     session.add(row)

@@ -35,13 +35,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qingshan.carbon.models import (
-    AnnualReportRow,
-    CementMonthRow,
-    CityBalanceRow,
-    CityGdpRow,
-    ImportBatch,
-    PowerMonthRow,
-    Unit,
+    CarbonAnnualReport,
+    CarbonCementMonth,
+    CarbonCityBalance,
+    CarbonCityGdp,
+    CarbonImportBatch,
+    CarbonPowerMonth,
+    CarbonUnit,
 )
 from qingshan.carbon.registry import find_unit
 from qingshan.carbon.sheets import (
@@ -170,24 +170,24 @@ def _sha(data: bytes) -> str:
 
 def _begin(session: Session, path: Path, data: bytes, kind: str) -> CarbonImportResult:
     res = CarbonImportResult(file=path.name, kind=kind, sha256=_sha(data))
-    prev = session.scalar(select(ImportBatch.id).where(ImportBatch.sha256 == res.sha256, ImportBatch.kind == kind,
-                                                       ImportBatch.status.in_(("ok", "partial"))).order_by(ImportBatch.id.desc()))
+    prev = session.scalar(select(CarbonImportBatch.id).where(CarbonImportBatch.sha256 == res.sha256, CarbonImportBatch.kind == kind,
+                                                       CarbonImportBatch.status.in_(("ok", "partial"))).order_by(CarbonImportBatch.id.desc()))
     res.previous_batch = prev
     return res
 
 
-def _finish(session: Session, res: CarbonImportResult, write: Callable[[ImportBatch], None], keep_valid: bool) -> CarbonImportResult:
+def _finish(session: Session, res: CarbonImportResult, write: Callable[[CarbonImportBatch], None], keep_valid: bool) -> CarbonImportResult:
     """Write in one transaction (the session's), or record the refusal; never half a file."""
     if res.errors and not keep_valid:
         res.status = "failed"
         session.rollback()
-        batch = ImportBatch(kind=res.kind, file_name=res.file, sha256=res.sha256, status="failed",
+        batch = CarbonImportBatch(kind=res.kind, file_name=res.file, sha256=res.sha256, status="failed",
                             rows_read=res.rows_read, errors=[e.as_dict() for e in res.errors], changes=[])
         session.add(batch)
         session.commit()
         res.batch_id = batch.id
         return res
-    batch = ImportBatch(kind=res.kind, file_name=res.file, sha256=res.sha256, status="partial" if res.errors else "ok",
+    batch = CarbonImportBatch(kind=res.kind, file_name=res.file, sha256=res.sha256, status="partial" if res.errors else "ok",
                         rows_read=res.rows_read, errors=[e.as_dict() for e in res.errors], changes=[])
     session.add(batch)
     session.flush()
@@ -201,7 +201,7 @@ def _finish(session: Session, res: CarbonImportResult, write: Callable[[ImportBa
         res.status = "failed"
         res.inserted = res.updated = res.unchanged = 0
         res.errors.append(RowError(res.file, None, None, f"写入数据库失败，本文件未导入任何数据：{type(exc).__name__}: {exc}"))
-        failed = ImportBatch(kind=res.kind, file_name=res.file, sha256=res.sha256, status="failed",
+        failed = CarbonImportBatch(kind=res.kind, file_name=res.file, sha256=res.sha256, status="failed",
                              rows_read=res.rows_read, errors=[e.as_dict() for e in res.errors], changes=[])
         session.add(failed)
         session.commit()
@@ -300,7 +300,7 @@ def import_power_months(
     if kind == "monthly" and "emission_t" in layout.columns:
         res.warnings.append("月度存证中的“年度排放量”列已忽略（年报请用 qingshan carbon import annual）")
     res.rows_read = len(rows)
-    good: list[tuple[int, Unit, dict]] = []
+    good: list[tuple[int, CarbonUnit, dict]] = []
     seen: dict[tuple[int, int, int], int] = {}
     emissions: dict[tuple[int, int], tuple[Fraction, int]] = {}
     for row_no, rec in rows:
@@ -366,7 +366,7 @@ def import_power_months(
             continue
         good.append((row_no, unit, v))
 
-    def write(batch: ImportBatch) -> None:
+    def write(batch: CarbonImportBatch) -> None:
         for row_no, unit, v in good:
             values = {
                 "unit_id": unit.id, "year": v["year"], "month": v["month"], "kind": kind,
@@ -381,16 +381,16 @@ def import_power_months(
                 "other_fuels": {f: decimal_text(v[f]) for f in OTHER_FUELS if v.get(f) is not None},
                 "lodged_on": v.get("lodged_on"), "batch_id": batch.id, "source_row": row_no,
             }
-            existing = session.scalar(select(PowerMonthRow).where(
-                PowerMonthRow.unit_id == unit.id, PowerMonthRow.year == v["year"], PowerMonthRow.month == v["month"],
-                PowerMonthRow.kind == kind))
-            _upsert(session, res, existing, values, PowerMonthRow, f"{unit.code} {v['year']}-{v['month']:02d}")
+            existing = session.scalar(select(CarbonPowerMonth).where(
+                CarbonPowerMonth.unit_id == unit.id, CarbonPowerMonth.year == v["year"], CarbonPowerMonth.month == v["month"],
+                CarbonPowerMonth.kind == kind))
+            _upsert(session, res, existing, values, CarbonPowerMonth, f"{unit.code} {v['year']}-{v['month']:02d}")
         for (unit_id, year), (emission, _row) in emissions.items():
             if not any(u.id == unit_id for _r, u, _v in good):
                 continue
-            ar = session.scalar(select(AnnualReportRow).where(AnnualReportRow.unit_id == unit_id, AnnualReportRow.year == year))
+            ar = session.scalar(select(CarbonAnnualReport).where(CarbonAnnualReport.unit_id == unit_id, CarbonAnnualReport.year == year))
             if ar is None:
-                session.add(AnnualReportRow(unit_id=unit_id, year=year, emission_t=decimal_text(emission), batch_id=batch.id))
+                session.add(CarbonAnnualReport(unit_id=unit_id, year=year, emission_t=decimal_text(emission), batch_id=batch.id))
             else:
                 ar.emission_t, ar.batch_id = decimal_text(emission), batch.id
         session.flush()
@@ -431,7 +431,7 @@ def import_cement_months(session: Session, path: str | Path, data: bytes, *, usc
     if res.errors:
         return _finish(session, res, lambda b: None, keep_valid=False)
     res.rows_read = len(rows)
-    good: list[tuple[int, Unit, dict]] = []
+    good: list[tuple[int, CarbonUnit, dict]] = []
     seen: dict[tuple[int, int, int], int] = {}
     for row_no, rec in rows:
         v, errs = row_values(res.file, row_no, rec, layout, CEMENT_COLUMNS)
@@ -481,7 +481,7 @@ def import_cement_months(session: Session, path: str | Path, data: bytes, *, usc
             continue
         good.append((row_no, unit, v))
 
-    def write(batch: ImportBatch) -> None:
+    def write(batch: CarbonImportBatch) -> None:
         for row_no, unit, v in good:
             alt = []
             if v.get("alt_q") is not None:
@@ -493,9 +493,9 @@ def import_cement_months(session: Session, path: str | Path, data: bytes, *, usc
                 "c_ar": decimal_text(v.get("c")), "substitutes": v["substitutes"], "alt_fuels": alt,
                 "lodged_on": v.get("lodged_on"), "batch_id": batch.id, "source_row": row_no,
             }
-            existing = session.scalar(select(CementMonthRow).where(
-                CementMonthRow.unit_id == unit.id, CementMonthRow.year == v["year"], CementMonthRow.month == v["month"]))
-            _upsert(session, res, existing, values, CementMonthRow, f"{unit.code} {v['year']}-{v['month']:02d}")
+            existing = session.scalar(select(CarbonCementMonth).where(
+                CarbonCementMonth.unit_id == unit.id, CarbonCementMonth.year == v["year"], CarbonCementMonth.month == v["month"]))
+            _upsert(session, res, existing, values, CarbonCementMonth, f"{unit.code} {v['year']}-{v['month']:02d}")
         session.flush()
 
     return _finish(session, res, write, keep_valid)
@@ -548,8 +548,8 @@ BALANCE_COLUMNS: tuple[Column, ...] = (
 GDP_COLUMNS: tuple[Column, ...] = (
     _col("year", "年份", ("年",), "int", required=True),
     _col("period", "期间", ("时期", "统计期"), "text"),
-    _col("gdp_nominal", "地区生产总值", ("gdp", "现价地区生产总值"), family="plain"),
-    _col("gdp_index", "地区生产总值指数", ("指数", "gdp指数"), family="plain"),
+    _col("gdp_nominal", "地区生产总值", ("gdp", "现价地区生产总值"), family="money"),
+    _col("gdp_index", "地区生产总值指数", ("指数", "gdp指数"), family="index"),
     _col("source", "来源", ("数据来源",), "text"),
 )
 
@@ -621,15 +621,15 @@ def import_city_balance(session: Session, path: str | Path, data: bytes, *, demo
             continue
         good.append((row_no, v))
 
-    def write(batch: ImportBatch) -> None:
+    def write(batch: CarbonImportBatch) -> None:
         for row_no, v in good:
             values = {"year": v["year"], "months": v["months"], "item": v["item_key"], "use": v["use_key"],
                       "quantity": decimal_text(v["quantity_exact"]), "ncv": decimal_text(v.get("ncv")),
                       "note": v.get("note"), "demo": demo, "batch_id": batch.id}
-            existing = session.scalar(select(CityBalanceRow).where(
-                CityBalanceRow.year == v["year"], CityBalanceRow.months == v["months"],
-                CityBalanceRow.item == v["item_key"], CityBalanceRow.use == v["use_key"]))
-            _upsert(session, res, existing, values, CityBalanceRow, f"{v['year']} {PERIOD_NAMES[v['months']]} {v['item']}/{v['use']}")
+            existing = session.scalar(select(CarbonCityBalance).where(
+                CarbonCityBalance.year == v["year"], CarbonCityBalance.months == v["months"],
+                CarbonCityBalance.item == v["item_key"], CarbonCityBalance.use == v["use_key"]))
+            _upsert(session, res, existing, values, CarbonCityBalance, f"{v['year']} {PERIOD_NAMES[v['months']]} {v['item']}/{v['use']}")
         session.flush()
 
     return _finish(session, res, write, keep_valid)
@@ -667,13 +667,13 @@ def import_city_gdp(session: Session, path: str | Path, data: bytes, *, demo: bo
             continue
         good.append((row_no, v))
 
-    def write(batch: ImportBatch) -> None:
+    def write(batch: CarbonImportBatch) -> None:
         for row_no, v in good:
             values = {"year": v["year"], "months": v["months"], "gdp_nominal": decimal_text(v.get("gdp_nominal")),
                       "gdp_index": decimal_text(v.get("gdp_index")), "source": v.get("source"), "demo": demo,
                       "batch_id": batch.id}
-            existing = session.scalar(select(CityGdpRow).where(CityGdpRow.year == v["year"], CityGdpRow.months == v["months"]))
-            _upsert(session, res, existing, values, CityGdpRow, f"{v['year']} {PERIOD_NAMES[v['months']]}")
+            existing = session.scalar(select(CarbonCityGdp).where(CarbonCityGdp.year == v["year"], CarbonCityGdp.months == v["months"]))
+            _upsert(session, res, existing, values, CarbonCityGdp, f"{v['year']} {PERIOD_NAMES[v['months']]}")
         session.flush()
 
     return _finish(session, res, write, keep_valid)

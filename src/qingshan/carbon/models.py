@@ -36,7 +36,7 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-class FactorRow(Base):
+class CarbonFactor(Base):
     __tablename__ = "carbon_factor"
     __table_args__ = (
         UniqueConstraint("table_name", "key", "param", "valid_from", "version"),
@@ -58,7 +58,7 @@ class FactorRow(Base):
     created_by: Mapped[str | None] = mapped_column(String(64))
 
 
-class Facility(Base):
+class CarbonFacility(Base):
     __tablename__ = "carbon_facility"
     __table_args__ = (CheckConstraint("sector IN ('power', 'cement')", name="sector"),)
 
@@ -71,7 +71,7 @@ class Facility(Base):
     demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class Unit(Base):
+class CarbonUnit(Base):
     __tablename__ = "carbon_unit"
     __table_args__ = (
         UniqueConstraint("facility_id", "code"),
@@ -91,7 +91,7 @@ class Unit(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
-class ImportBatch(Base):
+class CarbonImportBatch(Base):
     __tablename__ = "carbon_import_batch"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -108,7 +108,7 @@ class ImportBatch(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class PowerMonthRow(Base):
+class CarbonPowerMonth(Base):
     __tablename__ = "carbon_power_month"
     __table_args__ = (
         UniqueConstraint("unit_id", "year", "month", "kind"),
@@ -150,7 +150,7 @@ class PowerMonthRow(Base):
     source_row: Mapped[int | None] = mapped_column(Integer)
 
 
-class AnnualReportRow(Base):
+class CarbonAnnualReport(Base):
     __tablename__ = "carbon_annual_report"
     __table_args__ = (UniqueConstraint("unit_id", "year"),)
 
@@ -161,7 +161,7 @@ class AnnualReportRow(Base):
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("carbon_import_batch.id"))
 
 
-class CementMonthRow(Base):
+class CarbonCementMonth(Base):
     __tablename__ = "carbon_cement_month"
     __table_args__ = (
         UniqueConstraint("unit_id", "year", "month"),
@@ -191,7 +191,7 @@ class CementMonthRow(Base):
     source_row: Mapped[int | None] = mapped_column(Integer)
 
 
-class CityBalanceRow(Base):
+class CarbonCityBalance(Base):
     __tablename__ = "carbon_city_balance"
     __table_args__ = (
         UniqueConstraint("year", "months", "item", "use"),
@@ -210,7 +210,7 @@ class CityBalanceRow(Base):
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("carbon_import_batch.id"))
 
 
-class CityGdpRow(Base):
+class CarbonCityGdp(Base):
     __tablename__ = "carbon_city_gdp"
     __table_args__ = (
         UniqueConstraint("year", "months"),
@@ -227,7 +227,7 @@ class CityGdpRow(Base):
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("carbon_import_batch.id"))
 
 
-class Plan(Base):
+class CarbonPlan(Base):
     __tablename__ = "carbon_plan"
     __table_args__ = (CheckConstraint("target_status IN ('confirmed', 'UNCONFIRMED')", name="target_status"),)
 
@@ -241,7 +241,7 @@ class Plan(Base):
     demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class Run(Base):
+class CarbonRun(Base):
     __tablename__ = "carbon_run"
     __table_args__ = (CheckConstraint("scope IN ('unit_month', 'unit_year', 'city')", name="scope"),)
 
@@ -261,7 +261,7 @@ class Run(Base):
     digest: Mapped[str] = mapped_column(String(64), index=True)
 
 
-class CheckRow(Base):
+class CarbonCheck(Base):
     __tablename__ = "carbon_check"
     __table_args__ = (CheckConstraint("status IN ('pass', 'warn', 'fail', 'n/a')", name="status"),)
 

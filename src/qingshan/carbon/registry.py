@@ -16,7 +16,7 @@ from fractions import Fraction
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qingshan.carbon.models import Facility, Unit
+from qingshan.carbon.models import CarbonFacility, CarbonUnit
 from qingshan.sources.models import Enterprise
 from qingshan.standards.carbon_cement import CLINKER_TYPES
 from qingshan.standards.carbon_common import exact
@@ -25,7 +25,7 @@ from qingshan.standards.carbon_power import UNIT_CLASSES, PowerUnit
 SECTORS = {"power": "发电", "cement": "水泥熟料"}
 UNIT_KINDS = {"unit": "发电机组", "plant_line": "全厂公用", "clinker_line": "熟料生产线"}
 COOLING = {"water": "湿冷", "air": "空冷"}
-_CODE = re.compile(r"^[0-9A-Za-z_#\-]{1,40}$")
+_CODE = re.compile(r"^[\w#\-]{1,40}$")
 
 
 class CarbonRegistryError(ValueError):
@@ -40,21 +40,21 @@ def enterprise_by_uscc(session: Session, uscc: str) -> Enterprise:
 
 
 def add_facility(session: Session, uscc: str, code: str, name: str, sector: str, *,
-                 county_code: str | None = None, demo: bool = False) -> Facility:
+                 county_code: str | None = None, demo: bool = False) -> CarbonFacility:
     """Register a facility of a registered enterprise (idempotent on ``code``)."""
     if not _CODE.match(code or ""):
-        raise CarbonRegistryError(f"设施编号“{code}”应为 1—40 位字母、数字、-、_ 或 #")
+        raise CarbonRegistryError(f"设施编号“{code}”应为 1—40 位汉字、字母、数字、-、_ 或 #")
     if sector not in SECTORS:
         raise CarbonRegistryError(f"行业“{sector}”应为 power（发电）或 cement（水泥熟料）")
     if county_code is not None and not re.fullmatch(r"\d{6}", county_code):
         raise CarbonRegistryError(f"区县代码“{county_code}”应为6位GB/T 2260数字代码")
     ent = enterprise_by_uscc(session, uscc)
-    fac = session.scalar(select(Facility).where(Facility.code == code))
+    fac = session.scalar(select(CarbonFacility).where(CarbonFacility.code == code))
     if fac is not None:
         if fac.enterprise_id != ent.id:
             raise CarbonRegistryError(f"设施编号“{code}”已属于其他企业")
         return fac
-    fac = Facility(enterprise_id=ent.id, code=code, name=name, sector=sector,
+    fac = CarbonFacility(enterprise_id=ent.id, code=code, name=name, sector=sector,
                    county_code=county_code or ent.county_code, demo=demo)
     session.add(fac)
     session.flush()
@@ -75,10 +75,10 @@ class UnitSpec:
     clinker_type: str | None = None
 
 
-def _validate_unit(fac: Facility, spec: UnitSpec) -> None:
+def _validate_unit(fac: CarbonFacility, spec: UnitSpec) -> None:
     where = f"机组“{spec.code}”"
     if not _CODE.match(spec.code or ""):
-        raise CarbonRegistryError(f"{where}：编号应为 1—40 位字母、数字、-、_ 或 #")
+        raise CarbonRegistryError(f"{where}：编号应为 1—40 位汉字、字母、数字、-、_ 或 #")
     if spec.kind not in UNIT_KINDS:
         raise CarbonRegistryError(f"{where}：类别“{spec.kind}”应为 unit、plant_line 或 clinker_line")
     if fac.sector == "power" and spec.kind == "clinker_line" or fac.sector == "cement" and spec.kind != "clinker_line":
@@ -100,18 +100,18 @@ def _validate_unit(fac: Facility, spec: UnitSpec) -> None:
         raise CarbonRegistryError(f"{where}：熟料品种“{spec.clinker_type}”应为 {'、'.join(CLINKER_TYPES)}")
 
 
-def unit_snapshot(u: Unit) -> dict:
+def unit_snapshot(u: CarbonUnit) -> dict:
     return {k: getattr(u, k) for k in ("code", "name", "kind", "capacity_mw", "unit_class", "chp", "cooling",
                                         "clinker_type", "active")}
 
 
-def add_unit(session: Session, facility: Facility, spec: UnitSpec) -> tuple[Unit, dict | None, dict]:
+def add_unit(session: Session, facility: CarbonFacility, spec: UnitSpec) -> tuple[CarbonUnit, dict | None, dict]:
     """Register or update a unit; returns (unit, before or None, after) for the audit trail."""
     _validate_unit(facility, spec)
-    unit = session.scalar(select(Unit).where(Unit.facility_id == facility.id, Unit.code == spec.code))
+    unit = session.scalar(select(CarbonUnit).where(CarbonUnit.facility_id == facility.id, CarbonUnit.code == spec.code))
     before = unit_snapshot(unit) if unit is not None else None
     if unit is None:
-        unit = Unit(facility_id=facility.id, code=spec.code)
+        unit = CarbonUnit(facility_id=facility.id, code=spec.code)
         session.add(unit)
     unit.name = spec.name
     unit.kind = spec.kind
@@ -125,15 +125,15 @@ def add_unit(session: Session, facility: Facility, spec: UnitSpec) -> tuple[Unit
     return unit, before, unit_snapshot(unit)
 
 
-def power_unit(u: Unit) -> PowerUnit:
+def power_unit(u: CarbonUnit) -> PowerUnit:
     """The standards' view of a registered unit."""
     return PowerUnit(code=u.code, capacity_mw=Fraction(u.capacity_mw) if u.capacity_mw else None,
                      unit_class=u.unit_class or "conventional", chp=bool(u.chp), cooling=u.cooling or "water",
                      kind="plant_line" if u.kind == "plant_line" else "unit")
 
 
-def find_unit(session: Session, uscc: str, unit_code: str) -> Unit | None:
+def find_unit(session: Session, uscc: str, unit_code: str) -> CarbonUnit | None:
     """A unit by its enterprise's credit code and its code (as plants' sheets name it)."""
-    q = (select(Unit).join(Facility, Facility.id == Unit.facility_id).join(Enterprise, Enterprise.id == Facility.enterprise_id)
-         .where(Enterprise.uscc == uscc.strip().upper(), Unit.code == unit_code.strip()))
+    q = (select(CarbonUnit).join(CarbonFacility, CarbonFacility.id == CarbonUnit.facility_id).join(Enterprise, Enterprise.id == CarbonFacility.enterprise_id)
+         .where(Enterprise.uscc == uscc.strip().upper(), CarbonUnit.code == unit_code.strip()))
     return session.scalars(q).first()

@@ -30,7 +30,7 @@ from qingshan.carbon.accounting import evaluate_cement_line, evaluate_power_unit
 from qingshan.carbon.city import CityAccount, CityDataError, account_city, get_plan
 from qingshan.carbon.factors import library
 from qingshan.carbon.imports import PERIOD_NAMES
-from qingshan.carbon.models import Facility, PowerMonthRow, Run, Unit
+from qingshan.carbon.models import CarbonFacility, CarbonPowerMonth, CarbonRun, CarbonUnit
 from qingshan.carbon.progress import track_stored
 from qingshan.carbon.runs import check_payload
 from qingshan.sources.models import Enterprise
@@ -149,7 +149,7 @@ def city_report(session: Session, year: int, *, as_of: date, months: int = 12,
                 settings: CitySettings = CitySettings()) -> CityReport:
     """A year's (or 1—N月's) city account with every figure traceable (carbon.md §8.1–§8.3)."""
     acc = account_city(session, year, as_of=as_of, months=months, settings=settings)
-    run = session.get(Run, acc.run_id)
+    run = session.get(CarbonRun, acc.run_id)
     co2_refs, energy_refs = _city_refs(acc)
     figs = {}
     for key, label in CITY_LABELS.items():
@@ -220,7 +220,7 @@ def city_trend(session: Session, *, as_of: date, base_year: int | None = None, t
         acc = st.accounts.get(row.year)
         co2_f = ci_f = None
         if acc is not None:
-            run = session.get(Run, acc.run_id)
+            run = session.get(CarbonRun, acc.run_id)
             co2_refs, _ = _city_refs(acc)
             co2_f = figure("co2_total", CITY_LABELS["co2_total"], run.results["co2_total"], co2_refs, run.id, acc.demo)
             ci_f = figure("co2_intensity", CITY_LABELS["co2_intensity"], run.results["co2_intensity"], co2_refs, run.id, acc.demo)
@@ -310,7 +310,7 @@ def co2_intensity_status(session: Session, year: int, *, as_of: date, months: in
         if row is None or row.status in (None, "no_data"):
             return IntensityStatus(**empty, basis="no_data", note=f"{year}年城市核算或GDP指数缺失", warnings=list(st.tracking.warnings))
         pub = row.published()
-        run = session.get(Run, acc.run_id)
+        run = session.get(CarbonRun, acc.run_id)
         co2 = figure("co2_total", CITY_LABELS["co2_total"], run.results["co2_total"], _city_refs(acc)[0], run.id, acc.demo)
         return IntensityStatus(**{**empty, "status": row.status, "status_zh": STATUS_ZH[row.status], "r": pub["r"],
                                   "R": pub["R"], "P": pub["P"], "tau": pub["tau"], "r_req": pub["r_req"], "co2": co2,
@@ -342,7 +342,7 @@ def co2_intensity_status(session: Session, year: int, *, as_of: date, months: in
     row = progress_row(year, b, R_est, r_ytd, target, settings=tracking)
     pub = row.published()
     status = row.status
-    co2 = figure("co2_total", f"{period}二氧化碳排放量", session.get(Run, now.run_id).results["co2_total"],
+    co2 = figure("co2_total", f"{period}二氧化碳排放量", session.get(CarbonRun, now.run_id).results["co2_total"],
                  _city_refs(now)[0], now.run_id, now.demo)
     return IntensityStatus(**{**empty, "status": status, "status_zh": STATUS_ZH[status], "r": percent(r_ytd),
                               "R": pub["R"], "P": pub["P"], "tau": pub["tau"], "r_req": pub["r_req"], "co2": co2,
@@ -406,10 +406,10 @@ def enterprise_list(session: Session, year: int, *, as_of: date, through_month: 
     """Every facility with its units' check status and CO2 of 1—``through_month``月 (runs stored)."""
     factors = library(session)
     out: list[EnterpriseRow] = []
-    facs = session.execute(select(Facility, Enterprise).join(Enterprise, Enterprise.id == Facility.enterprise_id)
-                           .order_by(Facility.sector.desc(), Facility.code)).all()
+    facs = session.execute(select(CarbonFacility, Enterprise).join(Enterprise, Enterprise.id == CarbonFacility.enterprise_id)
+                           .order_by(CarbonFacility.sector.desc(), CarbonFacility.code)).all()
     for fac, ent in facs:
-        units = session.scalars(select(Unit).where(Unit.facility_id == fac.id, Unit.active.is_(True)).order_by(Unit.code)).all()
+        units = session.scalars(select(CarbonUnit).where(CarbonUnit.facility_id == fac.id, CarbonUnit.active.is_(True)).order_by(CarbonUnit.code)).all()
         rows: list[UnitStatus] = []
         total = Fraction(0)
         total_known = True
@@ -500,25 +500,25 @@ YEAR_LABELS = {**MONTH_LABELS, "coal_t": "入炉煤量", "generation_mwh": "发�
 
 def unit_detail(session: Session, unit_id: int, year: int, *, as_of: date, through_month: int = 12) -> UnitDetail:
     """One power unit's months and year (the unit page), runs stored."""
-    u = session.get(Unit, unit_id)
+    u = session.get(CarbonUnit, unit_id)
     if u is None or u.kind == "clinker_line":
         raise CityDataError(f"没有编号为 {unit_id} 的发电机组")
-    fac = session.get(Facility, u.facility_id)
+    fac = session.get(CarbonFacility, u.facility_id)
     ent = session.get(Enterprise, fac.enterprise_id)
     ue = evaluate_power_unit(session, u, year, as_of=as_of, through_month=through_month)
     ev = ue.evaluation
-    lodged = {r.month: r for r in session.scalars(select(PowerMonthRow).where(
-        PowerMonthRow.unit_id == u.id, PowerMonthRow.year == year, PowerMonthRow.kind == "monthly"))}
+    lodged = {r.month: r for r in session.scalars(select(CarbonPowerMonth).where(
+        CarbonPowerMonth.unit_id == u.id, CarbonPowerMonth.year == year, CarbonPowerMonth.kind == "monthly"))}
     months = []
     for m in ev.months:
-        run = session.get(Run, ue.month_run_ids[m.month])
+        run = session.get(CarbonRun, ue.month_run_ids[m.month])
         refs = _refs(m.result.factors) if m.result else []
         figs = {k: figure(k, label, run.results.get(k), refs, run.id, fac.demo) for k, label in MONTH_LABELS.items()
                 if k in run.results}
         months.append(MonthDetail(month=m.month, status=m.status.value, status_zh=CHECK_ZH[m.status],
                                   record=records.power_month_payload(lodged[m.month]) if m.month in lodged else None,
                                   figures=figs, checks=[_check_out(c) for c in m.checks], run_id=run.id))
-    yrun = session.get(Run, ue.year_run_id)
+    yrun = session.get(CarbonRun, ue.year_run_id)
     refs = _refs(ev.factors)
     year_figs = {k: figure(k, label, yrun.results.get(k), refs, yrun.id, fac.demo) for k, label in YEAR_LABELS.items()
                  if k in yrun.results}

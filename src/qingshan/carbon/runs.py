@@ -19,7 +19,7 @@ from fractions import Fraction
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qingshan.carbon.models import CheckRow, Run
+from qingshan.carbon.models import CarbonCheck, CarbonRun
 from qingshan.standards.carbon_checks import CheckResult
 from qingshan.standards.carbon_common import fraction_text, publish
 from qingshan.standards.carbon_factors import Factor
@@ -56,31 +56,31 @@ def _digest(payload: dict) -> str:
 
 def store_run(session: Session, *, scope: str, year: int, month: int | None, unit_id: int | None, as_of: date | None,
               settings: dict, factors: Sequence[Factor], results: dict, inputs: dict, status: str | None,
-              checks: Sequence[CheckResult] = ()) -> Run:
+              checks: Sequence[CheckResult] = ()) -> CarbonRun:
     """Store a run (and its checks) unless the latest run of the same subject is identical."""
     payload = {"scope": scope, "year": year, "month": month, "unit_id": unit_id, "settings": settings,
                "factors": factor_refs(factors), "results": results, "inputs": inputs, "status": status,
                "checks": [check_payload(c) for c in checks]}
     digest = _digest(payload)
-    latest = session.scalar(select(Run).where(Run.scope == scope, Run.year == year,
-                                              Run.month.is_(None) if month is None else Run.month == month,
-                                              Run.unit_id.is_(None) if unit_id is None else Run.unit_id == unit_id)
-                            .order_by(Run.id.desc()))
+    latest = session.scalar(select(CarbonRun).where(CarbonRun.scope == scope, CarbonRun.year == year,
+                                              CarbonRun.month.is_(None) if month is None else CarbonRun.month == month,
+                                              CarbonRun.unit_id.is_(None) if unit_id is None else CarbonRun.unit_id == unit_id)
+                            .order_by(CarbonRun.id.desc()))
     if latest is not None and latest.digest == digest:
         return latest
-    run = Run(scope=scope, unit_id=unit_id, year=year, month=month, status=status, settings=settings,
+    run = CarbonRun(scope=scope, unit_id=unit_id, year=year, month=month, status=status, settings=settings,
               factors=payload["factors"], results=results, inputs=inputs, as_of=as_of, digest=digest)
     session.add(run)
     session.flush()
     for c in checks:
-        session.add(CheckRow(run_id=run.id, unit_id=unit_id, year=c.year, month=c.month, check_id=c.check,
+        session.add(CarbonCheck(run_id=run.id, unit_id=unit_id, year=c.year, month=c.month, check_id=c.check,
                              status=c.status.value, message=c.message, values=c.values))
     session.flush()
     return run
 
 
-def latest_run(session: Session, *, scope: str, year: int, month: int | None, unit_id: int | None) -> Run | None:
-    return session.scalar(select(Run).where(Run.scope == scope, Run.year == year,
-                                            Run.month.is_(None) if month is None else Run.month == month,
-                                            Run.unit_id.is_(None) if unit_id is None else Run.unit_id == unit_id)
-                          .order_by(Run.id.desc()))
+def latest_run(session: Session, *, scope: str, year: int, month: int | None, unit_id: int | None) -> CarbonRun | None:
+    return session.scalar(select(CarbonRun).where(CarbonRun.scope == scope, CarbonRun.year == year,
+                                            CarbonRun.month.is_(None) if month is None else CarbonRun.month == month,
+                                            CarbonRun.unit_id.is_(None) if unit_id is None else CarbonRun.unit_id == unit_id)
+                          .order_by(CarbonRun.id.desc()))

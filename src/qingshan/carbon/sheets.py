@@ -33,6 +33,8 @@ UNITS: dict[str, dict[str, Fraction]] = {
     "co2": {"": Fraction(1), "t": Fraction(1), "tco2": Fraction(1), "万t": Fraction(10**4), "万tco2": Fraction(10**4)},
     "cc": {"": Fraction(1), "tc/gj": Fraction(1), "tc/tj": Fraction(1, 1000)},
     "plain": {"": Fraction(1)},
+    "money": {"": Fraction(1), "亿元": Fraction(1), "万元": Fraction(1, 10**4)},
+    "index": {"": Fraction(1), "上年=100": Fraction(1), "上年同期=100": Fraction(1), "%": Fraction(1)},
 }
 
 
