@@ -157,3 +157,27 @@ def test_ytd_status_for_the_bulletin(plant):
     assert "UNCONFIRMED" in st.note
     none = co2_intensity_status(s, 2026, as_of=AS_OF, months=2)
     assert none.basis == "no_data"
+
+
+def test_plant_line_shared_by_generation(plant):
+    from qingshan.carbon import registry
+    from qingshan.carbon.models import CarbonFacility
+    from qingshan.standards.carbon_power import PowerSettings
+
+    _url, s = plant
+    fac = s.scalar(select(CarbonFacility).where(CarbonFacility.code == "TP"))
+    registry.add_unit(s, fac, registry.UnitSpec("公用", "全厂公用", "plant_line"))
+    s.commit()
+    two = C1_CSV + C1_CSV.splitlines()[1].replace(f"{PLANT_USCC},1,", f"{PLANT_USCC},2,").replace("1500000,19.500", "500000,19.500").replace("3300000,3135000", "1100000,1045000") + "\n"
+    two += ",".join([PLANT_USCC, "公用", "2023", "1"] + [""] * 11 + ["1000", "", "", "", "2023-02-20"]) + "\n"
+    assert import_power_months(s, "plant.csv", two.encode()).ok
+    own = enterprise_list(s, 2023, as_of=AS_OF, through_month=1)[0]
+    shared = enterprise_list(s, 2023, as_of=AS_OF, through_month=1, power_settings=PowerSettings(shared_item_allocation="by_generation"))[0]
+    assert own.co2.exact == shared.co2.exact  # the plant total does not depend on the allocation
+    by_code = {u.code: u for u in shared.units}
+    assert by_code["公用"].co2.value == "0"
+    line_e = F("570.3")  # 1 000 MWh × 0.5703
+    own_codes = {u.code: u for u in own.units}
+    assert F(by_code["1"].co2.exact) - F(own_codes["1"].co2.exact) == line_e * 3 / 4  # 3 300 000 of 4 400 000 MWh
+    assert F(by_code["2"].co2.exact) - F(own_codes["2"].co2.exact) == line_e / 4
+    assert own_codes["公用"].co2.exact == "5703/10" and own_codes["公用"].status == "pass"

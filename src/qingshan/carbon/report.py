@@ -39,6 +39,7 @@ from qingshan.standards.carbon_checks import CheckStatus, worst
 from qingshan.standards.carbon_city import CitySettings
 from qingshan.standards.carbon_common import PUBLISH, nth_root, percent, publish
 from qingshan.standards.carbon_factors import Factor
+from qingshan.standards.carbon_power import PowerSettings, allocate_by_generation
 from qingshan.standards.carbon_tracking import (
     STATUS_ZH,
     TrackingSettings,
@@ -402,56 +403,66 @@ def _check_out(c) -> CheckOut:
     return CheckOut(**d, status_zh=CHECK_ZH[c.status])
 
 
-def enterprise_list(session: Session, year: int, *, as_of: date, through_month: int = 12) -> list[EnterpriseRow]:
-    """Every facility with its units' check status and CO2 of 1—``through_month``月 (runs stored)."""
+def enterprise_list(session: Session, year: int, *, as_of: date, through_month: int = 12,
+                    power_settings: PowerSettings = PowerSettings()) -> list[EnterpriseRow]:
+    """Every facility with its units' check status and CO2 of 1—``through_month``月 (runs stored).
+
+    With ``shared_item_allocation = "by_generation"`` (carbon.md §3.1) a plant line's CO2 is shared
+    among the units by generation in the unit rows (the plant total is the same either way; the
+    checks always use each unit's own data).
+    """
     factors = library(session)
     out: list[EnterpriseRow] = []
     facs = session.execute(select(CarbonFacility, Enterprise).join(Enterprise, Enterprise.id == CarbonFacility.enterprise_id)
                            .order_by(CarbonFacility.sector.desc(), CarbonFacility.code)).all()
+    label = f"1—{through_month}月二氧化碳排放"
     for fac, ent in facs:
-        units = session.scalars(select(CarbonUnit).where(CarbonUnit.facility_id == fac.id, CarbonUnit.active.is_(True)).order_by(CarbonUnit.code)).all()
-        rows: list[UnitStatus] = []
-        total = Fraction(0)
-        total_known = True
-        refs: dict[str, FactorRef] = {}
+        units = session.scalars(select(CarbonUnit).where(CarbonUnit.facility_id == fac.id, CarbonUnit.active.is_(True))
+                                .order_by(CarbonUnit.code)).all()
+        parts = []  # (unit, e, refs, status, fails, warns, lodged, failed, run_id, generation)
         for u in units:
             if u.kind == "clinker_line":
                 ce = evaluate_cement_line(session, u, year, as_of=as_of, through_month=through_month, factors=factors)
-                e = ce.year.e_line if ce.year else None
-                fr = _refs(ce.year.factors) if ce.year else []
-                status, fails, warns, lodged, failed = CheckStatus.NA, 0, 0, len(ce.months), []
-                run_id = ce.year_run_id
-            else:
-                ue = evaluate_power_unit(session, u, year, as_of=as_of, through_month=through_month, factors=factors)
-                ev = ue.evaluation
-                e = ev.year_result.e_total if ev.year_result else None
-                fr = _refs(ev.factors)
-                checks = ev.checks
-                status = ev.status
-                fails = sum(1 for c in checks if c.status is CheckStatus.FAIL)
-                warns = sum(1 for c in checks if c.status is CheckStatus.WARN)
-                lodged = sum(1 for m in ev.months if m.record is not None)
-                failed = [_check_out(c) for c in checks if c.status is CheckStatus.FAIL]
-                run_id = ue.year_run_id
+                parts.append((u, ce.year.e_line if ce.year else None, _refs(ce.year.factors) if ce.year else [],
+                              CheckStatus.NA, 0, 0, len(ce.months), [], ce.year_run_id, None))
+                continue
+            ue = evaluate_power_unit(session, u, year, as_of=as_of, through_month=through_month, factors=factors,
+                                     settings=power_settings)
+            ev = ue.evaluation
+            checks = ev.checks
+            parts.append((u, ev.year_result.e_total if ev.year_result else None, _refs(ev.factors), ev.status,
+                          sum(1 for c in checks if c.status is CheckStatus.FAIL),
+                          sum(1 for c in checks if c.status is CheckStatus.WARN),
+                          sum(1 for m in ev.months if m.record is not None),
+                          [_check_out(c) for c in checks if c.status is CheckStatus.FAIL], ue.year_run_id,
+                          ev.year_result.generation_mwh if ev.year_result else None))
+        known = [p[1] for p in parts]
+        total = sum(known, Fraction(0)) if parts and all(e is not None for e in known) else None
+        shown = {p[0].id: p[1] for p in parts}
+        line_e = sum((p[1] for p in parts if p[0].kind == "plant_line" and p[1] is not None), Fraction(0))
+        gens = {p[0].id: p[9] for p in parts if p[0].kind == "unit" and p[9]}
+        if power_settings.shared_item_allocation == "by_generation" and line_e and gens:
+            for uid, share in allocate_by_generation(line_e, gens).items():
+                shown[uid] = None if shown[uid] is None else shown[uid] + share
+            for p in parts:
+                if p[0].kind == "plant_line":
+                    shown[p[0].id] = Fraction(0)
+        refs: dict[str, FactorRef] = {}
+        rows: list[UnitStatus] = []
+        for u, _e, fr, status, fails, warns, lodged, failed, run_id, _g in parts:
             for r in fr:
                 refs.setdefault(r.label, r)
-            if e is None:
-                total_known = False
-            else:
-                total += e
             rows.append(UnitStatus(unit_id=u.id, code=u.code, name=u.name, kind=u.kind, capacity_mw=u.capacity_mw,
                                    chp=bool(u.chp), status=status.value, status_zh=CHECK_ZH[status], fails=fails,
                                    warns=warns, months_lodged=lodged,
-                                   co2=_pub_figure("co2", f"1—{through_month}月二氧化碳排放", e, PUBLISH.tco2, "tCO2", fr,
-                                                   run_id, fac.demo),
+                                   co2=_pub_figure("co2", label, shown[u.id], PUBLISH.tco2, "tCO2", fr, run_id, fac.demo),
                                    failed_checks=failed))
         st = worst([CheckStatus(r.status) for r in rows]) if rows else CheckStatus.NA
         out.append(EnterpriseRow(
             facility_id=fac.id, facility_code=fac.code, name=fac.name, enterprise=ent.name, uscc=ent.uscc, sector=fac.sector,
             county_code=fac.county_code, demo=fac.demo, status=st.value, status_zh=CHECK_ZH[st],
             fails=sum(r.fails for r in rows), warns=sum(r.warns for r in rows),
-            co2=_pub_figure("co2", f"1—{through_month}月二氧化碳排放", total if total_known and rows else None, PUBLISH.tco2,
-                            "tCO2", list(refs.values()), None, fac.demo),
+            co2=_pub_figure("co2", label, total, PUBLISH.tco2, "tCO2", list(refs.values()), None, fac.demo),
             units=rows))
     session.commit()
     return out
