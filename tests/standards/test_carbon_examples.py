@@ -252,3 +252,11 @@ def test_c3_never_add_annual_rates():
 
 def test_c3_row_order_does_not_matter():
     assert city_co2(2025, C3_ROWS, settings=C3_SETTINGS).total == city_co2(2025, C3_ROWS[::-1], settings=C3_SETTINGS).total
+
+
+def test_publication_half_even_once_zero_unsigned():
+    # carbon.md §2: half-even (GB/T 8170), rounded once from the exact value, a zero printed unsigned
+    assert publish(F("2.345"), 2) == "2.34" and publish(F("2.355"), 2) == "2.36"
+    assert publish(F("-0.004"), 2) == "0.00" and publish(F("-0.005"), 2) == "0.00"
+    assert publish(F("-0.0051"), 2) == "-0.01"
+    assert publish(F("2833469.5"), 0) == "2833470" and publish(F("2833468.5"), 0) == "2833468"
