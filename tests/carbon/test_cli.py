@@ -140,3 +140,20 @@ def test_registry_factor_and_plan_commands():
     assert any(x["version"] == "局-1" and x["origin"] == "bureau" for x in rows)
     assert run("plan", "--base", "2025", "--target", "17", "--source", "x").exit_code == 1
     assert run("plan", "--base", "2025", "--target", "0.17", "--source", "测试").exit_code == 0
+
+
+def test_balance_and_gdp_entered_by_hand():
+    r = run("balance-set", "--year", "2025", "--item", "原煤", "--use", "火力发电及供热", "--quantity", "2600", "--unit", "万t")
+    assert r.exit_code == 0, r.output
+    r = run("balance-set", "--year", "2025", "--item", "原煤", "--use", "火力发电及供热", "--quantity", "2601", "--unit", "万t")
+    assert r.exit_code == 0 and "原为 26000000" in r.output
+    bad = run("balance-set", "--year", "2025", "--item", "木柴", "--use", "终端消费", "--quantity", "1")
+    assert bad.exit_code == 1 and "不是能源平衡表的品种" in bad.output
+    bad = run("balance-set", "--year", "2025", "--period", "二季度", "--item", "原煤", "--use", "终端消费", "--quantity", "1")
+    assert bad.exit_code == 1 and "期间" in bad.output
+    assert run("gdp-set", "--year", "2025", "--nominal", "1950").exit_code == 0
+    g = run("gdp-set", "--year", "2026", "--index", "300")
+    assert g.exit_code == 1 and "不合理" in g.output
+    r = run("city", "--year", "2025", "--format", "json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["figures"]["co2_total"]["exact"] is not None

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from qingshan.carbon import records
 from qingshan.carbon.accounting import evaluate_power_unit, power_units, settings_dict
 from qingshan.carbon.factors import library
-from qingshan.carbon.models import CarbonCityBalance, CarbonFacility, CarbonPlan
+from qingshan.carbon.models import CarbonCityBalance, CarbonCityGdp, CarbonFacility, CarbonPlan
 from qingshan.carbon.runs import fig, pct, store_run
 from qingshan.standards.carbon_checks import CheckStatus
 from qingshan.standards.carbon_city import (
@@ -237,5 +237,37 @@ def set_balance_row(session: Session, year: int, months: int, item: str, use: st
         row = CarbonCityBalance(year=year, months=months, item=item, use=use)
         session.add(row)
     row.quantity, row.ncv, row.note, row.demo = quantity, ncv, note, demo
+    session.flush()
+    return before, {k: getattr(row, k) for k in keys}
+
+
+def set_gdp(session: Session, year: int, months: int, *, nominal: str | None = None, index: str | None = None,
+            source: str | None = None, demo: bool = False) -> tuple[dict | None, dict]:
+    """Enter GDP of a year or 1—N月 by hand: current-price 亿元 and/or the constant-price index
+    (same period of last year = 100). Returns before/after for the audit trail."""
+    if months not in (3, 6, 9, 12):
+        raise CityDataError("期间应为 3、6、9 或 12（1—N月累计）")
+    if nominal is None and index is None:
+        raise CityDataError("地区生产总值与指数至少填一项")
+    try:
+        n = exact(nominal) if nominal is not None else None
+        i = exact(index) if index is not None else None
+    except ValueError as exc:
+        raise CityDataError(str(exc)) from None
+    if n is not None and n <= 0:
+        raise CityDataError("地区生产总值应为正数")
+    if i is not None and not 50 <= i <= 200:
+        raise CityDataError(f"指数 {index} 不合理（上年同期=100）")
+    row = session.scalar(select(CarbonCityGdp).where(CarbonCityGdp.year == year, CarbonCityGdp.months == months))
+    keys = ("year", "months", "gdp_nominal", "gdp_index", "source", "demo")
+    before = {k: getattr(row, k) for k in keys} if row else None
+    if row is None:
+        row = CarbonCityGdp(year=year, months=months)
+        session.add(row)
+    if nominal is not None:
+        row.gdp_nominal = nominal.strip()
+    if index is not None:
+        row.gdp_index = index.strip()
+    row.source, row.demo = source, demo
     session.flush()
     return before, {k: getattr(row, k) for k in keys}

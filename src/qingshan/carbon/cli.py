@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from qingshan.carbon import imports, registry
 from qingshan.carbon.accounting import evaluate_month, power_units
-from qingshan.carbon.city import CityDataError, set_plan
+from qingshan.carbon.city import CityDataError, set_balance_row, set_gdp, set_plan
 from qingshan.carbon.evidence import check_evidence, failed_checks
 from qingshan.carbon.factors import add_factor, library
 from qingshan.carbon.models import CarbonFacility
@@ -201,6 +201,58 @@ def plan(
             _fail(str(exc))
         s.commit()
         console.print(f"{'已更新' if before else '已设置'}目标：{p.name} 基年 {p.base_year}，下降 {Fraction(p.target) * 100}%（{p.target_status}）")
+
+
+@app.command("balance-set")
+def balance_set(
+    year: int = typer.Option(..., "--year"),
+    period: str = typer.Option("全年", "--period", help="全年、1-3月、1-6月 或 1-9月"),
+    item: str = typer.Option(..., "--item", help="能源品种，如 原煤、天然气、电力"),
+    use: str = typer.Option(..., "--use", help="用途，如 火力发电及供热、终端消费、净调入、一次电力"),
+    quantity: str = typer.Option(..., "--quantity", help="数量（按文本精确保存）"),
+    unit_: Optional[str] = typer.Option(None, "--unit", help="单位，如 万t、亿m³、亿kWh（默认 t、万m³、MWh、GJ）"),
+    demo: bool = typer.Option(False, "--demo", help="标记为演示/合成数据"),
+) -> None:
+    """录入能源平衡表的一项（全年或 1—N月累计）。"""
+    try:
+        months = imports.period_months(period)
+    except ValueError as exc:
+        _fail(str(exc))
+    key, use_key, q, problems = imports.parse_balance_entry(item, use, quantity, unit_)
+    if problems:
+        _fail("；".join(f"{f}：{r}" for f, r in problems))
+    with _session() as s:
+        try:
+            before, after = set_balance_row(s, year, months, key, use_key, imports.decimal_text(q), demo=demo)
+        except CityDataError as exc:
+            _fail(str(exc))
+        s.commit()
+    console.print(f"{'已更新' if before else '已录入'}：{year}年{imports.PERIOD_NAMES[months]} {item}/{use} = {after['quantity']}"
+                  + (f"（原为 {before['quantity']}）" if before else ""))
+
+
+@app.command("gdp-set")
+def gdp_set(
+    year: int = typer.Option(..., "--year"),
+    period: str = typer.Option("全年", "--period", help="全年、1-3月、1-6月 或 1-9月"),
+    nominal: Optional[str] = typer.Option(None, "--nominal", help="现价地区生产总值（亿元）"),
+    index: Optional[str] = typer.Option(None, "--index", help="不变价指数（上年同期=100）"),
+    source: Optional[str] = typer.Option(None, "--source", help="来源（统计公报等）"),
+    demo: bool = typer.Option(False, "--demo"),
+) -> None:
+    """录入地区生产总值与不变价指数。"""
+    try:
+        months = imports.period_months(period)
+    except ValueError as exc:
+        _fail(str(exc))
+    with _session() as s:
+        try:
+            before, after = set_gdp(s, year, months, nominal=nominal, index=index, source=source, demo=demo)
+        except CityDataError as exc:
+            _fail(str(exc))
+        s.commit()
+    console.print(f"{'已更新' if before else '已录入'}：{year}年{imports.PERIOD_NAMES[months]} 地区生产总值 "
+                  f"{after['gdp_nominal'] or '—'} 亿元，指数 {after['gdp_index'] or '—'}")
 
 
 # --- imports ---------------------------------------------------------------------------------------------

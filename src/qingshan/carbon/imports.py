@@ -554,7 +554,7 @@ GDP_COLUMNS: tuple[Column, ...] = (
 )
 
 
-def _period(text: str | None) -> int:
+def period_months(text: str | None) -> int:
     if text is None:
         return 12
     t = norm(text).replace("–", "-")
@@ -562,6 +562,36 @@ def _period(text: str | None) -> int:
         if norm(k) == t:
             return n
     raise ValueError(f"期间“{text}”应为 全年、1-3月、1-6月 或 1-9月（1—N月累计）")
+
+
+def parse_balance_entry(item_name: str | None, use_name: str | None, quantity: str | None,
+                        unit: str | None) -> tuple[str | None, str | None, Fraction | None, list[tuple[str, str]]]:
+    """One balance entry (Chinese item and use names, quantity text, unit) → (item, use, exact
+    quantity in the store unit, problems as (field, reason)). Used by the importer and the CLI."""
+    problems: list[tuple[str, str]] = []
+    item = ITEM_NAMES.get(norm(item_name or "")) or ITEM_NAMES.get(str(item_name or "").strip())
+    use = USE_NAMES.get(str(use_name or "").strip())
+    if item_name and item is None:
+        problems.append(("能源品种", f"“{item_name}”不是能源平衡表的品种（如 原煤、焦炭、柴油、汽油、天然气、电力、热力）"))
+    if use_name and use is None:
+        problems.append(("用途", f"“{use_name}”不是已知用途（如 火力发电及供热、终端消费、原料、净调入、一次电力）"))
+    if item and use and (item in FUELS and use not in FUEL_USES or item not in FUELS and (item, use) not in SPECIAL_ITEMS):
+        problems.append(("用途", f"“{item_name}”不能用于“{use_name}”"))
+    q = None
+    if quantity is not None and item:
+        try:
+            q = parse_number(str(quantity))
+            units = ITEM_UNITS[_family(item)]
+            u = norm(unit or "").replace("m3", "m³")
+            if u not in units:
+                raise ValueError(f"单位“{unit}”不适用于{item_name}，可用：{'、'.join(x for x in units if x)}")
+            q *= units[u]
+            if q < 0 and (item, use) not in (("electricity", "net_import"), ("heat", "net_import")):
+                raise ValueError("只有净调入可以为负数")
+        except ValueError as exc:
+            problems.append(("数量", str(exc)))
+            q = None
+    return item, use, q, problems
 
 
 def import_city_balance(session: Session, path: str | Path, data: bytes, *, demo: bool = False,
@@ -583,32 +613,12 @@ def import_city_balance(session: Session, path: str | Path, data: bytes, *, demo
             errs.append(RowError(res.file, row_no, field_, reason))
 
         try:
-            v["months"] = _period(v.get("period"))
+            v["months"] = period_months(v.get("period"))
         except ValueError as exc:
             err("期间", str(exc))
-        item = ITEM_NAMES.get(norm(v.get("item") or "")) or ITEM_NAMES.get(str(v.get("item") or "").strip())
-        use = USE_NAMES.get(str(v.get("use") or "").strip())
-        if v.get("item") and item is None:
-            err("能源品种", f"“{v['item']}”不是能源平衡表的品种（如 原煤、焦炭、柴油、汽油、天然气、电力、热力）")
-        if v.get("use") and use is None:
-            err("用途", f"“{v['use']}”不是已知用途（如 火力发电及供热、终端消费、原料、净调入、一次电力）")
-        if item and use:
-            if item in FUELS and use not in FUEL_USES or item not in FUELS and (item, use) not in SPECIAL_ITEMS:
-                err("用途", f"“{v['item']}”不能用于“{v['use']}”")
-        q = None
-        if v.get("quantity") is not None and item:
-            try:
-                q = parse_number(str(v["quantity"]))
-                units = ITEM_UNITS[_family(item)]
-                u = norm(v.get("unit") or "").replace("m3", "m³")
-                if u not in units:
-                    raise ValueError(f"单位“{v.get('unit')}”不适用于{v['item']}，可用：{'、'.join(x for x in units if x)}")
-                q *= units[u]
-                if q < 0 and (item, use) not in (("electricity", "net_import"), ("heat", "net_import")):
-                    raise ValueError("只有净调入可以为负数")
-            except ValueError as exc:
-                err("数量", str(exc))
-                q = None
+        item, use, q, problems = parse_balance_entry(v.get("item"), v.get("use"), v.get("quantity"), v.get("unit"))
+        for field_, reason in problems:
+            err(field_, reason)
         v["quantity_exact"] = q
         key = (v.get("year"), v.get("months"), item, use)
         if None not in key:
@@ -650,7 +660,7 @@ def import_city_gdp(session: Session, path: str | Path, data: bytes, *, demo: bo
     for row_no, rec in rows:
         v, errs = row_values(res.file, row_no, rec, layout, GDP_COLUMNS)
         try:
-            v["months"] = _period(v.get("period"))
+            v["months"] = period_months(v.get("period"))
         except ValueError as exc:
             errs.append(RowError(res.file, row_no, "期间", str(exc)))
         if v.get("gdp_nominal") is None and v.get("gdp_index") is None:
