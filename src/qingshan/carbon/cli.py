@@ -33,6 +33,7 @@ from qingshan.carbon.progress import SeriesFileError, json_text, read_series
 from qingshan.carbon.report import city_report, city_trend, co2_intensity_status, enterprise_list, unit_detail
 from qingshan.config import database_url
 from qingshan.standards.carbon_checks import STATUS_ZH as CHECK_ZH
+from qingshan.standards.carbon_checks import CheckStatus
 from qingshan.standards.carbon_city import CitySettings
 from qingshan.standards.carbon_factors import FactorError, FactorMissing
 from qingshan.standards.carbon_tracking import STATUS_ZH, TrackingError, json_rows, track
@@ -410,7 +411,8 @@ def check(
         me = ue.evaluation.months[m - 1]
         cells = {c.check: c.status.value for c in me.checks}
         t.add_row(ue.facility_name, ue.unit_code,
-                  *[f"[{STATUS_STYLE[cells.get(f'K-0{i}', 'n/a')]}]{cells.get(f'K-0{i}', '—')}[/]" for i in range(1, 9)],
+                  *[f"[{STATUS_STYLE[cells.get(f'K-0{i}', 'n/a')]}]{CHECK_ZH[CheckStatus(cells[f'K-0{i}'])] if f'K-0{i}' in cells else '—'}[/]"
+                    for i in range(1, 9)],
                   f"[{STATUS_STYLE[me.status.value]}]{CHECK_ZH[me.status]}[/]")
     console.print(t)
     for r in rows:
@@ -420,7 +422,7 @@ def check(
             console.print(f"[{colour}]{r['facility']} {r['unit']} {r['check']} {r['name']}：{r['message']}[/]" + (f"（{vals}）" if vals else ""))
     fails = sum(1 for r in rows if r["status"] == "fail")
     warns = sum(1 for r in rows if r["status"] == "warn")
-    console.print(f"共 {len(evs)} 台机组：不通过 {fails} 项，预警 {warns} 项。不通过项可用 qingshan carbon evidence 生成整改台账材料。")
+    console.print(f"共 {len(evs)} 个核算单元（机组与全厂公用）：不通过 {fails} 项，预警 {warns} 项。不通过项可用 qingshan carbon evidence 生成整改台账材料。")
 
 
 @app.command("enterprises")
@@ -434,6 +436,7 @@ def enterprises(
     _fmt(fmt, ("table", "json"))
     with _session() as s:
         rows = enterprise_list(s, year, as_of=_as_of(as_of), through_month=through)
+        s.commit()
     if fmt == "json":
         typer.echo(json.dumps([r.model_dump() for r in rows], ensure_ascii=False, indent=1))
         return
@@ -459,6 +462,7 @@ def detail(
             d = unit_detail(s, unit_id, year, as_of=_as_of(as_of), through_month=through)
         except CityDataError as exc:
             _fail(str(exc))
+        s.commit()
     if fmt == "json":
         typer.echo(json.dumps(d.model_dump(), ensure_ascii=False, indent=1))
         return

@@ -4,7 +4,9 @@ Every figure is a :class:`Figure`: the published text (rounded once, half-even),
 the unit, the run that produced it and the factor rows behind it with their source and status —
 so a page or the bulletin can show "UNCONFIRMED" and the source next to each number.
 
-Functions (all read the store through a ``Session`` and take the date the report is made for):
+Functions (all read the store through a ``Session`` and take the date the report is made for;
+they store the runs they compute in that session — identical results reuse the stored run — and
+leave the commit to the caller):
 
 * :func:`city_report` — a year's (or 1—N月) city CO2, energy, intensities, settings and warnings;
 * :func:`city_trend` — the intensity trend against the target path, with the §8.4 tracking rows;
@@ -156,9 +158,7 @@ def city_report(session: Session, year: int, *, as_of: date, months: int = 12,
     for key, label in CITY_LABELS.items():
         if key not in run.results:
             continue
-        refs = energy_refs if key in _ENERGY_KEYS else co2_refs
-        if key in ("co2_intensity",):
-            refs = co2_refs
+        refs = [] if key == "gdp_constant" else energy_refs if key in _ENERGY_KEYS else co2_refs
         figs[key] = figure(key, label, run.results[key], refs, run.id, acc.demo)
     return CityReport(year=year, months=months, period=f"{year}年{PERIOD_NAMES[months]}", demo=acc.demo,
                       demo_note=DEMO_NOTE if acc.demo else None, treatment=acc.co2.treatment, figures=figs,
@@ -464,7 +464,6 @@ def enterprise_list(session: Session, year: int, *, as_of: date, through_month: 
             fails=sum(r.fails for r in rows), warns=sum(r.warns for r in rows),
             co2=_pub_figure("co2", label, total, PUBLISH.tco2, "tCO2", list(refs.values()), None, fac.demo),
             units=rows))
-    session.commit()
     return out
 
 
@@ -533,7 +532,6 @@ def unit_detail(session: Session, unit_id: int, year: int, *, as_of: date, throu
     refs = _refs(ev.factors)
     year_figs = {k: figure(k, label, yrun.results.get(k), refs, yrun.id, fac.demo) for k, label in YEAR_LABELS.items()
                  if k in yrun.results}
-    session.commit()
     return UnitDetail(unit_id=u.id, code=u.code, name=u.name, facility=fac.name, enterprise=ent.name, kind=u.kind,
                       capacity_mw=u.capacity_mw, unit_class=u.unit_class, chp=bool(u.chp), cooling=u.cooling, year=year,
                       through_month=through_month, demo=fac.demo, status=ev.status.value, months=months,
