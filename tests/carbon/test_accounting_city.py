@@ -92,7 +92,7 @@ def test_c2_cement_line_through_the_store(plant):
     assert run.results["coal_use"]["published"] == "94.1075"
     ents = enterprise_list(s, 2025, as_of=AS_OF, through_month=12)
     cem = next(e for e in ents if e.sector == "cement")
-    assert cem.co2.value == "1215749" and cem.status == "n/a"
+    assert cem.co2.value == "1215749" and cem.status == "n/a" and cem.market_covered is True
 
 
 def _balance_csv(year: int, factor: F) -> str:

@@ -260,3 +260,11 @@ def test_publication_half_even_once_zero_unsigned():
     assert publish(F("-0.004"), 2) == "0.00" and publish(F("-0.005"), 2) == "0.00"
     assert publish(F("-0.0051"), 2) == "-0.01"
     assert publish(F("2833469.5"), 0) == "2833470" and publish(F("2833468.5"), 0) == "2833468"
+
+
+def test_c2_sector_grid_factor_statistical_y_minus_2():
+    # carbon.md §5.2: the press reading of the 2024 sector guides — 2023 emissions at 2021's 0.5568
+    m = CementMonth(2023, 1, clinker_t=F(1), coal_t=F(0), ncv=F("22.5"), c_ar=F("0.585"), elec_mwh=F(93000))
+    res = account_cement_month("L1", m, settings=CementSettings(sector_grid_factor="statistical_y_minus_2"))
+    assert res.e_elec == 93000 * F("0.5568")
+    assert account_cement_month("L1", m).e_elec == 93000 * F("0.5703")

@@ -41,7 +41,7 @@ from qingshan.standards.carbon_checks import CheckStatus, worst
 from qingshan.standards.carbon_city import CitySettings
 from qingshan.standards.carbon_common import PUBLISH, nth_root, percent, publish
 from qingshan.standards.carbon_factors import Factor
-from qingshan.standards.carbon_power import PowerSettings, allocate_by_generation
+from qingshan.standards.carbon_power import PowerSettings, allocate_by_generation, market_covered
 from qingshan.standards.carbon_tracking import (
     STATUS_ZH,
     TrackingSettings,
@@ -395,6 +395,8 @@ class EnterpriseRow(BaseModel):
     fails: int
     warns: int
     co2: Figure
+    #: full year only: the plant-year reaches 26 000 tCO2 (carbon.md §3.1); None for 1—N月
+    market_covered: bool | None
     units: list[UnitStatus]
 
 
@@ -463,6 +465,7 @@ def enterprise_list(session: Session, year: int, *, as_of: date, through_month: 
             county_code=fac.county_code, demo=fac.demo, status=st.value, status_zh=CHECK_ZH[st],
             fails=sum(r.fails for r in rows), warns=sum(r.warns for r in rows),
             co2=_pub_figure("co2", label, total, PUBLISH.tco2, "tCO2", list(refs.values()), None, fac.demo),
+            market_covered=market_covered(total) if through_month == 12 and total is not None else None,
             units=rows))
     return out
 

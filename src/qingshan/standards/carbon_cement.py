@@ -64,8 +64,10 @@ class CementSettings:
     * ``clinker_process_method`` — ``default_factor`` (default) or ``oxide``;
     * ``include_kiln_dust`` — True; ``include_rawmeal_organic_carbon`` — False (oxide method);
     * ``cement_include_elec`` — False (intensity boundary);
-    * ``market_grid_factor`` — the library's §5.2 factor for the year (``sector_grid_factor``
-      default: the market factor for every sector);
+    * ``sector_grid_factor`` — ``market`` (default: the §5.2 market factor of the year, as C2) or
+      ``statistical_y_minus_2`` (the national average statistical factor of year Y−2, the press
+      reading of the 2024 sector guides; UNCONFIRMED);
+    * ``market_grid_factor`` — an explicit factor overriding both;
     * ``edition_by_year`` — which §3.2 carbon default applies when coal carbon is not measured;
     * ``kj_per_kgce`` — 29 307.6 (§2).
     """
@@ -75,6 +77,7 @@ class CementSettings:
     include_kiln_dust: bool = True
     include_rawmeal_organic_carbon: bool = False
     cement_include_elec: bool = False
+    sector_grid_factor: Literal["market", "statistical_y_minus_2"] = "market"
     market_grid_factor: Fraction | None = None
     edition_by_year: tuple[tuple[int, str], ...] = DEFAULT_EDITION_BY_YEAR
     kj_per_kgce: Fraction = KJ_PER_KGCE
@@ -82,6 +85,8 @@ class CementSettings:
     def __post_init__(self) -> None:
         if self.clinker_process_method not in ("default_factor", "oxide"):
             raise ValueError("clinker_process_method 应为 default_factor 或 oxide（carbon.md §6.2）")
+        if self.sector_grid_factor not in ("market", "statistical_y_minus_2"):
+            raise ValueError("sector_grid_factor 应为 market 或 statistical_y_minus_2（carbon.md §5.2）")
 
 
 @dataclass(frozen=True)
@@ -214,6 +219,8 @@ def account_cement_month(
         if settings.market_grid_factor is not None:
             ef_grid = log.use(setting_factor("market_grid_factor", "national", "ef", settings.market_grid_factor,
                                              "tCO2/MWh", "market_grid_factor"))
+        elif settings.sector_grid_factor == "statistical_y_minus_2":
+            ef_grid = log.use(factors.get("grid_statistical", "national_average", "ef", rec.year - 2))
         else:
             ef_grid = log.use(factors.get("market_grid_factor", "national", "ef", rec.year))
         e_elec = electricity_emission(rec.elec_mwh, ef_grid)

@@ -516,6 +516,16 @@ def allocate_by_generation(plant_line_e: Fraction, generation: Mapping[str, Frac
     return {u: plant_line_e * g / total for u, g in generation.items()}
 
 
+#: carbon.md §3.1: a plant enters the national market in any year with ≥ 26 000 tCO2e (about 10 000 tce);
+#: captive plants of any industry count as power (2022 and 2023 notices)
+COVERAGE_THRESHOLD_T = Fraction(26000)
+
+
+def market_covered(plant_year_t: Fraction, threshold: Fraction = COVERAGE_THRESHOLD_T) -> bool:
+    """Whether a plant-year's CO2 reaches the coverage threshold (carbon.md §3.1)."""
+    return plant_year_t >= threshold
+
+
 def plant_total(unit_totals: Mapping[str, Fraction], plant_line: Fraction = Fraction(0)) -> Fraction:
     """Plant total = Σ units + plant line (carbon.md §3.1; the same under either allocation)."""
     return sum(unit_totals.values(), Fraction(0)) + plant_line
