@@ -8,7 +8,7 @@ from fractions import Fraction as F
 from carbon_testdata import C3_BALANCE_2025, CEMENT_USCC, PLANT_USCC
 from sqlalchemy import select
 
-from qingshan.carbon.accounting import evaluate_cement_line, evaluate_power_unit
+from qingshan.carbon.accounting import evaluate_cement_line, evaluate_month, evaluate_power_unit
 from qingshan.carbon.city import account_city, set_plan
 from qingshan.carbon.evidence import check_evidence, failed_checks
 from qingshan.carbon.factors import add_factor
@@ -68,16 +68,18 @@ def test_k06_failure_gives_a_ledger_evidence_payload(plant):
     _url, s = plant
     under = C1_CSV.replace("1500000,19.500", "1250000,19.500")  # b_s 265 < 280: under-reported coal
     import_power_months(s, "c1.csv", under.encode())
-    evaluate_power_unit(s, unit(s), 2023, as_of=AS_OF, through_month=1)
+    evs = evaluate_month(s, 2023, 1, as_of=AS_OF)  # every power unit of the store, as `carbon check`
+    assert [e.unit_code for e in evs] == ["1", "2"] and evs[1].evaluation.months[0].record is None
     s.commit()
     ids = failed_checks(s, 2023, 1)
-    assert len(ids) == 1
-    ev = check_evidence(s, ids[0])
+    by_check = {s.get(CarbonCheck, i).check_id: i for i in ids}
+    assert sorted(by_check) == ["K-01", "K-06"]  # unit 2 lodged nothing (K-01), unit 1 under-reported coal (K-06)
+    ev = check_evidence(s, by_check["K-06"])
     assert ev["evidence"]["check"]["id"] == "K-06" and ev["kind"] == "key_task"
     assert ev["data"]["area"] == "碳达峰碳中和" and "K-06" in ev["title"]
     assert ev["evidence"]["record"]["coal_t"] == "1250000"
     assert ev["evidence"]["factors"] and ev["evidence"]["subject"]["uscc"] == PLANT_USCC
-    assert s.get(CarbonCheck, ids[0]).values["区间"] == "280—325"
+    assert s.get(CarbonCheck, by_check["K-06"]).values["区间"] == "280—325"
 
 
 def test_c2_cement_line_through_the_store(plant):

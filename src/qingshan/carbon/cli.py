@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qingshan.carbon import imports, registry
-from qingshan.carbon.accounting import evaluate_month, power_units
+from qingshan.carbon.accounting import evaluate_power_unit, power_units
 from qingshan.carbon.city import CityDataError, set_balance_row, set_gdp, set_plan
 from qingshan.carbon.evidence import check_evidence, failed_checks
 from qingshan.carbon.factors import add_factor, library
@@ -379,13 +379,16 @@ def check(
     year, m = _month(month)
     day = _as_of(as_of)
     with _session() as s:
-        n = len(power_units(s, facility_code))
-        if n == 0:
+        units = power_units(s, facility_code)
+        if not units:
             _fail("没有已登记的发电机组" + (f"（设施 {facility_code}）" if facility_code else ""))
+        factors = library(s)
+        evs = []
         with Progress(console=Console(file=sys.stderr), transient=True) as progress:
-            task = progress.add_task("校核中", total=1)
-            evs = evaluate_month(s, year, m, as_of=day, facility_code=facility_code)
-            progress.update(task, advance=1)
+            task = progress.add_task("校核月度存证", total=len(units))
+            for u in units:
+                evs.append(evaluate_power_unit(s, u, year, as_of=day, through_month=m, factors=factors))
+                progress.update(task, advance=1)
         s.commit()
     rows = []
     for ue in evs:
