@@ -11,6 +11,7 @@ import typer
 from qingshan.air.cli import app as air_app
 from qingshan.assessment.cli import assess
 from qingshan.bulletin.cli import app as bulletin_app
+from qingshan.carbon.cli import app as carbon_app
 from qingshan.demo.cli import demo
 from qingshan.hj212.cli import app as hj212_app
 from qingshan.ingest.cli import app as import_app
@@ -39,6 +40,7 @@ app.add_typer(ponds_app, name="ponds", help="尾矿库：一库一档、分级�
 app.add_typer(targets_app, name="targets", help="年度目标、单位站点名单与目标跟踪")
 app.add_typer(bulletin_app, name="bulletin", help="月度通报（Word 与 HTML）")
 app.command("assess")(assess)
+app.add_typer(carbon_app, name="carbon", help="碳排放核算与双控")
 app.command("demo")(demo)
 app.command("serve")(serve)
 

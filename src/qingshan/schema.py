@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 
 import qingshan.bulletin.models
+import qingshan.carbon.models
 import qingshan.core.audit
 import qingshan.core.org
 import qingshan.hj212.models
@@ -33,6 +34,7 @@ MODEL_MODULES = (
     qingshan.landwaste.models,
     qingshan.targets.models,
     qingshan.bulletin.models,
+    qingshan.carbon.models,
 )
 
 
