@@ -165,7 +165,8 @@ class TargetStore(DatabaseClient):
         return self._set_members(UnitSection, "section_code", unit_code, section_codes, valid_from, conn)
 
     def _members(self, model, col: str, on: date) -> dict[str, list[str]]:
-        q = select(model.unit_code, getattr(model, col)).where(_active(model, on)).order_by(model.unit_code, getattr(model, col))
+        member = model.__table__.c[col]
+        q = select(model.unit_code, member).where(_active(model, on)).order_by(model.unit_code, member)
         out: dict[str, list[str]] = {}
         with self.engine.connect() as conn:
             for u, c in conn.execute(q):
