@@ -6,7 +6,8 @@ import pytest
 
 from qingshan.hj212.gateway.auth import Authenticator
 from qingshan.hj212.gateway.protocol import AuthNeeded, GatewayProtocol, PacketEvent
-from qingshan.sources.registry import DeviceInfo, hash_password
+from qingshan.sources.devices import DeviceSettings
+from qingshan.sources.registry import hash_password, verify_password
 
 # hj212.md §15
 P2 = (b"##0279QN=20240315143000123;ST=22;CN=2011;PW=123456;MN=32010000000000000000A001;Flag=5;CP=&&"
@@ -23,13 +24,13 @@ P8 = (b"##0201QN=20240315150000003;ST=32;CN=2061;PW=123456;MN=320100000000000000
 A1 = b"##0087QN=20240601085857223;ST=32;CN=1011;PW=123456;MN=010000A8900016F000169DC0;Flag=9;CP=&&&&2200\r\n"
 
 H = hash_password("123456")
-DEVICES = {mn: DeviceInfo(mn, H, "32", 1, "start", None)
+DEVICES = {mn: DeviceSettings(mn, H, "32", 1, "start", None)
            for mn in ("32010000000000000000A001", "320100000000000000002B01", "010000A8900016F000169DC0")}
 
 
 @pytest.fixture(scope="module")
 def auth():
-    return Authenticator(DEVICES)
+    return Authenticator(DEVICES, verify_password)
 
 
 def run(proto: GatewayProtocol, data: bytes, chunks: int = 1) -> list[PacketEvent]:
@@ -144,10 +145,10 @@ MN_5 = "32010000000005"  # a 2005 device (14-character MN, hj212.md §13)
 @pytest.fixture
 def auth2():
     devs = dict(DEVICES)
-    devs[MN_S] = DeviceInfo(MN_S, H, "22", 1, "start", None, strict=True)
-    devs[MN_V] = DeviceInfo(MN_V, H, "22", 1, "start", None, crc_variant="modbus")
-    devs[MN_5] = DeviceInfo(MN_5, H, "22", 0, "start", None)
-    return Authenticator(devs)
+    devs[MN_S] = DeviceSettings(MN_S, H, "22", 1, "start", None, strict=True)
+    devs[MN_V] = DeviceSettings(MN_V, H, "22", 1, "start", None, crc_variant="modbus")
+    devs[MN_5] = DeviceSettings(MN_5, H, "22", 0, "start", None)
+    return Authenticator(devs, verify_password)
 
 
 def test_lenient_by_default_per_device_strict(auth2):
