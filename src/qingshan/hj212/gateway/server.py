@@ -95,6 +95,7 @@ class _Connection(asyncio.Protocol):
         self._drain()
 
     def data_received(self, data: bytes):
+        self.gw.bytes_received += len(data)
         self.proto.receive_data(data)
         self.partial_since = (self.partial_since or time.monotonic()) if self.proto.buffered > 2 else None
         self._drain()
@@ -228,6 +229,7 @@ class Gateway:
                       "commit_errors": 0, "commit_seconds": 0.0, "max_batch": 0, "dead_letters": 0,
                       "writer_restarts": 0, "auth_errors": 0, "alarm_errors": 0, "connections_refused": 0,
                       "connections_evicted": 0, "closed": {}}
+        self.bytes_received = 0
         self._health = {"writer": "stopped", "last_commit_at": None, "last_error": None}
         self._pending: deque[tuple[_Connection, PacketEvent]] = deque()
         self._wake = asyncio.Event()
@@ -346,6 +348,7 @@ class Gateway:
         """The gateway's health for monitoring: writer state, backlog, errors, limits hit."""
         st = self.stats
         return {**self._health, "pending": len(self._pending), "connections": len(self.connections),
+                "bytes_received": self.bytes_received,
                 "writer_restarts": st["writer_restarts"], "dead_letters": st["dead_letters"],
                 "commit_errors": st["commit_errors"], "alarm_errors": st["alarm_errors"],
                 "rejects_not_archived": self.reject_quota.stats.dropped_events,
