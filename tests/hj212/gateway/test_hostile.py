@@ -228,7 +228,7 @@ def test_slowloris_and_connection_caps(sqlite_db):
 
     async def main():
         gw = Gateway(sqlite_db, "127.0.0.1", 0, alarm_interval=None, frame_timeout=0.6, idle_timeout=1.0,
-                     max_connections_per_peer=3, sweep_every=0.1)
+                     max_connections_per_peer=3, evict_grace=0.0, sweep_every=0.1)
         await gw.start()
         try:
             pkt = data_packet(devs[0].mn, (beijing_now() - timedelta(hours=1)).strftime("%Y%m%d%H%M%S"))
@@ -254,6 +254,30 @@ def test_slowloris_and_connection_caps(sqlite_db):
     assert res.acked == res.sent > 0 and evicted >= 2
     assert scalar(sqlite_db, "SELECT COUNT(*) FROM hj212_raw_packet WHERE reason LIKE 'frame%' OR "
                              "reason LIKE '%0.6 秒内未完成的帧%'") >= 1
+
+
+def test_at_the_cap_a_valid_device_is_never_evicted(sqlite_db):
+    """Item 6 / NAT: with two devices of one address delivering valid packets at a cap of two,
+    a third connection from that address is refused, and the two go on undisturbed."""
+    devs = make_devices(2, prefix="5F20", seed=8)
+    register_devices(sqlite_db, devs)
+
+    async def main():
+        gw = Gateway(sqlite_db, "127.0.0.1", 0, alarm_interval=None, max_connections_per_peer=2, evict_grace=0.0)
+        await gw.start()
+        try:
+            run = asyncio.create_task(run_devices(devs, "127.0.0.1", gw.port, duration=1.5, timeout=2.0))
+            await asyncio.sleep(0.7)
+            third = await send(gw.port, random_bytes(100), wait=0.3)
+            res = await run
+            await gw.drain()
+            return res, third, gw.stats["connections_refused"], gw.stats["connections_evicted"]
+        finally:
+            await gw.stop()
+
+    res, third, refused, evicted = asyncio.run(main())
+    assert third == b"" and refused == 1 and evicted == 0
+    assert res.acked == res.sent > 0 and res.reconnects == 0
 
 
 def test_first_connection_after_restart_with_a_backlog_is_not_reset(sqlite_db):

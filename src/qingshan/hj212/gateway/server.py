@@ -19,8 +19,8 @@
   a valid packet, and after ``write_timeout`` s of replies it does not read (reading from it
   stops as soon as its replies back up: ``pause_writing``); at most ``max_connections`` in total
   and ``max_connections_per_peer`` per address — at the cap a connection of that peer (or any
-  peer) that never delivered a valid packet is closed to make room, so one faulty logger behind
-  a site's NAT address cannot cut off the others.
+  peer) that has not delivered a valid packet within ``evict_grace`` s is closed to make room,
+  so one faulty logger behind a site's NAT address cannot cut off the others.
 * Bounded memory per connection: the protocol buffers at most one partial frame (or the rest
   of one read while an authentication is pending); a connection with more than
   ``max_inflight`` unacknowledged packets stops reading until the writer catches up.
@@ -180,6 +180,7 @@ class _Connection(asyncio.Protocol):
     def expire_partial(self, why: str):
         """Give up on an incomplete frame: archive it and close (frame deadline, slowloris)."""
         self.proto.receive_eof(why)
+        self.closed = True  # the close is already counted (frame_timeout)
         self._drain()
         self.close()
 
@@ -189,7 +190,8 @@ class Gateway:
 
     Limits (defaults; docs/hj212-gateway.md "Hostile input"): ``idle_timeout`` 300 s without a
     valid packet; ``frame_timeout`` 30 s to complete a frame once it started; ``write_timeout``
-    30 s of unread replies; ``max_connections`` 10,000 and ``max_connections_per_peer`` 256;
+    30 s of unread replies; ``max_connections`` 10,000 and ``max_connections_per_peer`` 1,024
+(``evict_grace`` 10 s, see :meth:`admit`);
     ``time_window`` (:class:`~qingshan.hj212.gateway.protocol.TimeWindow`); ``reject_quota``
     (:class:`~qingshan.hj212.gateway.guard.RejectQuota`); ``log_limit``
     (:class:`~qingshan.hj212.gateway.guard.LogLimiter`); after ``max_rejects_in_a_row`` rejected
@@ -202,7 +204,7 @@ class Gateway:
                  heartbeat_reply: str = "by_flag", alarm_interval: float | None = 60.0,
                  alarm_window: timedelta = timedelta(days=2), workers: int = 1, worker_index: int = 0,
                  writer_process: bool | None = None, frame_timeout: float = 30.0, write_timeout: float = 30.0,
-                 max_connections: int = 10_000, max_connections_per_peer: int = 256,
+                 max_connections: int = 10_000, max_connections_per_peer: int = 1024, evict_grace: float = 10.0,
                  time_window: TimeWindow | None = TimeWindow(), reject_quota: RejectQuota | None = None,
                  log_limit: LogLimiter | None = None, max_rejects_in_a_row: int = 32,
                  max_reject_bytes_in_a_row: int = 64 * 1024, sweep_every: float = 1.0):
@@ -211,6 +213,7 @@ class Gateway:
         self.frame_timeout = frame_timeout
         self.write_timeout = write_timeout
         self.max_connections, self.max_connections_per_peer = max_connections, max_connections_per_peer
+        self.evict_grace = evict_grace
         self.max_batch = max_batch
         self.max_inflight = max_inflight
         self.strict = strict  # True: every device strict (serve --strict); else per device
@@ -269,12 +272,16 @@ class Gateway:
     # --- connections --------------------------------------------------------------------
     def admit(self, conn: _Connection) -> bool:
         """Room for a new connection? At a cap, a connection that never delivered a valid
-        packet (of that peer first, then of anyone) is closed to make room; if there is none,
-        the new connection is refused. A peer address is never refused as such."""
+        packet in the ``evict_grace`` s since it opened (of that peer first, then of anyone) is
+        closed to make room; if there is none, the new connection is refused. A peer address is
+        never refused as such. The grace keeps a reconnect storm (every logger of a site coming
+        back after a gateway restart, their first packets still being verified) from evicting
+        itself in a loop."""
         peers = self._by_host.setdefault(conn.host, set())
         for group, cap in ((peers, self.max_connections_per_peer), (self.connections, self.max_connections)):
             if len(group) >= cap:
-                idle = [c for c in group if c.proto.accepted == 0 and not c.closed]
+                old = time.monotonic() - self.evict_grace
+                idle = [c for c in group if c.proto.accepted == 0 and not c.closed and c.opened < old]
                 if not idle:
                     self.stats["connections_refused"] += 1
                     if self.log_limit.allow("connection_refused"):
