@@ -188,7 +188,10 @@ def bench_gateway(url: str, home: str, devices: int, duration: float, window: in
     for line in tail.splitlines():  # one line per worker process: add them up
         if "gateway_stats" in line:
             for k, v in json.loads(line)["gateway_stats"].items():
-                stats[k] = max(stats.get(k, 0), v) if k == "max_batch" else stats.get(k, 0) + v
+                if isinstance(v, dict):  # counts by reason (e.g. closed connections)
+                    stats[k] = {r: stats.get(k, {}).get(r, 0) + n for r, n in v.items()}
+                else:
+                    stats[k] = max(stats.get(k, 0), v) if k == "max_batch" else stats.get(k, 0) + v
     sent = sum(r[0]["sent"] for r in results)
     acked = sum(r[0]["acked"] for r in results)
     rejected = sum(r[0]["rejected"] for r in results)
