@@ -158,6 +158,16 @@ class _Connection(asyncio.Protocol):
                 self.transport.pause_reading()
         elif not self.transport.is_reading():
             self.transport.resume_reading()
+            # The deadlines count only while we read: a frame cut off by our own pause, or a
+            # device waiting for its verification, gets its full time again.
+            now = time.monotonic()
+            self.last_valid = max(self.last_valid, now - self.gw.idle_timeout / 2)
+            if self.partial_since is not None:
+                self.partial_since = now
+
+    @property
+    def paused(self) -> bool:
+        return bool(self._pause)
 
     def _maybe_resume(self):
         if "inflight" in self._pause and self.inflight < self.gw.max_inflight // 2:
@@ -465,6 +475,8 @@ class Gateway:
             if conn.write_paused_since is not None and now - conn.write_paused_since > self.write_timeout:
                 self.note_close(conn, "write_timeout")
                 conn.close(abort=True)  # its unread replies are dropped with it
+            elif conn.paused:
+                continue  # not reading from it (verification, writer backlog): no deadline runs
             elif conn.partial_since is not None and now - conn.partial_since > self.frame_timeout:
                 self.note_close(conn, "frame_timeout")
                 conn.expire_partial(f"{self.frame_timeout:g} 秒内")
