@@ -43,6 +43,7 @@ class Authenticator:
         self._reload_every = reload_every
         self._last_reload = time.monotonic()
         self._lock = threading.Lock()
+        self._reloading = False
         self._key = os.urandom(32)
         self._good: dict[str, bytes] = {}
         self._verified: set[tuple[str, bytes]] = set()  # (pw_hash, digest) pairs already proven
@@ -60,7 +61,8 @@ class Authenticator:
 
     def check(self, mn: str, pw: str) -> AuthResult:
         if mn not in self._devices:
-            return PENDING if self._reload_due() else UNKNOWN_MN
+            # also while a reload runs: it may bring this MN (devices registered meanwhile)
+            return PENDING if self._reloading or self._reload_due() else UNKNOWN_MN
         d = self._digest(pw)
         if self._good.get(mn) == d:
             return OK
@@ -75,7 +77,11 @@ class Authenticator:
             with self._lock:
                 if mn not in self._devices and self._reload_due():
                     self._last_reload = time.monotonic()
-                    self.update(self._reload())
+                    self._reloading = True
+                    try:
+                        self.update(self._reload())
+                    finally:
+                        self._reloading = False
         dev = self._devices.get(mn)
         if dev is None:
             return UNKNOWN_MN

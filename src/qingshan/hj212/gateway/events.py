@@ -54,6 +54,18 @@ class Reject(StrEnum):
     INTERNAL = "internal_error"
 
 
+class CloseReason(StrEnum):
+    """Why the gateway closed a connection (``Gateway.stats["closed"]``, the log)."""
+
+    REPEATED_REJECTS = "repeated_rejects"  # rejects in a row without one valid packet
+    BACKLOG = "backlog"  # more than the auth-pending buffer queued
+    EOF = "eof"  # the peer closed; what was buffered is archived
+    FRAME_TIMEOUT = "frame_timeout"  # a frame not completed in time (slowloris)
+    WRITE_TIMEOUT = "write_timeout"  # replies not read (back-pressure)
+    IDLE = "idle"  # no valid packet for idle_timeout
+    EVICTED = "evicted"  # made room at a connection cap
+
+
 REASONS_ZH = {
     Reject.UNKNOWN_MN: "设备MN未在登记库中（未知设备）",
     Reject.BAD_PW: "访问密码PW与登记不符",

@@ -58,6 +58,7 @@ from qingshan.hj212.gateway.events import (
     REASONS_ZH,
     AuthNeeded,
     AuthResult,
+    CloseReason,
     PacketEvent,
     Reject,
     Verdict,
@@ -198,7 +199,7 @@ class GatewayProtocol:
         self.reject_bytes_in_a_row = 0
         self.accepted = 0
         self.closed = False
-        self.close_reason: str | None = None
+        self.close_reason: CloseReason | None = None
 
     # --- input --------------------------------------------------------------------------
     @property
@@ -221,7 +222,7 @@ class GatewayProtocol:
         if self._queued_bytes > self.MAX_BUFFER:
             self._events.append(self._reject(b"", Reject.BACKLOG,
                                              f"等待认证期间积压的数据超过 {self.MAX_BUFFER} 字节，连接将被关闭"))
-            self._close(Reject.BACKLOG)
+            self._close(CloseReason.BACKLOG)
 
     def receive_eof(self, reason: str = "连接关闭时") -> None:
         """The connection ended (or the adapter gives up on it): a partial frame still buffered
@@ -230,7 +231,7 @@ class GatewayProtocol:
         for ev in self._decoder.close():
             err = ev.error
             self._events.append(self._reject(ev.raw, err.code, f"{reason}未完成的帧：{err}", now))
-        self._close(self.close_reason or "eof")
+        self._close(self.close_reason or CloseReason.EOF)
 
     def auth_done(self, result: AuthResult | None = None, *, error: bool = False) -> None:
         """The adapter finished the slow verification of the held packet: continue with its
@@ -267,14 +268,14 @@ class GatewayProtocol:
         self.reject_bytes_in_a_row += len(ev.raw)
         if (self.rejects_in_a_row >= self.max_rejects_in_a_row
                 or self.reject_bytes_in_a_row >= self.max_reject_bytes_in_a_row):
-            self._close("repeated_rejects")
+            self._close(CloseReason.REPEATED_REJECTS)
 
     def _emit_ok(self, ev: PacketEvent) -> None:
         self._events.append(ev)
         self.rejects_in_a_row = self.reject_bytes_in_a_row = 0
         self.accepted += 1
 
-    def _close(self, why: str) -> None:
+    def _close(self, why: CloseReason) -> None:
         if not self.closed:
             self.closed = True
             self.close_reason = why

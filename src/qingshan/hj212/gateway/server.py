@@ -40,9 +40,10 @@ import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
+from enum import StrEnum
 
 from qingshan.hj212.gateway.auth import Authenticator
-from qingshan.hj212.gateway.events import AuthNeeded, AuthResult, PacketEvent, Verdict
+from qingshan.hj212.gateway.events import AuthNeeded, AuthResult, CloseReason, PacketEvent, Verdict
 from qingshan.hj212.gateway.guard import LogLimiter, RejectQuota
 from qingshan.hj212.gateway.protocol import GatewayProtocol, TimeWindow, utcnow
 from qingshan.hj212.gateway.writer import BatchWriter, DeadLetter, ProcessWriter
@@ -51,6 +52,14 @@ from qingshan.sources.registry import load_devices, verify_password
 log = logging.getLogger("qingshan.hj212.gateway")
 BEIJING = timezone(timedelta(hours=8))
 _WRITE_HIGH = 64 * 1024  # transport write buffer high-water mark (pause_writing above it)
+
+
+class _Pause(StrEnum):
+    """Why reading from a connection is paused."""
+
+    AUTH = "auth"  # its first packet of a (MN, PW) pair is being verified
+    INFLIGHT = "inflight"  # max_inflight packets wait for the writer
+    WRITE = "write"  # its replies are not read (pause_writing)
 
 
 class _Connection(asyncio.Protocol):
@@ -69,7 +78,7 @@ class _Connection(asyncio.Protocol):
         self.opened = self.last_valid = time.monotonic()
         self.partial_since: float | None = None
         self.write_paused_since: float | None = None
-        self._pause: set[str] = set()  # why reading is paused: auth, inflight, write
+        self._pause: set[_Pause] = set()  # why reading is paused
         self.reject_used = 0  # archived rejected bytes (RejectQuota, per connection)
         self.peer = self.host = "?"
 
@@ -107,18 +116,18 @@ class _Connection(asyncio.Protocol):
         # The client does not read its replies: stop reading from it (no new replies pile up),
         # the sweeper closes it after ``write_timeout`` (issue 7 item 5).
         self.write_paused_since = time.monotonic()
-        self._set_paused("write", True)
+        self._set_paused(_Pause.WRITE, True)
 
     def resume_writing(self):
         self.write_paused_since = None
-        self._set_paused("write", False)
+        self._set_paused(_Pause.WRITE, False)
 
     # --- gateway side -------------------------------------------------------------------
     def _drain(self):
         gw = self.gw
         for ev in self.proto.events_received():
             if isinstance(ev, AuthNeeded):
-                self._set_paused("auth", True)
+                self._set_paused(_Pause.AUTH, True)
                 fut = asyncio.get_running_loop().run_in_executor(gw.auth_exec, gw.auth.verify, ev.mn, ev.pw)
                 fut.add_done_callback(self._auth_finished)
             else:
@@ -126,10 +135,10 @@ class _Connection(asyncio.Protocol):
                     self.last_valid = time.monotonic()
                 gw.submit(self, ev)
         if self.proto.closed and not self.closed:
-            gw.note_close(self, self.proto.close_reason or "protocol")
+            gw.note_close(self, self.proto.close_reason or CloseReason.EOF)
             self.close()
         elif self.inflight >= gw.max_inflight:
-            self._set_paused("inflight", True)
+            self._set_paused(_Pause.INFLIGHT, True)
 
     def _auth_finished(self, fut):
         exc = fut.exception()
@@ -142,11 +151,11 @@ class _Connection(asyncio.Protocol):
             result = fut.result()
         # Decided even when the connection has gone meanwhile: the held packet is archived.
         self.proto.auth_done(None if result is None else AuthResult(result), error=result is None)
-        self._set_paused("auth", self.proto.waiting_for_auth)
+        self._set_paused(_Pause.AUTH, self.proto.waiting_for_auth)
         self._maybe_resume()
         self._drain()
 
-    def _set_paused(self, why: str, paused: bool):
+    def _set_paused(self, why: _Pause, paused: bool):
         if paused:
             self._pause.add(why)
         else:
@@ -170,8 +179,8 @@ class _Connection(asyncio.Protocol):
         return bool(self._pause)
 
     def _maybe_resume(self):
-        if "inflight" in self._pause and self.inflight < self.gw.max_inflight // 2:
-            self._set_paused("inflight", False)
+        if _Pause.INFLIGHT in self._pause and self.inflight < self.gw.max_inflight // 2:
+            self._set_paused(_Pause.INFLIGHT, False)
 
     def acked(self, ev: PacketEvent):
         self.inflight -= 1
@@ -299,7 +308,7 @@ class Gateway:
                     return False
                 victim = min(idle, key=lambda c: c.opened)
                 self.stats["connections_evicted"] += 1
-                self.note_close(victim, "evicted")
+                self.note_close(victim, CloseReason.EVICTED)
                 self.release(victim)
                 victim.close(abort=True)  # its connection_lost archives a partial frame
         self.connections.add(conn)
@@ -314,9 +323,9 @@ class Gateway:
             if not peers:
                 del self._by_host[conn.host]
 
-    def note_close(self, conn: _Connection, why: str) -> None:
+    def note_close(self, conn: _Connection, why: CloseReason) -> None:
         closed = self.stats["closed"]
-        closed[why] = closed.get(why, 0) + 1
+        closed[str(why)] = closed.get(str(why), 0) + 1
         if self.log_limit.allow("close"):
             log.warning("closing connection %s: %s", conn.peer, why)
 
@@ -473,15 +482,15 @@ class Gateway:
             if conn.closed:
                 continue
             if conn.write_paused_since is not None and now - conn.write_paused_since > self.write_timeout:
-                self.note_close(conn, "write_timeout")
+                self.note_close(conn, CloseReason.WRITE_TIMEOUT)
                 conn.close(abort=True)  # its unread replies are dropped with it
             elif conn.paused:
                 continue  # not reading from it (verification, writer backlog): no deadline runs
             elif conn.partial_since is not None and now - conn.partial_since > self.frame_timeout:
-                self.note_close(conn, "frame_timeout")
+                self.note_close(conn, CloseReason.FRAME_TIMEOUT)
                 conn.expire_partial(f"{self.frame_timeout:g} 秒内")
             elif now - conn.last_valid > self.idle_timeout and conn.inflight == 0:
-                self.note_close(conn, "idle")
+                self.note_close(conn, CloseReason.IDLE)
                 conn.close()
         summary = self.log_limit.take_summary()
         if summary:
