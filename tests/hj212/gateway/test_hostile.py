@@ -183,7 +183,7 @@ def test_random_bytes_bounded_archive_and_log(sqlite_db):
 def test_client_that_never_reads_is_paused_then_closed(sqlite_db):
     """Item 5: replies not drained → reading stops, the write buffer stays bounded, and the
     connection is closed after ``write_timeout``."""
-    devs = make_devices(1, prefix="5E00", seed=5)
+    devs = make_devices(3, prefix="5E00", seed=5)
     register_devices(sqlite_db, devs)
     dev = devs[0]
     dev.interval = timedelta(seconds=1)  # 6000 packets stay in the past
@@ -210,6 +210,7 @@ def test_client_that_never_reads_is_paused_then_closed(sqlite_db):
                     peak = max(peak, c.transport.get_write_buffer_size())
             closed = dict(gw.stats["closed"])
             writer.transport.abort()
+            await _normal_run(gw, devs[1:], sqlite_db)  # the same gateway serves everyone else
         finally:
             await gw.stop()
         return peak, closed
@@ -314,3 +315,40 @@ def test_reject_quota_bounds(quota):
     assert quota.admit("a", 0, 5000) == 1000  # and another: the peer's rest (3000 - 2000)
     assert quota.admit("a", 0, 10) == 0 and quota.stats.dropped_events == 2  # the peer's budget is spent
     assert quota.admit("b", 0, 50) == 50  # another peer is not affected
+
+
+def test_an_item_the_writer_fails_on_is_dead_lettered_and_the_writer_goes_on(db_url, monkeypatch):
+    """Item 1, whatever the cause: an exception while one item is prepared for the store is
+    logged, the item goes to ``hj212_dead_letter`` (not acknowledged), the writer carries on."""
+    from qingshan.hj212.gateway.events import PacketEvent
+
+    devs = make_devices(3, prefix="5F30", seed=9)
+    register_devices(db_url, devs)
+    poison_qn = "20261206120000999"
+    original = PacketEvent.archive_item
+
+    def archive_item(self, peer):
+        if self.packet is not None and self.packet.qn == poison_qn:
+            raise RuntimeError("simulated bug in our own code")
+        return original(self, peer)
+
+    monkeypatch.setattr(PacketEvent, "archive_item", archive_item)
+    ago = (beijing_now() - timedelta(hours=1)).strftime("%Y%m%d%H%M%S")
+
+    async def main():
+        gw = Gateway(db_url, "127.0.0.1", 0, alarm_interval=None)
+        await gw.start()
+        try:
+            with LineCounter() as lines:
+                got = await send(gw.port, data_packet(devs[0].mn, ago, qn=poison_qn), wait=0.5)
+                await _normal_run(gw, devs, db_url)
+            return got, gw.health(), lines.count
+        finally:
+            await gw.stop()
+
+    got, health, lines = asyncio.run(main())
+    assert got == b""  # never acknowledged
+    assert health["dead_letters"] == 1 and health["writer"] == "running" and "simulated bug" in health["last_error"]
+    assert lines["ERROR"] == 1
+    assert scalar(db_url, "SELECT COUNT(*) FROM hj212_dead_letter WHERE stage = 'archive_item' AND "
+                          "error LIKE 'RuntimeError: simulated bug%'") == 1
