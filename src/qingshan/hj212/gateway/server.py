@@ -51,6 +51,7 @@ from qingshan.sources.registry import load_devices, verify_password
 
 log = logging.getLogger("qingshan.hj212.gateway")
 BEIJING = timezone(timedelta(hours=8))
+DEFAULT_WINDOW = TimeWindow()
 _WRITE_HIGH = 64 * 1024  # transport write buffer high-water mark (pause_writing above it)
 
 
@@ -224,7 +225,7 @@ class Gateway:
                  alarm_window: timedelta = timedelta(days=2), workers: int = 1, worker_index: int = 0,
                  writer_process: bool | None = None, frame_timeout: float = 30.0, write_timeout: float = 30.0,
                  max_connections: int = 10_000, max_connections_per_peer: int = 1024, evict_grace: float = 10.0,
-                 time_window: TimeWindow | None = TimeWindow(), reject_quota: RejectQuota | None = None,
+                 time_window: TimeWindow | None = DEFAULT_WINDOW, reject_quota: RejectQuota | None = None,
                  log_limit: LogLimiter | None = None, max_rejects_in_a_row: int = 32,
                  max_reject_bytes_in_a_row: int = 64 * 1024, sweep_every: float = 1.0):
         self.url, self.host, self.port = url, host, port
