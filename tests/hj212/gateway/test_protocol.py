@@ -379,3 +379,16 @@ def test_a_backlog_burst_while_verifying_is_kept(auth):
             else:
                 evs.append(ev)
     assert len(evs) == 800 and all(e.verdict == "accepted" for e in evs)
+
+
+def test_packets_queued_behind_a_verification_are_decided_after_the_peer_left():
+    from qingshan.hj212.gateway.auth import Authenticator as A
+    from qingshan.sources.registry import verify_password as vp
+
+    proto = GatewayProtocol(A(DEVICES, vp))
+    proto.receive_data(P2 * 3 + P2[:50])
+    [need] = proto.events_received()
+    proto.receive_eof()  # the device disconnects while its first packet is being verified
+    proto.auth_done(proto.auth.verify(need.mn, need.pw))
+    evs = proto.events_received()
+    assert sorted(e.verdict for e in evs) == ["accepted"] * 3 + ["rejected"]  # + the partial frame

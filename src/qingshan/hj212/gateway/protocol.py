@@ -199,6 +199,7 @@ class GatewayProtocol:
         self.reject_bytes_in_a_row = 0
         self.accepted = 0
         self.closed = False
+        self._halted = False
         self.close_reason: CloseReason | None = None
 
     # --- input --------------------------------------------------------------------------
@@ -250,7 +251,7 @@ class GatewayProtocol:
 
     def _run(self) -> None:
         q = self._queue
-        while q and self._held is None and not self.closed:
+        while q and self._held is None and not self._halted:
             now, ev = q.popleft()
             self._queued_bytes -= len(ev.raw)
             if isinstance(ev, PacketReceived):
@@ -258,7 +259,7 @@ class GatewayProtocol:
             else:
                 err = ev.error
                 self._emit_reject(self._reject(ev.raw, err.code, str(err), now))
-        if self.closed:
+        if self._halted:  # closed for misbehaving: what it sent after that is not looked at
             q.clear()
             self._queued_bytes = 0
 
@@ -279,6 +280,9 @@ class GatewayProtocol:
         if not self.closed:
             self.closed = True
             self.close_reason = why
+        # At the peer's EOF the packets already received (queued behind a verification) are
+        # still decided and archived; after repeated rejects or a backlog they are not.
+        self._halted = self._halted or why is not CloseReason.EOF
 
     def _decide(self, now: datetime, raw: bytes, p: Packet, verdict: AuthResult | None = None) -> None:
         if not p.pw:
