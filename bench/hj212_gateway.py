@@ -67,17 +67,18 @@ def bench_components(home: str, n_devices: int = 50, rounds: int = 100) -> dict:
     from qingshan.hj212 import parse
     from qingshan.hj212.framing import StreamDecoder
     from qingshan.hj212.gateway.auth import Authenticator
-    from qingshan.hj212.gateway.protocol import GatewayProtocol
+    from qingshan.hj212.gateway.protocol import GatewayProtocol, TimeWindow
     from qingshan.hj212.gateway.writer import BatchWriter
     from qingshan.hj212.simulator import make_devices
-    from qingshan.sources.registry import DeviceInfo, hash_password
+    from qingshan.sources.devices import DeviceSettings
+    from qingshan.sources.registry import hash_password, verify_password
     from qingshan.store.migrate import upgrade
 
     url = f"sqlite:///{home}/components.db"
     upgrade(url)
     devs = make_devices(n_devices, seed=3)
     h = hash_password("123456")
-    auth = Authenticator({d.mn: DeviceInfo(d.mn, h, d.st, 1, "start", None) for d in devs})
+    auth = Authenticator({d.mn: DeviceSettings(d.mn, h, d.st, 1, "start", None) for d in devs}, verify_password)
     for d in devs:
         auth.verify(d.mn, "123456")
     pk = [p for _ in range(rounds) for d in devs for p, _k, _q in d.next_packets()]
@@ -93,7 +94,7 @@ def bench_components(home: str, n_devices: int = 50, rounds: int = 100) -> dict:
     stage("parse_us", lambda: [parse(p) for p in pk])
     dec = StreamDecoder()
     stage("stream_decoder_us", lambda: [dec.feed(p) for p in pk])
-    proto = GatewayProtocol(auth)
+    proto = GatewayProtocol(auth, time_window=TimeWindow())  # as the server runs it (DataTime window)
 
     def run_proto():
         evs = []
@@ -187,7 +188,10 @@ def bench_gateway(url: str, home: str, devices: int, duration: float, window: in
     for line in tail.splitlines():  # one line per worker process: add them up
         if "gateway_stats" in line:
             for k, v in json.loads(line)["gateway_stats"].items():
-                stats[k] = max(stats.get(k, 0), v) if k == "max_batch" else stats.get(k, 0) + v
+                if isinstance(v, dict):  # counts by reason (e.g. closed connections)
+                    stats[k] = {r: stats.get(k, {}).get(r, 0) + n for r, n in v.items()}
+                else:
+                    stats[k] = max(stats.get(k, 0), v) if k == "max_batch" else stats.get(k, 0) + v
     sent = sum(r[0]["sent"] for r in results)
     acked = sum(r[0]["acked"] for r in results)
     rejected = sum(r[0]["rejected"] for r in results)

@@ -11,7 +11,7 @@ from qingshan.config import database_url
 from qingshan.sources.models import Device, Outlet, OutletLimit
 from qingshan.store.db import make_engine
 
-USCC = "91140200MA0GRUFX4M"  # check digit per GB 32100 (tests/hj212_gateway cover the algorithm)
+USCC = "91140200MA0GRUFX4M"  # check digit per GB 32100 (tests/hj212/gateway cover the algorithm)
 MN = "010000A8900016F000169DC0"
 
 

@@ -45,16 +45,19 @@ References
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 
 import polars as pl
-from sqlalchemy import Engine, and_, func, select
+from sqlalchemy import Engine, String, and_, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from qingshan import exact
 from qingshan.hj212 import derive
 from qingshan.hj212.models import Alarm, DataRecord, RawPacket
+
+log = logging.getLogger("qingshan.hj212.alarms")
 
 ALARM_SCHEMA = {"kind": pl.String, "mn": pl.String, "factor": pl.String, "scope": pl.String, "start": pl.Datetime("us"),
                 "end": pl.Datetime("us"), "status": pl.String, "evidence": pl.String}
@@ -331,6 +334,36 @@ _RECORD_SCHEMA = {"raw_id": pl.Int64, "mn": pl.String, "cn": pl.String, "datatim
                   "received_at": pl.Datetime("us"), "raw": pl.Binary}
 
 
+#: DataTime as stored, read without SQLAlchemy's conversion (SQLite keeps text): one row that
+#: cannot be read back must never abort a whole alarm tick (issue 7 item 3).
+_DT_TEXT = type_coerce(DataRecord.datatime, String)
+
+
+def _readable(v) -> datetime | None:
+    """A stored DataTime as :class:`datetime`, or None when it cannot be read back (e.g.
+    ``'26-06-01 00:10:30'`` written before revision hj212_0004 with an unpadded year)."""
+    if v is None or isinstance(v, datetime):
+        return v
+    try:
+        return datetime.fromisoformat(v)
+    except ValueError:
+        return None
+
+
+def _good_rows(rows, at: int, what: str) -> list[tuple]:
+    """Rows whose DataTime (column ``at``) reads back, converted; the others skipped and logged."""
+    out, bad = [], 0
+    for r in rows:
+        t = _readable(r[at])
+        if t is None and r[at] is not None:
+            bad += 1
+            continue
+        out.append((*r[:at], t, *r[at + 1:]))
+    if bad:
+        log.warning("%s: %d stored records with an unreadable DataTime skipped", what, bad)
+    return out
+
+
 def load_window(engine: Engine, since: datetime, mns: Iterable[str] | None = None,
                 cns: Iterable[str] = ("2051", "2061", "2031"), realtime_since: datetime | None = None
                 ) -> pl.DataFrame:
@@ -338,38 +371,42 @@ def load_window(engine: Engine, since: datetime, mns: Iterable[str] | None = Non
 
     Real-time packets (CN 2011, when in ``cns``) are loaded from ``realtime_since`` (default
     ``since``): a device sends hundreds of them a day, and the real-time rules need only the
-    recent ones."""
+    recent ones. A record whose DataTime cannot be read back is skipped (and logged)."""
     cns = list(cns)
     window = and_(DataRecord.datatime >= since, DataRecord.cn.in_([c for c in cns if c != "2011"]))
     if "2011" in cns:
         window = window | and_(DataRecord.cn == "2011", DataRecord.datatime >= (realtime_since or since))
-    q = (select(DataRecord.raw_id, DataRecord.mn, DataRecord.cn, DataRecord.datatime, DataRecord.received_at,
+    q = (select(DataRecord.raw_id, DataRecord.mn, DataRecord.cn, _DT_TEXT, DataRecord.received_at,
                 RawPacket.raw)
          .join(RawPacket, RawPacket.id == DataRecord.raw_id).where(window))
     if mns is not None:
         q = q.where(DataRecord.mn.in_(list(mns)))
     with Session(engine) as s:
-        rows = s.execute(q).all()
-    return pl.DataFrame([tuple(r) for r in rows], orient="row", schema=_RECORD_SCHEMA)
+        rows = _good_rows(s.execute(q).all(), 3, "load_window")
+    rows = [r for r in rows if r[3] is None or r[3] >= since]
+    return pl.DataFrame(rows, orient="row", schema=_RECORD_SCHEMA)
 
 
 def last_records(engine: Engine, cns: Iterable[str], before: datetime | None = None,
                  mns: Iterable[str] | None = None) -> pl.DataFrame:
     """The last stored packet (by DataTime) of every (MN, CN), however old; with ``before``,
-    the last one earlier than that. Columns ``raw_id, mn, cn, datatime``."""
-    cond = [DataRecord.cn.in_(list(cns)), DataRecord.datatime.is_not(None)]
+    the last one earlier than that. Columns ``raw_id, mn, cn, datatime``. A stored DataTime
+    that cannot be read back (SQLite text without a 4-digit year, which would also sort last as
+    text) is left out, never taken for the last packet."""
+    cond = [DataRecord.cn.in_(list(cns)), DataRecord.datatime.is_not(None),
+            func.substr(cast(DataRecord.datatime, String), 5, 1) == "-"]
     if before is not None:
         cond.append(DataRecord.datatime < before)
     if mns is not None:
         cond.append(DataRecord.mn.in_(list(mns)))
-    last = (select(DataRecord.mn, DataRecord.cn, func.max(DataRecord.datatime).label("dt"))
+    last = (select(DataRecord.mn, DataRecord.cn, func.max(_DT_TEXT).label("dt"))
             .where(*cond).group_by(DataRecord.mn, DataRecord.cn).subquery())
-    q = (select(func.min(DataRecord.raw_id), DataRecord.mn, DataRecord.cn, DataRecord.datatime)
-         .join(last, and_(DataRecord.mn == last.c.mn, DataRecord.cn == last.c.cn, DataRecord.datatime == last.c.dt))
+    q = (select(func.min(DataRecord.raw_id), DataRecord.mn, DataRecord.cn, _DT_TEXT)
+         .join(last, and_(DataRecord.mn == last.c.mn, DataRecord.cn == last.c.cn, _DT_TEXT == last.c.dt))
          .group_by(DataRecord.mn, DataRecord.cn, DataRecord.datatime))
     with Session(engine) as s:
-        rows = s.execute(q).all()
-    return pl.DataFrame([tuple(r) for r in rows], orient="row",
+        rows = _good_rows(s.execute(q).all(), 3, "last_records")
+    return pl.DataFrame(rows, orient="row",
                         schema={"raw_id": pl.Int64, "mn": pl.String, "cn": pl.String, "datatime": pl.Datetime("us")})
 
 

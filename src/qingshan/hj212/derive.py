@@ -31,6 +31,7 @@ from collections.abc import Iterable
 import polars as pl
 
 from qingshan import exact
+from qingshan.hj212.errors import HJ212Error
 from qingshan.hj212.packet import parse
 
 #: hj212.md §9.3 — default ``statistics_valid_flags``.
@@ -57,7 +58,10 @@ def flatten(records: pl.DataFrame) -> pl.DataFrame:
     for raw_id, mn, cn, dt, raw in records.sort(order).select("raw_id", "mn", "cn", "datatime", "raw").iter_rows():
         # Lenient: the gateway accepted this packet already; a tolerated deviation must not
         # hide its values here.
-        factors = parse(raw, lenient=True).values_2017  # 2005 codes → 2017 (§12.4), so limits match
+        try:
+            factors = parse(raw, lenient=True).values_2017  # 2005 codes → 2017 (§12.4), so limits match
+        except HJ212Error:  # one record that does not parse (any more) never aborts the rest
+            continue
         for code, fields in factors.items():
             flag = fields.get("Flag")
             for field, text in fields.items():

@@ -39,6 +39,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Union
 
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
 from .errors import BadCpSyntax, BadLengthField, FrameOverflow, GarbageBytes, HJ212Error, PacketTooLong
 from .packet import MAX_PACKET, MAX_SEGMENT, Packet, parse
 
@@ -290,59 +292,19 @@ class StreamDecoder:
 # whole 16-byte blocks of the bytes between "CP=&&" and the closing "&&"; a shorter tail stays
 # plaintext; the CRC and the length field are those of the plaintext segment.  It is byte-level
 # work that must happen after framing and before any text decoding, hence this module.
-# SM4 itself is GB/T 32907—2016 (S-box, FK and CK below are that standard's constants).
-
-_SM4_SBOX = bytes.fromhex(
-    "d690e9fecce13db716b614c228fb2c052b679a762abe04c3aa441326498606999c4250f491ef987a33540b43edcfac62"
-    "e4b31ca9c908e89580df94fa758f3fa64707a7fcf37317ba83593c19e6854fa8686b81b27164da8bf8eb0f4b70569d35"
-    "1e240e5e6358d1a225227c3b01217887d40046579fd327524c3602e7a0c4c89eeabf8ad240c738b5a3f7f2cef96115a1"
-    "e0ae5da49b341a55ad933230f58cb1e31df6e22e8266ca60c02923ab0d534e6fd5db3745defd8e2f03ff6a726d6c5b51"
-    "8d1baf92bbddbc7f11d95c411f105ad80ac13188a5cd7bbd2d74d012b8e5b4b08969974a0c96777e65b9f109c56ec684"
-    "18f07dec3adc4d2079ee5f3ed7cb3948"
-)
-_SM4_FK = (0xA3B1BAC6, 0x56AA3350, 0x677D9197, 0xB27022DC)
-# CK[i] bytes are (4i + j) * 7 mod 256, j = 0..3 (GB/T 32907 §7.3).
-_SM4_CK = tuple(
-    int.from_bytes(bytes(((4 * i + j) * 7) % 256 for j in range(4)), "big") for i in range(32)
-)
-_M32 = 0xFFFFFFFF
-
-
-def _rotl(x: int, n: int) -> int:
-    return ((x << n) | (x >> (32 - n))) & _M32
-
-
-def _tau(x: int) -> int:
-    return int.from_bytes(x.to_bytes(4, "big").translate(_SM4_SBOX), "big")
-
-
-def _sm4_round_keys(key: bytes) -> list[int]:
-    if len(key) != 16:
-        raise ValueError("SM4 密钥必须为 16 字节")
-    k = [int.from_bytes(key[4 * i : 4 * i + 4], "big") ^ _SM4_FK[i] for i in range(4)]
-    rk = []
-    for i in range(32):
-        b = _tau(k[i + 1] ^ k[i + 2] ^ k[i + 3] ^ _SM4_CK[i])
-        k.append(k[i] ^ b ^ _rotl(b, 13) ^ _rotl(b, 23))
-        rk.append(k[-1])
-    return rk
-
-
-def _sm4_block(block: bytes, rk: list[int]) -> bytes:
-    x = [int.from_bytes(block[4 * i : 4 * i + 4], "big") for i in range(4)]
-    for r in rk:
-        b = _tau(x[-1] ^ x[-2] ^ x[-3] ^ r)
-        x.append(x[-4] ^ b ^ _rotl(b, 2) ^ _rotl(b, 10) ^ _rotl(b, 18) ^ _rotl(b, 24))
-    return b"".join(w.to_bytes(4, "big") for w in (x[-1], x[-2], x[-3], x[-4]))
+# SM4 itself (GB/T 32907—2016) comes from the maintained ``cryptography`` library
+# (``algorithms.SM4``, OpenSSL's implementation); tests check the GB/T 32907 vector and the
+# official §B.10 vectors through this function.
 
 
 def sm4_ecb(data: bytes, key: bytes, *, decrypt: bool) -> bytes:
     """SM4-ECB over the whole 16-byte blocks of ``data``; a shorter tail is returned as is (§B.3)."""
-    rk = _sm4_round_keys(key)
-    if decrypt:
-        rk.reverse()
+    if len(key) != 16:
+        raise ValueError("SM4 密钥必须为 16 字节")
     whole = len(data) - len(data) % 16
-    return b"".join(_sm4_block(data[i : i + 16], rk) for i in range(0, whole, 16)) + data[whole:]
+    cipher = Cipher(algorithms.SM4(key), modes.ECB())
+    op = cipher.decryptor() if decrypt else cipher.encryptor()
+    return op.update(data[:whole]) + op.finalize() + data[whole:]
 
 
 #: Commands whose CP is encrypted by an encrypting 2025 device (§B.3, §6.4.4).

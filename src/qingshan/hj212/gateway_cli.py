@@ -32,15 +32,30 @@ def serve(
     writer: str = typer.Option("thread", help="写库方式：thread（本进程的写库线程）或 process（独立写入进程）"),
     strict: bool = typer.Option(False, "--strict",
                                 help="所有设备按严格模式校验（任何不符合标准之处即拒收）；默认按设备登记的设置，宽松解析并记录偏差"),
+    frame_timeout: float = typer.Option(30.0, help="一帧开始后须在多少秒内收完，否则存档并断开（防慢速攻击）"),
+    write_timeout: float = typer.Option(30.0, help="客户端不读取应答超过多少秒即断开"),
+    max_connections: int = typer.Option(10_000, help="连接总数上限"),
+    max_connections_per_peer: int = typer.Option(1024, help="同一地址的连接数上限（同一站点的数采仪常共用一个 NAT 地址）"),
+    max_age_days: float = typer.Option(366.0, help="DataTime 早于接收时间超过多少天即拒收"),
+    max_future_hours: float = typer.Option(24.0, help="DataTime 晚于接收时间超过多少小时即拒收"),
+    future_tolerance_minutes: float = typer.Option(
+        10.0, help="DataTime 晚于接收时间超过多少分钟即隔离（确认但不入库、不参与统计）"),
 ) -> None:
     """启动 HJ 212 数据接收网关（上位机）：应答仅在数据落库提交之后发出。"""
+    from datetime import timedelta
+
+    from qingshan.hj212.gateway.protocol import TimeWindow
     from qingshan.hj212.gateway.server import serve_workers
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     url = _ready_url()
     try:
+        window = TimeWindow(max_age=timedelta(days=max_age_days), max_future=timedelta(hours=max_future_hours),
+                            future_tolerance=timedelta(minutes=future_tolerance_minutes))
         serve_workers(url, host, port, workers, idle_timeout=idle_timeout, alarm_interval=alarm_interval or None,
-                      strict=strict,
+                      strict=strict, frame_timeout=frame_timeout, write_timeout=write_timeout,
+                      max_connections=max_connections, max_connections_per_peer=max_connections_per_peer,
+                      time_window=window,
                       writer_process={"process": True, "thread": False}.get(writer))
     except KeyboardInterrupt:
         pass

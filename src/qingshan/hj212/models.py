@@ -14,6 +14,8 @@
   exact text received, hj212.md §5.1). Writing each value twice would halve the gateway's
   sustained rate (docs/hj212-gateway.md); ``hj212_data`` is the deduplicated index.
 * ``hj212_alarm`` — alarm records (:mod:`qingshan.hj212.alarms`).
+* ``hj212_dead_letter`` — items the gateway's own code failed on (issue 7 item 1): the bytes,
+  where it failed and the error; never acknowledged. Empty in normal operation.
 
 Times: ``datatime``/``start``/``end`` are station local time (Beijing, UTC+8) as transmitted
 (hj212.md §11, no zone on the wire); ``received_at``/``detected_at`` are UTC.
@@ -81,3 +83,14 @@ class Alarm(Base):
     status: Mapped[str] = mapped_column(String(6))
     evidence: Mapped[str] = mapped_column(Text)
     detected_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class DeadLetterRecord(Base):
+    __tablename__ = "hj212_dead_letter"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    peer: Mapped[str] = mapped_column(String(64))
+    stage: Mapped[str] = mapped_column(String(32))
+    error: Mapped[str] = mapped_column(String(500))
+    raw: Mapped[bytes] = mapped_column(LargeBinary)

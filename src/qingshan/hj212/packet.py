@@ -108,7 +108,9 @@ def _is_time(s: str) -> bool:
     if len(s) != 14 or not s.isdigit() or not s.isascii():
         return False
     y, mo, d, h, mi, se = int(s[:4]), int(s[4:6]), int(s[6:8]), int(s[8:10]), int(s[10:12]), int(s[12:])
-    if not (1 <= mo <= 12 and 1 <= d <= _DAYS[mo] and h < 24 and mi < 60 and se < 60):
+    # Year 0000 is no year (the proleptic Gregorian calendar of ``datetime`` starts at 1), so
+    # it is no real time either; issue 7 item 1 (it crashed the gateway's writer).
+    if not (y >= 1 and 1 <= mo <= 12 and 1 <= d <= _DAYS[mo] and h < 24 and mi < 60 and se < 60):
         return False
     if mo == 2 and d == 29 and not (y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)):
         return False

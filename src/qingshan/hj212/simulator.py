@@ -9,7 +9,8 @@ a00000; wastewater sources (ST 32) send COD w01018, NH3-N w21003, pH w01001 and 
 (hj212.md §12.2, §12.3). Each factor follows a daily cycle (peak in the afternoon), with noise,
 rare exceedance spikes, and flags per hj212.md §9.3 (mostly N; occasional M, C, D).
 
-Time: each device has a *virtual* clock starting at ``start`` (default: Beijing time now) and
+Time: each device has a *virtual* clock starting at ``start`` (default: Beijing time one day
+ago, so that the replay stays in the past: the gateway quarantines data from the future) and
 advancing by ``interval``
 (RtdInterval, 30 s) per real-time packet (CN 2011), so a load run replays days of data in
 seconds and every packet has its own DataTime (hj212.md §10.5 key). QN is the virtual time
@@ -253,8 +254,12 @@ def make_devices(n: int, *, prefix: str = "5A4D", seed: int = 1, pw: str = "1234
                  hourly_split: bool = False, start: datetime | None = None, exceed_p: float = 0.01,
                  interval: timedelta = timedelta(seconds=30)) -> list[SimDevice]:
     """``n`` simulated devices with MNs ``<prefix><20 hex digits>`` (24 hex, §3)."""
-    if start is None:  # station local time now (hj212.md §11), so the gateway's live alarm window sees it
-        now = datetime.now(timezone(timedelta(hours=8))).replace(tzinfo=None)
+    if start is None:
+        # Station local time (hj212.md §11) one day ago: the virtual clock runs ahead of the
+        # real one (30 s of data per packet), and the gateway quarantines data stamped in the
+        # future (TimeWindow.future_tolerance); a day back keeps a load run of minutes in the
+        # past and inside the gateway's live alarm window (2 days).
+        now = datetime.now(timezone(timedelta(hours=8))).replace(tzinfo=None) - timedelta(days=1)
         start = now.replace(minute=now.minute - now.minute % 10, second=0, microsecond=0)
     return [SimDevice(mn=f"{prefix}{i:020X}", pw=pw, kind="water" if water_every and i % water_every == 3 else "gas",
                       seed=seed * 100003 + i, start=start, hourly_split=hourly_split, exceed_p=exceed_p,

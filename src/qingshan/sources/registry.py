@@ -14,7 +14,6 @@ message naming the field; nothing half-written):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from argon2 import PasswordHasher
@@ -22,7 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from qingshan.hj212.crc import CRC_VARIANTS
+from qingshan.sources.devices import CrcVariant, DatatimeLabel, DeviceSettings
 from qingshan.sources.limits import limit_set
 from qingshan.sources.models import Device, Enterprise, Outlet, OutletLimit
 from qingshan.sources.uscc import validate_uscc
@@ -100,13 +99,16 @@ def add_device(session: Session, mn: str, password: str, st: str, outlet: Outlet
     always refused.
     """
     validate_mn(mn, version)
-    if crc_variant is not None and crc_variant not in CRC_VARIANTS:
-        raise RegistryError(f"设备“{mn}”：CRC 变体“{crc_variant}”未知，应为 {'、'.join(sorted(CRC_VARIANTS))} 之一（hj212.md §6a）")
+    if crc_variant == "hj212":  # the standard CRC: nothing to configure
+        crc_variant = None
+    if crc_variant is not None and crc_variant not in set(CrcVariant):
+        names = "、".join(["hj212", *sorted(CrcVariant)])
+        raise RegistryError(f"设备“{mn}”：CRC 变体“{crc_variant}”未知，应为 {names} 之一（hj212.md §6a）")
     if len(password) != 6:
         raise RegistryError(f"设备“{mn}”：访问密码PW应为6个字符（HJ 212—2017 表3），实际{len(password)}个")
     if not re.fullmatch(r"[0-9A-Z]{2}", st):
         raise RegistryError(f"设备“{mn}”：系统编码ST“{st}”应为2个字符（HJ 212—2017 表5）")
-    if datatime_label not in ("start", "end"):
+    if datatime_label not in set(DatatimeLabel):
         raise RegistryError(f"设备“{mn}”：datatime_label“{datatime_label}”应为 start 或 end（hj212.md §11）")
     dev = session.scalar(select(Device).where(Device.mn == mn))
     if dev is None:
@@ -119,7 +121,7 @@ def add_device(session: Session, mn: str, password: str, st: str, outlet: Outlet
     dev.datatime_label = datatime_label
     dev.active = True
     dev.strict = strict
-    dev.crc_variant = None if crc_variant == "hj212" else crc_variant
+    dev.crc_variant = crc_variant
     session.flush()
     return dev
 
@@ -145,26 +147,11 @@ def apply_limit_set(session: Session, outlet: Outlet, set_id: str) -> list[Outle
     return rows
 
 
-@dataclass(frozen=True)
-class DeviceInfo:
-    """What the gateway needs to know about a registered device."""
-
-    mn: str
-    pw_hash: str
-    st: str
-    version: int
-    datatime_label: str
-    outlet_id: int | None
-    strict: bool = False
-    crc_variant: str | None = None
-    registered_at: datetime | None = None  # UTC
-
-
-def load_devices(engine: Engine) -> dict[str, DeviceInfo]:
+def load_devices(engine: Engine) -> dict[str, DeviceSettings]:
     """Every **active** registered device."""
     with Session(engine) as s:
         return {
-            d.mn: DeviceInfo(d.mn, d.pw_hash, d.st, d.version, d.datatime_label, d.outlet_id, bool(d.strict),
+            d.mn: DeviceSettings(d.mn, d.pw_hash, d.st, d.version, d.datatime_label, d.outlet_id, bool(d.strict),
                              d.crc_variant, d.registered_at)
             for d in s.scalars(select(Device).where(Device.active.is_(True)))
         }

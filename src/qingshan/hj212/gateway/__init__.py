@@ -1,5 +1,6 @@
 """HJ 212 receiving gateway: sans-I/O protocol object, asyncio server, group-commit writer."""
 
-from qingshan.hj212.gateway.protocol import AuthNeeded, GatewayProtocol, PacketEvent, reply_bytes
+from qingshan.hj212.gateway.events import AuthNeeded, AuthResult, PacketEvent, Reject, Verdict
+from qingshan.hj212.gateway.protocol import GatewayProtocol, TimeWindow, reply_bytes
 
-__all__ = ["AuthNeeded", "GatewayProtocol", "PacketEvent", "reply_bytes"]
+__all__ = ["AuthNeeded", "AuthResult", "GatewayProtocol", "PacketEvent", "Reject", "TimeWindow", "Verdict", "reply_bytes"]

@@ -27,7 +27,14 @@ Per packet (hj212.md §1–§4, §10):
    (:class:`~qingshan.hj212.gateway.auth.Authenticator`). When a (MN, PW) pair has not been
    verified yet, the protocol stops, emits :class:`AuthNeeded`, and continues after
    :meth:`~GatewayProtocol.auth_done` (the adapter runs the slow hash off the event loop).
-4. **Reply** (§4, §10): only if Flag bit A = 1 — ``9014`` for uploads (§10.2), ``9013`` for
+   A packet without ``PW`` (Table 3 requires it) is rejected before any verification, and
+   answered with ``9011 QnRtn=3`` (PW error, §9.2) when it asks for a reply.
+4. **DataTime** (§5.1, §11; station local time, UTC+8): a data packet whose DataTime is
+   invalid, or outside the configured :class:`TimeWindow` around the receiving time, is
+   rejected; one stamped in the future beyond ``future_tolerance`` is *quarantined*:
+   archived and acknowledged (resending would not fix the device's clock) but kept out of
+   the data index and so out of every statistic and page.
+5. **Reply** (§4, §10): only if Flag bit A = 1 — ``9014`` for uploads (§10.2), ``9013`` for
    notifies and the 2025 heartbeat 9015 (§10.3, §B.9 item 3, setting ``heartbeat_reply``
    ``by_flag``). The reply echoes QN, PW and MN, has ST=91, an empty CP and
    ``Flag = (flag >> 2) << 2`` (§4). A duplicate is answered like any packet (§10.5 item 1).
@@ -37,112 +44,64 @@ Per packet (hj212.md §1–§4, §10):
 
 from __future__ import annotations
 
-import json
-import re
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 from qingshan.hj212 import codes
-from qingshan.hj212.errors import HJ212Error
-from qingshan.hj212.gateway.auth import BAD_PW, OK, PENDING, UNKNOWN_MN, Authenticator
-from qingshan.hj212.gateway.writer import ArchiveItem
-from qingshan.hj212.framing import PacketReceived, StreamDecoder
-from qingshan.hj212.packet import Packet, parse
 from qingshan.hj212.crc import crc16
-from qingshan.hj212.responses import dedup_key
+from qingshan.hj212.errors import HJ212Error
+from qingshan.hj212.framing import PacketReceived, StreamDecoder
+from qingshan.hj212.gateway.auth import Authenticator
+from qingshan.hj212.gateway.events import (
+    REASONS_ZH,
+    AuthNeeded,
+    AuthResult,
+    CloseReason,
+    PacketEvent,
+    Reject,
+    Verdict,
+    datatime_of,
+    deviation_text,
+    peek_fields,
+)
+from qingshan.hj212.packet import Packet, parse
+
+__all__ = ["GatewayProtocol", "TimeWindow", "reply_bytes", "error_reply", "NOT_STORED_CNS"]
 
 #: Packets that are archived but carry no data to store (replies, notifies, heartbeat).
 NOT_STORED_CNS = codes.NOTIFY_CNS | {"9011", "9012", "9013", "9014"}
 
 _MAX_PART = 999_999  # PNUM/PNO: 4 digits in 2017 (§3), "accept longer" (§B.9 item 8) — within Integer
-# Header fields of a packet that did not parse, for the archive columns. Only the bytes before
-# ``CP=`` are searched: a CP item such as ``a21026-Flag=N`` must not pass for the header Flag.
-_PEEK = re.compile(rb"(?<![A-Za-z0-9-])(QN|ST|CN|MN|Flag)=([^;&]{0,32});")
-
-REASONS_ZH = {
-    UNKNOWN_MN: "设备MN未在登记库中（未知设备）",
-    BAD_PW: "访问密码PW与登记不符",
-    "garbage": "包头“##”之前的无效字节",
-    "frame_overflow": "缓冲区溢出",
-}
-
-
-def _clean(text: str | None, size: int) -> str | None:
-    """Text fit for any column of the archive: NUL (refused by PostgreSQL) escaped, and cut to
-    the column size, so no received byte sequence can make a batch fail."""
-    if text is None:
-        return None
-    if "\x00" in text:
-        text = text.replace("\x00", "\\x00")
-    return text[:size]
-
-
-def _deviation_text(deviations) -> str:
-    """The archive's account of what was wrong with an accepted packet: every deviation with its
-    message when that fits the ``reason`` column, else every code with its byte position and
-    field (the raw packet is archived beside it, so the messages can always be re-derived)."""
-    full = json.dumps([d.as_dict() for d in deviations], ensure_ascii=False)
-    if len(full) <= 280:
-        return full
-    short = json.dumps([[d.code, d.position, d.field] for d in deviations], ensure_ascii=False)
-    return short if len(short) <= 280 else short[:276] + " ..."
+#: DataTime is station local time, Beijing (hj212.md §11, UNCONFIRMED as a rule; universal practice).
+STATION_OFFSET = timedelta(hours=8)
 
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-@dataclass(slots=True)
-class PacketEvent:
-    """One received packet (or garbage run) and what the gateway decided about it."""
+@dataclass(frozen=True, slots=True)
+class TimeWindow:
+    """Which DataTimes the gateway stores, relative to the receiving time (station local time).
 
-    received_at: datetime
-    raw: bytes
-    verdict: str  # "accepted" | "rejected"
-    reason_code: str | None = None
-    reason: str | None = None
-    packet: Packet | None = None
-    reply: bytes | None = None
-    store: bool = False
-    fields: dict = field(default_factory=dict)  # MN/CN/QN/ST/Flag peeked from a rejected packet
+    HJ 212 fixes no such window (hj212.md §5.1 only says ``YYYYMMDDhhmmss``, §11 local time);
+    these are the gateway's documented settings (docs/hj212-gateway.md), UNCONFIRMED as policy:
 
-    @property
-    def key(self) -> tuple | None:
-        """hj212.md §10.5 dedup key (MN, CN, DataTime, PNUM, PNO); None = never deduplicated."""
-        if self.packet is None or not self.store:
-            return None
-        return dedup_key(self.packet)
+    * ``max_age``: older data is rejected. DAUs resend their history after an outage (§B.7)
+      and answer history requests (2031/2061 with BeginTime/EndTime), so the default is long:
+      366 days.
+    * ``max_future``: data stamped further ahead is rejected (default 1 day: no clock error
+      explains more, and such rows shown as "latest" mislead, issue 7 item 3).
+    * ``future_tolerance``: data stamped ahead by more than this (default 10 minutes: a DAU
+      clock drifting between two 1012 time settings, §8) but within ``max_future`` is
+      quarantined: archived and acknowledged, kept out of the data index and statistics.
+    """
 
-    def archive_item(self, peer: str) -> ArchiveItem:
-        p = self.packet
-        reason = _clean(f"{self.reason_code}: {self.reason}", 300) if self.reason_code else None
-        if p is None:
-            f = self.fields
-            flag = f.get("Flag")
-            return ArchiveItem(self.received_at, _clean(peer, 64), self.raw, self.verdict, reason,
-                               _clean(f.get("MN"), 32), _clean(f.get("ST"), 4), _clean(f.get("CN"), 8),
-                               _clean(f.get("QN"), 24),
-                               int(flag) if flag and flag.isdigit() and len(flag) <= 3 else None)
-        item = ArchiveItem(self.received_at, _clean(peer, 64), self.raw, self.verdict, reason,
-                           _clean(p.mn, 32), _clean(p.st, 4), _clean(p.cn, 8), _clean(p.qn, 24), p.flag)
-        if self.store:
-            item.store = True
-            t = p.datatime  # normalised YYYYMMDDhhmmss or None (§11); strptime is 50× slower
-            item.datatime = None if t is None else datetime(int(t[:4]), int(t[4:6]), int(t[6:8]), int(t[8:10]),
-                                                             int(t[10:12]), int(t[12:14]))
-            item.pnum = p.pnum or 1  # §10.5 item 2: unsplit packet → PNUM = PNO = 1
-            item.pno = p.pno or 1
-        return item
-
-
-@dataclass(slots=True)
-class AuthNeeded:
-    """The protocol waits until the adapter has verified (mn, pw) and calls ``auth_done``."""
-
-    mn: str
-    pw: str
+    max_age: timedelta = timedelta(days=366)
+    max_future: timedelta = timedelta(days=1)
+    future_tolerance: timedelta = timedelta(minutes=10)
 
 
 def reply_bytes(p: Packet, heartbeat_reply: str = "by_flag") -> bytes | None:
@@ -168,7 +127,21 @@ def reply_bytes(p: Packet, heartbeat_reply: str = "by_flag") -> bytes | None:
     return b"##%04d%s%04X\r\n" % (len(seg), seg, crc16(seg))
 
 
+def error_reply(p: Packet, qn_rtn: int) -> bytes | None:
+    """``9011`` with ``QnRtn`` (hj212.md §9.2 Table 7: 3 = PW error) to a refused packet that asks
+    for a reply (bit A, §4); QN and MN echoed, PW echoed as received (absent stays absent),
+    reply Flag ``(flag >> 2) << 2``. None when the packet asks for no reply or has no QN/MN to
+    echo."""
+    if not p.a or p.qn is None or p.mn is None or p.cn in _REPLY_CNS:
+        return None
+    pw = "" if p.pw is None else f"PW={p.pw};"
+    flag = 0 if p.flag is None else (p.flag >> 2) << 2
+    seg = f"QN={p.qn};ST=91;CN=9011;{pw}MN={p.mn};Flag={flag};CP=&&QnRtn={qn_rtn}&&".encode()
+    return b"##%04d%s%04X\r\n" % (len(seg), seg, crc16(seg))
+
+
 _REPLY_CNS = frozenset({"9011", "9012", "9013", "9014"})
+_REJECT_REASONS = {AuthResult.UNKNOWN_MN: Reject.UNKNOWN_MN, AuthResult.BAD_PW: Reject.BAD_PW}
 
 
 class _CrcVariants:
@@ -186,17 +159,31 @@ class _CrcVariants:
 
 
 class GatewayProtocol:
-    """Per-connection state machine. Not thread-safe; one per TCP connection."""
+    """Per-connection state machine. Not thread-safe; one per TCP connection.
 
-    #: Hard cap of decoded bytes queued while paused for authentication (bounded memory).
-    MAX_BUFFER = 64 * 1024
+    ``time_window``: the DataTime window (:class:`TimeWindow`); None checks only that DataTime
+    is a real time (the server always passes its configured window). ``max_rejects_in_a_row``
+    / ``max_reject_bytes_in_a_row``: after that many rejected events (or bytes) without one
+    accepted packet the connection is closed (repeated garbage, issue 7 item 4); the counts
+    restart at every accepted packet, so a device that sends the odd bad packet is never cut off.
+    """
+
+    #: Hard cap of decoded bytes queued while an authentication is pending. The adapter stops
+    #: reading as soon as it sees :class:`AuthNeeded`, so what queues is the rest of the read
+    #: that carried the packet (asyncio reads up to 256 KiB at once): a device reconnecting
+    #: after a gateway restart with its backlog must not be reset by this bound (issue 7 item 12).
+    MAX_BUFFER = 1024 * 1024
 
     def __init__(self, auth: Authenticator, *, strict: bool = False, heartbeat_reply: str = "by_flag",
-                 clock: Callable[[], datetime] = utcnow):
+                 clock: Callable[[], datetime] = utcnow, time_window: TimeWindow | None = None,
+                 max_rejects_in_a_row: int = 32, max_reject_bytes_in_a_row: int = 64 * 1024):
         self.auth = auth
         self.strict = strict
         self.heartbeat_reply = heartbeat_reply
         self.clock = clock
+        self.time_window = time_window
+        self.max_rejects_in_a_row = max_rejects_in_a_row
+        self.max_reject_bytes_in_a_row = max_reject_bytes_in_a_row
         # Framing (§1/§2: ``##`` + length, several packets per read, packets split across
         # reads, garbage and bad frames reported, resync) is the codec's stream decoder; it
         # holds at most one partial frame (≤ 1036 bytes). It parses leniently: which device
@@ -208,60 +195,118 @@ class GatewayProtocol:
         self._events: list[PacketEvent | AuthNeeded] = []
         self._out: list[bytes] = []
         self._held: tuple[datetime, bytes, Packet] | None = None  # packet waiting for auth
+        self.rejects_in_a_row = 0
+        self.reject_bytes_in_a_row = 0
+        self.accepted = 0
         self.closed = False
+        self._halted = False
+        self.close_reason: CloseReason | None = None
 
     # --- input --------------------------------------------------------------------------
     @property
     def waiting_for_auth(self) -> bool:
         return self._held is not None
 
+    @property
+    def buffered(self) -> int:
+        """Bytes of an incomplete frame held by the decoder (≤ 1036)."""
+        return self._decoder.buffered
+
     def receive_data(self, data: bytes) -> None:
+        if self.closed:
+            return
         now = self.clock()
         for ev in self._decoder.feed(data):
             self._queue.append((now, ev))
             self._queued_bytes += len(ev.raw)
         self._run()
         if self._queued_bytes > self.MAX_BUFFER:
-            self._events.append(self._reject(b"", "frame_overflow",
+            self._events.append(self._reject(b"", Reject.BACKLOG,
                                              f"等待认证期间积压的数据超过 {self.MAX_BUFFER} 字节，连接将被关闭"))
-            self._queue.clear()
-            self._queued_bytes = 0
-            self.closed = True
+            self._close(CloseReason.BACKLOG)
 
-    def auth_done(self) -> None:
-        """The adapter finished the slow verification of the held packet: continue."""
+    def receive_eof(self, reason: str = "连接关闭时") -> None:
+        """The connection ended (or the adapter gives up on it): a partial frame still buffered
+        is reported as a rejected event, so no received byte goes unarchived (issue 7 item 12)."""
+        now = self.clock()
+        for ev in self._decoder.close():
+            err = ev.error
+            self._events.append(self._reject(ev.raw, err.code, f"{reason}未完成的帧：{err}", now))
+        self._close(self.close_reason or CloseReason.EOF)
+
+    def auth_done(self, result: AuthResult | None = None, *, error: bool = False) -> None:
+        """The adapter finished the slow verification of the held packet: continue with its
+        ``result`` (None: ask the authenticator's cache again). ``error=True``: the verification
+        itself failed (e.g. the registry could not be read): the held packet is rejected (the
+        device resends it), never re-queued for verification (issue 7 item 2)."""
         held, self._held = self._held, None
         if held is not None:
-            self._decide(*held)
+            if error:
+                now, raw, p = held
+                ev = self._reject(raw, Reject.AUTH_ERROR, f"{REASONS_ZH[Reject.AUTH_ERROR]}：MN={p.mn}", now)
+                self._emit_reject(ev)
+            else:
+                self._decide(*held, verdict=result)
         self._run()
 
     def _run(self) -> None:
         q = self._queue
-        while q and self._held is None:
+        while q and self._held is None and not self._halted:
             now, ev = q.popleft()
             self._queued_bytes -= len(ev.raw)
             if isinstance(ev, PacketReceived):
                 self._decide(now, ev.raw, ev.packet)
             else:
                 err = ev.error
-                self._events.append(self._reject(ev.raw, err.code, str(err), now))
+                self._emit_reject(self._reject(ev.raw, err.code, str(err), now))
+        if self._halted:  # closed for misbehaving: what it sent after that is not looked at
+            q.clear()
+            self._queued_bytes = 0
 
-    def _decide(self, now: datetime, raw: bytes, p: Packet) -> None:
-        verdict = self.auth.check(p.mn or "", p.pw or "")
-        if verdict == PENDING:
-            self._held = (now, raw, p)
-            self._events.append(AuthNeeded(p.mn, p.pw))
+    def _emit_reject(self, ev: PacketEvent) -> None:
+        self._events.append(ev)
+        self.rejects_in_a_row += 1
+        self.reject_bytes_in_a_row += len(ev.raw)
+        if (self.rejects_in_a_row >= self.max_rejects_in_a_row
+                or self.reject_bytes_in_a_row >= self.max_reject_bytes_in_a_row):
+            self._close(CloseReason.REPEATED_REJECTS)
+
+    def _emit_ok(self, ev: PacketEvent) -> None:
+        self._events.append(ev)
+        self.rejects_in_a_row = self.reject_bytes_in_a_row = 0
+        self.accepted += 1
+
+    def _close(self, why: CloseReason) -> None:
+        if not self.closed:
+            self.closed = True
+            self.close_reason = why
+        # At the peer's EOF the packets already received (queued behind a verification) are
+        # still decided and archived; after repeated rejects or a backlog they are not.
+        self._halted = self._halted or why is not CloseReason.EOF
+
+    def _decide(self, now: datetime, raw: bytes, p: Packet, verdict: AuthResult | None = None) -> None:
+        if not p.pw:
+            # Table 3: PW is required. Refused before any verification (a missing PW is not
+            # something to look up), answered 9011 QnRtn=3 "PW error" (§9.2) if asked to reply.
+            ev = self._reject(raw, Reject.MISSING_PW, f"{REASONS_ZH[Reject.MISSING_PW]}：MN={p.mn}", now)
+            ev.reply = error_reply(p, 3)
+            self._emit_reject(ev)
             return
-        if verdict != OK:
-            ev = self._reject(raw, verdict, f"{REASONS_ZH[verdict]}：MN={p.mn}", now)
-            ev.packet = None
-            self._events.append(ev)
+        if verdict is None:
+            verdict = self.auth.check(p.mn or "", p.pw)
+        if verdict == AuthResult.PENDING:
+            self._held = (now, raw, p)
+            self._events.append(AuthNeeded(p.mn or "", p.pw))
+            return
+        if verdict != AuthResult.OK:
+            code = _REJECT_REASONS[verdict]
+            self._emit_reject(self._reject(raw, code, f"{REASONS_ZH[code]}：MN={p.mn}", now))
             return
         if p.deviations and (self.strict or self._device_strict(p.mn)):
             try:
                 p = parse(raw)  # the strict verdict, with its typed error code and position
             except HJ212Error as err:
-                self._events.append(self._reject(raw, err.code, f"{err}（设备按严格模式校验）", now))
+                self._emit_reject(self._reject(raw, err.code, f"{err}（设备按严格模式校验）", now))
                 return
         store = p.cn not in NOT_STORED_CNS
         if store and (p.cn is None or p.st is None
@@ -269,27 +314,60 @@ class GatewayProtocol:
             # Only lenient parsing lets such a packet through; it cannot be keyed (§10.5).
             # A packet without Flag (a 2005 device, hj212.md §13) is stored: version 0, no
             # reply requested (Packet.a is false), flag 0 in the data index.
-            self._events.append(self._reject(raw, "unstorable", "缺少CN/ST或PNUM/PNO超出范围，无法入库", now))
+            self._emit_reject(self._reject(raw, Reject.UNSTORABLE, "缺少CN/ST或PNUM/PNO超出范围，无法入库", now))
             return
+        result = Verdict.ACCEPTED
+        dt = None
+        note = None
+        if store and "DataTime" in p.cp:
+            problem, dt, result = self._check_datatime(p, now)
+            if problem is not None:
+                code, message = problem
+                self._emit_reject(self._reject(raw, code, message, now))
+                return
+            if result is Verdict.QUARANTINED:
+                note = f"DataTime={p.datatime} 超前于接收时间（北京时间）超过 {self.time_window.future_tolerance}：已确认，不入统计"
         reply = reply_bytes(p, self.heartbeat_reply)
-        reason = None
-        code = None
-        if p.deviations:
+        code = reason = None
+        if result is Verdict.QUARANTINED:
+            code, reason = "future_datatime", note
+            if p.deviations:
+                reason += "；" + deviation_text(p.deviations)
+        elif p.deviations:
             code = "deviations"
-            reason = _deviation_text(p.deviations)
-        self._events.append(PacketEvent(now, raw, "accepted", code, reason, p, reply, store))
+            reason = deviation_text(p.deviations)
+        ev = PacketEvent(now, raw, result, code, reason, p, reply, store and result is Verdict.ACCEPTED)
+        ev.datatime = dt
+        self._emit_ok(ev)
+
+    def _check_datatime(self, p: Packet, now: datetime):
+        """(problem, datetime, verdict): problem = (code, message) for a rejection."""
+        t = p.datatime
+        if t is None:  # present but not a time, even leniently (hj212.md §5.1)
+            return ("bad_datatime", f"DataTime=“{p.cp.get('DataTime')}”不是有效时间 YYYYMMDDhhmmss"), None, None
+        try:
+            dt = datatime_of(t)
+        except ValueError:
+            return ("bad_datatime", f"DataTime={t} 不是有效时间"), None, None
+        w = self.time_window
+        if w is None:
+            return None, dt, Verdict.ACCEPTED
+        local = now + STATION_OFFSET
+        if dt < local - w.max_age or dt > local + w.max_future:
+            return (Reject.DATATIME_WINDOW,
+                    f"DataTime={t} 超出接收时间（北京时间 {local:%Y-%m-%d %H:%M:%S}）前 {w.max_age.days} 天至后 "
+                    f"{w.max_future} 的范围"), None, None
+        if dt > local + w.future_tolerance:
+            return None, dt, Verdict.QUARANTINED
+        return None, dt, Verdict.ACCEPTED
 
     def _device_strict(self, mn: str | None) -> bool:
         dev = self.auth.device(mn or "")
         return dev is not None and dev.strict
 
     def _reject(self, raw: bytes, code: str, message: str, now: datetime | None = None) -> PacketEvent:
-        head = raw[6:300] if raw[:2] == b"##" else raw[:300]  # after "##" + 4-digit length
-        cp = head.find(b"CP=")
-        fields: dict[str, str] = {}
-        for k, v in _PEEK.findall(head if cp == -1 else head[:cp]):
-            fields.setdefault(k.decode(), v.decode("ascii", "replace"))
-        return PacketEvent(now or self.clock(), raw, "rejected", code, message, None, None, False, fields)
+        return PacketEvent(now or self.clock(), raw, Verdict.REJECTED, str(code), message, None, None, False,
+                           peek_fields(raw))
 
     # --- output -------------------------------------------------------------------------
     def events_received(self) -> list[PacketEvent | AuthNeeded]:

@@ -27,36 +27,23 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
+from qingshan.hj212.gateway.events import ArchiveItem
+
 from qingshan.store.db import make_engine
 
 log = logging.getLogger("qingshan.hj212.gateway")
 
 
 @dataclass(slots=True)
-class ArchiveItem:
-    """One received packet (good or bad) on its way to the store."""
+class DeadLetter:
+    """An item the gateway's own code failed on (issue 7 item 1): its bytes and the error, kept
+    in ``hj212_dead_letter`` for a later look, never acknowledged."""
 
     received_at: datetime  # UTC
     peer: str
+    stage: str
+    error: str
     raw: bytes
-    verdict: str  # "accepted" | "rejected"
-    reason: str | None = None
-    mn: str | None = None
-    st: str | None = None
-    cn: str | None = None
-    qn: str | None = None
-    flag: int | None = None
-    # data row (accepted data packets only)
-    store: bool = False
-    datatime: datetime | None = None
-    pnum: int = 1
-    pno: int = 1
-    # filled by the writer
-    raw_id: int = 0
-    failed: bool = False  # could not be stored as it is; archived as rejected ("store_error")
-
-
-_SQLITE_TS = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's SQLite DateTime storage format
 
 
 class BatchWriter:
@@ -144,7 +131,28 @@ class BatchWriter:
     def _ts(self, t: datetime | None):
         if t is None or not self.sqlite:
             return t
-        return t.strftime(_SQLITE_TS)
+        # Not strftime: its %Y does not pad years below 1000 ('26-06-01 …', issue 7 item 3),
+        # which SQLAlchemy then cannot read back.
+        return (f"{t.year:04d}-{t.month:02d}-{t.day:02d} {t.hour:02d}:{t.minute:02d}:{t.second:02d}"
+                f".{t.microsecond:06d}")
+
+    def dead_letter(self, letters: list[DeadLetter]) -> None:
+        """Store items our code failed on, in their own transaction."""
+        if self._conn is None:
+            self.open()
+        p = self._p
+        cur = self._conn.cursor()
+        try:
+            for d in letters:
+                cur.execute(f"INSERT INTO hj212_dead_letter (received_at, peer, stage, error, raw) "
+                            f"VALUES ({p}, {p}, {p}, {p}, {p})",
+                            (self._ts(d.received_at), d.peer, d.stage, d.error.replace("\x00", ""), d.raw))
+            self._conn.commit()
+        except BaseException:
+            self._conn.rollback()
+            raise
+        finally:
+            cur.close()
 
     def commit(self, items: list[ArchiveItem]) -> int:
         """Archive and store one batch in one transaction; returns the number of duplicates.
@@ -297,6 +305,16 @@ class ProcessWriter:
         self._conn = parent_end
         if not parent_end.poll(120) or parent_end.recv() != ("ready",):
             raise RuntimeError("HJ 212 写入进程未能启动")
+
+    def dead_letter(self, letters: list[DeadLetter]) -> None:
+        from sqlalchemy import insert
+
+        from qingshan.hj212.models import DeadLetterRecord
+
+        with self.engine.begin() as conn:
+            conn.execute(insert(DeadLetterRecord), [
+                {"received_at": d.received_at, "peer": d.peer, "stage": d.stage, "error": d.error.replace("\x00", ""),
+                 "raw": d.raw} for d in letters])
 
     def commit(self, items: list[ArchiveItem]) -> int:
         if self._proc is None or not self._proc.is_alive():

@@ -40,7 +40,7 @@ def test_exceedance_and_flag_alarms_from_the_store(db_url, monkeypatch):
     data = b"".join(_hour(T0 + timedelta(hours=i), z, f) for i, (z, f) in enumerate(zip(series, flags)))
     data += _hour(T0 + timedelta(hours=1), "99.9")  # a resend with other values: duplicate, not stored
 
-    proto = GatewayProtocol(Authenticator(registry.load_devices(engine)))
+    proto = GatewayProtocol(Authenticator(registry.load_devices(engine), registry.verify_password))
     proto.receive_data(data)
     events = []
     while evs := proto.events_received():
@@ -119,7 +119,7 @@ def test_process_writer_keeps_the_writer_contract(sqlite_db):
 
 def _store(engine, db_url, packets: list[bytes]) -> None:
     """Packets through the gateway's protocol object and writer (as the server does)."""
-    proto = GatewayProtocol(Authenticator(registry.load_devices(engine)))
+    proto = GatewayProtocol(Authenticator(registry.load_devices(engine), registry.verify_password))
     proto.receive_data(b"".join(packets))
     events = []
     while evs := proto.events_received():

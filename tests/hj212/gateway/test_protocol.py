@@ -6,7 +6,8 @@ import pytest
 
 from qingshan.hj212.gateway.auth import Authenticator
 from qingshan.hj212.gateway.protocol import AuthNeeded, GatewayProtocol, PacketEvent
-from qingshan.sources.registry import DeviceInfo, hash_password
+from qingshan.sources.devices import DeviceSettings
+from qingshan.sources.registry import hash_password, verify_password
 
 # hj212.md §15
 P2 = (b"##0279QN=20240315143000123;ST=22;CN=2011;PW=123456;MN=32010000000000000000A001;Flag=5;CP=&&"
@@ -23,13 +24,13 @@ P8 = (b"##0201QN=20240315150000003;ST=32;CN=2061;PW=123456;MN=320100000000000000
 A1 = b"##0087QN=20240601085857223;ST=32;CN=1011;PW=123456;MN=010000A8900016F000169DC0;Flag=9;CP=&&&&2200\r\n"
 
 H = hash_password("123456")
-DEVICES = {mn: DeviceInfo(mn, H, "32", 1, "start", None)
+DEVICES = {mn: DeviceSettings(mn, H, "32", 1, "start", None)
            for mn in ("32010000000000000000A001", "320100000000000000002B01", "010000A8900016F000169DC0")}
 
 
 @pytest.fixture(scope="module")
 def auth():
-    return Authenticator(DEVICES)
+    return Authenticator(DEVICES, verify_password)
 
 
 def run(proto: GatewayProtocol, data: bytes, chunks: int = 1) -> list[PacketEvent]:
@@ -144,10 +145,10 @@ MN_5 = "32010000000005"  # a 2005 device (14-character MN, hj212.md §13)
 @pytest.fixture
 def auth2():
     devs = dict(DEVICES)
-    devs[MN_S] = DeviceInfo(MN_S, H, "22", 1, "start", None, strict=True)
-    devs[MN_V] = DeviceInfo(MN_V, H, "22", 1, "start", None, crc_variant="modbus")
-    devs[MN_5] = DeviceInfo(MN_5, H, "22", 0, "start", None)
-    return Authenticator(devs)
+    devs[MN_S] = DeviceSettings(MN_S, H, "22", 1, "start", None, strict=True)
+    devs[MN_V] = DeviceSettings(MN_V, H, "22", 1, "start", None, crc_variant="modbus")
+    devs[MN_5] = DeviceSettings(MN_5, H, "22", 0, "start", None)
+    return Authenticator(devs, verify_password)
 
 
 def test_lenient_by_default_per_device_strict(auth2):
@@ -274,3 +275,120 @@ def test_fast_reply_equals_the_codecs_response_for():
     for p in packets:
         for hb in ("by_flag", "always"):
             assert reply_bytes(p, hb) == response_for(p, heartbeat_reply=hb), (p.cn, p.flag, hb)
+
+
+# --- issue 7: poison packets at the protocol level -------------------------------------------
+
+def _at(now):
+    from datetime import datetime as _dt
+
+    return lambda: _dt(*now)
+
+
+def _p2_with(datatime: bytes | None = None, pw: bytes | None = b"123456") -> bytes:
+    seg = _seg(P2)
+    if datatime is not None:
+        seg = seg.replace(b"DataTime=20240315143000", b"DataTime=" + datatime)
+    if pw is None:
+        seg = seg.replace(b"PW=123456;", b"")
+    return _frame(seg)
+
+
+def test_year_0000_rejected_by_the_codec_and_the_protocol(auth):
+    from qingshan.hj212.errors import BadDataTime
+    from qingshan.hj212.packet import parse
+
+    with pytest.raises(BadDataTime):
+        parse(_p2_with(b"00000101000000"))  # strict parsing accepted year 0000 before
+    proto = GatewayProtocol(auth)
+    [ev] = run(proto, _p2_with(b"00000101000000"))
+    assert (ev.verdict, ev.reason_code, ev.reply) == ("rejected", "bad_datatime", None)
+    ev.archive_item("127.0.0.1:1")  # never raises (it killed the writer task before)
+
+
+def test_missing_pw_rejected_with_9011_and_never_sent_for_verification(auth):
+    proto = GatewayProtocol(auth)
+    proto.receive_data(_p2_with(pw=None))
+    [ev] = proto.events_received()  # no AuthNeeded: nothing to verify
+    assert (ev.verdict, ev.reason_code) == ("rejected", "missing_pw")
+    proto.acknowledge(ev)
+    [reply] = proto.data_to_send()
+    assert reply.startswith(b"##") and b"CN=9011;MN=32010000000000000000A001;Flag=4;CP=&&QnRtn=3&&" in reply
+    from qingshan.hj212.packet import parse
+
+    assert parse(reply, lenient=True).cp == {"QnRtn": "3"}
+
+
+def test_failed_verification_rejects_the_packet_instead_of_requeueing_it():
+    from qingshan.hj212.gateway.auth import Authenticator as A
+
+    def broken(_h, _p):
+        raise RuntimeError("registry down")
+
+    proto = GatewayProtocol(A(DEVICES, broken))
+    proto.receive_data(P2)
+    [need] = proto.events_received()
+    assert isinstance(need, AuthNeeded)
+    proto.auth_done(error=True)
+    [ev] = proto.events_received()
+    assert (ev.verdict, ev.reason_code) == ("rejected", "auth_error") and not proto.waiting_for_auth
+    assert proto.events_received() == []
+
+
+def test_datatime_window_and_future_quarantine(auth):
+    from qingshan.hj212.gateway.protocol import TimeWindow
+
+    # received 2024-03-15 06:30 UTC = 14:30 Beijing, the DataTime of P2
+    proto = GatewayProtocol(auth, clock=_at((2024, 3, 15, 6, 30)), time_window=TimeWindow())
+    evs = run(proto, P2 + _p2_with(b"00260601001030") + _p2_with(b"20240315163000") + _p2_with(b"20240318000000")
+              + _p2_with(b"20240315143900"))
+    assert [(e.verdict, e.reason_code) for e in evs] == [
+        ("accepted", None), ("rejected", "datatime_window"), ("quarantine", "future_datatime"),
+        ("rejected", "datatime_window"), ("accepted", None)]  # 9 minutes ahead: within the tolerance
+    assert evs[2].reply is not None and not evs[2].store and evs[2].archive_item("x").verdict == "quarantine"
+    assert len(proto.data_to_send()) == 3  # the accepted ones and the quarantined one
+
+
+def test_repeated_garbage_closes_and_a_partial_frame_is_reported_at_eof(auth):
+    proto = GatewayProtocol(auth, max_rejects_in_a_row=3)
+    run(proto, P2[:-6] + b"6FC1\r\n")  # one bad CRC
+    run(proto, P2)  # a good packet resets the count
+    assert not proto.closed
+    run(proto, (P2[:-6] + b"6FC1\r\n") * 3)
+    assert proto.closed and proto.close_reason == "repeated_rejects"
+    proto = GatewayProtocol(auth)
+    proto.receive_data(P2[:100])
+    assert proto.events_received() == [] and proto.buffered == 100
+    proto.receive_eof()
+    [ev] = proto.events_received()
+    assert ev.verdict == "rejected" and ev.raw == P2[:100] and "未完成的帧" in ev.reason
+
+
+def test_a_backlog_burst_while_verifying_is_kept(auth):
+    from qingshan.hj212.gateway.auth import Authenticator as A
+    from qingshan.sources.registry import verify_password as vp
+
+    proto = GatewayProtocol(A(DEVICES, vp))
+    proto.receive_data(P2 * 800)  # ~230 KB in one read, first packet not verified yet
+    assert not proto.closed
+    evs = []
+    while got := proto.events_received():
+        for ev in got:
+            if isinstance(ev, AuthNeeded):
+                proto.auth_done(proto.auth.verify(ev.mn, ev.pw))
+            else:
+                evs.append(ev)
+    assert len(evs) == 800 and all(e.verdict == "accepted" for e in evs)
+
+
+def test_packets_queued_behind_a_verification_are_decided_after_the_peer_left():
+    from qingshan.hj212.gateway.auth import Authenticator as A
+    from qingshan.sources.registry import verify_password as vp
+
+    proto = GatewayProtocol(A(DEVICES, vp))
+    proto.receive_data(P2 * 3 + P2[:50])
+    [need] = proto.events_received()
+    proto.receive_eof()  # the device disconnects while its first packet is being verified
+    proto.auth_done(proto.auth.verify(need.mn, need.pw))
+    evs = proto.events_received()
+    assert sorted(e.verdict for e in evs) == ["accepted"] * 3 + ["rejected"]  # + the partial frame
