@@ -971,6 +971,10 @@ def block_aqi_from_steps(steps: pl.DataFrame, step_hours: int, *, edition: str |
     ).with_columns(v=exact.rational("num", "den")).pivot(on="p", index=["city", "block_start"], values="v")
     complete = pl.all_horizontal([pl.col(p).is_not_null() for p in present if p in blocks.columns])
     blocks = blocks.filter(complete).with_columns(date=pl.col("block_start").dt.date())
-    out = hj633.daily_aqi(blocks, edition=edition, daily_include_o3_1h=False)
+    # a forecast that gives only some pollutants: the others are not forecast, not missing
+    # (air-aqi.md §10 would otherwise withhold a low AQI)
+    bases = {"pm25": "pm25", "pm10": "pm10", "so2": "so2", "no2": "no2", "co": "co", "o3_8h": "o3"}
+    absent = [b for c, b in bases.items() if c not in present]
+    out = hj633.daily_aqi(blocks, edition=edition, daily_include_o3_1h=False, not_monitored=absent)
     return out.select("city", "block_start", *[p for p in present if p in out.columns], "aqi",
                       "primary_pollutants", "edition").sort("city", "block_start")
