@@ -240,7 +240,9 @@ def test_advance_later_runs():
     later = evaluate_city("c", days([201, 201, 301, 201, 100, 100]), D1 + timedelta(hours=12))
     state2, acts = advance(state, later)
     assert [a.action for a in acts] == ["raise", "extend", "lift"]
-    assert state2.level == Level.RED and acts[0].at == D1 + timedelta(hours=12)  # late: at run time
+    assert state2.level == Level.RED and acts[0].at == D1 + timedelta(hours=12)  # late: announced at run time
+    # the run that sets red began on d1, before this run's time: red applies from the run time
+    assert acts[0].effective == D1 + timedelta(hours=12) and acts[0].decide_by == D1 - timedelta(hours=24)
     # a later run without a continuing episode lifts at max(run time, end of the last block > 150)
     clean = evaluate_city("c", days([100, 100, 100], start=D1 + timedelta(days=5)), D1 + timedelta(days=4))
     gone, acts = advance(state2, clean)

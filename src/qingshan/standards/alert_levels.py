@@ -802,7 +802,8 @@ class Action:
 
     action: str
     level: Level
-    at: datetime  # effective time
+    at: datetime  # when it is announced (issue/raise: by decide_by, or at the run time when later)
+    effective: datetime  # when the level applies (issue/raise: the first block concerned; lift: the lift)
     decide_by: datetime | None
     run_time: datetime
     reason: str
@@ -833,15 +834,15 @@ def advance(state: AlertState | None, decision: CityDecision, *, settings: Alert
         e = eps[0]
         new = AlertState(e.level_at(max(rt, e.start)) if settings.downgrade_mode == "recompute" else e.level,
                          e.start, e.end, e.end, e.lift_at)
-        actions = [Action("issue", new.level, max(e.issue_by, rt), e.issue_by, rt,
+        actions = [Action("issue", new.level, max(e.issue_by, rt), max(e.start, rt), e.issue_by, rt,
                           f"{e.level.zh}预警：{e.branch}（{e.alignment} 起算）")]
         if e.lift_at is not None:
-            actions.append(Action("lift", Level.NONE, e.lift_at, None, rt, e.lift_note))
+            actions.append(Action("lift", Level.NONE, e.lift_at, e.lift_at, None, rt, e.lift_note))
         return new, actions
     cont = [e for e in eps if e.start < state.end + hold and e.end > state.start - hold]
     if not cont:
         at = max(rt, state.last_above_end)
-        return None, [Action("lift", Level.NONE, at, None, rt, "新一轮预报无延续的重污染过程，解除预警")]
+        return None, [Action("lift", Level.NONE, at, at, None, rt, "新一轮预报无延续的重污染过程，解除预警")]
     e = cont[0]
     actions: list[Action] = []
     if settings.downgrade_mode == "hold_max":
@@ -851,13 +852,14 @@ def advance(state: AlertState | None, decision: CityDecision, *, settings: Alert
     if new_level > state.level:
         setter = next((r for r in e.runs if r.level >= new_level), e.runs[0])
         lead = setter.start - timedelta(hours=settings.issue_lead_h)
-        actions.append(Action("raise", new_level, max(lead, rt), lead, rt, f"升级为{new_level.zh}：{setter.branch}"))
+        actions.append(Action("raise", new_level, max(lead, rt), max(setter.start, rt), lead, rt,
+                              f"升级为{new_level.zh}：{setter.branch}"))
     elif new_level < state.level:
-        actions.append(Action("lower", new_level, rt, None, rt, f"降级为{new_level.zh}"))
+        actions.append(Action("lower", new_level, rt, rt, None, rt, f"降级为{new_level.zh}"))
     if e.end != state.end:
-        actions.append(Action("extend", new_level, rt, None, rt, f"过程结束时间调整为 {e.end:%m-%d %H:%M}"))
+        actions.append(Action("extend", new_level, rt, rt, None, rt, f"过程结束时间调整为 {e.end:%m-%d %H:%M}"))
     if e.lift_at is not None and e.lift_at != state.lift_at:
-        actions.append(Action("lift", Level.NONE, e.lift_at, None, rt, e.lift_note))
+        actions.append(Action("lift", Level.NONE, e.lift_at, e.lift_at, None, rt, e.lift_note))
     last_above = max(state.last_above_end, e.end)
     return AlertState(new_level, min(state.start, e.start), e.end, last_above, e.lift_at, state.source), actions
 
