@@ -10,6 +10,7 @@ import typer
 
 from qingshan.air.cli import app as air_app
 from qingshan.demo.cli import demo
+from qingshan.emergency.cli import app as emergency_app
 from qingshan.hj212.cli import app as hj212_app
 from qingshan.ingest.cli import app as import_app
 from qingshan.ingest.registry_cli import app as stations_app
@@ -27,6 +28,7 @@ app.add_typer(import_app, name="import", help="导入监测数据与站点")
 app.add_typer(stations_app, name="stations", help="监测站点登记")
 app.add_typer(hj212_app, name="hj212", help="HJ 212 污染源在线监控")
 app.add_typer(sources_app, name="sources", help="污染源登记：企业、排放口、设备与限值")
+app.add_typer(emergency_app, name="emergency", help="重污染天气应急：预警、应急减排清单、绩效分级与减排核查")
 app.command("demo")(demo)
 app.command("serve")(serve)
 

@@ -196,6 +196,19 @@ class Branch:
     min_blocks_setting: str | None = None
 
 
+    @property
+    def zh(self) -> str:
+        """The condition in words, e.g. 连续3个时段AQI>150."""
+        op = ">" if self.op == ">" else "≥"
+        text = f"连续{self.min_blocks}个时段AQI{op}{self.above}" if self.min_blocks > 1 else f"1个时段AQI{op}{self.above}"
+        if self.inner_above is not None:
+            iop = ">" if self.inner_op == ">" else "≥"
+            text += f"，其中{'连续' + str(self.inner_min_blocks) + '个' if self.inner_min_blocks > 1 else '至少1个'}时段AQI{iop}{self.inner_above}"
+            if self.inner_when:
+                text += f"（{self.inner_when} 时）"
+        return text
+
+
 @dataclass(frozen=True)
 class Thresholds:
     """A parsed ``alert_thresholds`` table version."""
@@ -295,7 +308,7 @@ def parse_aqi(text: Any, aqi_range_value: str = "upper") -> tuple[int | None, st
                     return None, f"AQI 区间“{s}”无法识别"
                 return (hi if aqi_range_value == "upper" else lo), None
         if not s.isdigit():
-            return None, f"AQI“{s}”不是整数（按缺失时段处理）"
+            return None, f"AQI“{s}”不是整数"
         v = int(s)
     if not 0 <= v <= 500:
         return None, f"AQI {v} 超出 0–500"
@@ -392,6 +405,16 @@ def level_of_blocks(values: Sequence[int | None], th: Thresholds, settings: Aler
         if _branch_met(values, br, settings):
             best, label = br.level, br.label
     return best, label
+
+
+def branch_zh(label: str | None, th: Thresholds, level: Level | None = None) -> str | None:
+    """The Chinese wording of a branch label of ``th`` (for decision records and documents)."""
+    if label is None:
+        return None
+    for br in th.branches:
+        if br.label == label and (level is None or br.level == level):
+            return f"{br.level.zh}：{br.zh}"
+    return label
 
 
 def branches_met(values: Sequence[int | None], th: Thresholds, settings: AlertSettings = AlertSettings()) -> list[str]:
@@ -503,6 +526,7 @@ class CityDecision:
     no_data: bool
     settings: Mapping[str, Any]
     note: str = ""
+    branch_text: str | None = None
 
     @property
     def episode(self) -> Episode | None:
@@ -522,6 +546,7 @@ class CityDecision:
             "city": self.city, "run_time": iso(self.run_time), "thresholds": dict(self.table),
             "settings": dict(self.settings), "source": "local",
             "level": self.level_code, "branch": f"{self.level.code}: {self.branch}" if self.branch else None,
+            "branch_zh": self.branch_text,
             "alignment": al,
             "blocks": [{"start": iso(b.start), "aqi": b.aqi, "primary_pollutant": list(b.primary or ()),
                         "cause": b.cause, "edition": edition_for_day(b.start.date())} for b in blocks],
@@ -754,6 +779,7 @@ def evaluate_city(city: str, blocks: Iterable[Block], run_time: datetime, *,
         runs=tuple(all_runs), blocks=grids, missing=tuple(sorted(missing)), ignored_rows=ignored,
         pre_alert=pre and not groups, incomplete=bool(missing), no_data=no_data,
         settings=settings.as_dict(), note=note,
+        branch_text=branch_zh(branch, th, level) if level >= floor else None,
     )
 
 
