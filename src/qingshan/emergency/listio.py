@@ -132,7 +132,7 @@ class ListImport:
 
 
 def _read_sheet(ws, file: str, headers: tuple[str, ...], errors: list[RowError]) -> tuple[dict[str, int], list[tuple[int, list]]]:
-    rows = list(ws.iter_rows(min_row=1, max_row=MAX_ROWS * 2 + 10))
+    rows = list(ws.iter_rows(min_row=1, max_row=min(ws.max_row, MAX_ROWS * 2 + 10)))
     h = None
     for i, row in enumerate(rows[:10]):
         names = [str(c.value or "").strip().replace("\n", "") for c in row]

@@ -275,8 +275,10 @@ class VerificationResult(Base):
     __tablename__ = "emergency_verification_result"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    verification_id: Mapped[int] = mapped_column(ForeignKey("emergency_verification.id", ondelete="CASCADE"),
-                                                 index=True)
+    # named explicitly: the convention's name would pass PostgreSQL's 63-character limit
+    verification_id: Mapped[int] = mapped_column(
+        ForeignKey("emergency_verification.id", ondelete="CASCADE", name="fk_emergency_verification_result_verification"),
+        index=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey(Enterprise.id), index=True)
     unit: Mapped[str] = mapped_column(String(200))
     line_ids: Mapped[list] = mapped_column(JSON)

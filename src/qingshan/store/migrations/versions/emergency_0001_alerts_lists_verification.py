@@ -320,7 +320,8 @@ def upgrade() -> None:
         sa.Column("flags", sa.JSON(), nullable=False),
         sa.Column("detail", sa.JSON(), nullable=False),
         _pk(t),
-        _fk(t, "verification_id", "emergency_verification", "CASCADE"),
+        sa.ForeignKeyConstraint(["verification_id"], ["emergency_verification.id"],
+                                name="fk_emergency_verification_result_verification", ondelete="CASCADE"),
         _fk(t, "enterprise_id", "src_enterprise"),
     )
     for c in ("verification_id", "enterprise_id", "status"):
