@@ -33,6 +33,7 @@ from openpyxl import load_workbook
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qingshan.demo.extras import DEMO_ENTERPRISES, DEMO_LABEL
@@ -42,6 +43,7 @@ from qingshan.emergency import alerts as alert_svc
 from qingshan.emergency import forecasts, grading, listio, lists, report
 from qingshan.emergency.air_series import city_daily_aqi
 from qingshan.emergency.hj212_store import write_hourly
+from qingshan.emergency.models import EmergencyList
 from qingshan.emergency.verification import run_verification
 from qingshan.sources import registry as src
 from qingshan.sources.uscc import check_char
@@ -198,6 +200,29 @@ def _forecast_csv(blocks: list[Block], start: datetime, days: int) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
+def _grades_and_list(engine, plants: list[dict], first_issue: datetime, list_name: str,
+                     summary: report.DemoSummary) -> None:
+    """Grades (power plants from an invented provincial list, the others by the short-board rule)
+    and the emergency list workbook, imported through the list importer."""
+    grades = {}
+    with Session(engine) as s, s.begin():
+        for p in plants:
+            if p["grade"]:
+                grading.set_grade(s, p["enterprise_id"], p["industry"], p["grade"], date(2025, 10, 1),
+                                  reason="超低排放机组（演示：按 A 级管理）")
+                grades[p["key"]] = p["grade"]
+                continue
+            for key, group, g in ENTERED[p["key"]]:
+                grading.enter_indicator(s, enterprise_id=p["enterprise_id"], industry=p["industry"], key=key,
+                                        group=group, grade_met=g, evidence="现场核查记录（演示）", user="demo")
+            row, _ = grading.compute_grade(s, engine, p["enterprise_id"], p["industry"], review_end=first_issue,
+                                           valid_from=date(2025, 10, 1), transport_shares=TRANSPORT[p["key"]])
+            grades[p["key"]] = row.grade
+    with Session(engine) as s, s.begin():
+        res = listio.import_list(s, _list_workbook(plants, grades), "大同市2025-2026年秋冬季应急减排清单（演示）.xlsx",
+                                 name=list_name, season="2025-2026", city="140200", demo=True)
+        summary.list_id = res.list_id
+
 def build_emergency_demo(url: str, *, seed: int | None = None, progress=None) -> report.DemoSummary:
     """Write the emergency demo into the store at ``url`` (migrated first); returns a summary.
 
@@ -230,28 +255,15 @@ def build_emergency_demo(url: str, *, seed: int | None = None, progress=None) ->
         t1 = lift + timedelta(days=1)
         summary.packets = write_hourly(url, _hourly_frame(plants, t0, t1, (ep.start, lift)), password=PASSWORD,
                                        progress=progress)
-        # grades: power plants from the (invented) provincial list; the others computed
-        grades = {}
-        with Session(engine) as s, s.begin():
-            for p in plants:
-                if p["grade"]:
-                    grading.set_grade(s, p["enterprise_id"], p["industry"], p["grade"], date(2025, 10, 1),
-                                      reason="超低排放机组（演示：按 A 级管理）")
-                    grades[p["key"]] = p["grade"]
-                    continue
-                for key, group, g in ENTERED[p["key"]]:
-                    grading.enter_indicator(s, enterprise_id=p["enterprise_id"], industry=p["industry"], key=key,
-                                            group=group, grade_met=g, evidence="现场核查记录（演示）", user="demo")
-                row, _ = grading.compute_grade(s, engine, p["enterprise_id"], p["industry"], review_end=first_issue,
-                                               valid_from=date(2025, 10, 1), transport_shares=TRANSPORT[p["key"]])
-                grades[p["key"]] = row.grade
-        # the emergency list (Excel, imported like the bureau's)
-        with Session(engine) as s, s.begin():
-            res = listio.import_list(s, _list_workbook(plants, grades), "大同市2025-2026年秋冬季应急减排清单（演示）.xlsx",
-                                     name="大同市2025—2026年秋冬季重污染天气应急减排清单（演示）", season="2025-2026",
-                                     city="140200", demo=True)
-            summary.list_id = res.list_id
-            summary.city_check = {lv: lists.check_for(s, res.list_id, lv).passed for lv in ("yellow", "orange", "red")}
+        list_name = "大同市2025—2026年秋冬季重污染天气应急减排清单（演示）"
+        with Session(engine) as s:
+            existing = s.scalar(select(EmergencyList).where(EmergencyList.name == list_name, EmergencyList.demo.is_(True)))
+        if existing is not None:  # built before: grades and list are there (a workbook's bytes differ per save)
+            summary.list_id = existing.id
+        else:
+            _grades_and_list(engine, plants, first_issue, list_name, summary)
+        with Session(engine) as s:
+            summary.city_check = {lv: lists.check_for(s, summary.list_id, lv).passed for lv in ("yellow", "orange", "red")}
         # the forecast run and the alert
         with Session(engine) as s, s.begin():
             fc = forecasts.import_forecast(s, _forecast_csv(blocks, ep.start - timedelta(days=1), 7),
