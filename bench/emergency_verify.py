@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import random
 import resource
 import time
@@ -162,11 +163,13 @@ def main() -> None:
         window = alert_window(s, s.get(Alert, alert.id), now, VerifyParams())
         s.expunge_all()
     t = time.perf_counter()
+    c = time.process_time()
     verify(hourly.rename({"mn": "outlet"}), units, window, now=now)
-    t_rule = time.perf_counter() - t
+    t_rule, c_rule = time.perf_counter() - t, time.process_time() - c
     counts = run.summary["status_counts"]
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"VERIFY-1 rule alone (polars, {len(units)} units × 4 pollutants): {t_rule:.2f} s")
+    print(f"VERIFY-1 rule alone (polars, {len(units)} units × 4 pollutants): {t_rule:.2f} s wall, {c_rule:.2f} s CPU")
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} (2 cores)")
     print(f"run_verification end to end (read + rule + store {len(run.results)} results): "
           f"{t_all:.2f} s wall, {c_all:.2f} s CPU; statuses {counts}; failing enterprises "
           f"{len(run.summary['failing_enterprises'])}; peak RSS {rss:.0f} MiB")

@@ -269,22 +269,33 @@ def verify(hourly: pl.DataFrame, units: Sequence[CheckUnit], window: AlertWindow
     excluded = list(window.excluded)
     base_hours = [h for h in base_hours if not any(a < h + timedelta(hours=1) and h < b for a, b in excluded)]
     h = hourly.select(list(HOURLY_SCHEMA)).cast(HOURLY_SCHEMA)
-    unit_rows, grid_rows = [], []
+    # the hour grid: the baseline candidates once, the alert hours once per ramp, crossed with the units
+    base_grid = pl.DataFrame(
+        {"hour": base_hours,
+         "bucket": [0 if k <= params.baseline_h else -(-(k - params.baseline_h) // params.baseline_step_h)
+                    for k in (int((issue - t) / timedelta(hours=1)) for t in base_hours)]},
+        schema={"hour": pl.Datetime("us"), "bucket": pl.Int64})
+    unit_rows, ramp_rows = [], []
     for u in units:
         ramp = params.ramp_h if u.ramp_h is None else u.ramp_h
-        alert_hours = _hours(window.start + timedelta(hours=ramp), end)
         mult = 3600 if (u.flow_avg_unit or params.flow_avg_unit) == "m3/s" else 1
+        ramp_rows.append((u.unit, ramp))
         for o in u.outlets:
             unit_rows.append((u.unit, o, mult))
-        for t in base_hours:
-            k = int((issue - t).total_seconds() // 3600)
-            b = 0 if k <= params.baseline_h else -(-(k - params.baseline_h) // params.baseline_step_h)
-            grid_rows.append((u.unit, t, "baseline", b, None))
-        for t in alert_hours:
-            grid_rows.append((u.unit, t, "alert", None, _level_at(window.levels, t)))
+    ramps = pl.DataFrame(ramp_rows, schema={"unit": pl.String, "ramp": pl.Int64}, orient="row")
+    alert_grids = []
+    for ramp in sorted(set(r for _, r in ramp_rows)):
+        hs = _hours(window.start + timedelta(hours=ramp), end)
+        alert_grids.append(pl.DataFrame({"ramp": [ramp] * len(hs), "hour": hs, "level": [_level_at(window.levels, t) for t in hs]},
+                                        schema={"ramp": pl.Int64, "hour": pl.Datetime("us"), "level": pl.String}))
+    grid = pl.concat([
+        ramps.select("unit").join(base_grid, how="cross").with_columns(window=pl.lit("baseline"),
+                                                                       level=pl.lit(None, pl.String)),
+        ramps.join(pl.concat(alert_grids) if alert_grids else pl.DataFrame(
+            schema={"ramp": pl.Int64, "hour": pl.Datetime("us"), "level": pl.String}), on="ramp")
+        .drop("ramp").with_columns(window=pl.lit("alert"), bucket=pl.lit(None, pl.Int64)),
+    ], how="diagonal").select("unit", "hour", "window", "bucket", "level")
     umap = pl.DataFrame(unit_rows, schema={"unit": pl.String, "outlet": pl.String, "mult": pl.Int64}, orient="row")
-    grid = pl.DataFrame(grid_rows, schema={"unit": pl.String, "hour": pl.Datetime("us"), "window": pl.String,
-                                           "bucket": pl.Int64, "level": pl.String}, orient="row")
     h = h.filter(pl.col("outlet").is_in(umap["outlet"].unique().implode()))
 
     # ---- flow per outlet-hour ------------------------------------------------------------------
@@ -391,12 +402,23 @@ def _summarise(uh: pl.DataFrame, units: Sequence[CheckUnit], window: AlertWindow
         mism=(pl.col("mismatch") & pl.col("valid")).sum())
     alert_levels = (alert.filter(pl.col("valid")).group_by("unit", "factor", "level").agg(n=pl.len()))
     all_levels = alert.group_by("unit", "factor", "level").agg(n=pl.len())
-    stops = alert.filter(pl.col("valid") & ~pl.col("shutdown")).select("unit", "factor", "hour", "level")
+    stop_pairs = pl.DataFrame([(u.unit, lv) for u in units for lv in u.stop_levels],
+                              schema={"unit": pl.String, "level": pl.String}, orient="row")
+    stops = (alert.filter(pl.col("valid") & ~pl.col("shutdown")).select("unit", "factor", "hour", "level")
+             .join(stop_pairs, on=["unit", "level"], how="semi"))
     excl_a = alert.filter(~pl.col("valid")).explode("causes").drop_nulls("causes").group_by(
         "unit", "factor", "causes").agg(n=pl.len())
     excl_b = base.filter(~pl.col("valid")).explode("causes").drop_nulls("causes").group_by(
         "unit", "factor", "causes").agg(n=pl.len())
-    zs = alert.filter(pl.col("valid") & ~pl.col("shutdown")).select("unit", "factor", "hour", "zs").explode("zs")
+    lim_rows = [(u.unit, FACTORS[p], Fraction(v).numerator, Fraction(v).denominator)
+                for u in units for p, v in u.limits.items() if p in FACTORS]
+    lims = pl.DataFrame(lim_rows, schema={"unit": pl.String, "factor": pl.String, "ln": pl.Int64, "ld": pl.Int64},
+                        orient="row")
+    # §4.3: an exceedance is -ZsAvg > limit (exact: zs/10⁶ > ln/ld)
+    zs = (alert.filter(pl.col("valid") & ~pl.col("shutdown")).select("unit", "factor", "hour", "zs").explode("zs")
+          .join(lims, on=["unit", "factor"], how="inner")
+          .filter(pl.col("zs").cast(pl.Int128) * pl.col("ld") > pl.col("ln").cast(pl.Int128) * 10**6)
+          .select("unit", "factor", "hour").unique())
 
     def rows(frame: pl.DataFrame) -> dict[tuple, list[dict]]:
         out: dict[tuple, list[dict]] = {}
@@ -451,7 +473,7 @@ def _summarise(uh: pl.DataFrame, units: Sequence[CheckUnit], window: AlertWindow
             r_alert = Fraction(s_alert, nv * MASS_SCALE) if nv else None
             rho = (1 - r_alert / r_base) if (r_alert is not None and r_base) else None
             coverage = Fraction(nv, n) if n else None
-            breach = tuple(sorted(r["hour"] for r in st.get(key, []) if r["level"] in u.stop_levels))
+            breach = tuple(sorted(r["hour"] for r in st.get(key, [])))
             flags = []
             af, afn = int(a.get("f") or 0), int(a.get("fn") or 0)
             load = (Fraction(af, afn) / base_flow) if (afn and base_flow) else None
@@ -476,12 +498,7 @@ def _summarise(uh: pl.DataFrame, units: Sequence[CheckUnit], window: AlertWindow
                 flags.append("COU_MISMATCH")
             if provisional:
                 flags.append("PROVISIONAL")
-            limit = u.limits.get(p)
-            exceed = ()
-            if limit is not None:
-                lim = int(Fraction(limit) * 10**6) if (Fraction(limit) * 10**6).denominator == 1 else None
-                exceed = tuple(sorted({r["hour"] for r in zz.get(key, []) if r["zs"] is not None and (
-                    r["zs"] > lim if lim is not None else Fraction(r["zs"], 10**6) > Fraction(limit))}))
+            exceed = tuple(sorted(r["hour"] for r in zz.get(key, [])))
             out.append(UnitResult(
                 unit=u.unit, pollutant=p, status=status, rho_req=rho_req, r_base=r_base, r_alert=r_alert, rho=rho,
                 coverage=coverage, n_alert=n, n_valid_alert=nv, n_shutdown=ns, n_valid_base=n_base,
