@@ -107,3 +107,32 @@ def test_bureau_edited_thresholds_are_used_and_recorded(session):
         tables.add_version(s, doc)
     # a 2019 run still gets the 2019 table
     assert alerts.thresholds_for(s, "2019").table.version == "2019"
+
+
+def test_observed_trigger_and_post_event_check(session):
+    s = session
+    # forecast: d1 210, d2 220 → orange; observed series afterwards
+    run(s, D1, [190, 195, 120], D1 - timedelta(hours=40), "f.csv")  # no alert: 2 blocks > 150 → yellow
+    assert s.query(Alert).count() == 1
+    s.query(Alert).delete()  # start again without the forecast alert, to test the observed trigger alone
+    ob = forecasts.import_forecast(s, csv(D1 - timedelta(days=1), [230]), "obs.csv", run_time=D1, kind="observed")
+    ch = alerts.apply_observed(s, ob.batch_id, D1)
+    # observed 230 > 200 for the 24 h ending at D1; the forecast's next block (D1, 190) ≤ 200 starts at once
+    assert ch == []
+    fc2 = forecasts.import_forecast(s, csv(D1, [240, 250, 120]), "f2.csv", run_time=D1 - timedelta(hours=1))
+    assert fc2.batch_id
+    ch = alerts.apply_observed(s, ob.batch_id, D1)
+    assert [(c.actions, c.level) for c in ch] == [(("issue",), "orange")]  # higher of yellow and forecast orange
+    a = s.get(Alert, ch[0].alert_id)
+    assert a.first_issue == D1 and "实况触发" in alerts.actions_of(s, a.id)[0].reason
+
+
+def test_post_event_check(session):
+    s = session
+    c = run(s, D1, [201, 201, 100, 100], D1 - timedelta(hours=40), "f3.csv")
+    forecasts.import_forecast(s, csv(D1, [180, 160, 90, 80]), "obs2.csv", run_time=D1 + timedelta(days=5),
+                              kind="observed")
+    chk = report.post_event_check(s, c.alert_id)
+    assert [r[1:] for r in chk.rows] == [(201, 180), (201, 160), (100, 90), (100, 80)]
+    # observed: 2 blocks > 150 → yellow; the orange condition was not hit
+    assert chk.forecast_level == "orange" and chk.observed_level == "yellow" and chk.hit is False

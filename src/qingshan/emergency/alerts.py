@@ -9,7 +9,9 @@ started by a regional or provincial notice is lifted only by that notice's lift 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+
+import polars as pl
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,6 +30,7 @@ from qingshan.standards.alert_levels import (
     advance,
     effective_timeline,
     evaluate_forecast,
+    observed_trigger,
     iso,
     rules_for_run,
     thresholds,
@@ -139,6 +142,53 @@ def apply_batch(session: Session, batch_id: int, *, settings: AlertSettings = Al
         raise NotFound(f"预报批次 {batch_id} 不存在")
     return [apply_decision(session, d, batch_id=batch_id, settings=settings, user=user, demo=batch.demo)
             for d in evaluate_batch(session, batch_id, settings=settings, city=city)]
+
+
+# ---- observed trigger (§1.4, local rule, UNCONFIRMED nationally) -------------------------------------
+
+
+def apply_observed(session: Session, observed_batch_id: int, at: datetime, *,
+                   settings: AlertSettings = AlertSettings(), user: str | None = None) -> list[AlertChange]:
+    """§1.4 observed trigger: for each city of an observed series whose 24 h ending at the latest
+    complete hour before ``at`` is > 200 with no forecast block ≤ 200 starting within
+    ``observed_no_improve_h`` (latest forecast run up to ``at``), issue at once — at the higher of
+    yellow and the forecast level — unless a local alert is in force."""
+    ob = session.get(ForecastBatch, observed_batch_id)
+    if ob is None or ob.kind != "observed":
+        raise NotFound(f"实况批次 {observed_batch_id} 不存在")
+    fc = forecasts.latest_batch(session, "forecast", at)
+    obs = forecasts.batch_frame(session, observed_batch_id)
+    out = []
+    for (city,), g in obs.group_by(["city"], maintain_order=True):
+        done = g.filter(pl.col("block_start") + pl.duration(hours=24) <= at).sort("block_start")
+        if done.is_empty():
+            continue
+        last = done.row(-1, named=True)
+        end = last["block_start"] + timedelta(hours=24)
+        decision = None
+        blocks = []
+        if fc is not None:
+            ds = evaluate_batch(session, fc.id, settings=settings, city=city)
+            if ds:
+                decision = ds[0]
+                blocks = [b for grid in decision.blocks.values() for b in grid]
+        lv = observed_trigger(last["aqi"], end, blocks, decision.level if decision else Level.NONE, settings=settings)
+        if lv is None or active_local_alert(session, city) is not None:
+            continue
+        ep = decision.episode if decision else None
+        stop = ep.end if ep is not None and ep.end > end else end + timedelta(hours=24)
+        a = Alert(city=city, source="local", status="active", level=lv.code, max_level=lv.code, first_issue=at,
+                  start=at, end=stop, last_above_end=stop, lift_at=None, rules=rules_for_run(at, settings),
+                  tables=[decision.table] if decision else [], settings=settings.as_dict(), demo=bool(ob.demo))
+        session.add(a)
+        session.flush()
+        rec = {"source": "observed", "observed_batch_id": ob.id, "observed_block_start": iso(last["block_start"]),
+               "observed_aqi": last["aqi"], "forecast": decision.record() if decision else None}
+        _add_action(session, a, "issue", lv, at, None, fc.run_time if fc else None, fc.id if fc else None,
+                    f"实况触发：{end:%m-%d %H:%M} 前 24 小时 AQI {last['aqi']} > 200，未来 "
+                    f"{settings.observed_no_improve_h} 小时预报无改善", rec, user)
+        out.append(AlertChange(city, a.id, ("issue",), lv.code, decision))
+    return out
 
 
 # ---- regional and provincial notices (§1.7) ------------------------------------------------------

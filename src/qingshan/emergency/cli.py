@@ -119,6 +119,7 @@ def level(
     run_time: Optional[str] = typer.Option(None, "--run-time", help="预报发布时间（ISO 8601，默认现在）"),
     alignment: str = typer.Option("any_step", "--alignment", help="any_step（任意起点，默认）或 natural_day（自然日）"),
     labels: str = typer.Option("code", "--labels", help="级别写法：code（none/yellow/orange/red）或 zh（无/黄色/橙色/红色）"),
+    step_hours: Optional[int] = typer.Option(None, "--step-hours", help="文件为逐时段浓度预报（city,step_start,pm25…）时的时段小时数，如 1 或 6"),
 ) -> None:
     """按 air-emergency.md §1 由预报 AQI 判定各城市预警级别（不需要数据库）。"""
     _check_format(fmt, ("table", "csv", "json"))
@@ -130,8 +131,10 @@ def level(
         _fail(str(exc))
     rt = _time(run_time, "--run-time ") or _now()
     try:
-        parsed = forecasts.parse_forecast(forecast.read_bytes(), forecast.name, aqi_range_value=settings.aqi_range_value)
-    except ImportRefused as exc:
+        parsed = (forecasts.parse_concentration_forecast(forecast.read_bytes(), forecast.name, step_hours) if step_hours
+                  else forecasts.parse_forecast(forecast.read_bytes(), forecast.name,
+                                                aqi_range_value=settings.aqi_range_value))
+    except (ImportRefused, ValueError) as exc:
         _fail(str(exc))
     table = al.thresholds(packaged_version("alert_thresholds", al.rules_for_run(rt, settings)))
     decisions = al.evaluate_forecast(parsed.frame, rt, settings=settings, table=table)
@@ -184,12 +187,13 @@ def forecast_import(
     kind: str = typer.Option("forecast", "--kind", help="forecast（预报）或 observed（实况）"),
     source: Optional[str] = typer.Option(None, "--source", help="来源，如 大同市环境监测站预报中心"),
     apply: bool = typer.Option(False, "--apply", help="导入后立即研判并更新预警"),
+    step_hours: Optional[int] = typer.Option(None, "--step-hours", help="逐时段浓度预报的时段小时数（文件为 city,step_start,pm25… 时）"),
 ) -> None:
     """导入一次预报（整文件要么全部导入，要么不导入）。"""
     rt = _time(run_time, "--run-time ")
     with _session() as s:
         try:
-            res = forecasts.import_forecast_file(s, file, run_time=rt, kind=kind, source=source)
+            res = forecasts.import_forecast_file(s, file, run_time=rt, kind=kind, source=source, step_hours=step_hours)
             changes = alert_svc.apply_batch(s, res.batch_id) if apply and kind == "forecast" else []
             s.commit()
         except (ImportRefused, EmergencyError, ValueError) as exc:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -36,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from qingshan.emergency.errors import ImportRefused, NotFound, RowError
 from qingshan.emergency.models import ForecastBatch, ForecastBlock
-from qingshan.standards.alert_levels import DAY, parse_aqi, parse_cause, parse_primary
+from qingshan.standards.alert_levels import DAY, block_aqi_from_steps, parse_aqi, parse_cause, parse_primary
 
 BEIJING = timezone(timedelta(hours=8))
 HEADERS = {
@@ -189,6 +190,60 @@ def parse_forecast(content: bytes, filename: str, *, aqi_range_value: str = "upp
     return ForecastParse(filename, sha, frame.sort("city", "block_start"), errors, warnings, sorted(rejected), n)
 
 
+STEP_HEADERS = {"city": HEADERS["city"], "step_start": ("step_start", "时间", "起始时间", "时段起点", "time"),
+                **{p: (p, p.upper(), p.replace("pm25", "PM2.5")) for p in ("pm25", "pm10", "so2", "no2", "co", "o3_8h")}}
+
+
+def parse_concentration_forecast(content: bytes, filename: str, step_hours: int) -> ForecastParse:
+    """A forecast of concentrations in steps of ``step_hours`` (e.g. 6-h or hourly means) →
+    24-h blocks at every alignment whose AQI is the HJ 633 daily AQI of the block's means (§1.1,
+    :func:`qingshan.standards.alert_levels.block_aqi_from_steps`). Columns ``city, step_start``
+    and any of ``pm25, pm10, so2, no2, co, o3_8h`` (µg/m³, CO mg/m³). Bad cells are row errors."""
+    sha = hashlib.sha256(content).hexdigest()
+    rows = _rows_from_xlsx(content) if filename.lower().endswith((".xlsx", ".xlsm")) else _rows_from_csv(content)
+    if not rows:
+        raise ImportRefused(f"{filename}：文件为空", [])
+    head = [str(c or "").strip() for c in rows[0]]
+    cols = {k: head.index(n) for k, names in STEP_HEADERS.items() for n in names if n in head}
+    if "city" not in cols or "step_start" not in cols or len(cols) < 3:
+        raise ImportRefused(f"{filename}：表头应含 city、step_start 和至少一种污染物浓度列（pm25、pm10 …）",
+                            [RowError(filename, 1, None, "表头不全")])
+    errors: list[RowError] = []
+    out, seen = [], {}
+    pols = [k for k in cols if k not in ("city", "step_start")]
+    for i, r in enumerate(rows[1:], start=2):
+        if not any(str(c or "").strip() for c in r):
+            continue
+        city = str(r[cols["city"]] or "").strip()
+        try:
+            t = parse_block_start(r[cols["step_start"]])
+        except ValueError as exc:
+            errors.append(RowError(filename, i, "step_start", f"时间{exc}"))
+            continue
+        if (city, t) in seen:
+            errors.append(RowError(filename, i, "step_start", f"与第 {seen[(city, t)]} 行重复"))
+            continue
+        seen[(city, t)] = i
+        vals = {}
+        for p in pols:
+            v = r[cols[p]] if cols[p] < len(r) else None
+            text = None if v is None or str(v).strip() == "" else str(v).strip()
+            if text is not None and not re.fullmatch(r"\d+(\.\d+)?", text):
+                errors.append(RowError(filename, i, p, f"浓度“{text}”不是非负数"))
+                text = None
+            vals[p] = text
+        out.append({"city": city, "step_start": t, **vals})
+    if not out:
+        raise ImportRefused(f"{filename}：没有数据行", errors)
+    steps = pl.DataFrame(out, schema={"city": pl.String, "step_start": pl.Datetime("us"),
+                                      **{p: pl.String for p in pols}})
+    blocks = block_aqi_from_steps(steps, step_hours)
+    frame = (blocks.select("city", "block_start", "aqi", aqi_text=pl.col("aqi").cast(pl.String),
+                           primary=pl.col("primary_pollutants"), cause=pl.lit(None, pl.String), row=pl.lit(0, pl.Int64))
+             .cast(FRAME_SCHEMA)) if blocks.height else pl.DataFrame(schema=FRAME_SCHEMA)
+    return ForecastParse(filename, sha, frame.sort("city", "block_start"), errors, _gaps(frame, filename), [], len(out))
+
+
 def _gaps(frame: pl.DataFrame, filename: str) -> list[RowError]:
     """§1.3: blocks missing between a city's first and last block of one alignment."""
     out = []
@@ -220,11 +275,17 @@ class ForecastImport:
 
 
 def import_forecast(session: Session, content: bytes, filename: str, *, run_time: datetime, kind: str = "forecast",
-                    source: str | None = None, demo: bool = False, aqi_range_value: str = "upper") -> ForecastImport:
-    """Store one forecast run (all-or-nothing). Any row error refuses the file: nothing is written."""
+                    source: str | None = None, demo: bool = False, aqi_range_value: str = "upper",
+                    step_hours: int | None = None) -> ForecastImport:
+    """Store one forecast run (all-or-nothing). Any row error refuses the file: nothing is written.
+
+    ``step_hours``: the file holds concentrations in steps of that many hours
+    (:func:`parse_concentration_forecast`); default: block AQIs (:func:`parse_forecast`).
+    """
     if kind not in ("forecast", "observed"):
         raise ValueError("kind 应为 forecast 或 observed")
-    p = parse_forecast(content, filename, aqi_range_value=aqi_range_value)
+    p = (parse_concentration_forecast(content, filename, step_hours) if step_hours
+         else parse_forecast(content, filename, aqi_range_value=aqi_range_value))
     if p.errors:
         raise ImportRefused(f"{filename}：{len(p.errors)} 处错误，整个文件未导入", p.errors)
     if p.frame.is_empty():

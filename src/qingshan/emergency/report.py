@@ -25,13 +25,13 @@ from sqlalchemy.orm import Session
 
 from qingshan import exact
 from qingshan.emergency import alerts as alert_svc
-from qingshan.emergency import lists
+from qingshan.emergency import forecasts, lists, tables
 from qingshan.emergency.errors import NotFound
 from qingshan.emergency.models import Alert, EmergencyList, ForecastBatch, Verification, VerificationResult
 from qingshan.sources.models import Enterprise
 from qingshan.standards import emergency_reduction as er
 from qingshan.standards import performance_grading as pg
-from qingshan.standards.alert_levels import RESPONSE, Level, iso, rules_for_run
+from qingshan.standards.alert_levels import RESPONSE, Level, iso, level_of_blocks, rules_for_run, thresholds
 from qingshan.standards.verify_cuts import FLAG_ZH, STATUS_ZH
 
 
@@ -361,6 +361,44 @@ def non_complying(session: Session, start: datetime, end: datetime, *, city: str
                                     tuple(sorted({r.pollutant for r in rs})), tuple(sorted({r.status for r in rs})),
                                     v.provisional, bool(a.demo)))
     return out
+
+
+@dataclass(frozen=True)
+class PostEventCheck:
+    """§1.5: per block, the deciding forecast AQI beside the observed AQI of the same 24 h, and
+    whether the observed blocks met the alert's level condition."""
+
+    alert_id: int
+    rows: tuple[tuple[str, int | None, int | None], ...]  # (block start, forecast AQI, observed AQI)
+    forecast_level: str
+    observed_level: str
+    hit: bool | None  # None: observed blocks missing
+
+
+def post_event_check(session: Session, alert_id: int, *, observed_batch_id: int | None = None) -> PostEventCheck:
+    a = session.get(Alert, alert_id)
+    if a is None:
+        raise NotFound(f"预警 {alert_id} 不存在")
+    issue = next((x for x in alert_svc.actions_of(session, a.id) if x.action == "issue"), None)
+    rec = (issue.decision or {}) if issue else {}
+    if rec.get("source") == "observed":
+        rec = rec.get("forecast") or {}
+    blocks = [(b["start"], b["aqi"]) for b in rec.get("blocks") or []]
+    ob = (session.get(ForecastBatch, observed_batch_id) if observed_batch_id
+          else forecasts.latest_batch(session, "observed"))
+    observed: dict[str, int | None] = {}
+    if ob is not None:
+        f = forecasts.batch_frame(session, ob.id, a.city)
+        observed = {iso(r["block_start"]): r["aqi"] for r in f.iter_rows(named=True)}
+    rows = tuple((s, fa, observed.get(s)) for s, fa in blocks)
+    version = (rec.get("thresholds") or {}).get("version")
+    # the same table version that decided the alert judges the observed blocks
+    th = thresholds(tables.get(session, "alert_thresholds", version)) if version else alert_svc.thresholds_for(session, "2024")
+    obs_vals = [o for _, _, o in rows]
+    if not rows or any(o is None for o in obs_vals):
+        return PostEventCheck(a.id, rows, a.max_level, "none", None)
+    lv, _ = level_of_blocks(obs_vals, th)
+    return PostEventCheck(a.id, rows, a.max_level, lv.code, lv >= Level.parse(a.max_level))
 
 
 @dataclass
