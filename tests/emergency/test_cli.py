@@ -132,3 +132,18 @@ def test_store_commands(tmp_path, store_env):
     assert runner.invoke(app, ["emergency", "tables", "list"]).exit_code == 0
     res = runner.invoke(app, ["emergency", "report", "month", "2026-12", "--format", "json"])
     assert json.loads(res.stdout)["alerts"][0]["max_level"] == "orange"
+
+
+def test_level_from_six_hour_concentrations_e1b(tmp_path):
+    steps = [20, 25, 180, 205, 220, 230, 215, 205, 190, 175, 30, 20]  # E1b
+    lines = ["city,step_start,pm25"] + [f"大同市,2026-12-01T{6 * (i % 4):02d}:00".replace("2026-12-01", f"2026-12-{1 + i // 4:02d}")
+                                        + f",{v}" for i, v in enumerate(steps)]
+    f = tmp_path / "steps.csv"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    res = runner.invoke(app, ["emergency", "level", str(f), "--step-hours", "6", "--format", "csv",
+                              "--run-time", "2026-11-29T16:00"])
+    row = rows(res.stdout)["大同市"]
+    assert row["level"] == "orange" and row["alignment"] == "06:00" and row["lift_at"] == "pending"
+    nat = runner.invoke(app, ["emergency", "level", str(f), "--step-hours", "6", "--format", "csv",
+                              "--alignment", "natural_day", "--run-time", "2026-11-29T16:00"])
+    assert rows(nat.stdout)["大同市"]["level"] == "yellow"
