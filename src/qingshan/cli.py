@@ -13,6 +13,7 @@ from qingshan.assessment.cli import assess
 from qingshan.bulletin.cli import app as bulletin_app
 from qingshan.carbon.cli import app as carbon_app
 from qingshan.demo.cli import demo
+from qingshan.emergency.cli import app as emergency_app
 from qingshan.hj212.cli import app as hj212_app
 from qingshan.ingest.cli import app as import_app
 from qingshan.ingest.registry_cli import app as stations_app
@@ -41,6 +42,7 @@ app.add_typer(targets_app, name="targets", help="年度目标、单位站点名�
 app.add_typer(bulletin_app, name="bulletin", help="月度通报（Word 与 HTML）")
 app.command("assess")(assess)
 app.add_typer(carbon_app, name="carbon", help="碳排放核算与双控")
+app.add_typer(emergency_app, name="emergency", help="重污染天气应急：预警、应急减排清单、绩效分级与减排核查")
 app.command("demo")(demo)
 app.command("serve")(serve)
 

@@ -14,6 +14,7 @@ import qingshan.bulletin.models
 import qingshan.carbon.models
 import qingshan.core.audit
 import qingshan.core.org
+import qingshan.emergency.models
 import qingshan.hj212.models
 import qingshan.landwaste.models
 import qingshan.ledgers.models
@@ -35,6 +36,7 @@ MODEL_MODULES = (
     qingshan.targets.models,
     qingshan.bulletin.models,
     qingshan.carbon.models,
+    qingshan.emergency.models,
 )
 
 
