@@ -20,6 +20,7 @@ MODEL_MODULES = (
     "qingshan.sources.models",
     "qingshan.web.models",
     "qingshan.ledgers.models",
+    "qingshan.water.models",
 )
 
 for _name in MODEL_MODULES:
