@@ -112,11 +112,13 @@ def section_index_expr(nano: Mapping[str, pl.Expr], lake: pl.Expr | bool = False
         if code in ("ph", "do"):
             continue
         n = nano[code]
-        if code == "tp" and isinstance(lake, pl.Expr):
+        if code != "tp":
+            terms.append(n * gb3838.ratio_factor(code))
+        elif isinstance(lake, pl.Expr):
             k_river, k_lake = gb3838.ratio_factor("tp", False), gb3838.ratio_factor("tp", True)
             terms.append(n * pl.when(lake).then(pl.lit(k_lake)).otherwise(pl.lit(k_river)))
         else:
-            terms.append(n * gb3838.ratio_factor(code, bool(lake)))
+            terms.append(n * gb3838.ratio_factor("tp", lake))
     a = pl.sum_horizontal(terms).cast(pl.Int128) if terms else pl.lit(0, pl.Int128)
     ph = nano["ph"].cast(pl.Int128)
     ph_term = pl.when(ph <= _PH7).then((_PH7 - ph) * _PH_LOW).otherwise((ph - _PH7) * _PH_HIGH)

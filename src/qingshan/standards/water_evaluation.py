@@ -371,10 +371,12 @@ def _with_main_pollutants(
     for c in ev:
         if c in gb3838.NO_MULTIPLE:
             key = pl.lit(None, pl.Int64)
-        elif c == "tp" and isinstance(lake, pl.Expr):
+        elif c != "tp":
+            key = n[c] * gb3838.ratio_factor(c)
+        elif isinstance(lake, pl.Expr):
             key = n[c] * pl.when(lake).then(gb3838.ratio_factor("tp", True)).otherwise(gb3838.ratio_factor("tp", False))
         else:
-            key = n[c] * gb3838.ratio_factor(c, bool(lake))
+            key = n[c] * gb3838.ratio_factor("tp", lake)
         parts.append(
             polluted.filter(pl.col(f"__c_{c}") > 3).select(
                 "__row",

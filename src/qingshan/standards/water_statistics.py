@@ -40,7 +40,7 @@ import polars as pl
 from qingshan import exact
 from qingshan.standards import gb3838
 from qingshan.standards.water_rules import DEFAULT_SETTINGS, WaterSettings
-from qingshan.standards.water_values import NANO, NANO_DIGITS, nano_of_fraction
+from qingshan.standards.water_values import NANO, NANO_DIGITS, nano_from_rational, nano_of_fraction
 
 PH_DIGITS = 50  # water.md §8: [H⁺] mean with decimal at 50 significant digits
 PH_TEXT_DIGITS = 40  # unrounded pH mean carried to the next level as text
@@ -231,10 +231,10 @@ def period_means(
     # rounding per item (§8 step 4): one expression per distinct decimals value
     value = pl.lit(None, pl.Int64)
     for code in g["item"].unique().to_list():
-        if code not in settings.decimals:
-            raise ValueError(f"未知的水质项目代码「{code}」")
-        d = settings.decimals[code]
-        r = _round_expr(pl.col("_sum2"), den, d, settings.keep_one_significant)
+        if code in settings.decimals:
+            r = _round_expr(pl.col("_sum2"), den, settings.decimals[code], settings.keep_one_significant)
+        else:  # no row in the §8 table (chlorophyll-a, Secchi depth …): carried unrounded (§7)
+            r = nano_from_rational(pl.struct(num=pl.col("_sum2"), den=den))
         value = pl.when(pl.col("item") == code).then(r).otherwise(value)
     g = g.with_columns(value_nano=pl.when(pl.col("sufficient")).then(value), ph_exact=pl.lit(None, pl.Utf8))
     g = _ph_rows(g, f, keys, settings)
@@ -304,6 +304,7 @@ def _published_expr(settings: WaterSettings) -> pl.Expr:
             fine = _fine_text(v)
             txt = pl.when(extra).then(fine).otherwise(txt)
         out = pl.when(pl.col("item") == code).then(txt).otherwise(out)
+    out = pl.when(pl.col("item").is_in(list(settings.decimals))).then(out).otherwise(_fine_text(v))
     return pl.when(v.is_not_null()).then(out)
 
 
