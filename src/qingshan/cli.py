@@ -14,6 +14,7 @@ from qingshan.hj212.cli import app as hj212_app
 from qingshan.ingest.cli import app as import_app
 from qingshan.ingest.registry_cli import app as stations_app
 from qingshan.sources.cli import app as sources_app
+from qingshan.water.cli import app as water_app
 from qingshan.web.cli import serve
 
 app = typer.Typer(
@@ -27,6 +28,7 @@ app.add_typer(import_app, name="import", help="导入监测数据与站点")
 app.add_typer(stations_app, name="stations", help="监测站点登记")
 app.add_typer(hj212_app, name="hj212", help="HJ 212 污染源在线监控")
 app.add_typer(sources_app, name="sources", help="污染源登记：企业、排放口、设备与限值")
+app.add_typer(water_app, name="water", help="地表水：断面水质类别、数据导入、断面登记与评价报告")
 app.command("demo")(demo)
 app.command("serve")(serve)
 
