@@ -294,7 +294,22 @@ def import_frame(
     label: str,
     errors: list[RowError] | None = None,
 ) -> WaterImportResult:
-    """Write already-mapped observations (:data:`qingshan.water.store.WRITE_SCHEMA`) as one batch."""
-    result = WaterImportResult(path=Path(label), kind=kind, rows_read=observations.height,
-                               rows_kept=observations.height, errors=list(errors or []))
-    return _commit(store, result, observations=observations, source=source)
+    """Write already-mapped observations (:data:`qingshan.water.store.WRITE_SCHEMA`) as one batch.
+
+    A row without a value (and not a non-detect with its limit), or with a negative value, is
+    reported and not written; the others are."""
+    f = observations.with_row_index("_i", offset=1)
+    bad_mask = (
+        (pl.col("value_nano").is_null() & ~pl.col("nd").fill_null(False))
+        | (pl.col("nd").fill_null(False) & pl.col("dl_nano").is_null())
+        | ((pl.col("value_nano") < 0) & (pl.col("item") != "wt"))
+    )
+    bad = f.filter(bad_mask)
+    errs = list(errors or []) + [
+        RowError(label, int(i), str(item), f"断面 {sec} {t:%Y-%m-%d %H:%M} 的数值「{text or ''}」为空、为负或缺少检出限，未写入")
+        for i, sec, t, item, text in bad.select("_i", "section_code", "time", "item", "text").iter_rows()
+    ]
+    good = f.filter(~bad_mask).drop("_i")
+    result = WaterImportResult(path=Path(label), kind=kind, rows_read=observations.height, rows_kept=good.height,
+                               rows_rejected=bad.height, errors=errs)
+    return _commit(store, result, observations=good, source=source)

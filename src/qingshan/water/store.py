@@ -82,6 +82,13 @@ class WaterStore(DatabaseClient):
         unknown = sorted(set(frame["section_code"].unique().to_list()) - ids.keys())
         if unknown:
             raise UnknownSectionError(f"未登记的断面编码：{'、'.join(unknown[:10])}")
+        bad = frame.filter(
+            (pl.col("value_nano").is_null() & ~pl.col("nd").fill_null(False))
+            | (pl.col("nd").fill_null(False) & pl.col("dl_nano").is_null())
+            | ((pl.col("value_nano") < 0) & (pl.col("item") != "wt"))
+        )
+        if not bad.is_empty():
+            raise ValueError(f"有 {bad.height} 个观测值为空、为负，或未检出却没有检出限，未写入")
         f = frame.select(list(WRITE_SCHEMA)).cast(WRITE_SCHEMA).unique(
             ["section_code", "time", "item"], keep="last", maintain_order=True
         )
