@@ -302,7 +302,7 @@ def import_frame(
     bad_mask = (
         (pl.col("value_nano").is_null() & ~pl.col("nd").fill_null(False))
         | (pl.col("nd").fill_null(False) & pl.col("dl_nano").is_null())
-        | ((pl.col("value_nano") < 0) & (pl.col("item") != "wt"))
+        | ((pl.col("value_nano") < 0) & (pl.col("item") != "wt")).fill_null(False)
     )
     bad = f.filter(bad_mask)
     errs = list(errors or []) + [

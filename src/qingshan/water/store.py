@@ -85,7 +85,7 @@ class WaterStore(DatabaseClient):
         bad = frame.filter(
             (pl.col("value_nano").is_null() & ~pl.col("nd").fill_null(False))
             | (pl.col("nd").fill_null(False) & pl.col("dl_nano").is_null())
-            | ((pl.col("value_nano") < 0) & (pl.col("item") != "wt"))
+            | ((pl.col("value_nano") < 0) & (pl.col("item") != "wt")).fill_null(False)
         )
         if not bad.is_empty():
             raise ValueError(f"有 {bad.height} 个观测值为空、为负，或未检出却没有检出限，未写入")
