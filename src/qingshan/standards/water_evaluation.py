@@ -49,7 +49,7 @@ from qingshan.standards import cwqi as cwqi_mod
 from qingshan.standards import gb3838
 from qingshan.standards.water_rules import DEFAULT_SETTINGS, WaterSettings
 from qingshan.standards.water_statistics import evaluation_value, mean_of_means, ph_mean
-from qingshan.standards.water_values import NANO, as_nano
+from qingshan.standards.water_values import NANO, as_nano, nanos_from_floats
 
 CLASS_DT = pl.Int8
 _MASK_BIT = {c: i for i, c in enumerate(gb3838.ITEM_CODES)}
@@ -199,28 +199,67 @@ def _water_body_expr(frame: pl.DataFrame, water_body: str) -> pl.Expr | bool:
     return pl.col(water_body).is_in(["lake", "reservoir"]).fill_null(False)
 
 
+def _max_factor(c: str) -> int:
+    return max(gb3838.ratio_factor(c, False), gb3838.ratio_factor(c, True) if c == "tp" else 0)
+
+
 def _caps() -> dict[str, int]:
     # largest nano value whose C·k still sums safely in Int64 over the 21 items (÷64 headroom)
-    out = {}
-    for c in gb3838.EVALUATED_ITEMS:
-        if c in ("ph", "do"):
-            continue
-        k = max(gb3838.ratio_factor(c, False), gb3838.ratio_factor(c, True) if c == "tp" else 0)
-        out[c] = _I64_MAX // (k * 64)
-    return out
+    return {c: _I64_MAX // (_max_factor(c) * 64) for c in gb3838.EVALUATED_ITEMS if c not in ("ph", "do")}
 
 
 _CAP = _caps()
 
 
-def nano_columns(frame: pl.DataFrame, items: Sequence[str]) -> dict[str, pl.Expr]:
-    """Exact nano-unit expression of each item column; negative values are missing (a
-    negative concentration or pH is never a result; importers report them as errors)."""
+def nano_frame(frame: pl.DataFrame, items: Sequence[str]) -> pl.DataFrame:
+    """Exact nano-units of each item column (``__n_<item>``, Int64); negative values are missing
+    (a negative concentration or pH is never a result; the importers report them as errors).
+    Float columns take the fast checked path of :func:`nanos_from_floats`."""
+    floats = [c for c in items if frame.schema[c].is_float()]
+    out = nanos_from_floats(frame, floats)
+    others = [c for c in items if c not in floats]
+    if others:
+        out = pl.concat([out, frame.select([as_nano(pl.col(c), frame.schema[c]).alias(c) for c in others])],
+                        how="horizontal") if floats else frame.select(
+            [as_nano(pl.col(c), frame.schema[c]).alias(c) for c in others])
+    return out.select([
+        (pl.when(pl.col(c) >= 0).then(pl.col(c)) if c != "wt" else pl.col(c)).alias(f"__n_{c}") for c in items
+    ])
+
+
+def _worse_classes(code: str, lake: bool) -> dict[int, int]:
+    """Each distinct limit (nano-units) of the item → the class just beyond it on its worse
+    side (above for "≤", below for DO, outside the pH range)."""
+    it = gb3838.ITEM[code]
+    lim = gb3838.limits_nano(code, lake)
     out = {}
-    for c in items:
-        n = as_nano(pl.col(c), frame.schema[c])
-        out[c] = pl.when(n >= 0).then(n) if c != "wt" else n
+    for x in sorted(set(lim)):
+        if it.direction == "range":
+            out[x] = gb3838.WORSE_THAN_V
+        elif it.direction == "ge":
+            out[x] = 1 + sum(1 for y in lim if x <= y)
+        else:
+            out[x] = 1 + sum(1 for y in lim if y <= x)
     return out
+
+
+def _tie_expr(n: Mapping[str, pl.Expr], ev: Sequence[str], lake: pl.Expr | bool) -> pl.Expr:
+    """``limit_tie``: some evaluated value sits exactly on a limit whose worse-side class is
+    worse than the row's class (water/SOURCE.md). The comparisons ``class < w`` are shared
+    by all items."""
+    below = {w: pl.col("class") < w for w in range(2, gb3838.WORSE_THAN_V + 1)}
+
+    def on_limit(c: str, is_lake: bool) -> pl.Expr:
+        conds = [(n[c] == x) & below[w] for x, w in _worse_classes(c, is_lake).items() if w > 1]
+        return pl.any_horizontal(conds) if conds else pl.lit(False)
+
+    terms = []
+    for c in ev:
+        if c == "tp" and isinstance(lake, pl.Expr):
+            terms.append(pl.when(lake).then(on_limit(c, True)).otherwise(on_limit(c, False)))
+        else:
+            terms.append(on_limit(c, c == "tp" and bool(lake)))
+    return pl.any_horizontal(terms).fill_null(False) if terms else pl.lit(False)
 
 
 def classify(
@@ -274,17 +313,18 @@ def classify(
     if bad:
         raise ValueError(f"未知的水质项目列：{'、'.join(bad)}")
     lake = _water_body_expr(frame, water_body)
-    nano = nano_columns(frame, items)
     ev = [c for c in gb3838.EVALUATED_ITEMS if c in items]
-    work = frame.with_columns(
-        *(nano[c].alias(f"__n_{c}") for c in items), **({"__lake": lake} if isinstance(lake, pl.Expr) else {})
-    )
+    work = pl.concat([frame, nano_frame(frame, items)], how="horizontal")
+    if isinstance(lake, pl.Expr):
+        work = work.with_columns(__lake=lake)
     lake_e: pl.Expr | bool = pl.col("__lake") if isinstance(lake, pl.Expr) else lake
     n = {c: pl.col(f"__n_{c}") for c in items}
-    for c in ev:
-        if c in _CAP:
-            top = work.select(pl.col(f"__n_{c}").max()).item()
-            if top is not None and top > _CAP[c]:
+    capped = [c for c in ev if c in _CAP]
+    tops: dict[str, int | None] = {}
+    if capped:
+        tops = work.select([n[c].max().alias(c) for c in capped]).row(0, named=True)
+        for c in capped:
+            if tops[c] is not None and tops[c] > _CAP[c]:
                 raise ValueError(f"{gb3838.NAMES[c]} 的数值过大（超出可精确计算的范围），请检查单位")
     cls = {c: gb3838.class_expr(n[c], c, lake_e).alias(f"__c_{c}") for c in ev}
     work = work.with_columns(*cls.values())
@@ -299,8 +339,7 @@ def classify(
         n_eval.cast(CLASS_DT).alias("n_evaluated"),
         mask.cast(pl.Int32).alias("items_mask"),
     )
-    tie_terms = [gb3838.class_expr(n[c], c, lake_e, worse_side=True) > pl.col("class") for c in ev]
-    tie = pl.any_horizontal([t.fill_null(False) for t in tie_terms]) if tie_terms else pl.lit(False)
+    tie = _tie_expr(n, ev, lake_e)
     partial = (pl.col("n_evaluated") < len(gb3838.EVALUATED_ITEMS)) if settings.require_all_items else pl.lit(False)
     out_cols = [
         (tie & pl.col("class").is_not_null()).alias("limit_tie"),
@@ -320,7 +359,14 @@ def classify(
         out_cols.append(cwqi_mod.section_index_expr(complete, lake_e).alias("cwqi"))
         out_cols.append((len(gb3838.EVALUATED_ITEMS) - pl.col("n_evaluated")).cast(CLASS_DT).alias("cwqi_missing"))
     work = work.with_columns(out_cols)
-    work = _with_main_pollutants(work, ev, n, lake_e, settings, labels)
+    # only items worse than Ⅲ somewhere in the frame can be main pollutants (usually a few)
+    worst = work.select([c_[c].max().alias(c) for c in ev]).row(0, named=True) if ev else {}
+    cand = [c for c in ev if (worst[c] or 0) > 3]
+    fits = all(tops.get(c) is None or tops[c] * _max_factor(c) <= _RATIO_MAX for c in cand if c in tops)
+    if fits:
+        work = _with_main_pollutants_fast(work, cand, n, lake_e, settings, labels)
+    else:  # a value above ~150,000 × its Class Ⅲ limit: the sort-based path, exact as well
+        work = _with_main_pollutants(work, cand, n, lake_e, settings, labels)
     version, status = settings.provenance("status", "priority_set")
     work = work.with_columns(rules_version=pl.lit(version), rules_status=pl.lit(status))
     if labels:
@@ -329,29 +375,111 @@ def classify(
             class_label=gb3838.class_label_expr(pl.col("class")),
             status=pl.col("class").replace_strict({k: v["status"] for k, v in stab.items()}, default=None, return_dtype=pl.Utf8),
             colour=pl.col("class").replace_strict({k: v["colour"] for k, v in stab.items()}, default=None, return_dtype=pl.Utf8),
-            items_evaluated=items_from_mask(pl.col("items_mask")),
         )
+        # few distinct masks: decode each once and join (a list per row costs far more)
+        masks = work.select(pl.col("items_mask").unique())
+        decoded = masks.with_columns(items_evaluated=items_from_mask(pl.col("items_mask")))
+        work = work.join(decoded, on="items_mask", how="left", maintain_order="left")
     if keep_item_classes:
         work = work.rename({f"__c_{c}": f"cls_{c}" for c in ev})
     return work.drop([c for c in work.columns if c.startswith("__")])
 
 
+def _string_list(parts: Sequence[pl.Expr]) -> pl.Expr:
+    """List of the non-null strings of ``parts`` (codes without commas), in order.
+
+    Built through one joined string and a split: polars' ``concat_list`` costs several times
+    more on millions of rows (bench/water_engine.py)."""
+    joined = pl.concat_str(list(parts), separator=",", ignore_nulls=True)
+    return joined.str.split(",").list.filter(pl.element() != "")
+
+
 def items_from_mask(mask: pl.Expr) -> pl.Expr:
     """``items_mask`` → list of item codes in Table order."""
-    return pl.concat_list(
-        [pl.when((mask & (1 << _MASK_BIT[c])) != 0).then(pl.lit(c)) for c in gb3838.EVALUATED_ITEMS]
-    ).list.drop_nulls()
+    return _string_list([pl.when((mask & (1 << _MASK_BIT[c])) != 0).then(pl.lit(c)) for c in gb3838.EVALUATED_ITEMS])
 
 
-def _multiple_text(key: pl.Expr, decimals: int) -> pl.Expr:
-    """(key − D)/D, half-even to ``decimals``, as text (key = C·k, D = RATIO_DEN)."""
+def _multiple_text(key: pl.Expr, decimals: int, wide: bool = True) -> pl.Expr:
+    """(key − D)/D, half-even to ``decimals``, as text (key = C·k, D = RATIO_DEN). ``wide``:
+    Int128 arithmetic; the fast path's keys are below 2⁵³, so Int64 holds key·100 there."""
     d = gb3838.RATIO_DEN
-    units = exact.round_half_even((key.cast(pl.Int128) - d) * 10**decimals, d)
+    units = exact.round_half_even(((key.cast(pl.Int128) if wide else key) - d) * 10**decimals, d)
     if decimals == 0:
         return units.cast(pl.Utf8)
     q = units // 10**decimals
     r = (units % 10**decimals).cast(pl.Utf8).str.zfill(decimals)
     return pl.format("{}.{}", q, r)
+
+# The three main pollutants of every row without sorting: each candidate cell gets one Int64 key
+# whose integer order is the §4 sort order —
+#   bit 62: not a priority item | bits 59–61: 6 − class | bit 58: no multiple |
+#   bits 5–57: 2⁵³ − 1 − C·k (larger multiple first; C·k = C/S_Ⅲ · RATIO_DEN, exact) |
+#   bits 0–4: Table 1 position
+# — and the first three are the three smallest keys (min_horizontal, three times). Keys are
+# unique per row (the position), so nothing ties. C/S_Ⅲ above 2⁵³/RATIO_DEN ≈ 150,000 does not
+# fit: such frames take the long-form path (:func:`_with_main_pollutants`), exact as well.
+_RATIO_BITS = 53
+_RATIO_MAX = (1 << _RATIO_BITS) - 1
+
+
+def _ratio_expr(n: Mapping[str, pl.Expr], c: str, lake: pl.Expr | bool) -> pl.Expr:
+    if c != "tp":
+        return n[c] * gb3838.ratio_factor(c)
+    if isinstance(lake, pl.Expr):
+        return n[c] * pl.when(lake).then(gb3838.ratio_factor("tp", True)).otherwise(gb3838.ratio_factor("tp", False))
+    return n[c] * gb3838.ratio_factor("tp", lake)
+
+
+def _with_main_pollutants_fast(
+    work: pl.DataFrame,
+    ev: Sequence[str],
+    n: Mapping[str, pl.Expr],
+    lake: pl.Expr | bool,
+    settings: WaterSettings,
+    labels: bool,
+) -> pl.DataFrame:
+    """water.md §4 steps 1–5, horizontally (see the key layout above); ``ev``: the candidate items."""
+    if not ev:
+        work = work.with_columns(main_pollutants=pl.lit([], pl.List(pl.Utf8)))
+        return work.with_columns(main_pollutants_label=pl.lit("")) if labels else work
+    prio = settings.priority
+    polluted = pl.col("class") > 3
+    keys = []
+    for c in ev:
+        cls = pl.col(f"__c_{c}").cast(pl.Int64)
+        head = (0 if c in prio else 1) * (1 << 62) + (6 - cls) * (1 << 59)
+        if c in gb3838.NO_MULTIPLE:
+            k = head + (1 << 58) + gb3838.ITEM[c].position
+        else:
+            k = head + (_RATIO_MAX - _ratio_expr(n, c, lake)) * 32 + gb3838.ITEM[c].position
+        keys.append(pl.when(polluted & (cls > 3)).then(k).alias(f"__k_{c}"))
+    work = work.with_columns(keys)
+    kc = [pl.col(f"__k_{c}") for c in ev]
+    k1 = pl.min_horizontal(kc)
+    work = work.with_columns(__m1=k1)
+    work = work.with_columns(__m2=pl.min_horizontal([pl.when(k > pl.col("__m1")).then(k) for k in kc]))
+    work = work.with_columns(__m3=pl.min_horizontal([pl.when(k > pl.col("__m2")).then(k) for k in kc]))
+    pos_code = {gb3838.ITEM[c].position: c for c in ev}
+
+    def code_of(m: pl.Expr) -> pl.Expr:
+        return (m % 32).replace_strict(pos_code, default=None, return_dtype=pl.Utf8)
+
+    codes = [code_of(pl.col(m)) for m in ("__m1", "__m2", "__m3")]
+    work = work.with_columns(main_pollutants=_string_list(codes))
+    if labels:
+        def label_of(m: pl.Expr) -> pl.Expr:
+            name = code_of(m).replace_strict(dict(gb3838.NAMES), default=None, return_dtype=pl.Utf8)
+            ratio = _RATIO_MAX - (m // 32) % (1 << _RATIO_BITS)
+            nomult = (m // (1 << 58)) % 2 == 1
+            return pl.when(m.is_null()).then(None).when(nomult).then(name).otherwise(
+                pl.format("{}({})", name, _multiple_text(ratio, settings.multiple_decimals,
+                                                          wide=settings.multiple_decimals > 2)))
+
+        work = work.with_columns(
+            main_pollutants_label=pl.concat_str([label_of(pl.col(m)) for m in ("__m1", "__m2", "__m3")],
+                                                separator="、", ignore_nulls=True).fill_null("")
+        )
+    return work
 
 
 def _with_main_pollutants(
@@ -366,7 +494,10 @@ def _with_main_pollutants(
     sorted by the spec's key, first three per row."""
     prio = settings.priority
     work = work.with_row_index("__row")
-    polluted = work.filter(pl.col("class") > 3)
+    narrow = ["__row", *[f"__c_{c}" for c in ev], *[f"__n_{c}" for c in ev if c not in gb3838.NO_MULTIPLE]]
+    if isinstance(lake, pl.Expr):
+        narrow.append("__lake")
+    polluted = work.lazy().select(narrow + ["class"]).filter(pl.col("class") > 3).collect()
     parts = []
     for c in ev:
         if c in gb3838.NO_MULTIPLE:
@@ -378,7 +509,7 @@ def _with_main_pollutants(
         else:
             key = n[c] * gb3838.ratio_factor("tp", lake)
         parts.append(
-            polluted.filter(pl.col(f"__c_{c}") > 3).select(
+            polluted.lazy().filter(pl.col(f"__c_{c}") > 3).select(
                 "__row",
                 item=pl.lit(c),
                 prio=pl.lit(0 if c in prio else 1, pl.Int8),
@@ -398,7 +529,7 @@ def _with_main_pollutants(
         ["__row", "prio", "cls", "nomult", "key", "pos"],
         descending=[False, False, True, False, True, False],
         nulls_last=True,
-    )
+    ).collect()
     top = cand.group_by("__row", maintain_order=True).head(3)
     if labels:
         name = pl.col("item").replace_strict(dict(gb3838.NAMES), return_dtype=pl.Utf8)
