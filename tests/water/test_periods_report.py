@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from fractions import Fraction
 
 import polars as pl
 import pytest
@@ -141,3 +142,26 @@ def test_evidence_payload_for_rectification(three_sections):
     assert {o["item"] for o in ev["observations"]} >= {"nh3n", "tp", "cod"}
     with pytest.raises(KeyError):
         rectification_evidence(three_sections, "nope", date(2026, 3, 1), date(2026, 4, 1))
+
+
+def test_per_point_versus_per_lake_city_index_and_rivers(store):
+    """water.md §9: two points of one reservoir with DO 4 and 8 (all else equal): per_point
+    averages the indices (DO part 0.9375), per_lake indexes the averaged values (DO 6: 0.8333…)."""
+    with Session(store.engine) as s:
+        for code in ("L1", "L2"):
+            add_section(s, code=code, name=f"点位{code}", river="演示水库", water_body="reservoir",
+                        county_code="140212", control_level="国考")
+        s.commit()
+    base = dict(S4, tp="0.04", tn="0.9", chla="8", sd="1.5")
+    rows = [("L1", datetime(2026, 3, 10), dict(base, do="4")), ("L2", datetime(2026, 3, 10), dict(base, do="8"))]
+    import_frame(_obs(rows), store, source="lab", kind="lab", label="lake")
+    pp = build_report(store, date(2026, 3, 1), date(2026, 4, 1), county_names={})
+    pl_ = build_report(store, date(2026, 3, 1), date(2026, 4, 1), county_names={},
+                       settings=WaterSettings(cwqi_aggregation="per_lake"))
+    rest = cwqi.section_index(dict(S4, tp="0.04", do="4"), "reservoir") - cwqi.single_index("do", "4")
+    assert pp.city.cwqi == rest + Fraction("0.9375")
+    assert pl_.city.cwqi == rest + Fraction(5, 6)
+    lake = next(r for r in pp.rivers if r.name == "演示水库")
+    assert (lake.method, lake.n_sections, lake.tn_class_label) == ("lake", 2, "Ⅲ")
+    assert lake.class_label == "Ⅲ"  # DO 6.0 mean → Ⅱ; TP 0.04 lake column → Ⅲ
+    assert lake.trophic_state and lake.tli_text

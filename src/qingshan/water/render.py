@@ -27,6 +27,16 @@ def print_report(console: Console, report: WaterReport) -> None:
                   r.target_label, "" if r.attained is None else ("是" if r.attained else "[red]否[/red]"), r.status or "",
                   r.main_pollutants_label, r.cwqi_text, r.previous_label, r.change)
     console.print(t)
+    if report.rivers:
+        rv = Table(title="河流与湖库")
+        for col in ("名称", "类型", "断面/点位", "方法", "类别", "水质状况", "Ⅰ—Ⅲ类比例", "劣Ⅴ类比例", "主要污染指标", "总氮", "营养状态"):
+            rv.add_column(col)
+        for r in report.rivers:
+            rv.add_row(r.name, {"river": "河流", "lake": "湖泊", "reservoir": "水库"}[r.water_body], str(r.n_sections),
+                       {"mean": "均值法", "proportion": "类别比例法", "lake": "湖库均值法"}[r.method], r.class_label,
+                       r.status, r.g_share_text, r.d_share_text, r.main_indicators, r.tn_class_label,
+                       f"{r.trophic_state} {r.tli_text}".strip())
+        console.print(rv)
     c = Table(title="区县 CWQI 排名（越小越好）")
     for col in ("排名", "区县", "断面数", "CWQI", "上年同期", "ΔCWQI", "变化排名", "说明"):
         c.add_column(col)

@@ -6,7 +6,11 @@ values (``Fraction``) next to their published texts:
 
 * per section: class, status and colour, target and attainment, main pollutants with their
   exceedance multiples, CWQI, last year's class over the same range and the change;
-* counties' CWQI (mean of their sections' indices, water.md §9 ``per_point``), the ranking
+* each river by water.md §5 (the mean method below 5 sections, class proportions G/D from 5 on,
+  main indicators) and each lake or reservoir by §6 (points averaged, TN apart, TLI(Σ) of §7
+  when chlorophyll-a and transparency are measured);
+* counties' CWQI (water.md §9: river sections and lake units — points under ``per_point``, whole
+  lakes under ``per_lake`` — averaged with their counts as weights), the ranking
   (ascending, shared ranks) and ΔCWQI against the same range a year before with the change
   ranking and its exclusion rule;
 * the city's CWQI over its national (国考) sections (water.md §9: "the city's national
@@ -24,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from fractions import Fraction
 
 import polars as pl
@@ -32,8 +37,10 @@ from sqlalchemy import select
 from qingshan import exact
 from qingshan.standards import cwqi as C
 from qingshan.standards import gb3838
+from qingshan.standards import water_trophic as trophic
+from qingshan.standards.water_evaluation import SectionMeans, evaluate_lake, evaluate_river
 from qingshan.standards.water_rules import DEFAULT_SETTINGS, WaterSettings
-from qingshan.standards.water_statistics import exclusions
+from qingshan.standards.water_statistics import exclusions, mean_of_means
 from qingshan.water.evaluation import PeriodEvaluation, as_datetime, evaluate_periods, months_back
 from qingshan.water.periods import kind_of_range, range_label
 from qingshan.water.registry import sections_frame, targets
@@ -108,6 +115,27 @@ class Figures:
 
 
 @dataclass
+class RiverRow:
+    """A river (or lake/reservoir) as a whole (water.md §5, §6, §7)."""
+
+    name: str
+    water_body: str
+    n_sections: int
+    method: str  # mean | proportion | lake
+    class_: int | None
+    class_label: str
+    status: str
+    colour: str
+    g_share_text: str
+    d_share_text: str
+    main_indicators: str
+    tn_class_label: str = ""
+    tli_text: str = ""
+    trophic_state: str = ""
+    partial: bool = False
+
+
+@dataclass
 class WaterReport:
     period: str
     start: date
@@ -117,6 +145,7 @@ class WaterReport:
     rules_version: str
     rules_status: str
     sections: list[SectionRow]
+    rivers: list[RiverRow]
     counties: list[UnitIndex]
     city: UnitIndex
     worse_than_v: list[SectionRow]
@@ -211,13 +240,78 @@ def _rows(ev: PeriodEvaluation, names: dict[str, str], settings: WaterSettings) 
     return out
 
 
-def _unit_index(rows: Sequence[SectionRow]) -> Fraction | None:
-    xs = [r.cwqi for r in rows if r.cwqi is not None]
-    if not xs:
+def section_means(ev: PeriodEvaluation) -> dict[str, SectionMeans]:
+    """Each section's exact, unrounded period means (water.md §8 step 3) for the upper levels."""
+    out: dict[str, dict] = {}
+    for r in ev.means.filter(pl.col("sufficient")).to_dicts():
+        d = out.setdefault(r["section"], {"means": {}, "ph": None})
+        if r["item"] == "ph":
+            d["ph"] = Decimal(r["ph_exact"]) if r["ph_exact"] else None
+        elif r["mean"] is not None:
+            d["means"][r["item"]] = exact.to_fraction(r["mean"])
+    return {k: SectionMeans(k, v["means"], v["ph"]) for k, v in out.items()}
+
+
+def _lake_index(points: Sequence[SectionMeans], water_body: str, settings: WaterSettings) -> Fraction | None:
+    """``cwqi_aggregation="per_lake"``: one index from the lake's averaged items (water.md §9)."""
+    lake = evaluate_lake(points, water_body, settings)
+    if C.missing_items(lake.values) or lake.values.get("do", 0) <= 0:
         return None
+    return C.section_index(lake.values, water_body)
+
+
+def _unit_index(rows: Sequence[SectionRow], means: dict[str, SectionMeans], settings: WaterSettings) -> Fraction | None:
+    """Mean CWQI of river sections and lake units (water.md §9, ``cwqi_aggregation``)."""
     river = [r.cwqi for r in rows if r.cwqi is not None and r.water_body == "river"]
-    lake = [r.cwqi for r in rows if r.cwqi is not None and r.water_body != "river"]
-    return C.city_index(river, lake).value
+    lakes = [r for r in rows if r.cwqi is not None and r.water_body != "river"]
+    if settings.cwqi_aggregation == "per_point":
+        units = [r.cwqi for r in lakes]
+    else:
+        by_lake: dict[str, list[SectionRow]] = {}
+        for r in lakes:
+            by_lake.setdefault(r.river or r.code, []).append(r)
+        units = [x for rs in by_lake.values()
+                 if (x := _lake_index([means[r.code] for r in rs], rs[0].water_body, settings)) is not None]
+    if not river and not units:
+        return None
+    return C.city_index(river, units).value
+
+
+def _rivers(rows: Sequence[SectionRow], means: dict[str, SectionMeans], settings: WaterSettings) -> list[RiverRow]:
+    """Each river by §5 (mean method below ``proportion_min_sections``, else proportions), each
+    lake or reservoir by §6 with TN apart and TLI(Σ) when chlorophyll-a and transparency exist."""
+    groups: dict[tuple[str, str], list[SectionRow]] = {}
+    for r in rows:
+        if r.class_ is not None and r.code in means:
+            kind = "river" if r.water_body == "river" else "lake"
+            groups.setdefault((kind, r.river or r.name), []).append(r)
+    out = []
+    for (kind, name), rs in sorted(groups.items()):
+        sm = [means[r.code] for r in rs]
+        if kind == "river":
+            rv = evaluate_river(sm, "river", settings)
+            mains = ("、".join(f"{gb3838.NAMES[c]}（{exact.fraction_to_str(x, settings.share_decimals)}%）"
+                              for c, x in rv.main_indicators) if rv.method == "proportion"
+                     else "；".join(f"{r.name}：{r.main_pollutants_label}" for r in rs if r.main_pollutants_label))
+            out.append(RiverRow(
+                name, "river", len(rs), rv.method, rv.class_, rv.class_label, rv.status, rv.colour,
+                _pct_text(rv.g_share, settings), _pct_text(rv.d_share, settings), mains, partial=rv.partial))
+            continue
+        wb = rs[0].water_body
+        lk = evaluate_lake(sm, wb, settings)
+        tli_text = state = ""
+        tli_in = {k: lk.values.get(k) for k in ("tp", "tn", "codmn")}
+        tli_in |= {k: mean_of_means([m.means[k] for m in sm if k in m.means]) for k in ("chla", "sd")
+                   if any(k in m.means for m in sm)}
+        if all(tli_in.get(k) is not None for k in trophic.PARAMETERS):
+            t = trophic.tli(tli_in, settings)
+            tli_text, state = t.published(settings.tli_decimals), t.state
+        sec = lk.section
+        out.append(RiverRow(
+            name, wb, len(rs), "lake", sec.class_, sec.class_label, sec.status or "", sec.colour or "", "", "",
+            sec.main_pollutants_label(settings.multiple_decimals), gb3838.class_label(sec.tn_class), tli_text, state,
+            sec.partial))
+    return out
 
 
 def build_report(
@@ -235,8 +329,6 @@ def build_report(
     """
     if end <= start:
         raise ValueError("结束日期必须晚于开始日期")
-    if settings.cwqi_aggregation != "per_point":
-        raise ValueError("报告目前按 per_point 汇总 CWQI；per_lake 请用 qingshan.standards.water_evaluation.evaluate_lake 与 cwqi.city_index")
     own = not isinstance(store, WaterStore)
     st = store if isinstance(store, WaterStore) else WaterStore(store)
     try:
@@ -269,8 +361,9 @@ def build_report(
     for r in prev_rows.values():
         if r.county_code:
             prev_by_county.setdefault(r.county_code, []).append(r)
-    cur = {c: _unit_index(rs) for c, rs in counties.items()}
-    base = {c: _unit_index(prev_by_county.get(c, [])) for c in counties}
+    means, prev_means = section_means(ev), section_means(prev)
+    cur = {c: _unit_index(rs, means, settings) for c, rs in counties.items()}
+    base = {c: _unit_index(prev_by_county.get(c, []), prev_means, settings) for c in counties}
     ranks = C.rank(cur)
 
     def all_ii(rs: Sequence[SectionRow]) -> bool:
@@ -297,7 +390,7 @@ def build_report(
     # city
     city_rows = [r for r in rows if r.control_level in city_levels]
     city_prev = [r for r in prev_rows.values() if r.control_level in city_levels]
-    cv, cb = _unit_index(city_rows), _unit_index(city_prev)
+    cv, cb = _unit_index(city_rows, means, settings), _unit_index(city_prev, prev_means, settings)
     cd = C.change(cv, cb) if (cv is not None and cb is not None) else None
     city = UnitIndex(
         unit="city", name="全市", n_sections=sum(1 for r in city_rows if r.cwqi is not None), cwqi=cv,
@@ -311,7 +404,7 @@ def build_report(
     return WaterReport(
         period=range_label(start, end), start=start, end=end, kind=kind_of_range(start, end)[0],
         previous_period=range_label(p_start, p_end), rules_version=ev.rules_version, rules_status=ev.rules_status,
-        sections=rows, counties=county_rows, city=city,
+        sections=rows, rivers=_rivers(rows, means, settings), counties=county_rows, city=city,
         worse_than_v=[r for r in rows if r.class_ == gb3838.WORSE_THAN_V],
         figures=[figures(rows, "全部断面", settings), figures(natl, "国考断面", settings)],
         previous_figures=[figures(list(prev_rows.values()), "全部断面", settings),
