@@ -181,3 +181,27 @@ def test_lab_header_missing_refused(registered, tmp_path):
     with pytest.raises(WaterImportFailed):
         import_lab(path2, registered)
     assert registered.count() == 0
+
+
+def test_cnemc_time_without_year():
+    from datetime import datetime as dt
+
+    from qingshan.water.cnemc import parse_time
+
+    now = dt(2027, 1, 1, 8)
+    assert parse_time("12-31 23:00", None, now) == dt(2026, 12, 31, 23)  # read on New Year's Day
+    assert parse_time("01-01 07:00", None, now) == dt(2027, 1, 1, 7)
+    assert parse_time("02-29 13:00", None, now) == dt(2024, 2, 29, 13)  # the latest leap year
+    assert parse_time("2026-08-26 13:00", None, now) == dt(2026, 8, 26, 13)
+    assert parse_time("08-26 13:00", 2025, now) == dt(2025, 8, 26, 13)
+    with pytest.raises(ValueError, match="不是有效的日期时间"):
+        parse_time("02-30 13:00", None, now)
+
+
+def test_classify_keeps_rows_with_a_bad_time(tmp_path):
+    from qingshan.water.classify_file import classify_cnemc
+
+    path = _write(tmp_path, "t.csv", [HEADER, CNEMC_ROWS[7], CNEMC_ROWS[8], CNEMC_ROWS[9]])
+    r = classify_cnemc(path, water_bodies={})
+    assert [x["class"] for x in r.rows] == ["Ⅲ", "", ""]  # bad date: still classified; short row; no data
+    assert [x["time"] for x in r.rows] == ["08-32 13:00", "08-26 14:00", "08-26 15:00"]

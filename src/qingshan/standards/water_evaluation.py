@@ -364,7 +364,18 @@ def classify(
     cand = [c for c in ev if (worst[c] or 0) > 3]
     fits = all(tops.get(c) is None or tops[c] * _max_factor(c) <= _RATIO_MAX for c in cand if c in tops)
     if fits:
-        work = _with_main_pollutants_fast(work, cand, n, lake_e, settings, labels)
+        # on the rows worse than Ⅲ only (usually a minority), then joined back by row number
+        narrow = ["class", *[f"__c_{c}" for c in cand], *[f"__n_{c}" for c in cand if c not in gb3838.NO_MULTIPLE]]
+        if isinstance(lake_e, pl.Expr):
+            narrow.append("__lake")
+        work = work.with_row_index("__row")
+        sub = work.select("__row", *narrow).filter(pl.col("class") > 3)
+        sub = _with_main_pollutants_fast(sub, cand, n, lake_e, settings, labels)
+        keep = ["__row", "main_pollutants", *(["main_pollutants_label"] if labels else [])]
+        work = work.join(sub.select(keep), on="__row", how="left", maintain_order="left").drop("__row")
+        work = work.with_columns(pl.col("main_pollutants").fill_null(pl.lit([], pl.List(pl.Utf8))))
+        if labels:
+            work = work.with_columns(pl.col("main_pollutants_label").fill_null(""))
     else:  # a value above ~150,000 × its Class Ⅲ limit: the sort-based path, exact as well
         work = _with_main_pollutants(work, cand, n, lake_e, settings, labels)
     version, status = settings.provenance("status", "priority_set")

@@ -103,10 +103,10 @@ def nanos_from_floats(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
 
     # divide by a column, never by a literal: polars turns that into a multiplication by the
     # reciprocal, which is not correctly rounded (0.3·10⁹ × fl(10⁻⁹) == 0.30000000000000004)
-    fast = frame.select(
+    fast = frame.lazy().select(  # lazy: the common ``round(v·10⁹)`` is computed once per column
         *[(e(c) * NANO).round(0).cast(pl.Int64, strict=False).alias(c) for c in columns],
         *[(((e(c) * NANO).round(0) / (e(c) * 0.0 + NANO)) != e(c)).any().alias(f"__x{c}") for c in columns],
-    )
+    ).collect()
     redo = [c for c in columns if fast[f"__x{c}"][0]]
     out = fast.select(columns)
     if redo:

@@ -65,7 +65,8 @@ class CnemcRow:
     values: dict[str, int] = field(default_factory=dict)
     #: item code → text as written (valid values only)
     texts: dict[str, str] = field(default_factory=dict)
-    broken: bool = False  # wrong column count / no section / no time: not importable
+    broken: bool = False  # wrong column count: the values cannot be trusted
+    importable: bool = True  # False also for an empty section name or an unreadable time
 
 
 @dataclass
@@ -112,13 +113,16 @@ def parse_time(text: str, year: int | None, now: datetime | None = None) -> date
     y = int(g["y"]) if g["y"] else year
     guessed = y is None
     y = y or now.year
-    try:
-        t = datetime(y, int(g["m"]), int(g["d"]), int(g["H"]), int(g["M"]), int(g["S"] or 0))
-    except ValueError:
-        raise ValueError(f"监测时间「{text.strip()}」不是有效的日期时间") from None
-    if guessed and t > now + timedelta(days=1):
-        t = t.replace(year=y - 1)
-    return t
+    parts = (int(g["m"]), int(g["d"]), int(g["H"]), int(g["M"]), int(g["S"] or 0))
+    # a guessed year: the latest year that makes it a real date not more than a day ahead
+    for year_try in ([y] if not guessed else [y, y - 1, y - 2, y - 3, y - 4]):
+        try:
+            t = datetime(year_try, *parts)
+        except ValueError:
+            continue
+        if not guessed or t <= now + timedelta(days=1):
+            return t
+    raise ValueError(f"监测时间「{text.strip()}」不是有效的日期时间")
 
 
 def read_cnemc(path: str | Path, data: bytes | None = None, *, year: int | None = None) -> CnemcFile:
@@ -146,7 +150,7 @@ def read_cnemc(path: str | Path, data: bytes | None = None, *, year: int | None 
             errors.append(RowError(name, row, None, f"列数不符：表头 {ncol} 列，此行 {len(rec)} 列"))
             sec = rec[meta["section"]].strip() if meta["section"] < len(rec) else ""
             tt = rec[meta["time"]].strip() if meta["time"] < len(rec) else ""
-            rows.append(CnemcRow(row, sec, tt, None, broken=True))
+            rows.append(CnemcRow(row, sec, tt, None, broken=True, importable=False))
             continue
         section = rec[meta["section"]].strip()
         time_text = rec[meta["time"]].strip()
@@ -158,7 +162,7 @@ def read_cnemc(path: str | Path, data: bytes | None = None, *, year: int | None 
         rows.append(r)
         if not section:
             errors.append(RowError(name, row, header[meta["section"]], "断面名称为空"))
-            r.broken = True
+            r.importable = False
         row_year = year
         if "year" in meta:
             ytext = rec[meta["year"]].strip()
@@ -167,7 +171,7 @@ def read_cnemc(path: str | Path, data: bytes | None = None, *, year: int | None 
                     row_year = int(ytext)
                 else:
                     errors.append(RowError(name, row, header[meta["year"]], f"年份「{ytext}」不是四位数字"))
-                    r.broken = True
+                    r.importable = False
         try:
             key = (time_text, row_year)
             if key not in cache:
@@ -175,7 +179,7 @@ def read_cnemc(path: str | Path, data: bytes | None = None, *, year: int | None 
             r.time = cache[key]
         except ValueError as exc:
             errors.append(RowError(name, row, header[meta["time"]], str(exc)))
-            r.broken = True
+            r.importable = False
         if "class" in meta:
             ctext = rec[meta["class"]].strip()
             r.class_text = ctext

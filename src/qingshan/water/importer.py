@@ -169,7 +169,7 @@ def import_cnemc(
         result.encoding = f.encoding
         result.rows_read = len(f.rows)
         errors = list(f.errors)
-        rejected = {r.row for r in f.rows if r.broken}
+        rejected = {r.row for r in f.rows if not r.importable}
         codes, names = _registry_index(store)
         new_sections: dict[str, dict] = {}
         seen: dict[tuple[str, object], tuple[int, tuple]] = {}
@@ -177,7 +177,7 @@ def import_cnemc(
         conflicts: set[tuple[str, object]] = set()
         good: list[tuple[cnemc_mod.CnemcRow, str]] = []
         for r in f.rows:
-            if r.broken:
+            if not r.importable:
                 continue
             code, why = _resolve(r.section, r.basin, codes, names, by_code=False)
             if code is None and register_sections and why and "未登记" in why:
