@@ -261,3 +261,15 @@ def test_float_input_is_its_decimal_text():
     out = we.classify(pl.DataFrame({"tp": [0.1, 0.30000000000000004], "do": [7.5, 6.0]}))
     assert out["class"].to_list() == [2, 5]
     assert out["limit_tie"].to_list() == [True, False]
+
+
+def test_huge_values_take_the_exact_fallback_path():
+    """A value above ~150,000 × its Class Ⅲ limit does not fit the packed sort key; the
+    long-form path must give the same exact answer; beyond Int64 headroom the frame is refused."""
+    v = dict(W2, cod="9000000", nh3n="200000")
+    ref = we.evaluate_section(v)
+    got = _vec([v, W2])
+    assert got["main_pollutants_label"].to_list() == [ref.main_pollutants_label(), "氨氮(1.60)、总磷(1.25)、化学需氧量(1.10)"]
+    assert ref.main_pollutants == ("cod", "nh3n", "tp")  # 449,999× and 199,999×
+    with pytest.raises(ValueError, match="数值过大"):
+        _vec([dict(W2, hg="100000")])

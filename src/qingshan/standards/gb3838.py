@@ -225,14 +225,9 @@ def parse_class(text: str) -> int | None:
 _CLASS_DT = pl.Int8
 
 
-def _count(conds: list[pl.Expr]) -> pl.Expr:
-    out = conds[0].cast(_CLASS_DT)
-    for c in conds[1:]:
-        out = out + c.cast(_CLASS_DT)
-    return out
-
-
 def _class_for(v: pl.Expr, code: str, lake: bool, worse_side: bool) -> pl.Expr:
+    """A when-chain "first class whose limit the value meets" (polars evaluates it faster than a
+    count of exceeded limits; equal adjacent limits give the better class as the first match)."""
     it = ITEM[code]
     lim = limits_nano(code, lake)
     if it.direction == "range":
@@ -240,10 +235,13 @@ def _class_for(v: pl.Expr, code: str, lake: bool, worse_side: bool) -> pl.Expr:
         inside = (v > lo) & (v < hi) if worse_side else (v >= lo) & (v <= hi)
         return pl.when(inside).then(pl.lit(1, _CLASS_DT)).otherwise(pl.lit(WORSE_THAN_V, _CLASS_DT))
     if it.direction == "ge":
-        conds = [(v <= x) if worse_side else (v < x) for x in lim]
+        meets = [(v > x) if worse_side else (v >= x) for x in lim]
     else:
-        conds = [(v >= x) if worse_side else (v > x) for x in lim]
-    return 1 + _count(conds)
+        meets = [(v < x) if worse_side else (v <= x) for x in lim]
+    chain = pl.when(meets[0]).then(pl.lit(1, _CLASS_DT))
+    for k, m in enumerate(meets[1:], start=2):
+        chain = chain.when(m).then(pl.lit(k, _CLASS_DT))
+    return chain.otherwise(pl.lit(WORSE_THAN_V, _CLASS_DT))
 
 
 def class_expr(v: pl.Expr, code: str, lake: pl.Expr | bool = False, *, worse_side: bool = False) -> pl.Expr:

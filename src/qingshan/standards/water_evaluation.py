@@ -250,8 +250,13 @@ def _tie_expr(n: Mapping[str, pl.Expr], ev: Sequence[str], lake: pl.Expr | bool)
     below = {w: pl.col("class") < w for w in range(2, gb3838.WORSE_THAN_V + 1)}
 
     def on_limit(c: str, is_lake: bool) -> pl.Expr:
-        conds = [(n[c] == x) & below[w] for x, w in _worse_classes(c, is_lake).items() if w > 1]
-        return pl.any_horizontal(conds) if conds else pl.lit(False)
+        pairs = [(x, w) for x, w in _worse_classes(c, is_lake).items() if w > 1]
+        if not pairs:
+            return pl.lit(False)
+        chain = pl.when(n[c] == pairs[0][0]).then(below[pairs[0][1]])
+        for x, w in pairs[1:]:
+            chain = chain.when(n[c] == x).then(below[w])
+        return chain.otherwise(pl.lit(False))
 
     terms = []
     for c in ev:
