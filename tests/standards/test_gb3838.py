@@ -145,3 +145,20 @@ def test_nano_from_float_matches_shortest_text(x):
 def test_nano_text_more_than_nine_decimals_rounds_to_odd():
     got = pl.DataFrame({"t": ["0.0000000015", "0.0000000020000001"]}).select(nano_from_text("t")).to_series().to_list()
     assert got == [1, 3]
+
+
+@given(st.lists(st.one_of(st.none(), st.floats(min_value=-9e9, max_value=9e9), st.sampled_from([float("nan"), float("inf")]),
+                          st.decimals(min_value=0, max_value=10**6, places=4).map(float)), min_size=1, max_size=30))
+def test_fast_float_frames_equal_the_round_to_odd_expression(xs):
+    """The numpy fast path (bench/water_engine.py) must give exactly nano_from_float's result."""
+    from qingshan.standards.water_values import nanos_from_floats
+
+    df = pl.DataFrame({"x": xs}, schema={"x": pl.Float64})
+    want = [None if x is None or x != x or x in (float("inf"),) else _odd(Fraction(repr(x)) * NANO) for x in xs]
+    assert nanos_from_floats(df, ["x"])["x"].to_list() == want
+
+
+def _odd(x: Fraction) -> int:
+    """Round to odd at the integer (the reference for nano-units)."""
+    q = x.numerator // x.denominator
+    return q if q == x or q % 2 else q + 1

@@ -376,11 +376,12 @@ def classify(
         work = work.with_row_index("__row")
         sub = work.select("__row", *narrow).filter(pl.col("class") > 3)
         sub = _with_main_pollutants_fast(sub, cand, n, lake_e, settings, labels)
-        keep = ["__row", "main_pollutants", *(["main_pollutants_label"] if labels else [])]
-        work = work.join(sub.select(keep), on="__row", how="left", maintain_order="left").drop("__row")
-        work = work.with_columns(pl.col("main_pollutants").fill_null(pl.lit([], pl.List(pl.Utf8))))
-        if labels:
-            work = work.with_columns(pl.col("main_pollutants_label").fill_null(""))
+        keep = ["main_pollutants", *(["main_pollutants_label"] if labels else [])]
+        # join the narrow row index only, then attach: joining the wide frame would gather every column
+        attach = work.select("__row").join(sub.select("__row", *keep), on="__row", how="left", maintain_order="left")
+        fills = {"main_pollutants": pl.lit([], pl.List(pl.Utf8)), "main_pollutants_label": pl.lit("")}
+        attach = attach.select([pl.col(k).fill_null(fills[k]) for k in keep])
+        work = pl.concat([work.drop("__row"), attach], how="horizontal")
     else:  # a value above ~150,000 × its Class Ⅲ limit: the sort-based path, exact as well
         work = _with_main_pollutants(work, cand, n, lake_e, settings, labels)
     version, status = settings.provenance("status", "priority_set")

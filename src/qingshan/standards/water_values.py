@@ -31,6 +31,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
+import numpy as np
 import polars as pl
 
 from qingshan import exact
@@ -89,29 +90,34 @@ def nano_from_float(expr: pl.Expr | str) -> pl.Expr:
 
 
 def nanos_from_floats(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    """Float columns of ``frame`` → Int64 nano-units, as :func:`nano_from_float`, fast.
+    """Float columns of ``frame`` → Int64 nano-units standing for ``Fraction(repr(v))``, fast.
 
-    ``round(v·10⁹)`` is the exact value whenever ``fl(round(v·10⁹) / 10⁹) == v`` (the float's
-    shortest decimal has at most nine decimals — every measured value); one pass computes it
-    and checks that for every value. Only a column where some value fails the check (a value
-    with more decimals) is converted again with the full round-to-odd expression.
+    ``rint(v·10⁹)`` is that exact value whenever it is below 2⁵³ in magnitude and
+    ``rint(v·10⁹) / 10⁹ == v`` in IEEE arithmetic (numpy divides element by element, correctly
+    rounded) — i.e. whenever the float's shortest decimal has at most nine decimals and
+    |v| < 9·10⁶: every measured concentration. One numpy pass per column computes it and checks
+    every value; a column where some value fails the check (more decimals, or a large count
+    such as faecal coliform) is converted value by value from ``repr(v)`` exactly (rounded to
+    odd beyond nine decimals). NaN, infinities and nulls become null. A value beyond the Int64
+    range of nano-units (|v| ≥ 9.2·10⁹) raises ValueError.
     """
-    if not columns:
-        return pl.DataFrame()
-    def e(c: str) -> pl.Expr:
-        return pl.col(c).cast(pl.Float64)
-
-    # divide by a column, never by a literal: polars turns that into a multiplication by the
-    # reciprocal, which is not correctly rounded (0.3·10⁹ × fl(10⁻⁹) == 0.30000000000000004)
-    fast = frame.lazy().select(  # lazy: the common ``round(v·10⁹)`` is computed once per column
-        *[(e(c) * NANO).round(0).cast(pl.Int64, strict=False).alias(c) for c in columns],
-        *[(((e(c) * NANO).round(0) / (e(c) * 0.0 + NANO)) != e(c)).any().alias(f"__x{c}") for c in columns],
-    ).collect()
-    redo = [c for c in columns if fast[f"__x{c}"][0]]
-    out = fast.select(columns)
-    if redo:
-        out = out.with_columns(frame.select([nano_from_float(c).alias(c) for c in redo]))
-    return out
+    out: list[pl.Series] = []
+    for c in columns:
+        a = frame[c].cast(pl.Float64).to_numpy()
+        bad = ~np.isfinite(a)
+        v = np.where(bad, 0.0, a)
+        r = np.rint(v * NANO)
+        if np.all(np.abs(r) < 2.0**53) and not np.any(r / NANO != v):
+            s = pl.Series(c, r.astype(np.int64))
+            if bad.any():
+                s = s.scatter(np.flatnonzero(bad), None)
+        else:
+            if np.any(np.abs(v) >= 9.2e9):
+                raise ValueError(f"列 {c} 的数值超出可精确计算的范围（|值| ≥ 9.2×10⁹）")
+            s = pl.Series(c, [None if b else nano_of_fraction(Fraction(repr(float(x)))) for x, b in zip(a, bad, strict=True)],
+                          pl.Int64)
+        out.append(s)
+    return pl.DataFrame(out) if out else pl.DataFrame()
 
 
 def nano_from_rational(expr: pl.Expr | str) -> pl.Expr:
