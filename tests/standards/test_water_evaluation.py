@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qingshan.standards import gb3838
 from qingshan.standards import water_evaluation as we
 from qingshan.standards.water_rules import WaterSettings, default_rules
 from qingshan.standards.water_statistics import ph_mean

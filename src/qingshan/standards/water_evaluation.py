@@ -49,7 +49,7 @@ from qingshan.standards import cwqi as cwqi_mod
 from qingshan.standards import gb3838
 from qingshan.standards.water_rules import DEFAULT_SETTINGS, WaterSettings
 from qingshan.standards.water_statistics import evaluation_value, mean_of_means, ph_mean
-from qingshan.standards.water_values import NANO, as_nano, nanos_from_floats
+from qingshan.standards.water_values import as_nano, nanos_from_floats
 
 CLASS_DT = pl.Int8
 _MASK_BIT = {c: i for i, c in enumerate(gb3838.ITEM_CODES)}
