@@ -22,6 +22,7 @@ from qingshan.landwaste.soil.cli import app as soil_app
 from qingshan.landwaste.waste.cli import app as waste_app
 from qingshan.sources.cli import app as sources_app
 from qingshan.targets.cli import app as targets_app
+from qingshan.water.cli import app as water_app
 from qingshan.web.cli import serve
 
 app = typer.Typer(
@@ -43,6 +44,7 @@ app.add_typer(bulletin_app, name="bulletin", help="月度通报（Word 与 HTML�
 app.command("assess")(assess)
 app.add_typer(carbon_app, name="carbon", help="碳排放核算与双控")
 app.add_typer(emergency_app, name="emergency", help="重污染天气应急：预警、应急减排清单、绩效分级与减排核查")
+app.add_typer(water_app, name="water", help="地表水：断面水质类别、数据导入、断面登记与评价报告")
 app.command("demo")(demo)
 app.command("serve")(serve)
 

@@ -21,6 +21,7 @@ import qingshan.ledgers.models
 import qingshan.sources.models
 import qingshan.store.models_air
 import qingshan.targets.models
+import qingshan.water.models
 import qingshan.web.models
 from qingshan.store.base import Base
 
@@ -37,6 +38,7 @@ MODEL_MODULES = (
     qingshan.bulletin.models,
     qingshan.carbon.models,
     qingshan.emergency.models,
+    qingshan.water.models,
 )
 
 

@@ -1,0 +1,147 @@
+"""Surface-water tables (Alembic branch ``water``, migration ``water_0001``).
+
+* ``water_sections`` — the section (断面) registry: code, name, river (for a lake or reservoir
+  point: the lake's or reservoir's name), basin, water system, water-body type
+  (river/lake/reservoir, water.md §1: a property of the section), county (GB/T 2260), control
+  level (国考/省考/市考), coordinates, responsible unit, upstream→downstream order (``seq``
+  along its river and the code of the next section downstream), ``demo`` for labelled
+  synthetic entries.
+* ``water_section_targets`` — assessment target class (考核目标) per section and year (the
+  target is section metadata with validity, water.md §11).
+* ``water_observations`` — one result of one item at one section and time, exact: the value
+  in **nano-units** of the item's GB 3838 unit (:mod:`qingshan.standards.water_values`),
+  ``nd`` with the detection limit for a non-detect (value NULL), the HJ 212 data flag as
+  received (NULL for sources without flags), the text as reported. One row per
+  (section, time, item, source): a re-import upserts, nothing is duplicated.
+* ``water_published_class`` — the class a source published (CNEMC real-time release), kept
+  for conformance checks.
+* ``water_import_batches`` / ``water_import_errors`` — one row per imported file; the rejected
+  rows and values with the reason in Chinese.
+
+Times are Beijing time, naive: the sampling time of a laboratory result (a date alone is
+stored at 00:00), the reading time of an automatic station.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from qingshan.store.base import Base
+
+ID64 = BigInteger().with_variant(Integer(), "sqlite")
+CONTROL_LEVELS = ("国考", "省考", "市考")
+
+
+class Section(Base):
+    __tablename__ = "water_sections"
+    __table_args__ = (
+        CheckConstraint("water_body IN ('river', 'lake', 'reservoir')", name="water_body"),
+        CheckConstraint("control_level IS NULL OR control_level IN ('国考', '省考', '市考')", name="control_level"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    river: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    basin: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    water_system: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    water_body: Mapped[str] = mapped_column(String(10), default="river")
+    county_code: Mapped[str | None] = mapped_column(String(6), nullable=True)
+    control_level: Mapped[str | None] = mapped_column(String(4), nullable=True)
+    lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    responsible_unit: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    downstream_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+
+
+class SectionTarget(Base):
+    __tablename__ = "water_section_targets"
+    __table_args__ = (
+        UniqueConstraint("section_id", "year"),
+        CheckConstraint("target_class BETWEEN 1 AND 6", name="target_class"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("water_sections.id", ondelete="CASCADE"))
+    year: Mapped[int] = mapped_column(Integer)
+    target_class: Mapped[int] = mapped_column(Integer)
+
+
+class ImportBatch(Base):
+    __tablename__ = "water_import_batches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))  # cnemc | lab | hj212 | api | demo
+    file_name: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    encoding: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    rows_kept: Mapped[int] = mapped_column(Integer, default=0)
+    rows_rejected: Mapped[int] = mapped_column(Integer, default=0)
+    values_written: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running | ok | failed
+    started_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class ImportError_(Base):
+    __tablename__ = "water_import_errors"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("water_import_batches.id", ondelete="CASCADE"), index=True)
+    row: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    field: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class Observation(Base):
+    __tablename__ = "water_observations"
+    __table_args__ = (UniqueConstraint("section_id", "time", "item", "source"),)
+
+    id: Mapped[int] = mapped_column(ID64, primary_key=True, autoincrement=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("water_sections.id", ondelete="CASCADE"))
+    time: Mapped[datetime] = mapped_column(DateTime, index=True)
+    item: Mapped[str] = mapped_column(String(12))
+    value_nano: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    nd: Mapped[bool] = mapped_column(Boolean, default=False)
+    dl_nano: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    flag: Mapped[str | None] = mapped_column(String(4), nullable=True)
+    source: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("water_import_batches.id", ondelete="SET NULL"), nullable=True
+    )
+
+
+class PublishedClass(Base):
+    __tablename__ = "water_published_class"
+    __table_args__ = (UniqueConstraint("section_id", "time", "source"),)
+
+    id: Mapped[int] = mapped_column(ID64, primary_key=True, autoincrement=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("water_sections.id", ondelete="CASCADE"))
+    time: Mapped[datetime] = mapped_column(DateTime)
+    class_: Mapped[int | None] = mapped_column("class", Integer, nullable=True)
+    source: Mapped[str] = mapped_column(String(16))
+    batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("water_import_batches.id", ondelete="SET NULL"), nullable=True
+    )
