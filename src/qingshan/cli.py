@@ -22,6 +22,7 @@ from qingshan.landwaste.waste.cli import app as waste_app
 from qingshan.sources.cli import app as sources_app
 from qingshan.targets.cli import app as targets_app
 from qingshan.web.cli import serve
+from qingshan.web.users_cli import app as users_app
 
 app = typer.Typer(
     help="青山 qingshan — 生态环境监测、评价与台账平台",
@@ -43,6 +44,7 @@ app.command("assess")(assess)
 app.add_typer(carbon_app, name="carbon", help="碳排放核算与双控")
 app.command("demo")(demo)
 app.command("serve")(serve)
+app.add_typer(users_app, name="users", help="账户：创建首个系统管理员、查看账户")
 
 
 @app.command()

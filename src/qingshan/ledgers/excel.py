@@ -33,6 +33,7 @@ from qingshan.core.errors import ValidationFailed
 from qingshan.ledgers.kinds import COMMON_LABELS, KIND_FIELDS
 from qingshan.ledgers.models import LedgerItem
 from qingshan.ledgers.permissions import require
+from qingshan.ledgers.privacy import audit_read, may_see_personal
 from qingshan.ledgers.queries import item_out, list_items
 from qingshan.ledgers.service import _audits_refusals, _next_codes, _progress, build_item, item_snapshot
 from qingshan.ledgers.workflow import CLOSED_STATES, KINDS, STATES
@@ -54,8 +55,12 @@ def columns(kind: str) -> list[tuple[str, str]]:
     return cols
 
 
-def export_items(db: Session, user, kind: str, **filters) -> bytes:
-    """The ledger of ``kind`` (with the same filters as the list) as an .xlsx file."""
+def export_items(db: Session, user, kind: str, *, ctx: AuditContext | None = None, **filters) -> bytes:
+    """The ledger of ``kind`` (with the same filters as the list) as an .xlsx file.
+
+    Personal fields are exported in clear only for items whose personal data ``user`` may see
+    (:func:`~qingshan.ledgers.privacy.may_see_personal`) and only with an audit context: each
+    such item gets a ``read`` record (committed with the export). Others are masked."""
     require(user, "export")
     if kind not in KINDS:
         raise ValidationFailed(f"未知的台账类型「{kind}」。")
@@ -74,8 +79,10 @@ def export_items(db: Session, user, kind: str, **filters) -> bytes:
         c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         ws.column_dimensions[get_column_letter(j)].width = 40 if header == COMMON_LABELS[kind]["title"] else 14
     today = clock.today()
+    revealed = [item for item in items if ctx is not None and may_see_personal(user, item)]
+    clear = {item.id for item in revealed}
     for i, item in enumerate(items, start=1):
-        out = item_out(item, today=today)
+        out = item_out(item, today=today, personal=item.id in clear)
         values = {
             "seq": i, "code": item.code, "title": item.title,
             "lead_unit": item.lead_unit.name if item.lead_unit else "",
@@ -85,7 +92,7 @@ def export_items(db: Session, user, kind: str, **filters) -> bytes:
             "updated_by": item.updated_by or "",
         }
         for j, (_, key) in enumerate(cols, start=1):
-            value = (item.data or {}).get(key[7:]) if key.startswith("fields.") else values[key]
+            value = out["fields"].get(key[7:]) if key.startswith("fields.") else values[key]
             c = ws.cell(i + 2, j)
             c.value = value if value is not None else ""
             if isinstance(value, str) and value.startswith(("=", "+", "-", "@")):
@@ -95,6 +102,8 @@ def export_items(db: Session, user, kind: str, **filters) -> bytes:
     ws.freeze_panes = "C3"
     buf = io.BytesIO()
     wb.save(buf)
+    if revealed and audit_read(db, ctx, user, revealed, "导出"):
+        db.commit()
     return buf.getvalue()
 
 
