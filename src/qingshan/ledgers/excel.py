@@ -19,6 +19,8 @@ refused with one Chinese message per problem naming the row and column, and noth
 from __future__ import annotations
 
 import io
+import zipfile
+import zlib
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
@@ -42,6 +44,13 @@ SEQ, CODE, STATUS, OVERDUE, UPDATED, UPDATED_BY = "序号", "编号", "状态", 
 EXPORT_ONLY = (SEQ, OVERDUE, UPDATED, UPDATED_BY)
 MAX_IMPORT_ROWS = 5000
 MAX_SCAN_ROWS = 4 * MAX_IMPORT_ROWS  # rows read in all (blank/formatted-only rows included)
+#: Largest uncompressed size of the whole .xlsx and of one part [byte]. A real ledger of 5000
+#: rows × 20 columns is a few MB uncompressed; a "zip bomb" (107 KB holding a 100 MiB string)
+#: must be refused before openpyxl inflates it.
+MAX_UNZIPPED_BYTES = 40 * 1024 * 1024
+#: Most cells (``<c`` elements) in all worksheets together, counted while streaming the XML
+#: before anything is parsed: MAX_SCAN_ROWS rows × 50 columns.
+MAX_CELLS = MAX_SCAN_ROWS * 50
 IMPORT_REFUSED_STATES = CLOSED_STATES | {"verified"}
 
 
@@ -107,6 +116,47 @@ def export_items(db: Session, user, kind: str, *, ctx: AuditContext | None = Non
     return buf.getvalue()
 
 
+def check_package(content: bytes, filename: str, *, max_unzipped: int | None = None,
+                  max_cells: int | None = None) -> None:
+    """Refuse an .xlsx whose parts would inflate beyond ``max_unzipped`` bytes or whose sheets
+    hold more than ``max_cells`` cells — from the ZIP directory and a streamed count, before
+    openpyxl parses anything (``ValidationFailed``, nothing imported). Limits default to
+    :data:`MAX_UNZIPPED_BYTES` and :data:`MAX_CELLS`."""
+    max_unzipped = max_unzipped or MAX_UNZIPPED_BYTES
+    max_cells = max_cells or MAX_CELLS
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(content))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, ValueError):
+        raise ValidationFailed(f"文件「{filename}」不是有效的 Excel（.xlsx）文件，未导入任何数据。") from None
+    total = sum(i.file_size for i in infos)
+    if total > max_unzipped:
+        raise ValidationFailed(
+            f"文件「{filename}」解压后达 {total / 1048576:.0f} MB，超过上限 {max_unzipped / 1048576:.0f} MB"
+            f"（压缩包内有异常大的内容），未导入任何数据。请另存为普通的 .xlsx 或分批导入。")
+    cells = 0
+    for info in infos:
+        if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+            continue
+        read = 0
+        tail = b""
+        try:
+            with zf.open(info) as part:
+                while chunk := part.read(1 << 20):
+                    read += len(chunk)
+                    if read > max_unzipped:  # the directory lied about the size
+                        raise ValidationFailed(f"文件「{filename}」解压后超过上限，未导入任何数据。")
+                    block = tail + chunk
+                    cells += block.count(b"<c ") + block.count(b"<c>")
+                    tail = chunk[-2:]  # a 3-byte tag split between chunks is counted once, in the next block
+                    if cells > max_cells:
+                        raise ValidationFailed(
+                            f"文件「{filename}」的工作表超过 {max_cells:,} 个单元格，未导入任何数据。"
+                            f"请删除多余的行列或分批导入（每批最多 {MAX_IMPORT_ROWS} 行数据）。")
+        except (zipfile.BadZipFile, zlib.error, EOFError):
+            raise ValidationFailed(f"文件「{filename}」已损坏，无法读取，未导入任何数据。") from None
+
+
 def _find_header(ws, kind: str) -> int | None:
     title_label = COMMON_LABELS[kind]["title"]
     for r, row in enumerate(ws.iter_rows(min_row=1, max_row=10, values_only=True), start=1):
@@ -127,6 +177,7 @@ def import_items(db: Session, ctx: AuditContext, user, kind: str, content: bytes
     require(user, "import")
     if kind not in KINDS:
         raise ValidationFailed(f"未知的台账类型「{kind}」。")
+    check_package(content, filename)
     try:
         # data_only=False: formula cells come back as formulas (data_type "f"), to be refused
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
