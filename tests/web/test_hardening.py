@@ -61,7 +61,7 @@ def test_oversized_body_is_refused_by_content_length_before_parsing(backend, cli
     item = make_item()
     r = clients["unit_own"].post(f"/api/ledgers/{item['id']}/progress", data={"text": "x"},
                                  files=[("files", ("a.pdf", b"%PDF-" + b"0" * (limit + 10), "application/pdf"))])
-    assert r.status_code == 413 and "字节" in r.json()["detail"]
+    assert r.status_code == 413 and "每个附件不超过 64.0 KB" in r.json()["detail"]  # what the form says
 
 
 def test_chunked_oversized_body_is_refused_while_streaming(backend, clients, make_item):

@@ -118,9 +118,12 @@ def list_items(
         conds.append(overdue_cond)
     elif overdue is False:
         conds.append(~overdue_cond)
-    if q:
-        like = f"%{q.strip()}%"
-        conds.append(or_(LedgerItem.title.like(like), LedgerItem.code.like(like)))
+    if q and q.strip():
+        # the user's text is matched literally: % and _ are not wildcards (q=% matched everything)
+        text = q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{text}%"
+        conds.append(or_(LedgerItem.title.like(like, escape="\\"), LedgerItem.code.like(like, escape="\\"),
+                         LedgerItem.tracking_no.like(like, escape="\\")))
     total = db.scalar(select(func.count()).select_from(LedgerItem).where(*conds))
     rows = db.scalars(
         select(LedgerItem).where(*conds)

@@ -123,7 +123,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     # added last = outermost: the body cap answers before anything else runs
     app.add_middleware(ConcurrencyLimit, limit=settings.request_limit)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.body_limit)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.body_limit, attachment_bytes=settings.max_attachment_bytes)
 
     @app.get("/docs", include_in_schema=False)
     def swagger_ui() -> HTMLResponse:

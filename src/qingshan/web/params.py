@@ -17,7 +17,8 @@ the store and the calendar can hold, so such input is refused with HTTP 422 and 
 
 Path parameters: :data:`Id` (a database id), :data:`Code` (a short code: station, division,
 tracking number). Query parameters: :data:`IdQuery`, :data:`YearQuery`, :data:`MonthQuery`,
-:data:`DateQuery`, :data:`Limit`, :data:`Offset`, :data:`DaysQuery`, :data:`TextQuery`. Body
+:data:`DateQuery`, :data:`Limit`, :data:`Offset`, :data:`DaysQuery`, :data:`TextQuery`,
+:data:`StageQuery`. Body
 fields (pydantic models): :data:`IdField`, :data:`VersionField`, :data:`UnitRef`, :data:`BigInt`.
 The bounds are module constants (:data:`MAX_ID`, :data:`MIN_YEAR`, :data:`MAX_YEAR`).
 """
@@ -53,6 +54,7 @@ Limit = Annotated[int, Query(ge=1, le=1000, description="每页条数（1—1000
 Offset = Annotated[int, Query(ge=0, le=MAX_ID, description="跳过条数")]
 DaysQuery = Annotated[int, Query(ge=0, le=3660, description="天数")]
 TextQuery = Annotated[str | None, Query(max_length=MAX_QUERY_TEXT, description="关键词")]
+StageQuery = Annotated[str | None, Query(max_length=16, description="评价标准版本：2012、2026-1、2026-2")]
 
 # --- body fields -----------------------------------------------------------------------------
 BigInt = Annotated[int, Field(ge=-MAX_ID - 1, le=MAX_ID)]
@@ -60,6 +62,15 @@ IdField = Annotated[int, Field(ge=1, le=MAX_ID)]
 VersionField = Annotated[int, Field(ge=0, le=MAX_ID, description="读取时得到的版本号（防止覆盖他人修改）")]
 #: A unit given by id, code or name (what the ledger API accepts).
 UnitRef = IdField | Annotated[str, Field(max_length=100)]
+
+
+def form_id(value: object) -> int | None:
+    """An id typed into a form field (text), or None when it is not one a database can hold."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 1 <= number <= MAX_ID else None
 
 
 def in_id_range(value: object) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 
 from qingshan.core.errors import Conflict, DomainError, TooLarge
@@ -23,17 +23,14 @@ from qingshan.ledgers.workflow import KINDS, STATE_LABELS, STATES
 from qingshan.web.deps import AuditCtx, InternalUser, SessionDep, Settings
 from qingshan.web.errors import audit_refusal, status_of
 from qingshan.web.pages.common import is_htmx
-from qingshan.web.params import Id
+from qingshan.web.params import Id, TextQuery, form_id
 from qingshan.web.pages.render import render
 
 router = APIRouter()
 
 
 def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
-        return None
+    return form_id(value) if value not in (None, "") else None
 
 
 def _units(db) -> list[dict]:
@@ -45,11 +42,11 @@ def ledger_list(
     request: Request,
     user: InternalUser,
     db: SessionDep,
-    kind: str | None = None,
-    unit: str | None = None,
-    status: str | None = None,
-    overdue: str | None = None,
-    q: str | None = None,
+    kind: str | None = Query(None, max_length=32),
+    unit: str | None = Query(None, max_length=24),
+    status: str | None = Query(None, max_length=32),
+    overdue: str | None = Query(None, max_length=8),
+    q: TextQuery = None,
 ):
     kind = kind if kind in KINDS else None
     filters = {"kind": kind, "unit": _int(unit), "status": status or None, "overdue": overdue in ("1", "on", "true"),

@@ -15,6 +15,7 @@ from qingshan.web.pages import figures
 from qingshan.web.pages.common import db_url, year_month
 from qingshan.web.pages.figures import parse_stage
 from qingshan.web.pages.render import render
+from qingshan.web.params import MonthQuery, StageQuery, YearQuery
 
 router = APIRouter()
 
@@ -30,9 +31,9 @@ def home(user: OptionalUser):
 @router.get("/overview")
 def overview(
     request: Request,
-    year: int | None = None,
-    month_to: int | None = None,
-    stage: str | None = None,
+    year: YearQuery = None,
+    month_to: MonthQuery = None,
+    stage: StageQuery = None,
     *,
     user: InternalUser,
     db: SessionDep,
@@ -81,8 +82,8 @@ def _city_now(now: Result) -> dict | None:
 
 
 @router.get("/overview/figures")
-def overview_figures(request: Request, user: InternalUser, year: int | None = None, month_to: int | None = None,
-                     stage: str | None = None):
+def overview_figures(request: Request, user: InternalUser, year: YearQuery = None, month_to: MonthQuery = None,
+                     stage: StageQuery = None):
     """The 1—N月 figures and county ranking alone (htmx polls it while they are computed)."""
     url = db_url(request)
     y, m = year_month(request, year, month_to)

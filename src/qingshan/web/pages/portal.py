@@ -50,6 +50,7 @@ def portal_bulletins(request: Request, db: SessionDep):
     ctx = {
         "active": "bulletins",
         "bulletins": published_bulletins(db),
+        "demo": figures.air_now(url).meta.get("demo", False),
         "year": y,
         "month_to": m,
         "evaluation": figures.period_evaluation(url, y, m, None, home=request.app.state.settings.home),
