@@ -136,8 +136,12 @@ def install(app: FastAPI) -> None:
         rid = getattr(request.state, "request_id", None)
         log.exception("unhandled error in request %s %s %s", rid, request.method, request.url.path)
         if _wants_html(request):
-            return error_page(500, INTERNAL_ERROR, rid)
-        return JSONResponse({"detail": INTERNAL_ERROR, "request_id": rid}, status_code=500)
+            response = error_page(500, INTERNAL_ERROR, rid)
+        else:
+            response = JSONResponse({"detail": INTERNAL_ERROR, "request_id": rid}, status_code=500)
+        if rid:  # this handler answers outside the request-id middleware
+            response.headers["X-Request-ID"] = rid
+        return response
 
 
 def _zh(err: dict) -> str:
