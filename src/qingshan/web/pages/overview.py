@@ -62,7 +62,8 @@ def overview(
         "summary": summary,
         "levels": levels,
         "map_option": charts.station_map(
-            [r for r in now.rows if r["aqi"] is not None], levels, title="各站点实时 AQI"
+            [r for r in now.rows if r["aqi"] is not None], levels, title="各站点实时 AQI",
+            demo=now.meta.get("demo", False),
         ) if now.rows else None,
         "overdue_option": charts.ranking_bar(
             [r["unit"] for r in overdue.rows[:15]], [r["total"] for r in overdue.rows[:15]], title="逾期事项（按牵头单位）", x_name="件"

@@ -35,7 +35,8 @@ def portal_air(request: Request):
         "active": "air",
         "now": now,
         "levels": levels,
-        "map_option": charts.station_map([r for r in now.rows if r["aqi"] is not None], levels, title="各站点实时 AQI")
+        "map_option": charts.station_map([r for r in now.rows if r["aqi"] is not None], levels, title="各站点实时 AQI",
+                                         demo=now.meta.get("demo", False))
         if now.rows else None,
     }
     return render(request, "portal/air.html", ctx)
