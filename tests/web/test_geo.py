@@ -63,6 +63,6 @@ def test_station_map_option_draws_the_boundaries_under_coloured_markers():
                       title="各站点实时 AQI", demo=True)
     assert opt["geo"]["map"] == geo.MAP_NAME and opt["series"][0]["coordinateSystem"] == "geo"
     assert opt["visualMap"]["dimension"] == 2 and opt["series"][0]["data"][0]["value"] == [113.1367, 40.1122, 40]
-    assert opt["series"][0]["labelLayout"]["hideOverlap"] is True and opt["geo"]["right"] >= 100
-    assert "演示" in opt["title"]["subtext"] and "演示" in opt["series"][0]["data"][0]["name"]
+    assert opt["series"][0]["labelLayout"]["hideOverlap"] is True and opt["geo"]["layoutSize"] == "70%"
+    assert "演示" in opt["title"]["subtext"] and opt["series"][0]["data"][0]["name"] == "云冈站（演示）"
     json.dumps(opt)  # plain data

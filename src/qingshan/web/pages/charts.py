@@ -116,13 +116,14 @@ def station_map(points: Sequence[dict[str, Any]], levels: Sequence[dict[str, Any
     markers coloured by HJ 633 AQI level, labels kept inside the chart (margins on every side,
     overlapping labels hidden rather than clipped; hover shows every station)."""
     data = [
-        {"name": p["name"] + ("（演示）" if p.get("demo") else ""), "value": [p["lon"], p["lat"], p["aqi"]]}
+        {"name": p["name"] + ("（演示）" if p.get("demo") and "演示" not in p["name"] else ""),
+         "value": [p["lon"], p["lat"], p["aqi"]]}
         for p in points
         if p.get("lon") is not None and p.get("lat") is not None
     ]
-    subtitle = "区县界线为示意（据 2018 年区划调整合并旧界线，平城区/云冈区分界为近似），非法定界线"
+    subtitle = "区县界线为示意（按 2018 年区划调整合并旧界线，平城区/云冈区分界为近似），非法定界线"
     if demo:
-        subtitle = "演示/合成数据，不是监测结果；" + subtitle
+        subtitle = "演示/合成数据，不是监测结果\n" + subtitle
     return {
         "textStyle": {"fontFamily": FONT},
         "title": {"text": title, "subtext": subtitle, "left": "center",
@@ -132,10 +133,12 @@ def station_map(points: Sequence[dict[str, Any]], levels: Sequence[dict[str, Any
             "map": geo.MAP_NAME,
             "roam": True,
             "scaleLimit": {"min": 1, "max": 12},
-            # room for the title above, the legend below and labels to the right: nothing clipped
-            "top": 70, "bottom": 60, "left": 30, "right": 110,
+            # the map keeps its aspect ratio inside a box that leaves room for the two-line title
+            # above, the legend below and station labels to the right: nothing is clipped
+            "layoutCenter": ["44%", "57%"],
+            "layoutSize": "70%",
             "itemStyle": {"areaColor": "#f4f7f5", "borderColor": "#9fb3a8", "borderWidth": 1},
-            "label": {"show": True, "color": "#7b8794", "fontSize": 11},
+            "label": {"show": True, "color": "#9aa5b1", "fontSize": 10},
             "emphasis": {"itemStyle": {"areaColor": "#e6f4ea"}, "label": {"color": "#1f2933"}},
         },
         "visualMap": {
