@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from qingshan.core.audit import Action, AuditContext, record, snapshot
 from qingshan.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from qingshan.core.org import ROLES, Unit, User, resolve_unit
+from qingshan.core import clock
+from qingshan.core.org import ROLES, Unit, User, resolve_unit, role_label, unit_out
 from qingshan.web.auth import reset_login_delays
 from qingshan.web.models import WebSession
 from qingshan.web.security import WebSettings, hash_password, verify_password
@@ -28,6 +29,24 @@ from qingshan.web.security import WebSettings, hash_password, verify_password
 MIN_PASSWORD = 10
 UNIT_KINDS = {"city": "市", "district": "区", "county": "县", "zone": "功能区", "department": "部门",
               "bureau_section": "局内科室"}
+
+
+def account_out(user: User) -> dict:
+    """:func:`user_out` with what an administrator manages."""
+    return user_out(user) | {"active": user.active, "failed_logins": user.failed_logins or 0,
+                             "created_at": clock.to_local(user.created_at).isoformat() if user.created_at else None}
+
+
+def user_out(user: User) -> dict:
+    return {
+        "id": user.id,
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role,
+        "role_label": role_label(user.role),
+        "unit": unit_out(user.unit),
+    }
+
 
 
 def check_password(password: str, username: str) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from qingshan.core.org import User, list_units, unit_out
 from qingshan.web import accounts, audit_queries
-from qingshan.web.api.auth import account_out
+from qingshan.web.accounts import account_out
 from qingshan.web.api.schemas import AccountOut, AuditPageOut, UnitOut
 from qingshan.web.deps import AdminUser, AuditCtx, SessionDep, Settings, require_role
 from qingshan.web.params import Id, IdQuery, Limit, Offset, UnitRef

@@ -5,9 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from qingshan.core import clock
-from qingshan.core.org import User, role_label, unit_out
 from qingshan.web import accounts
+from qingshan.web.accounts import user_out
 from qingshan.web.api.schemas import LoginOut, MeOut, OkOut
 from qingshan.web.auth import login_user, logout_user, set_session_cookie
 from qingshan.web.deps import AuditCtx, CurrentUser, OptionalUser, SessionDep, Settings, csrf_token
@@ -18,23 +17,6 @@ router = APIRouter(prefix="/api/auth", tags=["账户 auth"])
 class LoginIn(BaseModel):
     username: str = Field(max_length=64)
     password: str = Field(max_length=256)
-
-
-def account_out(user: User) -> dict:
-    """:func:`user_out` with what an administrator manages."""
-    return user_out(user) | {"active": user.active, "failed_logins": user.failed_logins or 0,
-                             "created_at": clock.to_local(user.created_at).isoformat() if user.created_at else None}
-
-
-def user_out(user: User) -> dict:
-    return {
-        "id": user.id,
-        "username": user.username,
-        "display_name": user.display_name,
-        "role": user.role,
-        "role_label": role_label(user.role),
-        "unit": unit_out(user.unit),
-    }
 
 
 @router.post("/login", response_model=LoginOut, summary="登录（成功后设置会话 Cookie，并返回 CSRF 令牌）")

@@ -18,7 +18,7 @@ from qingshan.core.audit import ACTION_LABELS
 from qingshan.core.errors import DomainError, NotFound, ValidationFailed
 from qingshan.core.org import ROLES, User, list_units, unit_out
 from qingshan.web import accounts, audit_queries
-from qingshan.web.api.auth import account_out
+from qingshan.web.accounts import account_out
 from qingshan.web.deps import AdminUser, AuditCtx, CurrentUser, SessionDep, Settings, require_role
 from qingshan.web.errors import audit_refusal, status_of
 from qingshan.web.pages.render import render
