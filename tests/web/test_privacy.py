@@ -127,3 +127,18 @@ def test_the_reply_form_says_the_text_will_be_public(backend, clients):
     assert "审核后将在公众查询页公开" in page and "请勿填写投诉人姓名、电话" in page
     form = clients["unit_own"].get(f"/api/ledgers/{item['id']}").json()["allowed"]["transitions"]
     assert [t["note_hint"] for t in form if t["action"] == "reply"][0].startswith("答复内容经市生态环境局审核后")
+
+
+def test_publishing_through_the_page(backend, clients):
+    item = _complaint(backend, clients)
+    item = clients["unit_own"].post(f"/api/ledgers/{item['id']}/transitions",
+                                    json={"action": "reply", "version": item["version"],
+                                          "note": f"已整改。联系电话 {PHONE}"}).json()
+    page = clients["staff"].get(f"/ledgers/{item['id']}", headers={"accept": "text/html"}).text
+    assert 'id="publish-form"' in page and "当前答复尚未公开" in page
+    assert 'id="publish-form"' not in clients["leader"].get(f"/ledgers/{item['id']}").text
+    r = clients["staff"].post(f"/ledgers/{item['id']}/publish", data={"version": item["version"], "text": "已整改。"},
+                              follow_redirects=True)
+    assert r.status_code == 200 and "答复已审核并在公众查询页公开" in r.text
+    status = TestClient(backend["app"]).get(f"/portal/track?no={item['tracking_no']}").text
+    assert 'id="public-reply">已整改。<' in status and PHONE not in status
