@@ -24,6 +24,7 @@ from qingshan.sources.cli import app as sources_app
 from qingshan.targets.cli import app as targets_app
 from qingshan.water.cli import app as water_app
 from qingshan.web.cli import serve
+from qingshan.web.users_cli import app as users_app
 
 app = typer.Typer(
     help="青山 qingshan — 生态环境监测、评价与台账平台",
@@ -47,6 +48,7 @@ app.add_typer(emergency_app, name="emergency", help="重污染天气应急：预
 app.add_typer(water_app, name="water", help="地表水：断面水质类别、数据导入、断面登记与评价报告")
 app.command("demo")(demo)
 app.command("serve")(serve)
+app.add_typer(users_app, name="users", help="账户：创建首个系统管理员、查看账户")
 
 
 @app.command()

@@ -24,13 +24,18 @@ def test_complaint_flow(backend, clients):
     assert anon.get(f"/api/complaints/{tracking.lower()}").status_code == 200
 
     staff, unit = clients["staff"], clients["unit_own"]
-    item = staff.get("/api/ledgers?kind=complaint&q=夜间偷排").json()["items"][0]
+    listed = staff.get("/api/ledgers?kind=complaint&q=夜间偷排").json()["items"][0]
+    assert listed["fields"]["contact_phone"] == "139****0000"  # lists always mask
+    item = staff.get(f"/api/ledgers/{listed['id']}").json()
     assert item["tracking_no"] == tracking and item["fields"]["contact_phone"] == "13900000000"
     item = staff.post(f"/api/ledgers/{item['id']}/transitions",
                       json={"action": "assign", "version": item["version"], "unit": "平城区"}).json()
     assert anon.get(f"/api/complaints/{tracking}").json()["handling_unit"] == "平城区"
     item = unit.post(f"/api/ledgers/{item['id']}/transitions",
                      json={"action": "reply", "version": item["version"], "note": "经核查，已责令停产整改。"}).json()
+    pending = anon.get(f"/api/complaints/{tracking}").json()
+    assert pending["reply"] is None and "审核" in pending["reply_note"]  # public only after review
+    item = staff.post(f"/api/ledgers/{item['id']}/publish", json={"version": item["version"]}).json()
     assert anon.get(f"/api/complaints/{tracking}").json()["reply"] == "经核查，已责令停产整改。"
     item = staff.post(f"/api/ledgers/{item['id']}/transitions",
                       json={"action": "close", "version": item["version"], "satisfaction": "满意"}).json()

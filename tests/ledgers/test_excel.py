@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import time
+
+import pytest
 
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
@@ -175,3 +178,63 @@ def test_reading_stops_at_the_row_limit(backend, clients, monkeypatch):
     assert r.status_code == 422 and "超过 5 行" in r.json()["detail"], r.text
     assert read[0] < 30  # header search (10) + header and 6 data rows — not the 200 rows of the sheet
     assert _count(backend) == before
+
+
+def _bomb(content: bytes, part: str, payload: bytes) -> bytes:
+    """``content`` (an .xlsx) with ``part`` replaced by ``payload``, deflated."""
+    import zipfile
+
+    src = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = payload if info.filename == part else src.read(info.filename)
+            dst.writestr(info.filename, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+    return out.getvalue()
+
+
+def test_zip_bomb_is_refused_before_parsing(backend, clients, monkeypatch):
+    """Issue 9 item 8: a ~100 KB .xlsx holding one 100 MiB string used to be parsed in full
+    before being refused. The ZIP directory's uncompressed sizes are checked first."""
+    from qingshan.ledgers import excel
+
+    small = _sheet([HEAD, [1, "问题", "平城区", "", "2030-01-01", "中央", "第二轮", "措施", ""]])
+    # the sheet itself with one inline string of 100 MiB in A3
+    huge = (b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            b'<sheetData><row r="3"><c r="A3" t="inlineStr"><is><t>' + b"A" * (100 * 1024 * 1024)
+            + b"</t></is></c></row></sheetData></worksheet>")
+    bomb = _bomb(small, "xl/worksheets/sheet1.xml", huge)
+    assert len(bomb) < 200 * 1024
+
+    def parse(*a, **kw):
+        raise AssertionError("the workbook was parsed before its size was checked")
+
+    monkeypatch.setattr(excel, "load_workbook", parse)
+    before = _count(backend)
+    # through the service: the test app's upload limit (64 KiB) is below the bomb's 100 KB
+    from qingshan.core.audit import SYSTEM
+    from qingshan.core.errors import ValidationFailed
+    from qingshan.core.org import User
+
+    with backend["factory"]() as db:
+        staff = db.scalar(select(User).where(User.username == "t_staff"))
+        started = time.perf_counter()
+        with pytest.raises(ValidationFailed, match="解压后.*未导入任何数据"):
+            excel.import_items(db, SYSTEM, staff, "inspection", bomb, filename="炸弹.xlsx")
+        assert time.perf_counter() - started < 1.0  # nothing was inflated
+    assert _count(backend) == before
+
+
+def test_too_many_cells_are_refused_before_parsing(backend, clients, monkeypatch):
+    from qingshan.ledgers import excel
+
+    rows = [HEAD] + [[i, f"问题{i}", "平城区", "", "2030-01-01", "中央", "第二轮", "措施", ""] for i in range(60)]
+    content = _sheet(rows)
+    monkeypatch.setattr(excel, "MAX_CELLS", 500)  # 61 rows × 9 columns + the title > 500
+
+    def parse(*a, **kw):
+        raise AssertionError("the workbook was parsed before its cells were counted")
+
+    monkeypatch.setattr(excel, "load_workbook", parse)
+    r = _import(clients["staff"], content)
+    assert r.status_code == 422 and "500 个单元格" in r.json()["detail"]

@@ -52,3 +52,23 @@ def test_generic_errors_in_chinese(clients):
     assert r.status_code == 404 and "不存在" in r.json()["detail"]
     r = clients["staff"].get("/api/ledgers?limit=abc")
     assert r.status_code == 422 and "limit" in r.json()["errors"][0]["message"]
+
+
+def test_air_latest_is_cached_like_the_pages(clients, monkeypatch):
+    """Issue 9 item 10: /api/air/latest took ~400 ms uncached on every call."""
+    from qingshan.store.observations import ObservationStore
+    from qingshan.web.pages import figures
+
+    figures.clear_cache()
+    calls = []
+    real = ObservationStore.latest
+
+    def counting(self, *a, **kw):
+        calls.append(1)
+        return real(self, *a, **kw)
+
+    monkeypatch.setattr(ObservationStore, "latest", counting)
+    first = clients["leader"].get("/api/air/latest").json()
+    for _ in range(5):
+        assert clients["leader"].get("/api/air/latest").json() == first
+    assert len(calls) == 1

@@ -19,7 +19,7 @@ the demo use :data:`SYSTEM`-style contexts of their own.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from enum import StrEnum
 from typing import Any
 
@@ -53,6 +53,8 @@ class Action(StrEnum):
     COMPLAINT_SUBMIT = "complaint_submit"
     USER_CREATE = "user_create"
     USER_UPDATE = "user_update"
+    UNIT_CREATE = "unit_create"
+    UNIT_UPDATE = "unit_update"
 
 
 class AuditRecord(Base):
@@ -133,6 +135,15 @@ class AuditContext:
 #: Context of the command line and the demo (no request, no address).
 SYSTEM = AuditContext()
 
+#: Labels of the actions for people (the audit page, exports).
+ACTION_LABELS: dict[str, str] = {
+    "create": "新建", "update": "修改", "transition": "流转", "progress": "报送进展", "import": "导入",
+    "export": "导出", "read": "查看个人信息", "publish": "审核公开", "login": "登录", "login_failed": "登录失败",
+    "login_locked": "登录被拒（锁定）", "login_throttled": "登录限速", "lockout": "账户锁定", "logout": "退出",
+    "forbidden": "越权被拒", "conflict": "修改冲突", "csrf_rejected": "CSRF 校验失败", "complaint_submit": "公众投诉",
+    "user_create": "新建账户", "user_update": "修改账户", "unit_create": "新建单位", "unit_update": "修改单位",
+}
+
 
 def jsonable(value: Any) -> Any:
     if isinstance(value, (datetime, date)):
@@ -147,7 +158,15 @@ def jsonable(value: Any) -> Any:
 def snapshot(obj: Any, exclude: tuple[str, ...] = ("password_hash",)) -> dict:
     """Column values of a mapped object as JSON-safe data (the before/after image)."""
     mapper = inspect(obj).mapper
-    return {c.key: jsonable(getattr(obj, c.key)) for c in mapper.column_attrs if c.key not in exclude}
+    out = {}
+    for c in mapper.column_attrs:
+        if c.key in exclude:
+            continue
+        value = getattr(obj, c.key)
+        if isinstance(value, datetime) and value.tzinfo is None and getattr(c.columns[0].type, "timezone", False):
+            value = value.replace(tzinfo=timezone.utc)  # a UTC column read back naive (SQLite): say so
+        out[c.key] = jsonable(value)
+    return out
 
 
 DIFF_EXCLUDE = frozenset({"version", "updated_at", "updated_by"})  # bookkeeping, changes every time

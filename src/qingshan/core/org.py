@@ -99,6 +99,8 @@ def resolve_unit(db: Session, ref: Any) -> Unit:
     if isinstance(ref, Unit):
         return ref
     unit = None
+    if isinstance(ref, int) and not 0 < ref < 2**63:
+        raise ValueError(f"单位编号 {str(ref)[:30]} 不存在")
     if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit() and len(ref.strip()) < 6):
         unit = db.get(Unit, int(ref))
     if unit is None and ref is not None:

@@ -19,6 +19,8 @@ refused with one Chinese message per problem naming the row and column, and noth
 from __future__ import annotations
 
 import io
+import zipfile
+import zlib
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
@@ -33,6 +35,7 @@ from qingshan.core.errors import ValidationFailed
 from qingshan.ledgers.kinds import COMMON_LABELS, KIND_FIELDS
 from qingshan.ledgers.models import LedgerItem
 from qingshan.ledgers.permissions import require
+from qingshan.ledgers.privacy import audit_read, may_see_personal
 from qingshan.ledgers.queries import item_out, list_items
 from qingshan.ledgers.service import _audits_refusals, _next_codes, _progress, build_item, item_snapshot
 from qingshan.ledgers.workflow import CLOSED_STATES, KINDS, STATES
@@ -41,6 +44,13 @@ SEQ, CODE, STATUS, OVERDUE, UPDATED, UPDATED_BY = "序号", "编号", "状态", 
 EXPORT_ONLY = (SEQ, OVERDUE, UPDATED, UPDATED_BY)
 MAX_IMPORT_ROWS = 5000
 MAX_SCAN_ROWS = 4 * MAX_IMPORT_ROWS  # rows read in all (blank/formatted-only rows included)
+#: Largest uncompressed size of the whole .xlsx and of one part [byte]. A real ledger of 5000
+#: rows × 20 columns is a few MB uncompressed; a "zip bomb" (107 KB holding a 100 MiB string)
+#: must be refused before openpyxl inflates it.
+MAX_UNZIPPED_BYTES = 40 * 1024 * 1024
+#: Most cells (``<c`` elements) in all worksheets together, counted while streaming the XML
+#: before anything is parsed: MAX_SCAN_ROWS rows × 50 columns.
+MAX_CELLS = MAX_SCAN_ROWS * 50
 IMPORT_REFUSED_STATES = CLOSED_STATES | {"verified"}
 
 
@@ -54,8 +64,12 @@ def columns(kind: str) -> list[tuple[str, str]]:
     return cols
 
 
-def export_items(db: Session, user, kind: str, **filters) -> bytes:
-    """The ledger of ``kind`` (with the same filters as the list) as an .xlsx file."""
+def export_items(db: Session, user, kind: str, *, ctx: AuditContext | None = None, **filters) -> bytes:
+    """The ledger of ``kind`` (with the same filters as the list) as an .xlsx file.
+
+    Personal fields are exported in clear only for items whose personal data ``user`` may see
+    (:func:`~qingshan.ledgers.privacy.may_see_personal`) and only with an audit context: each
+    such item gets a ``read`` record (committed with the export). Others are masked."""
     require(user, "export")
     if kind not in KINDS:
         raise ValidationFailed(f"未知的台账类型「{kind}」。")
@@ -74,8 +88,10 @@ def export_items(db: Session, user, kind: str, **filters) -> bytes:
         c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         ws.column_dimensions[get_column_letter(j)].width = 40 if header == COMMON_LABELS[kind]["title"] else 14
     today = clock.today()
+    revealed = [item for item in items if ctx is not None and may_see_personal(user, item)]
+    clear = {item.id for item in revealed}
     for i, item in enumerate(items, start=1):
-        out = item_out(item, today=today)
+        out = item_out(item, today=today, personal=item.id in clear)
         values = {
             "seq": i, "code": item.code, "title": item.title,
             "lead_unit": item.lead_unit.name if item.lead_unit else "",
@@ -85,7 +101,7 @@ def export_items(db: Session, user, kind: str, **filters) -> bytes:
             "updated_by": item.updated_by or "",
         }
         for j, (_, key) in enumerate(cols, start=1):
-            value = (item.data or {}).get(key[7:]) if key.startswith("fields.") else values[key]
+            value = out["fields"].get(key[7:]) if key.startswith("fields.") else values[key]
             c = ws.cell(i + 2, j)
             c.value = value if value is not None else ""
             if isinstance(value, str) and value.startswith(("=", "+", "-", "@")):
@@ -95,7 +111,50 @@ def export_items(db: Session, user, kind: str, **filters) -> bytes:
     ws.freeze_panes = "C3"
     buf = io.BytesIO()
     wb.save(buf)
+    if revealed and audit_read(db, ctx, user, revealed, "导出"):
+        db.commit()
     return buf.getvalue()
+
+
+def check_package(content: bytes, filename: str, *, max_unzipped: int | None = None,
+                  max_cells: int | None = None) -> None:
+    """Refuse an .xlsx whose parts would inflate beyond ``max_unzipped`` bytes or whose sheets
+    hold more than ``max_cells`` cells — from the ZIP directory and a streamed count, before
+    openpyxl parses anything (``ValidationFailed``, nothing imported). Limits default to
+    :data:`MAX_UNZIPPED_BYTES` and :data:`MAX_CELLS`."""
+    max_unzipped = max_unzipped or MAX_UNZIPPED_BYTES
+    max_cells = max_cells or MAX_CELLS
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(content))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, ValueError):
+        raise ValidationFailed(f"文件「{filename}」不是有效的 Excel（.xlsx）文件，未导入任何数据。") from None
+    total = sum(i.file_size for i in infos)
+    if total > max_unzipped:
+        raise ValidationFailed(
+            f"文件「{filename}」解压后达 {total / 1048576:.0f} MB，超过上限 {max_unzipped / 1048576:.0f} MB"
+            f"（压缩包内有异常大的内容），未导入任何数据。请另存为普通的 .xlsx 或分批导入。")
+    cells = 0
+    for info in infos:
+        if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+            continue
+        read = 0
+        tail = b""
+        try:
+            with zf.open(info) as part:
+                while chunk := part.read(1 << 20):
+                    read += len(chunk)
+                    if read > max_unzipped:  # the directory lied about the size
+                        raise ValidationFailed(f"文件「{filename}」解压后超过上限，未导入任何数据。")
+                    block = tail + chunk
+                    cells += block.count(b"<c ") + block.count(b"<c>")
+                    tail = chunk[-2:]  # a 3-byte tag split between chunks is counted once, in the next block
+                    if cells > max_cells:
+                        raise ValidationFailed(
+                            f"文件「{filename}」的工作表超过 {max_cells:,} 个单元格，未导入任何数据。"
+                            f"请删除多余的行列或分批导入（每批最多 {MAX_IMPORT_ROWS} 行数据）。")
+        except (zipfile.BadZipFile, zlib.error, EOFError):
+            raise ValidationFailed(f"文件「{filename}」已损坏，无法读取，未导入任何数据。") from None
 
 
 def _find_header(ws, kind: str) -> int | None:
@@ -118,6 +177,7 @@ def import_items(db: Session, ctx: AuditContext, user, kind: str, content: bytes
     require(user, "import")
     if kind not in KINDS:
         raise ValidationFailed(f"未知的台账类型「{kind}」。")
+    check_package(content, filename)
     try:
         # data_only=False: formula cells come back as formulas (data_type "f"), to be refused
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=False)

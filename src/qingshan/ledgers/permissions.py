@@ -16,6 +16,7 @@ from qingshan.ledgers.models import LedgerItem
 from qingshan.ledgers.workflow import (
     CLOSED_STATES,
     ITEM_ACTIONS,
+    PUBLISHABLE_STATES,
     UNIT_LOCKED_STATES,
     AssignUnit,
     ChoiceFrom,
@@ -26,6 +27,7 @@ from qingshan.ledgers.workflow import (
 ACTION_LABELS = {
     "view": "查看台账", "export": "导出台账", "create": "新建事项", "import": "导入台账",
     "update": "修改事项", "progress": "报送进展", "attach": "上传附件", "download": "下载附件",
+    "publish": "审核公开答复",
 }
 
 
@@ -72,9 +74,11 @@ def allowed_actions(user: User | None, item: LedgerItem) -> dict[str, Any]:
     """What ``user`` may do with ``item`` now: ``update``, ``progress``, ``attach`` (bool) and
     ``transitions`` (``action, label, note_required, note_label``)."""
     if user is None:
-        return {"update": False, "progress": False, "attach": False, "transitions": []}
+        return {"update": False, "progress": False, "attach": False, "publish": False, "transitions": []}
     open_ = item.status not in CLOSED_STATES
     return {
+        "publish": bool(item.kind == "complaint" and item.status in PUBLISHABLE_STATES
+                        and (item.data or {}).get("reply") and may(user, "publish", item)),
         "update": open_ and may(user, "update", item) and not (user.role == "unit" and item.status in UNIT_LOCKED_STATES),
         "progress": open_ and may(user, "progress", item),
         "attach": open_ and may(user, "attach", item),
@@ -93,4 +97,4 @@ def transition_form(t: Transition) -> dict[str, Any]:
             spec = next(f for f in KIND_FIELDS[t.kind] if f.key == e.field)
             choices.append({"param": e.param, "label": spec.label, "options": list(spec.choices)})
     return {"action": t.action, "label": t.label, "note_required": t.note_required, "note_label": t.note_label,
-            "unit_label": unit.label if unit else None, "choices": choices}
+            "note_hint": t.note_hint, "unit_label": unit.label if unit else None, "choices": choices}

@@ -12,23 +12,29 @@ from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from qingshan.core import clock
-from qingshan.core.audit import jsonable
+from qingshan.core.audit import AuditContext, jsonable
 from qingshan.core.errors import NotFound, ValidationFailed
 from qingshan.core.org import Unit, User, unit_out
 from qingshan.core.results import Result
 from qingshan.ledgers.kinds import next_inspection_due
 from qingshan.ledgers.models import Attachment, LedgerItem, LedgerItemUnit, ProgressEntry
 from qingshan.ledgers.permissions import allowed_actions, require
+from qingshan.ledgers.privacy import audit_read, mask_data, may_see_personal
 from qingshan.ledgers.workflow import CLOSED_STATES, KINDS, state_label
 
 
-def item_out(item: LedgerItem, user: User | None = None, today: date | None = None) -> dict:
-    """The view of an item for internal users (personal data included: they handle complaints).
+def item_out(item: LedgerItem, user: User | None = None, today: date | None = None, *,
+             personal: bool = False) -> dict:
+    """The view of an item for internal users.
 
     Keys: ``id, kind, kind_label, code, title, status, status_label, lead_unit, units, deadline,
     days_left, overdue, fields, tracking_no, version, created_at, updated_at, updated_by,
-    closed_at``; hazards add ``next_inspection_due, inspection_overdue``; with ``user``,
-    ``allowed`` (:func:`~qingshan.ledgers.permissions.allowed_actions`).
+    closed_at, personal_masked``; hazards add ``next_inspection_due, inspection_overdue``; with
+    ``user``, ``allowed`` (:func:`~qingshan.ledgers.permissions.allowed_actions`).
+
+    Personal fields (:mod:`qingshan.ledgers.privacy`) are masked unless ``personal`` is True —
+    which only :func:`item_detail` and the Excel export pass, after checking
+    :func:`~qingshan.ledgers.privacy.may_see_personal` and auditing the read.
     """
     today = today or clock.today()
     open_ = item.status not in CLOSED_STATES
@@ -46,7 +52,8 @@ def item_out(item: LedgerItem, user: User | None = None, today: date | None = No
         "deadline": item.deadline.isoformat() if item.deadline else None,
         "days_left": days_left,
         "overdue": bool(open_ and days_left is not None and days_left < 0),
-        "fields": dict(item.data or {}),
+        "fields": dict(item.data or {}) if personal else mask_data(item.kind, item.data),
+        "personal_masked": not personal,
         "tracking_no": item.tracking_no,
         "version": item.version,
         "created_at": jsonable(clock.aware(item.created_at)),
@@ -111,9 +118,12 @@ def list_items(
         conds.append(overdue_cond)
     elif overdue is False:
         conds.append(~overdue_cond)
-    if q:
-        like = f"%{q.strip()}%"
-        conds.append(or_(LedgerItem.title.like(like), LedgerItem.code.like(like)))
+    if q and q.strip():
+        # the user's text is matched literally: % and _ are not wildcards (q=% matched everything)
+        text = q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{text}%"
+        conds.append(or_(LedgerItem.title.like(like, escape="\\"), LedgerItem.code.like(like, escape="\\"),
+                         LedgerItem.tracking_no.like(like, escape="\\")))
     total = db.scalar(select(func.count()).select_from(LedgerItem).where(*conds))
     rows = db.scalars(
         select(LedgerItem).where(*conds)
@@ -163,11 +173,17 @@ def history(db: Session, user: User | None, item_id: int) -> dict:
     }
 
 
-def item_detail(db: Session, user: User | None, item_id: int) -> dict:
-    """:func:`item_out` with ``allowed`` for ``user`` and ``history`` (the API's and the page's view)."""
+def item_detail(db: Session, user: User | None, item_id: int, ctx: AuditContext | None = None) -> dict:
+    """:func:`item_out` with ``allowed`` for ``user`` and ``history`` (the API's and the page's view).
+
+    Personal fields are shown in clear only to those :func:`~qingshan.ledgers.privacy.may_see_personal`
+    allows, and only with an audit context: the read is recorded (``read``) and committed."""
     item = view_item(db, user, item_id)
-    out = item_out(item, user)
+    personal = ctx is not None and may_see_personal(user, item)
+    out = item_out(item, user, personal=personal)
     out["history"] = history(db, user, item_id)
+    if personal and audit_read(db, ctx, user, [item], "查看"):
+        db.commit()
     return out
 
 
@@ -233,13 +249,16 @@ def summary(db: Session, today: date | None = None) -> dict[str, Any]:
 
 
 def complaint_public_status(db: Session, tracking_no: str) -> dict:
-    """What the public may see about a complaint: status, dates, handling unit, the reply.
-    No content, location, name or phone. ``NotFound`` for an unknown number."""
+    """What the public may see about a complaint: status, dates, handling unit, and the reply
+    once the bureau has reviewed and published it. No content, location, name or phone.
+    ``NotFound`` for an unknown number."""
     item = db.scalar(select(LedgerItem).where(LedgerItem.tracking_no == (tracking_no or "").strip().upper(),
                                               LedgerItem.kind == "complaint"))
     if item is None:
         raise NotFound("未找到该受理编号，请核对后重试。")
     data = item.data or {}
+    reviewed = bool(data.get("reply_published")) and data.get("reply_reviewed") == data.get("reply")
+    pending = item.status in ("replied", "closed") and bool(data.get("reply")) and not reviewed
     return {
         "tracking_no": item.tracking_no,
         "status": item.status,
@@ -247,6 +266,8 @@ def complaint_public_status(db: Session, tracking_no: str) -> dict:
         "received_at": jsonable(clock.aware(item.created_at)),
         "updated_at": jsonable(clock.aware(item.updated_at)),
         "handling_unit": item.lead_unit.name if item.lead_unit else None,
-        "reply": data.get("reply") if item.status in ("replied", "closed") else None,
+        # only a reply the bureau reviewed and published (ledgers.service.publish_reply)
+        "reply": data.get("reply_published") if reviewed else None,
+        "reply_note": "承办单位已答复，答复内容正在审核，审核通过后在此公开。" if pending else None,
         "closed_at": jsonable(clock.aware(item.closed_at)),
     }

@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -34,10 +34,12 @@ from qingshan.ledgers import attachments as att
 from qingshan.ledgers.kinds import CODE_PREFIX, COMMON_LABELS, KIND_FIELDS, clean_text, validate_fields
 from qingshan.ledgers.models import Attachment, LedgerItem, LedgerItemUnit, ProgressEntry
 from qingshan.ledgers.permissions import may_transition, require
+from qingshan.ledgers.privacy import mask_data
 from qingshan.ledgers.queries import get_item
 from qingshan.ledgers.workflow import (
     CLOSED_STATES,
     KINDS,
+    PUBLISHABLE_STATES,
     STATES,
     UNIT_EDITABLE_FIELDS,
     UNIT_LOCKED_STATES,
@@ -67,7 +69,10 @@ def split_units(text: Any) -> list[str]:
 
 
 def item_snapshot(item: LedgerItem) -> dict:
+    """The audit image of an item; personal fields masked (the audit trail is read by roles that
+    may not see them, :mod:`qingshan.ledgers.privacy`)."""
     snap = snapshot(item)
+    snap["data"] = mask_data(item.kind, item.data)
     snap["units"] = sorted(u.unit_id for u in item.units)
     return snap
 
@@ -434,6 +439,38 @@ def add_progress(db: Session, ctx: AuditContext, user: User | None, item_id: int
     return entry
 
 
+@_audits_refusals
+def publish_reply(db: Session, ctx: AuditContext, user: User | None, item_id: int, version: Any,
+                  text: str | None = None) -> LedgerItem:
+    """Review a complaint's reply and make it public (the tracking page shows nothing else).
+
+    ``text`` is what the public will read: the reply itself by default, or the reviewer's
+    edited version (e.g. with a name or phone number removed). The published text is tied to
+    the reply it reviewed: a later reply (after 重新办理) is not public until reviewed again."""
+    item = get_item(db, item_id)
+    require(user, "publish", item)
+    data = dict(item.data or {})
+    if item.kind != "complaint" or item.status not in PUBLISHABLE_STATES or not data.get("reply"):
+        raise ValidationFailed(f"事项「{item.code}」没有待审核公开的答复（仅已答复或已办结的投诉可以公开答复）。")
+    sent = _check_version(item, version)
+    public = clean_text(text if text not in (None, "") else data["reply"], 4000, "公开答复")
+    if not public:
+        raise _fail([("公开答复", "必填，不能为空")])
+    before = item_snapshot(item)
+    now = clock.now_utc()
+    data.update(reply_published=public, reply_reviewed=data["reply"], reply_published_at=now.isoformat(),
+                reply_published_by=user.username)
+    item.data = data
+    item.updated_at, item.updated_by = now, user.username
+    _flush_versioned(db, item, sent)
+    _progress(db, item, user, "publish", "答复已审核并公开" + ("（审核时有删改）" if public != data["reply"] else ""))
+    record(db, ctx.as_actor(user), Action.PUBLISH, object_type="ledger_item", object_id=item.id,
+           object_repr=f"{item.code} {item.title}", before=before, after=item_snapshot(item),
+           message="审核并公开投诉答复")
+    _commit_versioned(db, item, sent)
+    return item
+
+
 def get_attachment(db: Session, user: User | None, item_id: int, attachment_id: int, *, home):
     item = get_item(db, item_id)
     require(user, "download", item)
@@ -453,9 +490,17 @@ def new_tracking_no(today: date | None = None) -> str:
     return f"DT{today:%Y%m%d}-" + "".join(secrets.choice(_TRACKING_ALPHABET) for _ in range(6))
 
 
-def submit_complaint(db: Session, ctx: AuditContext, fields: dict[str, Any]) -> LedgerItem:
-    """A complaint from the public portal (no login). Returns the item; its ``tracking_no`` is
-    what the complainant keeps."""
+def _same_text(text: str) -> str:
+    return "".join(str(text or "").split()).lower()
+
+
+def receive_complaint(db: Session, ctx: AuditContext, fields: dict[str, Any], *,
+                      merge_window: timedelta = timedelta(hours=24)) -> tuple[LedgerItem, bool]:
+    """A complaint from the public portal (no login). Returns ``(item, merged)``.
+
+    An identical complaint (same text ignoring blanks, same phone when given) received within
+    ``merge_window`` and not yet closed is not filed again: it is merged into the open one
+    (``duplicates`` counted, a history line, an audit record) and its tracking number returned."""
     fields = {k: v for k, v in fields.items() if v not in (None, "")}
     fields.setdefault("channel", "网站")
     clean, errors = validate_fields("complaint", fields)
@@ -464,6 +509,24 @@ def submit_complaint(db: Session, ctx: AuditContext, fields: dict[str, Any]) -> 
             errors.append((key, "公众提交时不能填写"))
     if errors:
         raise _fail(errors)
+    since = clock.now_utc() - merge_window
+    text, phone = _same_text(clean["content"]), _same_text(clean.get("contact_phone") or "")
+    candidates = db.scalars(select(LedgerItem).where(
+        LedgerItem.kind == "complaint", LedgerItem.created_at >= since, LedgerItem.status.not_in(CLOSED_STATES),
+        LedgerItem.title == clean["content"][:60]))
+    for item in candidates:
+        data = item.data or {}
+        if _same_text(data.get("content")) == text and (not phone or _same_text(data.get("contact_phone")) == phone):
+            data = dict(data)
+            data["duplicates"] = int(data.get("duplicates", 0)) + 1
+            item.data = data
+            item.updated_at, item.updated_by = clock.now_utc(), "公众"
+            _progress(db, item, None, "duplicate", f"收到重复投诉（第 {data['duplicates']} 次），已合并")
+            record(db, ctx.as_actor(None), Action.COMPLAINT_SUBMIT, object_type="ledger_item", object_id=item.id,
+                   object_repr=f"{item.code} {item.tracking_no}", username="公众",
+                   message=f"重复投诉已合并（{merge_window.total_seconds() / 3600:g} 小时内相同内容）")
+            db.commit()
+            return item, True
     title = clean["content"][:60]
     for _ in range(5):
         tracking = new_tracking_no()
@@ -482,7 +545,21 @@ def submit_complaint(db: Session, ctx: AuditContext, fields: dict[str, Any]) -> 
         record(db, ctx.as_actor(None), Action.COMPLAINT_SUBMIT, object_type="ledger_item", object_id=item.id,
                   object_repr=f"{item.code} {tracking}", after=item_snapshot(item), username="公众")
         db.commit()
-        return item
+        return item, False
     raise Conflict("受理编号分配冲突，请重试。")
 
 
+def submit_complaint(db: Session, ctx: AuditContext, fields: dict[str, Any]) -> LedgerItem:
+    """A complaint from the public portal (no login); its ``tracking_no`` is what the
+    complainant keeps. Identical complaints are merged (:func:`receive_complaint`)."""
+    return receive_complaint(db, ctx, fields)[0]
+
+
+def issued_tracking_no(db: Session, tracking_no: str) -> str | None:
+    """``tracking_no`` normalised if the server issued it (a complaint carries it), else None."""
+    no = (tracking_no or "").strip().upper()[:32]
+    if not no:
+        return None
+    found = db.scalar(select(LedgerItem.tracking_no).where(LedgerItem.tracking_no == no,
+                                                           LedgerItem.kind == "complaint"))
+    return found

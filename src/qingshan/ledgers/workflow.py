@@ -99,6 +99,7 @@ class Transition:
     note_required: bool = False
     note_label: str = "说明"
     effects: tuple[Effect, ...] = ()
+    note_hint: str = ""  # shown under the note field (e.g. that the text will be public)
 
 
 _B = ("admin", "staff")
@@ -136,7 +137,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     # 投诉举报
     Transition("complaint", "assign", "交办", ("received",), "assigned", _B, effects=(AssignUnit(),)),
     Transition("complaint", "reply", "答复", ("assigned",), "replied", _BU, note_required=True,
-               note_label="答复内容", effects=(NoteTo("reply"),)),
+               note_label="答复内容", effects=(NoteTo("reply"),),
+               note_hint="答复内容经市生态环境局审核后将在公众查询页公开，请勿填写投诉人姓名、电话等个人信息。"),
     Transition("complaint", "close", "办结", ("replied",), "closed", _B,
                effects=(ChoiceFrom("satisfaction", "satisfaction"),)),
     Transition("complaint", "reopen", "重新办理", ("replied", "closed"), "assigned", _B, note_required=True,
@@ -167,7 +169,11 @@ ITEM_ACTIONS: dict[str, dict[str, str]] = {
     "progress": {"admin": "all", "staff": "all", "unit": "own"},
     "attach": {"admin": "all", "staff": "all", "unit": "own"},
     "download": {"admin": "all", "staff": "all", "unit": "all", "leader": "all"},
+    # review a complaint's reply and make it public (ledgers.service.publish_reply)
+    "publish": {"admin": "all", "staff": "all"},
 }
+#: Complaint states whose reply may be reviewed and published.
+PUBLISHABLE_STATES = frozenset({"replied", "closed"})
 
 # Fields a unit user may change on its own items (the ledger's "what/who/when" is the bureau's).
 UNIT_EDITABLE_FIELDS = frozenset({"measures", "milestones", "evidence", "site", "longitude", "latitude",

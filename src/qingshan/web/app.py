@@ -35,7 +35,7 @@ from sqlalchemy.orm import sessionmaker
 
 from qingshan.store.db import make_engine
 from qingshan.store.migrate import upgrade
-from qingshan.web import errors, pages
+from qingshan.web import errors, pages, ratelimit
 from qingshan.web.api import admin, air, auth, complaints, ledgers, sources
 from qingshan.web.auth import cookie_secure
 from qingshan.web.deps import csrf_protect
@@ -95,6 +95,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker(engine, expire_on_commit=False)
+    app.state.rate_limiter = ratelimit.make_limiter(settings.rate_limit_store, engine)
 
     @app.middleware("http")
     async def request_context(request: Request, call_next):
@@ -122,13 +123,14 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     # added last = outermost: the body cap answers before anything else runs
     app.add_middleware(ConcurrencyLimit, limit=settings.request_limit)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.body_limit)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.body_limit, attachment_bytes=settings.max_attachment_bytes)
 
     @app.get("/docs", include_in_schema=False)
     def swagger_ui() -> HTMLResponse:
         return HTMLResponse(DOCS_HTML)
 
     errors.install(app)
+    ratelimit.install(app)
 
     csrf = [Depends(csrf_protect)]
     for router in API_ROUTERS:

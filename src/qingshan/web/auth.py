@@ -1,16 +1,37 @@
-"""Logging in and out: server-side sessions, per-address throttling, per-account lockout.
+"""Logging in and out: server-side sessions and login throttling without lock-outs.
 
-* A failed login increments ``User.failed_logins``; at ``lockout_failures`` consecutive failures
-  the account is locked for ``lockout_minutes`` (``locked_until``) — even the right password is
-  refused meanwhile, and the lockout is audited.
-* More than ``ip_failures_per_window`` failures from one address within ``ip_window_minutes``
-  → HTTP 429 before any password is checked (throttling against guessing many accounts).
-* Unknown usernames cost one argon2 verification too, so timing does not reveal accounts.
+An outsider must learn nothing about which accounts exist and must not be able to lock a real
+user out. So every refusal looks the same for a known and an unknown name, and repeated failures
+slow guessing down instead of locking the account:
+
+* **Same answer.** A wrong password, an unknown user name and a deactivated account all get
+  HTTP 401 「用户名或密码错误。」 and cost one argon2 verification (unknown names verify against a
+  dummy hash), so neither the answer nor its timing reveals an account.
+* **Progressive delay per name and address.** Failures are counted per typed user name from one
+  address since that name's last successful login (or an administrator's reset), within
+  ``ip_window_minutes``. The first ``login_free_failures`` cost nothing; after that the next
+  attempt is checked only ``2^(n − free)`` seconds after the last failure (2, 4, 8 … at most
+  ``login_max_delay_seconds``). An attempt that comes earlier — even with the right password — is
+  answered HTTP 429 「登录尝试过于频繁，请 N 秒后再试。」 and not checked. The counts come from
+  ``web_login_attempt`` rows keyed by the *typed* name, so the answer is the same whether the
+  account exists or not.
+* **Per address.** The same progressive delay applies to all failures from one address (with
+  three times the free allowance, for offices behind one NAT address), and more than
+  ``ip_failures_per_window`` failures from one address refuse it outright (429) for the window.
+* **Per account, from everywhere.** When one name collects ``login_account_failures`` failures
+  from all addresses within the window (a distributed guess), every attempt at it waits
+  ``login_account_delay_seconds`` after the previous failure — a slowdown of seconds, never a
+  lock: the real user logs in after that wait, and from an address that has not failed the
+  per-address delays do not apply at all.
+
+Nothing locks: ``User.locked_until`` is no longer set (HTTP 423 is gone); an administrator's
+「解除限制」 clears a name's delays by recording a reset (a successful attempt row).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+import math
+from datetime import datetime, timedelta
 
 from fastapi import HTTPException, Request, Response
 from sqlalchemy import delete, func, select
@@ -32,9 +53,54 @@ from qingshan.web.security import (
     verify_password,
 )
 
+WRONG = "用户名或密码错误。"
+#: ``ip`` of the attempt row an administrator's reset writes (a success: it ends the failure run).
+RESET_IP = "admin-reset"
+
 
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+def progressive_delay(failures: int, free: int, cap: int) -> int:
+    """Seconds to wait after the last failure before the next attempt is checked [s]: 0 for the
+    first ``free`` failures, then 2, 4, 8 … capped at ``cap``."""
+    if failures < free:
+        return 0
+    return min(cap, 2 ** (failures - free + 1))
+
+
+def _failures(db: Session, since: datetime, **match) -> tuple[int, datetime | None]:
+    conds = [LoginAttempt.success.is_(False), LoginAttempt.at >= since]
+    conds += [getattr(LoginAttempt, k) == v for k, v in match.items()]
+    n, last = db.execute(select(func.count(), func.max(LoginAttempt.at)).where(*conds)).one()
+    return n, clock.aware(last) if last else None
+
+
+def login_wait(db: Session, settings: WebSettings, username: str, ip: str, now: datetime | None = None) -> int:
+    """Seconds before an attempt at ``username`` from ``ip`` will be checked (0: now).
+
+    Raises HTTP 429 when ``ip`` has more than ``ip_failures_per_window`` failures in the window."""
+    now = now or clock.now_utc()
+    window_start = now - timedelta(minutes=settings.ip_window_minutes)
+    last_ok = db.scalar(select(func.max(LoginAttempt.at)).where(
+        LoginAttempt.username == username, LoginAttempt.success.is_(True), LoginAttempt.at >= window_start))
+    since = max(window_start, clock.aware(last_ok)) if last_ok else window_start
+    n_ip, last_ip = _failures(db, window_start, ip=ip)
+    if n_ip >= settings.ip_failures_per_window:
+        return -1
+    n_pair, last_pair = _failures(db, since, username=username, ip=ip)
+    n_name, last_name = _failures(db, since, username=username)
+    waits = []
+    free, cap = settings.login_free_failures, settings.login_max_delay_seconds
+    if last_pair is not None:
+        waits.append(last_pair + timedelta(seconds=progressive_delay(n_pair, free, cap)))
+    if last_ip is not None:
+        waits.append(last_ip + timedelta(seconds=progressive_delay(n_ip, 3 * free, cap)))
+    if last_name is not None and n_name >= settings.login_account_failures:
+        waits.append(last_name + timedelta(seconds=settings.login_account_delay_seconds))
+    until = max(waits, default=now)
+    return max(0, math.ceil((until - now).total_seconds()))
 
 
 def login_user(request: Request, db: Session, username: str, password: str) -> tuple[User, str, str]:
@@ -47,56 +113,43 @@ def login_user(request: Request, db: Session, username: str, password: str) -> t
     Raises
     ------
     HTTPException
-        401 wrong credentials, 423 account locked, 429 too many attempts from this address.
-        Every outcome is audited (the caller commits nothing: this function commits).
+        401 wrong credentials (the same for unknown names and deactivated accounts), 429 an
+        attempt before its progressive delay has passed, or too many failures from this address.
+        Every outcome is audited (this function commits).
     """
     settings: WebSettings = request.app.state.settings
     now = clock.now_utc()
     ip = client_ip(request)
     username = (username or "").strip()[:64]
 
-    window_start = now - timedelta(minutes=settings.ip_window_minutes)
-    recent_failures = db.scalar(
-        select(func.count()).select_from(LoginAttempt).where(
-            LoginAttempt.ip == ip, LoginAttempt.success.is_(False), LoginAttempt.at >= window_start
-        )
-    )
-    if recent_failures >= settings.ip_failures_per_window:
-        record(db, context_of(request, None), Action.LOGIN_THROTTLED, username=username,
-                  message=f"{ip} 在 {settings.ip_window_minutes} 分钟内登录失败 {recent_failures} 次")
+    wait = login_wait(db, settings, username, ip, now)
+    if wait:
+        if wait < 0:
+            message = f"该网络地址登录失败次数过多，请 {settings.ip_window_minutes} 分钟后再试。"
+            note = f"{ip} 在 {settings.ip_window_minutes} 分钟内登录失败次数超过 {settings.ip_failures_per_window} 次"
+        else:
+            message = f"登录尝试过于频繁，请 {wait} 秒后再试。"
+            note = f"连续登录失败，{wait} 秒后才受理下一次尝试（渐进延时）"
+        record(db, context_of(request, None), Action.LOGIN_THROTTLED, username=username, message=note)
         db.commit()
-        raise HTTPException(429, f"登录尝试过于频繁，请 {settings.ip_window_minutes} 分钟后再试。")
+        raise HTTPException(429, message, headers={"Retry-After": str(max(wait, 60) if wait < 0 else wait)})
 
     user = db.scalar(select(User).where(User.username == username))
-    locked_until = clock.aware(user.locked_until) if user else None
-    if user is not None and locked_until is not None and locked_until > now:
-        db.add(LoginAttempt(username=username, ip=ip, success=False))
-        record(db, context_of(request, user), Action.LOGIN_LOCKED, object_type="user", object_id=user.id,
-                  object_repr=user.username, message="账户已锁定，拒绝登录")
-        db.commit()
-        minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
-        raise HTTPException(423, f"账户因连续登录失败已被锁定，请约 {minutes} 分钟后再试或联系管理员。")
-
     ok = False
     if user is None:
         dummy_verify(password, settings)
     else:
-        ok = user.active and verify_password(user.password_hash, password, settings)
+        ok = verify_password(user.password_hash, password, settings) and user.active
 
-    db.add(LoginAttempt(username=username, ip=ip, success=ok))
+    db.add(LoginAttempt(username=username, ip=ip, success=ok, at=now))
     if not ok:
         if user is not None:
             user.failed_logins = (user.failed_logins or 0) + 1
-            if user.failed_logins >= settings.lockout_failures:
-                user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
-                user.failed_logins = 0
-                record(db, context_of(request, user), Action.LOCKOUT, object_type="user", object_id=user.id,
-                          object_repr=user.username,
-                          message=f"连续 {settings.lockout_failures} 次登录失败，锁定 {settings.lockout_minutes} 分钟")
-        record(db, context_of(request, user), Action.LOGIN_FAILED, username=username,
-                  object_type="user" if user else None, object_id=user.id if user else None)
+        # the record names the typed name only: whether it is an account is for the auditor to look up
+        record(db, context_of(request, None), Action.LOGIN_FAILED, username=username,
+               message=f"登录失败（{ip}）")
         db.commit()
-        raise HTTPException(401, "用户名或密码错误。")
+        raise HTTPException(401, WRONG)
 
     user.failed_logins = 0
     user.locked_until = None
@@ -115,6 +168,11 @@ def login_user(request: Request, db: Session, username: str, password: str) -> t
     request.state.actor = Actor.of(user)
     request.state.web_session_csrf = csrf
     return user, token, csrf
+
+
+def reset_login_delays(db: Session, username: str) -> None:
+    """End ``username``'s run of failures (an administrator's 「解除限制」); the caller commits."""
+    db.add(LoginAttempt(username=username, ip=RESET_IP, success=True, at=clock.now_utc()))
 
 
 def cookie_secure(request: Request | None, settings: WebSettings) -> bool:

@@ -19,6 +19,14 @@ def serve(host: str = "127.0.0.1", port: int = 8000, cookie_secure: bool = False
     if cookie_secure:
         overrides["cookie_secure"] = True
     app = create_app(WebSettings.from_env(**overrides))
+    from sqlalchemy import func, select
+
+    from qingshan.core.org import User
+
+    with app.state.sessionmaker() as db:
+        admins = db.scalar(select(func.count()).select_from(User).where(User.role == "admin", User.active.is_(True)))
+    if not admins:
+        print("注意：尚无有效的系统管理员账户。请先运行 `qingshan users create-admin` 创建（密码交互输入）。")
     print(f"青山工作台：http://{host}:{port}/  （API 文档：http://{host}:{port}/docs）")
     # keep-alive longer than a busy client's gap between requests (uvicorn's 5 s default made pooled
     # connections close under clients that were about to reuse them: httpx.ReadError under load)

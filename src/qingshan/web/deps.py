@@ -31,6 +31,9 @@ Use the typed aliases in a route (FastAPI full-stack template style)::
   methods without a valid token (HTTP 403, audited).
 * ``templates`` — ``Jinja2Templates`` on ``src/qingshan/web/templates`` with autoescape ON for
   every template (never use ``|safe`` on user text).
+* Parameters: never a bare ``int`` for an id, year or offset — use the validated types of
+  :mod:`qingshan.web.params` (``Id``, ``IdQuery``, ``YearQuery``, ``Limit``, ``Offset`` …: 422 with a
+  Chinese message instead of an ``OverflowError`` 500). Rate limits: :mod:`qingshan.web.ratelimit`.
 * Errors: raise :mod:`qingshan.core.errors` in the domain; :mod:`qingshan.web.errors` maps them
   to statuses for every route (a page that renders the refusal itself calls ``status_of``).
 """

@@ -9,6 +9,7 @@ to its base's status unless a line is added here.
 from __future__ import annotations
 
 import html
+import logging
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -27,6 +28,8 @@ from qingshan.core.errors import (
     ValidationFailed,
 )
 from qingshan.web.audit import audit_now
+
+log = logging.getLogger(__name__)
 
 HTTP_STATUS: dict[type[DomainError], int] = {
     PermissionDenied: 403,
@@ -68,17 +71,29 @@ def error_body(exc: DomainError) -> dict:
     return body
 
 
-FORBIDDEN_HTML = """<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>无权访问 - 青山</title>
+ERROR_HTML = """<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{title} - 青山</title>
 <link rel="stylesheet" href="/static/app.css"></head>
-<body><main class="container"><h1>无权访问（403）</h1><p class="flash flash-error">{message}</p>
-<p><a href="/">返回首页</a> · <a href="/portal">公众服务</a> · <a href="/login">换个账号登录</a></p></main></body></html>
+<body><main class="container"><h1>{title}（{status}）</h1><p class="flash err">{message}</p>
+<p><a href="/">返回首页</a> · <a href="/portal">公众服务</a> · <a href="/login">换个账号登录</a></p>{extra}</main></body></html>
 """
+ERROR_TITLES = {400: "请求有误", 403: "无权访问", 404: "页面不存在", 405: "请求方法不支持", 409: "内容已变化",
+                413: "内容过大", 415: "文件类型不支持", 422: "输入有误", 429: "请求过于频繁", 500: "服务器内部错误"}
+
+
+def error_page(status: int, message: str, request_id: str | None = None) -> HTMLResponse:
+    """The Chinese error page a browser gets (404, 403, 422, 429, 500 …); ``message`` is escaped."""
+    extra = f'<p class="note">请求编号：{html.escape(request_id)}（联系管理员时请提供）</p>' if request_id else ""
+    return HTMLResponse(ERROR_HTML.format(title=ERROR_TITLES.get(status, "出错了"), status=status,
+                                          message=html.escape(message), extra=extra), status_code=status)
 
 _GENERIC_ZH = {
     (404, "Not Found"): "未找到请求的地址或资源。",
     (405, "Method Not Allowed"): "该地址不支持此请求方法。",
 }
+
+#: Answer of an unexpected exception (a bug): logged with its request id, never shown in detail.
+INTERNAL_ERROR = "服务器内部错误，已记录。请稍后重试；如反复出现，请将请求编号告知系统管理员。"
 
 
 def _wants_html(request: Request) -> bool:
@@ -93,14 +108,16 @@ def install(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException):
         if exc.status_code == 401 and _wants_html(request):
             return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
-        if exc.status_code == 403 and _wants_html(request):
-            return HTMLResponse(FORBIDDEN_HTML.format(message=html.escape(str(exc.detail))), status_code=403)
         detail = _GENERIC_ZH.get((exc.status_code, exc.detail), exc.detail)
+        if exc.status_code in (403, 404, 405, 422, 429) and _wants_html(request):
+            return error_page(exc.status_code, str(detail))
         return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError):
         audit_refusal(request, exc)
+        if _wants_html(request) and status_of(exc) in (403, 404):
+            return error_page(status_of(exc), exc.message)
         return JSONResponse(error_body(exc), status_code=status_of(exc))
 
     @app.exception_handler(RequestValidationError)
@@ -109,13 +126,41 @@ def install(app: FastAPI) -> None:
         for err in exc.errors():
             where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
             errors.append({"field": where, "message": f"字段「{where}」：{_zh(err)}"})
+        if _wants_html(request):
+            return error_page(422, "；".join(e["message"] for e in errors) or "请求数据不合法。")
         return JSONResponse({"detail": "请求数据不合法。", "errors": errors}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception):
+        # a bug: answer in Chinese with the request id instead of dropping the connection
+        rid = getattr(request.state, "request_id", None)
+        log.exception("unhandled error in request %s %s %s", rid, request.method, request.url.path)
+        if _wants_html(request):
+            response = error_page(500, INTERNAL_ERROR, rid)
+        else:
+            response = JSONResponse({"detail": INTERNAL_ERROR, "request_id": rid}, status_code=500)
+        if rid:  # this handler answers outside the request-id middleware
+            response.headers["X-Request-ID"] = rid
+        return response
 
 
 def _zh(err: dict) -> str:
     kind = err.get("type", "")
+    ctx = err.get("ctx") or {}
     if kind == "missing":
         return "必填"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        bound = {"greater_than_equal": ("ge", "不能小于"), "greater_than": ("gt", "必须大于"),
+                 "less_than_equal": ("le", "不能大于"), "less_than": ("lt", "必须小于")}[kind]
+        return f"超出范围：{bound[1]} {ctx.get(bound[0])}"
+    if kind == "string_pattern_mismatch":
+        return "格式不正确"
+    if kind in ("literal_error", "enum"):
+        return f"不是可选值（可选：{ctx.get('expected', '')}）"
+    if kind == "bool_parsing" or kind == "bool_type":
+        return "应为是/否（true/false）"
+    if kind.startswith("float"):
+        return "应为数字"
     if kind.startswith("string_too_long"):
         return f"过长（最多 {err.get('ctx', {}).get('max_length')} 个字符）"
     if kind.startswith("string_too_short"):

@@ -55,20 +55,30 @@ class ConcurrencyLimit:
             await self.app(scope, receive, send)
 
 
-def too_large_message(max_bytes: int) -> str:
-    size = f"{max_bytes / (1024 * 1024):.1f} MB" if max_bytes >= 1024 * 1024 else f"{max_bytes // 1024} KB"
-    return f"请求内容过大：超过上限 {size}（{max_bytes} 字节），已拒绝。请压缩或拆分附件后重试。"
+def _size(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.1f} KB"
+
+
+def too_large_message(max_bytes: int, attachment_bytes: int | None = None) -> str:
+    """The 413 text. It names the attachment limit the upload forms show (``attachment_bytes``,
+    e.g. 20.0 MB), not the request cap (attachment + 1 MiB of form fields), which users never see."""
+    if attachment_bytes:
+        return (f"上传内容过大：每个附件不超过 {_size(attachment_bytes)}，本次提交超过了上限，已拒绝。"
+                "请压缩或拆分附件后分次上传。")
+    return f"请求内容过大：超过上限 {_size(max_bytes)}（{max_bytes} 字节），已拒绝。"
 
 
 class BodySizeLimit:
     """Refuse request bodies larger than ``max_bytes`` with HTTP 413 (JSON, Chinese message)."""
 
-    def __init__(self, app, max_bytes: int) -> None:
+    def __init__(self, app, max_bytes: int, attachment_bytes: int | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.attachment_bytes = attachment_bytes
 
     async def _refuse(self, send) -> None:
-        body = json.dumps({"detail": too_large_message(self.max_bytes)}, ensure_ascii=False).encode()
+        body = json.dumps({"detail": too_large_message(self.max_bytes, self.attachment_bytes)},
+                          ensure_ascii=False).encode()
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json; charset=utf-8"),
                                 (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})

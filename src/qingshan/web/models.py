@@ -1,4 +1,4 @@
-"""Tables only the web needs: server-side sessions and login attempts.
+"""Tables only the web needs: server-side sessions, login attempts, rate-limit events.
 
 Units and accounts are :mod:`qingshan.core.org`, the audit trail :mod:`qingshan.core.audit`
 (every domain uses them); all are created by the ``web_0001`` migration.
@@ -30,12 +30,23 @@ class WebSession(Base):
 
 
 class LoginAttempt(Base):
-    """Every login attempt, for per-address throttling (per-account lockout lives on the user)."""
+    """Every login attempt (by typed user name and address): the counts behind the progressive
+    login delays of :mod:`qingshan.web.auth`."""
 
     __tablename__ = "web_login_attempt"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    username: Mapped[str] = mapped_column(String(64))
+    username: Mapped[str] = mapped_column(String(64), index=True)
     ip: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now_utc, index=True)
     success: Mapped[bool] = mapped_column(Boolean)
+
+
+class RateEvent(Base):
+    """One counted event of a rate limit (:mod:`qingshan.web.ratelimit`, ``database`` store)."""
+
+    __tablename__ = "web_rate_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

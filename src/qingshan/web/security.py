@@ -39,10 +39,6 @@ class WebSettings:
         cookies are ``Secure`` on a request whose scheme is ``https``.
     max_attachment_bytes : int
         Largest accepted evidence file [byte].
-    lockout_failures : int
-        Consecutive failed logins that lock an account.
-    lockout_minutes : int
-        Lock duration [min].
     ip_failures_per_window : int
         Failed logins from one address within ``ip_window_minutes`` after which further
         attempts from it are refused with HTTP 429 (throttling).
@@ -65,6 +61,29 @@ class WebSettings:
     max_request_bytes : int or None
         Largest request body [byte]; larger ones get HTTP 413 before they are parsed or spooled.
         Default ``max_attachment_bytes`` + 1 MiB (form fields and multipart framing).
+    login_free_failures : int
+        Failed logins (per typed user name from one address, or per address) answered without
+        delay; each further one doubles the wait before the next attempt is checked
+        (progressive delay, :mod:`qingshan.web.auth`).
+    login_max_delay_seconds : int
+        Longest wait the progressive delay imposes [s].
+    login_account_failures : int
+        Failed logins of one user name from all addresses together within ``ip_window_minutes``
+        after which every attempt at that name waits ``login_account_delay_seconds`` (a
+        distributed guess slows down; the real user is delayed, never locked out).
+    login_account_delay_seconds : int
+        That wait [s].
+    rate_limit_store : str
+        ``auto`` (database on PostgreSQL, memory on SQLite), ``memory`` or ``database``
+        (env ``QINGSHAN_RATE_LIMIT_STORE``; :mod:`qingshan.web.ratelimit`).
+    complaint_per_address_per_hour, complaint_global_per_hour, complaint_challenge_after : int
+        Public complaint limits (:mod:`qingshan.web.antispam`).
+    complaint_merge_hours : int
+        Window in which an identical complaint is merged into the open one [h].
+    secret_key : str or None
+        Key signing the complaint challenge (env ``QINGSHAN_SECRET_KEY``); default: a random key
+        kept in ``home / "web-secret.key"`` (created on first use, mode 0600), so every worker
+        on the same home shares it.
     """
 
     database_url: str
@@ -72,8 +91,6 @@ class WebSettings:
     session_hours: float = 8.0
     cookie_secure: bool = False
     max_attachment_bytes: int = 20 * 1024 * 1024
-    lockout_failures: int = 5
-    lockout_minutes: int = 15
     ip_failures_per_window: int = 30
     ip_window_minutes: int = 10
     argon2_time_cost: int = 3
@@ -83,6 +100,16 @@ class WebSettings:
     db_max_overflow: int = 20
     max_concurrent_requests: int | None = None
     max_request_bytes: int | None = None
+    login_free_failures: int = 3
+    login_max_delay_seconds: int = 60
+    login_account_failures: int = 20
+    login_account_delay_seconds: int = 10
+    rate_limit_store: str = "auto"
+    complaint_per_address_per_hour: int = 5
+    complaint_global_per_hour: int = 300
+    complaint_challenge_after: int = 2
+    complaint_merge_hours: int = 24
+    secret_key: str | None = None
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -96,9 +123,15 @@ class WebSettings:
             base["cookie_secure"] = True
         for key, name in (("db_pool_size", "QINGSHAN_DB_POOL_SIZE"), ("db_max_overflow", "QINGSHAN_DB_MAX_OVERFLOW"),
                           ("max_concurrent_requests", "QINGSHAN_MAX_CONCURRENT_REQUESTS"),
-                          ("max_request_bytes", "QINGSHAN_MAX_REQUEST_BYTES")):
+                          ("max_request_bytes", "QINGSHAN_MAX_REQUEST_BYTES"),
+                          ("complaint_per_address_per_hour", "QINGSHAN_COMPLAINTS_PER_ADDRESS"),
+                          ("complaint_global_per_hour", "QINGSHAN_COMPLAINTS_PER_HOUR")):
             if env.get(name, "").strip():
                 base[key] = int(env[name])
+        if env.get("QINGSHAN_RATE_LIMIT_STORE", "").strip():
+            base["rate_limit_store"] = env["QINGSHAN_RATE_LIMIT_STORE"].strip()
+        if env.get("QINGSHAN_SECRET_KEY", "").strip():
+            base["secret_key"] = env["QINGSHAN_SECRET_KEY"].strip()
         base.update(overrides)
         return cls(**base)
 
@@ -139,6 +172,24 @@ def dummy_verify(password: str, settings: WebSettings) -> None:
     if key not in _DUMMY_HASH:
         _DUMMY_HASH[key] = hash_password(secrets.token_hex(8), settings)
     verify_password(_DUMMY_HASH[key], password, settings)
+
+
+def secret_key(settings: WebSettings) -> bytes:
+    """The application's signing key: ``settings.secret_key``, else the key file under ``home``
+    (created once with a random key, readable by the owner only)."""
+    if settings.secret_key:
+        return settings.secret_key.encode()
+    path = Path(settings.home) / "web-secret.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another worker created it meanwhile
+            pass
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()
 
 
 def new_token() -> str:

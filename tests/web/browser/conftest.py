@@ -84,7 +84,9 @@ def site(tmp_path_factory, frozen_now) -> Site:
 
     home = tmp_path_factory.mktemp("web-site")
     url = f"sqlite:///{home / 'site.db'}"
-    settings = WebSettings(database_url=url, home=home, argon2_time_cost=1, argon2_memory_kib=8192)
+    # complaint limits out of reach: the pages submit several from one test client (limits: tests/web/test_limits.py)
+    settings = WebSettings(database_url=url, home=home, argon2_time_cost=1, argon2_memory_kib=8192,
+                           complaint_challenge_after=1000, complaint_per_address_per_hour=1000)
     from qingshan.store.migrate import upgrade
 
     upgrade(url)

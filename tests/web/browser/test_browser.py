@@ -108,3 +108,63 @@ def test_openapi_page_renders_from_our_own_assets_under_the_csp(page):
     base = page.url.split("/docs")[0]
     assert origins and all(u.startswith(base) or u.startswith("data:") for u in origins), origins
     assert page.js_errors == []
+
+
+def _map_ready(page, box_id):
+    """The ECharts instance in ``box_id`` draws the registered Datong map under the stations."""
+    _chart_drawn(page, box_id)
+    page.wait_for_function(
+        "id => { const el = document.getElementById(id); const c = el && echarts.getInstanceByDom(el);"
+        " return !!(c && echarts.getMap('datong') && c.getOption().geo[0].map === 'datong'); }", arg=box_id)
+    return page.evaluate(
+        "id => { const o = echarts.getInstanceByDom(document.getElementById(id)).getOption();"
+        " return {regions: echarts.getMap('datong').geoJSON.features.length, points: o.series[0].data.length,"
+        " sub: o.title[0].subtext}; }", box_id)
+
+
+def test_portal_and_overview_maps_draw_the_district_boundaries(page, site):
+    """Issue 9 item 10: the maps were a scatter plot of coordinates."""
+    page.goto("/portal")
+    info = _map_ready(page, "portal-map-box")
+    assert info["regions"] == 10 and info["points"] == 16 and "演示" in info["sub"]
+    expect(page.locator("#demo-banner")).to_contain_text("演示/合成数据")
+    page.wait_for_timeout(1500)
+    _shot(page, "portal-map")
+    _login(page, "leader", site.passwords["leader"])
+    page.goto("/overview")
+    info = _map_ready(page, "overview-map-box")
+    assert info["regions"] == 10
+    page.wait_for_timeout(1500)  # let the markers' entry animation finish before the picture
+    page.locator("#overview-map-box").screenshot(path=str(SHOTS / "overview-map.png"))
+    assert page.js_errors == []
+
+
+def test_admin_pages_and_audit_trail(page, site):
+    """Issue 9 item 6: accounts, role assignment and the audit trail as pages."""
+    _login(page, "admin", site.passwords["admin"])
+    page.click("#nav-admin")
+    expect(page.locator("#accounts")).to_contain_text("pingcheng")
+    page.fill("#user-create input[name=username]", "tianzhen_liaison")
+    page.fill("#user-create input[name=display_name]", "天镇县 联络员")
+    page.select_option("#user-create select[name=role]", "unit")
+    page.select_option("#user-create select[name=unit]", label="天镇县")
+    page.fill("#user-create input[name=password]", "tianzhen-pass-1")
+    page.click("#user-create button[type=submit]")
+    expect(page.locator("#flash-ok")).to_contain_text("已开通账户「tianzhen_liaison」")
+    _shot(page, "admin-users")
+    page.locator("tr[data-username=tianzhen_liaison] a", has_text="修改").click()
+    page.select_option("#role", "leader")
+    page.click("#user-edit button[type=submit]")
+    expect(page.locator("#flash-ok")).to_contain_text("已保存")
+    _shot(page, "admin-user-edit")
+    page.click("#nav-audit")
+    page.fill("#audit-filters input[name=object_type]", "user")
+    page.select_option("#audit-filters select[name=action]", "user_update")
+    page.click("#audit-filters button[type=submit]")
+    row = page.locator(".audit-row").first
+    expect(row).to_contain_text("tianzhen_liaison")
+    expect(row.locator("table.changes")).to_contain_text("leader")
+    _shot(page, "audit-trail")
+    page.click("#nav-password")
+    expect(page.locator("#password-form")).to_be_visible()
+    assert page.js_errors == []

@@ -403,3 +403,38 @@ def test_air_report_api_is_the_pages_report(as_user):
     assert staged["stage"] == "2026-2" and staged["aqi_edition"] == "2026"
     assert c.get("/api/air/report?year=2026&month_to=13").status_code == 422
     assert as_user("public").get(f"/api/air/report?year={today.year}&month_to=1").status_code == 403
+
+
+def test_demo_values_are_labelled_wherever_they_are_shown(client, as_user):
+    """Issue 9 item 9: the synthetic demo values of the 10 real national stations were shown on
+    the public portal as if measured."""
+    from qingshan.demo.synthetic import SOURCE
+    from qingshan.web.pages.figures import DEMO_SOURCES
+
+    assert DEMO_SOURCES == (SOURCE,)
+    portal = client.get("/portal").text
+    assert 'id="demo-banner"' in portal and "演示/合成数据" in portal and "不是监测结果" in portal
+    stations = portal.split('id="station-list"', 1)[1].split("</table>", 1)[0]
+    assert stations.count('class="tag demo"') == stations.count("<tr>") - 1 == 16
+    assert "全市 AQI（演示）" in portal
+    bulletins = client.get("/portal/bulletins").text
+    assert 'id="demo-banner"' in bulletins
+    leader = as_user("leader")
+    for path in ("/overview", "/air"):
+        assert 'id="demo-banner"' in leader.get(path).text, path
+
+
+def test_confirmation_page_shows_only_numbers_the_server_issued(client):
+    forged = client.get("/portal/complaint/done?no=请拨打13800000000转账")
+    assert forged.status_code == 404 and "13800000000" not in forged.text and 'id="tracking-no"' not in forged.text
+    assert "没有系统签发的受理编号" in forged.text
+    form = client.get("/portal/complaint").text
+    r = client.post("/portal/complaint", data={"content": "确认页测试：工地夜间施工噪声", "csrf_token": _csrf(form)},
+                    follow_redirects=True)
+    no = re.search(r'id="tracking-no">([^<]+)<', r.text).group(1)
+    assert client.get(f"/portal/complaint/done?no={no.lower()}").status_code == 200
+
+
+def test_public_bulletin_ranking_does_not_link_into_the_workspace(client):
+    html = client.get("/portal/bulletins").text
+    assert "阳高县" in html and 'href="/air/' not in html

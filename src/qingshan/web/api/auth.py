@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from qingshan.core.org import User, role_label, unit_out
+from qingshan.web import accounts
+from qingshan.web.accounts import user_out
 from qingshan.web.api.schemas import LoginOut, MeOut, OkOut
 from qingshan.web.auth import login_user, logout_user, set_session_cookie
-from qingshan.web.deps import OptionalUser, SessionDep, Settings, csrf_token
+from qingshan.web.deps import AuditCtx, CurrentUser, OptionalUser, SessionDep, Settings, csrf_token
 
 router = APIRouter(prefix="/api/auth", tags=["账户 auth"])
 
@@ -16,17 +17,6 @@ router = APIRouter(prefix="/api/auth", tags=["账户 auth"])
 class LoginIn(BaseModel):
     username: str = Field(max_length=64)
     password: str = Field(max_length=256)
-
-
-def user_out(user: User) -> dict:
-    return {
-        "id": user.id,
-        "username": user.username,
-        "display_name": user.display_name,
-        "role": user.role,
-        "role_label": role_label(user.role),
-        "unit": unit_out(user.unit),
-    }
 
 
 @router.post("/login", response_model=LoginOut, summary="登录（成功后设置会话 Cookie，并返回 CSRF 令牌）")
@@ -45,3 +35,14 @@ def logout(request: Request, response: Response, db: SessionDep) -> dict:
 @router.get("/me", response_model=MeOut, summary="当前用户与 CSRF 令牌（未登录时 user 为 null）")
 def me(request: Request, user: OptionalUser) -> dict:
     return {"user": user_out(user) if user else None, "csrf_token": csrf_token(request)}
+
+
+class PasswordIn(BaseModel):
+    current_password: str = Field(max_length=256)
+    new_password: str = Field(min_length=accounts.MIN_PASSWORD, max_length=256)
+
+
+@router.post("/password", response_model=OkOut, summary="修改本人密码（须提供当前密码）")
+def change_password(body: PasswordIn, user: CurrentUser, db: SessionDep, ctx: AuditCtx, settings: Settings) -> dict:
+    accounts.change_own_password(db, ctx, settings, user, body.current_password, body.new_password)
+    return {"ok": True}

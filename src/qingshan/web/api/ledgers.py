@@ -29,34 +29,35 @@ from qingshan.web.api.schemas import (
     UnitOut,
 )
 from qingshan.web.deps import AuditCtx, CurrentUser, SessionDep, Settings
+from qingshan.web.params import DaysQuery, Id, IdQuery, Limit, Offset, TextQuery, UnitRef, VersionField
 
 router = APIRouter(prefix="/api", tags=["台账 ledgers"])
 
 
 class ItemIn(BaseModel):
-    kind: str = Field(description="key_task | inspection | hazard | complaint")
+    kind: str = Field(max_length=32, description="key_task | inspection | hazard | complaint")
     title: str = Field(max_length=300)
-    lead_unit: int | str | None = Field(None, description="单位 id、代码或名称")
-    units: list[int | str] = Field(default_factory=list)
+    lead_unit: UnitRef | None = Field(None, description="单位 id、代码或名称")
+    units: list[UnitRef] = Field(default_factory=list, max_length=100)
     deadline: date | None = None
     fields: dict[str, Any] = Field(default_factory=dict)
 
 
 class ItemPatch(BaseModel):
-    version: int = Field(description="读取事项时得到的版本号（防止覆盖他人修改）")
+    version: VersionField
     title: str | None = Field(None, max_length=300)
-    lead_unit: int | str | None = None
-    units: list[int | str] | None = None
+    lead_unit: UnitRef | None = None
+    units: list[UnitRef] | None = Field(None, max_length=100)
     deadline: date | None = None
     fields: dict[str, Any] = Field(default_factory=dict)
 
 
 class TransitionIn(BaseModel):
-    action: str
-    version: int
+    action: str = Field(max_length=32)
+    version: VersionField
     note: str | None = Field(None, max_length=4000)
-    unit: int | str | None = Field(None, description="交办（assign）时的承办单位")
-    satisfaction: str | None = None
+    unit: UnitRef | None = Field(None, description="交办（assign）时的承办单位")
+    satisfaction: str | None = Field(None, max_length=20)
 
 
 @router.get("/units", response_model=list[UnitOut], summary="单位列表（市、县区、开发区、部门）")
@@ -65,8 +66,8 @@ def units(user: CurrentUser, db: SessionDep) -> list[dict]:
     return [unit_out(u) for u in list_units(db)]
 
 
-@router.get("/ledgers/meta", response_model=MetaOut, summary="台账类型、状态、流转规则与字段（数据驱动；须登录）")
-def meta(user: CurrentUser) -> dict:
+@router.get("/ledgers/meta", response_model=MetaOut, summary="台账类型、状态、流转规则与字段（数据驱动；无需登录）")
+def meta() -> dict:
     return {
         "kinds": KINDS,
         "states": STATES,
@@ -86,13 +87,13 @@ def meta(user: CurrentUser) -> dict:
 @router.get("/ledgers", response_model=ItemListOut, response_model_exclude_unset=True,
             summary="台账列表（可按类型、单位、状态、是否逾期、关键词筛选）")
 def list_ledgers(
-    kind: str | None = None,
-    unit: int | None = Query(None, description="单位 id（牵头或配合）"),
-    status: str | None = None,
+    kind: str | None = Query(None, max_length=32),
+    unit: IdQuery = None,
+    status: str | None = Query(None, max_length=32),
     overdue: bool | None = None,
-    q: str | None = Query(None, max_length=100),
-    limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    q: TextQuery = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
     *,
     user: CurrentUser,
     db: SessionDep,
@@ -112,16 +113,16 @@ def create(body: ItemIn, user: CurrentUser, db: SessionDep, ctx: AuditCtx) -> di
 
 
 @router.get("/ledgers/reminders", response_model=list[ReminderOut], summary="提醒：各单位已逾期和即将到期的事项")
-def reminders(user: CurrentUser, db: SessionDep, unit: int | None = None,
-              within_days: int = Query(7, ge=0, le=365)) -> list[dict]:
+def reminders(user: CurrentUser, db: SessionDep, unit: IdQuery = None,
+              within_days: DaysQuery = 7) -> list[dict]:
     require(user, "view")
     return queries.due_items(db, unit_id=unit, within_days=within_days)
 
 
 @router.get("/ledgers/export", summary="导出 Excel（每行一个事项，中文表头）")
-def export(user: CurrentUser, db: SessionDep, kind: str, unit: int | None = None, status: str | None = None,
-           overdue: bool | None = None) -> Response:
-    content = excel.export_items(db, user, kind, unit_id=unit, status=status, overdue=overdue)
+def export(user: CurrentUser, db: SessionDep, ctx: AuditCtx, kind: str = Query(max_length=32), unit: IdQuery = None,
+           status: str | None = Query(None, max_length=32), overdue: bool | None = None) -> Response:
+    content = excel.export_items(db, user, kind, unit_id=unit, status=status, overdue=overdue, ctx=ctx)
     name = f"{KINDS[kind]}台账-{clock.today():%Y%m%d}.xlsx"
     return Response(
         content,
@@ -132,7 +133,7 @@ def export(user: CurrentUser, db: SessionDep, kind: str, unit: int | None = None
 
 @router.post("/ledgers/import", response_model=ImportOut, summary="导入 Excel（逐行校验，全部成功才写入）")
 async def import_(user: CurrentUser, db: SessionDep, ctx: AuditCtx, settings: Settings,
-                  kind: str = Form(...), file: UploadFile = File(...)) -> dict:
+                  kind: str = Form(..., max_length=32), file: UploadFile = File(...)) -> dict:
     require(user, "import")
     limit = settings.max_attachment_bytes
     content = await file.read(limit + 1)
@@ -144,13 +145,13 @@ async def import_(user: CurrentUser, db: SessionDep, ctx: AuditCtx, settings: Se
 
 @router.get("/ledgers/{item_id}", response_model=ItemDetailOut, response_model_exclude_unset=True,
             summary="事项详情（含完整历史与附件）")
-def read(item_id: int, user: CurrentUser, db: SessionDep) -> dict:
-    return queries.item_detail(db, user, item_id)
+def read(item_id: Id, user: CurrentUser, db: SessionDep, ctx: AuditCtx) -> dict:
+    return queries.item_detail(db, user, item_id, ctx=ctx)
 
 
 @router.patch("/ledgers/{item_id}", response_model=ItemOut, response_model_exclude_unset=True,
               summary="修改事项（须提交读取时的 version，冲突返回 409）")
-def update(item_id: int, body: ItemPatch, user: CurrentUser, db: SessionDep, ctx: AuditCtx) -> dict:
+def update(item_id: Id, body: ItemPatch, user: CurrentUser, db: SessionDep, ctx: AuditCtx) -> dict:
     changes = body.model_dump(exclude_unset=True, exclude={"version"})
     item = service.update_item(db, ctx, user, item_id, body.version, changes)
     return queries.item_out(item, user)
@@ -158,15 +159,27 @@ def update(item_id: int, body: ItemPatch, user: CurrentUser, db: SessionDep, ctx
 
 @router.post("/ledgers/{item_id}/transitions", response_model=ItemOut, response_model_exclude_unset=True,
              summary="流转（启动、申请办结/销号、核查、销号、退回、重新打开、交办、答复）")
-def transition(item_id: int, body: TransitionIn, user: CurrentUser, db: SessionDep, ctx: AuditCtx) -> dict:
+def transition(item_id: Id, body: TransitionIn, user: CurrentUser, db: SessionDep, ctx: AuditCtx) -> dict:
     item = service.transition_item(db, ctx, user, item_id, body.action, body.version, body.note,
                                    unit=body.unit, satisfaction=body.satisfaction)
     return queries.item_out(item, user)
 
 
+class PublishIn(BaseModel):
+    version: VersionField
+    text: str | None = Field(None, max_length=4000, description="公开的答复文本；默认为答复原文，审核人可删改个人信息")
+
+
+@router.post("/ledgers/{item_id}/publish", response_model=ItemOut, response_model_exclude_unset=True,
+             summary="审核并公开投诉答复（公众查询页只显示经审核公开的答复）")
+def publish(item_id: Id, body: PublishIn, user: CurrentUser, db: SessionDep, ctx: AuditCtx) -> dict:
+    item = service.publish_reply(db, ctx, user, item_id, body.version, body.text)
+    return queries.item_out(item, user)
+
+
 @router.post("/ledgers/{item_id}/progress", status_code=201, response_model=ProgressOut,
              summary="报送进展（可附佐证材料）")
-async def progress(item_id: int, user: CurrentUser, db: SessionDep, ctx: AuditCtx, settings: Settings,
+async def progress(item_id: Id, user: CurrentUser, db: SessionDep, ctx: AuditCtx, settings: Settings,
                    text: str = Form("", max_length=4000), files: list[UploadFile] = File(default=[])) -> dict:
     # permission first, so a refused user learns nothing about file checks
     item = queries.get_item(db, item_id)
@@ -181,7 +194,7 @@ async def progress(item_id: int, user: CurrentUser, db: SessionDep, ctx: AuditCt
 
 
 @router.get("/ledgers/{item_id}/attachments/{attachment_id}", summary="下载附件（仅限内部用户）")
-def download(item_id: int, attachment_id: int, user: CurrentUser, db: SessionDep, settings: Settings) -> FileResponse:
+def download(item_id: Id, attachment_id: Id, user: CurrentUser, db: SessionDep, settings: Settings) -> FileResponse:
     a, path = service.get_attachment(db, user, item_id, attachment_id, home=settings.home)
     return FileResponse(
         path, media_type=a.content_type,

@@ -29,7 +29,8 @@ class UserOut(BaseModel):
 
 class AccountOut(UserOut):
     active: bool
-    locked_until: str | None
+    failed_logins: int = Field(0, description="最近一次成功登录以来的失败次数")
+    created_at: str | None = None
 
 
 class LoginOut(BaseModel):
@@ -51,11 +52,13 @@ class TransitionForm(BaseModel):
     label: str
     note_required: bool
     note_label: str
+    note_hint: str = ""
     unit_label: str | None = None
     choices: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class AllowedOut(BaseModel):
+    publish: bool = False
     update: bool
     progress: bool
     attach: bool
@@ -119,6 +122,7 @@ class ItemOut(BaseModel):
     next_inspection_due: str | None = Field(None, description="隐患：下次巡查日期")
     inspection_overdue: bool | None = Field(None, description="隐患：巡查是否逾期")
     allowed: AllowedOut | None = Field(None, description="当前用户可执行的操作")
+    personal_masked: bool = Field(True, description="个人信息（联系人、联系电话）是否已隐藏")
 
 
 class ItemDetailOut(ItemOut):
@@ -172,6 +176,7 @@ class MetaOut(BaseModel):
 class ComplaintReceipt(BaseModel):
     tracking_no: str
     status_label: str
+    merged: bool = Field(False, description="与近期相同内容的投诉合并（返回原受理编号）")
 
 
 class ComplaintStatus(BaseModel):
@@ -183,13 +188,15 @@ class ComplaintStatus(BaseModel):
     received_at: str | None
     updated_at: str | None
     handling_unit: str | None
-    reply: str | None
+    reply: str | None = Field(description="经市生态环境局审核公开的答复")
+    reply_note: str | None = Field(None, description="答复待审核时的说明")
     closed_at: str | None
 
 
 class AuditOut(BaseModel):
     id: int
-    at: str | None
+    at: str | None = Field(description="北京时间，带时区（+08:00）")
+    action_label: str
     user_id: int | None
     username: str | None
     role: str | None
@@ -202,7 +209,13 @@ class AuditOut(BaseModel):
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     message: str | None
-    changes: dict[str, list[Any]]
+    role_label: str | None = None
+    changes: dict[str, list[Any]] = Field(description="字段级修改：{字段: [修改前, 修改后]}")
+
+
+class AuditPageOut(BaseModel):
+    total: int
+    records: list[AuditOut]
 
 
 class AirLatestOut(BaseModel):

@@ -7,7 +7,8 @@
 * ``/air…``          city, county and station air pages;
 * ``/sources…``      pollution sources;
 * ``/ledgers…``      accountability ledgers;
-* ``/portal…``       the public portal (no login).
+* ``/portal…``       the public portal (no login);
+* ``/admin…``        accounts, units, the audit trail; ``/account/password``.
 
 Each page module reads its domain's queries directly (:mod:`qingshan.air.queries` through the
 caches of :mod:`qingshan.web.pages.figures`, :mod:`qingshan.ledgers.queries`,
@@ -19,10 +20,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from qingshan.web.pages import account, air, ledgers, overview, portal, sources, static
+from qingshan.web.pages import account, admin, air, ledgers, overview, portal, sources, static
 
 router = APIRouter(include_in_schema=False)
-for _module in (static, account, overview, air, sources, ledgers, portal):
+for _module in (static, account, admin, overview, air, sources, ledgers, portal):
     router.include_router(_module.router)
 
 __all__ = ["router"]

@@ -41,7 +41,9 @@ def login_submit(
             request, "login.html", {"next": _safe_next(next), "error": exc.detail, "username": username},
             status_code=exc.status_code,
         )
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    # the public role has no workspace: it lands on the portal, not on a 403 page
+    target = "/portal" if _user.role == "public" else _safe_next(next)
+    response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, token, request.app.state.settings, request)
     return response
 

@@ -4,10 +4,12 @@ AQI levels, ranking tables, and the edition switch (2012 / 2026 stage 1 / 2026 s
 from __future__ import annotations
 
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 
 from qingshan.air.queries import aqi_levels, year_window
+from qingshan.core.errors import NotFound
 from qingshan.core.labels import POLLUTANT_LABELS
+from qingshan.core.org import DIVISIONS
 from qingshan.core.results import Result
 from qingshan.web.deps import InternalUser
 from qingshan.web.pages import charts
@@ -15,6 +17,9 @@ from qingshan.web.pages import figures
 from qingshan.web.pages.common import db_url, is_htmx, year_month
 from qingshan.web.pages.figures import parse_stage
 from qingshan.web.pages.render import render
+from qingshan.web.params import Code, MonthQuery, StageQuery, YearQuery
+
+DIVISION_NAMES = {code: name for code, name, _ in DIVISIONS}
 
 router = APIRouter()
 
@@ -72,7 +77,8 @@ def _page(request: Request, *, scope: str, title: str, codes: list[str] | None, 
 
 
 @router.get("/air")
-def air_city(request: Request, user: InternalUser, year: int | None = None, month_to: int | None = None, stage: str | None = None):
+def air_city(request: Request, user: InternalUser, year: YearQuery = None, month_to: MonthQuery = None,
+             stage: StageQuery = None):
     url = db_url(request)
     y, m = year_month(request, year, month_to)
     now = figures.air_now(url)
@@ -88,12 +94,15 @@ def air_city(request: Request, user: InternalUser, year: int | None = None, mont
 
 
 @router.get("/air/county/{code}")
-def air_county(request: Request, user: InternalUser, code: str, year: int | None = None, month_to: int | None = None,
-               stage: str | None = None):
+def air_county(request: Request, user: InternalUser, code: Code, year: YearQuery = None, month_to: MonthQuery = None,
+               stage: StageQuery = None):
     url = db_url(request)
     st = figures.stations(url)
     members = [s for s in st.rows if s["county_code"] == code]
-    name = members[0]["county"] if members else code
+    division = DIVISION_NAMES.get(code)
+    if division is None and not members:
+        raise NotFound(f"区县代码 {code} 不存在（大同市的区县代码为 140212—140226）。")
+    name = members[0]["county"] if members else division
     y, m = year_month(request, year, month_to)
     now = figures.air_now(url)
     now_rows = [r for r in now.rows if r["county_code"] == code]
@@ -111,13 +120,13 @@ def air_county(request: Request, user: InternalUser, code: str, year: int | None
 
 
 @router.get("/air/station/{code}")
-def air_station(request: Request, user: InternalUser, code: str, year: int | None = None, month_to: int | None = None,
-                stage: str | None = None):
+def air_station(request: Request, user: InternalUser, code: Code, year: YearQuery = None, month_to: MonthQuery = None,
+                stage: StageQuery = None):
     url = db_url(request)
     st = figures.stations(url)
     meta = next((s for s in st.rows if s["code"] == code), None)
-    if meta is None and st.rows:
-        raise HTTPException(404, f"站点 {code} 不存在")
+    if meta is None:
+        raise NotFound(f"站点 {code} 不存在。")
     now = figures.air_now(url)
     return _page(
         request, scope="station", title=(meta or {}).get("name", code), codes=[code], year=year,

@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Iterable, Sequence
 
+from qingshan.web import geo
+
 FONT = "Noto Sans CJK SC, WenQuanYi Micro Hei, sans-serif"
 
 
@@ -107,23 +109,42 @@ def ranking_bar(names: Sequence[str], values: Sequence[float | None], *, title: 
     }
 
 
-def station_map(points: Sequence[dict[str, Any]], levels: Sequence[dict[str, Any]], title: str = "") -> dict[str, Any]:
-    """Stations on longitude/latitude axes coloured by AQI level (no map tiles, nothing fetched)."""
+def station_map(points: Sequence[dict[str, Any]], levels: Sequence[dict[str, Any]], title: str = "",
+                *, demo: bool = False) -> dict[str, Any]:
+    """Stations over Datong's district and county boundaries (:mod:`qingshan.web.geo`, drawn as
+    the ECharts map ``datong`` that ``static/app.js`` registers from the shipped GeoJSON),
+    markers coloured by HJ 633 AQI level, labels kept inside the chart (margins on every side,
+    overlapping labels hidden rather than clipped; hover shows every station)."""
     data = [
-        {"name": p["name"], "value": [p["lon"], p["lat"], p["aqi"]]}
+        {"name": p["name"] + ("（演示）" if p.get("demo") and "演示" not in p["name"] else ""),
+         "value": [p["lon"], p["lat"], p["aqi"]]}
         for p in points
         if p.get("lon") is not None and p.get("lat") is not None
     ]
+    subtitle = "区县界线为示意（按 2018 年区划调整合并旧界线，平城区/云冈区分界为近似），非法定界线"
+    if demo:
+        subtitle = "演示/合成数据，不是监测结果\n" + subtitle
     return {
         "textStyle": {"fontFamily": FONT},
-        "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
+        "title": {"text": title, "subtext": subtitle, "left": "center",
+                  "textStyle": {"fontSize": 14}, "subtextStyle": {"fontSize": 11, "color": "#8a4b00" if demo else "#637381"}},
         "tooltip": {"trigger": "item"},
-        "grid": {"left": 60, "right": 20, "top": 40, "bottom": 60},
-        "xAxis": {"type": "value", "name": "经度", "scale": True},
-        "yAxis": {"type": "value", "name": "纬度", "scale": True},
+        "geo": {
+            "map": geo.MAP_NAME,
+            "roam": True,
+            "scaleLimit": {"min": 1, "max": 12},
+            # the map keeps its aspect ratio inside a box that leaves room for the two-line title
+            # above, the legend below and station labels to the right: nothing is clipped
+            "layoutCenter": ["44%", "57%"],
+            "layoutSize": "70%",
+            "itemStyle": {"areaColor": "#f4f7f5", "borderColor": "#9fb3a8", "borderWidth": 1},
+            "label": {"show": True, "color": "#9aa5b1", "fontSize": 10},
+            "emphasis": {"itemStyle": {"areaColor": "#e6f4ea"}, "label": {"color": "#1f2933"}},
+        },
         "visualMap": {
             "type": "piecewise",
             "dimension": 2,
+            "seriesIndex": 0,
             "orient": "horizontal",
             "left": "center",
             "bottom": 0,
@@ -132,9 +153,15 @@ def station_map(points: Sequence[dict[str, Any]], levels: Sequence[dict[str, Any
         "series": [
             {
                 "type": "scatter",
-                "symbolSize": 18,
+                "coordinateSystem": "geo",
+                "symbolSize": 14,
                 "data": data,
-                "label": {"show": True, "formatter": "{b}", "position": "right", "fontSize": 11},
+                "itemStyle": {"borderColor": "#1f2933", "borderWidth": 0.6},
+                "label": {"show": True, "formatter": "{b}", "position": "right", "fontSize": 11,
+                          "color": "#1f2933", "backgroundColor": "rgba(255,255,255,0.75)", "padding": [1, 3]},
+                "labelLayout": {"hideOverlap": True},
+                "emphasis": {"label": {"show": True}},
+                "tooltip": {"formatter": "{b}：AQI {@[2]}"},
             }
         ],
     }

@@ -168,8 +168,29 @@ def stations(url: str) -> Result:
     return queries.stations(air_data(url))
 
 
+#: Observation sources that are synthetic demo values (``qingshan.demo.synthetic.SOURCE``; the web
+#: sits below the demo and cannot import it — tests/web/browser/test_pages.py checks they agree).
+DEMO_SOURCES = ("synthetic-demo",)
+
+
+def _air_now(url: str) -> Result:
+    now = queries.air_now(air_data(url))
+    if now.rows:
+        times = [r["time"] for r in now.rows]
+        counts = air_data(url).store.counts(start=min(times), end=max(times), sources=list(DEMO_SOURCES))
+        demo = set(counts["station_code"].to_list()) if not counts.is_empty() else set()
+        for r in now.rows:
+            r["demo"] = r["code"] in demo
+        now.meta["demo"] = bool(demo)
+        now.meta["demo_note"] = ("演示数据：以下数值由系统合成，用于演示，不是监测结果；站点名称与位置为真实站点。"
+                                 if demo else "")
+    return now
+
+
 def air_now(url: str) -> Result:
-    return fresh_or_stale(("air_now", url), AIR_NOW_TTL, lambda: queries.air_now(air_data(url)))
+    """The latest hour of every station; rows whose values are synthetic demo values carry
+    ``demo`` = True and ``meta["demo"]`` says so for the page (TEAM rule 7: labelled wherever shown)."""
+    return fresh_or_stale(("air_now", url), AIR_NOW_TTL, lambda: _air_now(url))
 
 
 def hourly_series(url: str, codes: list[str] | None, hours: int = 72) -> Result:

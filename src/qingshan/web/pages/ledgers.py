@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 
 from qingshan.core.errors import Conflict, DomainError, TooLarge
@@ -23,16 +23,14 @@ from qingshan.ledgers.workflow import KINDS, STATE_LABELS, STATES
 from qingshan.web.deps import AuditCtx, InternalUser, SessionDep, Settings
 from qingshan.web.errors import audit_refusal, status_of
 from qingshan.web.pages.common import is_htmx
+from qingshan.web.params import Id, TextQuery, form_id
 from qingshan.web.pages.render import render
 
 router = APIRouter()
 
 
 def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
-        return None
+    return form_id(value) if value not in (None, "") else None
 
 
 def _units(db) -> list[dict]:
@@ -44,11 +42,11 @@ def ledger_list(
     request: Request,
     user: InternalUser,
     db: SessionDep,
-    kind: str | None = None,
-    unit: str | None = None,
-    status: str | None = None,
-    overdue: str | None = None,
-    q: str | None = None,
+    kind: str | None = Query(None, max_length=32),
+    unit: str | None = Query(None, max_length=24),
+    status: str | None = Query(None, max_length=32),
+    overdue: str | None = Query(None, max_length=8),
+    q: TextQuery = None,
 ):
     kind = kind if kind in KINDS else None
     filters = {"kind": kind, "unit": _int(unit), "status": status or None, "overdue": overdue in ("1", "on", "true"),
@@ -105,16 +103,16 @@ async def ledger_import(request: Request, user: InternalUser, db: SessionDep, ct
 
 
 @router.get("/ledgers/{item_id}")
-def ledger_detail(request: Request, item_id: int, user: InternalUser, db: SessionDep, settings: Settings,
-                  msg: str | None = None, err: str | None = None):
-    return _detail(request, item_id, user, db, settings, msg=msg, err=err)
+def ledger_detail(request: Request, item_id: Id, user: InternalUser, db: SessionDep, settings: Settings,
+                  ctx: AuditCtx, msg: str | None = None, err: str | None = None):
+    return _detail(request, item_id, user, db, settings, msg=msg, err=err, ctx=ctx)
 
 
 def _detail(request: Request, item_id: int, user, db, settings, *, msg: str | None = None, err: str | None = None,
-            status_code: int = 200, draft: dict | None = None):
+            status_code: int = 200, draft: dict | None = None, ctx=None):
     """The item page; after a refused write it is rendered directly with the refusal's status
     (403/409/422), the latest version of the item and what the user had typed (``draft``)."""
-    item = queries.item_detail(db, user, item_id)  # NotFound → 404 by the error mapping
+    item = queries.item_detail(db, user, item_id, ctx=ctx)  # NotFound → 404 by the error mapping
     ctx = {
         "active": "ledgers",
         "user": user,
@@ -134,17 +132,18 @@ def _back(item_id: int, **params: str) -> RedirectResponse:
     return RedirectResponse(f"/ledgers/{item_id}?{urlencode(params)}#history", status_code=303)
 
 
-def _refused(request: Request, item_id: int, user, db, settings, exc: DomainError, draft: dict):
+def _refused(request: Request, item_id: int, user, db, settings, exc: DomainError, draft: dict, ctx=None):
     db.rollback()
     audit_refusal(request, exc)
     message = exc.message
     if isinstance(exc, Conflict):
         message += " 页面已显示最新内容，请核对后重新提交。"
-    return _detail(request, item_id, user, db, settings, err=message, status_code=status_of(exc), draft=draft)
+    return _detail(request, item_id, user, db, settings, err=message, status_code=status_of(exc), draft=draft,
+                   ctx=ctx)
 
 
 @router.post("/ledgers/{item_id}/progress")
-async def ledger_progress(request: Request, item_id: int, user: InternalUser, db: SessionDep, ctx: AuditCtx,
+async def ledger_progress(request: Request, item_id: Id, user: InternalUser, db: SessionDep, ctx: AuditCtx,
                           settings: Settings):
     form = await request.form()
     text = str(form.get("text") or "").strip()
@@ -159,12 +158,12 @@ async def ledger_progress(request: Request, item_id: int, user: InternalUser, db
         service.add_progress(db, ctx, user, item_id, text, files, home=settings.home,
                              max_bytes=settings.max_attachment_bytes)
     except DomainError as exc:
-        return _refused(request, item_id, user, db, settings, exc, {"text": text})
+        return _refused(request, item_id, user, db, settings, exc, {"text": text}, ctx)
     return _back(item_id, msg="进展已保存。" + (f"已上传 {len(files)} 个佐证文件。" if files else ""))
 
 
 @router.post("/ledgers/{item_id}/transition")
-async def ledger_transition(request: Request, item_id: int, user: InternalUser, db: SessionDep, ctx: AuditCtx,
+async def ledger_transition(request: Request, item_id: Id, user: InternalUser, db: SessionDep, ctx: AuditCtx,
                             settings: Settings):
     form = await request.form()
     note = str(form.get("note") or "").strip()
@@ -174,5 +173,18 @@ async def ledger_transition(request: Request, item_id: int, user: InternalUser, 
                                 note=note or None, unit=_int(str(form.get("unit") or "")) or None,
                                 satisfaction=str(form.get("satisfaction") or "") or None)
     except DomainError as exc:
-        return _refused(request, item_id, user, db, settings, exc, {"note": note, "action": action})
+        return _refused(request, item_id, user, db, settings, exc, {"note": note, "action": action}, ctx)
     return _back(item_id, msg="状态已更新。")
+
+
+@router.post("/ledgers/{item_id}/publish")
+async def ledger_publish(request: Request, item_id: Id, user: InternalUser, db: SessionDep, ctx: AuditCtx,
+                         settings: Settings):
+    """Review a complaint's reply and publish it (the text as edited by the reviewer)."""
+    form = await request.form()
+    text = str(form.get("text") or "").strip()
+    try:
+        service.publish_reply(db, ctx, user, item_id, _int(str(form.get("version") or "")), text or None)
+    except DomainError as exc:
+        return _refused(request, item_id, user, db, settings, exc, {"publish": text}, ctx)
+    return _back(item_id, msg="答复已审核并在公众查询页公开。")

@@ -15,6 +15,7 @@ from qingshan.web.pages import figures
 from qingshan.web.pages.common import db_url, year_month
 from qingshan.web.pages.figures import parse_stage
 from qingshan.web.pages.render import render
+from qingshan.web.params import MonthQuery, StageQuery, YearQuery
 
 router = APIRouter()
 
@@ -30,9 +31,9 @@ def home(user: OptionalUser):
 @router.get("/overview")
 def overview(
     request: Request,
-    year: int | None = None,
-    month_to: int | None = None,
-    stage: str | None = None,
+    year: YearQuery = None,
+    month_to: MonthQuery = None,
+    stage: StageQuery = None,
     *,
     user: InternalUser,
     db: SessionDep,
@@ -61,7 +62,8 @@ def overview(
         "summary": summary,
         "levels": levels,
         "map_option": charts.station_map(
-            [r for r in now.rows if r["aqi"] is not None], levels, title="各站点实时 AQI"
+            [r for r in now.rows if r["aqi"] is not None], levels, title="各站点实时 AQI",
+            demo=now.meta.get("demo", False),
         ) if now.rows else None,
         "overdue_option": charts.ranking_bar(
             [r["unit"] for r in overdue.rows[:15]], [r["total"] for r in overdue.rows[:15]], title="逾期事项（按牵头单位）", x_name="件"
@@ -81,8 +83,8 @@ def _city_now(now: Result) -> dict | None:
 
 
 @router.get("/overview/figures")
-def overview_figures(request: Request, user: InternalUser, year: int | None = None, month_to: int | None = None,
-                     stage: str | None = None):
+def overview_figures(request: Request, user: InternalUser, year: YearQuery = None, month_to: MonthQuery = None,
+                     stage: StageQuery = None):
     """The 1—N月 figures and county ranking alone (htmx polls it while they are computed)."""
     url = db_url(request)
     y, m = year_month(request, year, month_to)

@@ -3,7 +3,9 @@ form with its tracking number, and the complaint status page."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Form, Request
+from datetime import timedelta
+
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse
 
 from qingshan.air.queries import aqi_levels
@@ -11,7 +13,9 @@ from qingshan.bulletin.queries import published_bulletins
 from qingshan.core.errors import DomainError, NotFound
 from qingshan.ledgers import queries as ledger_queries
 from qingshan.ledgers import service as ledger_service
-from qingshan.web.deps import AuditCtx, SessionDep
+from qingshan.web import antispam
+from qingshan.web.deps import AuditCtx, SessionDep, Settings
+from qingshan.web.ratelimit import RateLimited
 from qingshan.web.pages import charts
 from qingshan.web.pages import figures
 from qingshan.web.pages.common import db_url, year_month
@@ -31,7 +35,8 @@ def portal_air(request: Request):
         "active": "air",
         "now": now,
         "levels": levels,
-        "map_option": charts.station_map([r for r in now.rows if r["aqi"] is not None], levels, title="各站点实时 AQI")
+        "map_option": charts.station_map([r for r in now.rows if r["aqi"] is not None], levels, title="各站点实时 AQI",
+                                         demo=now.meta.get("demo", False))
         if now.rows else None,
     }
     return render(request, "portal/air.html", ctx)
@@ -46,6 +51,7 @@ def portal_bulletins(request: Request, db: SessionDep):
     ctx = {
         "active": "bulletins",
         "bulletins": published_bulletins(db),
+        "demo": figures.air_now(url).meta.get("demo", False),
         "year": y,
         "month_to": m,
         "evaluation": figures.period_evaluation(url, y, m, None, home=request.app.state.settings.home),
@@ -56,7 +62,8 @@ def portal_bulletins(request: Request, db: SessionDep):
 
 @router.get("/portal/complaint")
 def complaint_form(request: Request):
-    return render(request, "portal/complaint.html", {"active": "complaint", "form": {}, "error": None, "errors": []})
+    return render(request, "portal/complaint.html", {"active": "complaint", "form": {}, "error": None, "errors": [],
+                                                     "challenge": None})
 
 
 @router.post("/portal/complaint")
@@ -66,12 +73,22 @@ def complaint_submit(
     location: str = Form(""),
     contact_name: str = Form(""),
     contact_phone: str = Form(""),
+    challenge_token: str = Form("", max_length=200),
+    challenge_answer: str = Form("", max_length=10),
     *,
     db: SessionDep,
     ctx: AuditCtx,
+    settings: Settings,
 ):
     form = {"content": content, "location": location,
             "contact_name": contact_name, "contact_phone": contact_phone}
+    page = {"active": "complaint", "form": form}
+    try:
+        limits = antispam.guard(request, challenge_token or None, challenge_answer or None)
+    except RateLimited as exc:
+        return render(request, "portal/complaint.html", page | {"error": exc.message, "errors": [],
+                      "challenge": exc.extra.get("challenge")}, status_code=429,
+                      headers={"Retry-After": str(exc.retry_after)})
     errors = []
     if not content.strip():
         errors.append("请填写「投诉内容」。")
@@ -79,29 +96,37 @@ def complaint_submit(
         if len(form[key]) > limit:
             errors.append(f"「{_LABELS[key]}」过长：最多 {limit} 个字，现为 {len(form[key])} 个字。")
     if errors:
-        return render(request, "portal/complaint.html", {"active": "complaint", "form": form, "error": "提交未成功，请修改后重试。", "errors": errors}, status_code=422)
+        return render(request, "portal/complaint.html", page | {"error": "提交未成功，请修改后重试。", "errors": errors},
+                      status_code=422)
     fields = {k: v.strip() for k, v in form.items()} | {"channel": "网站"}
     try:
-        item = ledger_service.submit_complaint(db, ctx, fields)
+        item, merged = ledger_service.receive_complaint(
+            db, ctx, fields, merge_window=timedelta(hours=settings.complaint_merge_hours))
     except DomainError as exc:
         db.rollback()
         msgs = [e["message"] for e in getattr(exc, "errors", [])]
-        return render(request, "portal/complaint.html", {"active": "complaint", "form": form, "error": exc.message, "errors": msgs}, status_code=422)
-    tracking_no = item.tracking_no
+        return render(request, "portal/complaint.html", page | {"error": exc.message, "errors": msgs}, status_code=422)
+    antispam.count(request, limits)
     # Post/Redirect/Get: a reload does not file the complaint twice
-    return RedirectResponse(f"/portal/complaint/done?no={tracking_no}", status_code=303)
+    return RedirectResponse(f"/portal/complaint/done?no={item.tracking_no}" + ("&merged=1" if merged else ""),
+                            status_code=303)
 
 
 _LABELS = {"content": "投诉内容", "location": "事发地点", "contact_name": "联系人", "contact_phone": "联系电话"}
 
 
 @router.get("/portal/complaint/done")
-def complaint_done(request: Request, no: str = ""):
-    return render(request, "portal/complaint_done.html", {"active": "complaint", "tracking_no": no[:32]})
+def complaint_done(request: Request, db: SessionDep, no: str = Query("", max_length=64), merged: str = ""):
+    """The receipt: only a number the server issued is shown (any ``?no=`` text could otherwise
+    be printed as an official 受理编号)."""
+    issued = ledger_service.issued_tracking_no(db, no)
+    return render(request, "portal/complaint_done.html",
+                  {"active": "complaint", "tracking_no": issued, "merged": merged == "1"},
+                  status_code=200 if issued else 404)
 
 
 @router.get("/portal/track")
-def complaint_track(request: Request, db: SessionDep, no: str = ""):
+def complaint_track(request: Request, db: SessionDep, no: str = Query("", max_length=64)):
     no = no.strip()[:32]
     status = None
     if no:
