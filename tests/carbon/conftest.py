@@ -16,7 +16,7 @@ from qingshan.store import migrate
 PG_DB = "qingshan_test_carbon"
 PG_URL = pgutil.url(PG_DB)
 _LOCK_KEY = 0x63617262  # "carb": one test run at a time owns qingshan_test_carbon
-CARBON_TABLES = ("carbon_check", "carbon_run", "carbon_power_month", "carbon_annual_report", "carbon_cement_month",
+CARBON_TABLES = ("carbon_check_item", "carbon_check", "carbon_run", "carbon_power_month", "carbon_annual_report", "carbon_cement_month",
                  "carbon_city_balance", "carbon_city_gdp", "carbon_plan", "carbon_factor", "carbon_unit",
                  "carbon_facility", "carbon_import_batch", "src_outlet_limit", "src_device", "src_outlet", "src_enterprise")
 
