@@ -8,6 +8,7 @@ items opened for them, and turns the carbon domain's own exceptions into
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -20,11 +21,16 @@ from qingshan.carbon import records
 from qingshan.carbon.city import CityDataError, get_plan
 from qingshan.carbon.evidence import EvidenceError
 from qingshan.carbon.models import (
+    CarbonAnnualReport,
     CarbonCementMonth,
     CarbonCheck,
     CarbonCheckItem,
     CarbonCityBalance,
+    CarbonCityGdp,
     CarbonFacility,
+    CarbonFactor,
+    CarbonImportBatch,
+    CarbonPlan,
     CarbonPowerMonth,
     CarbonRun,
     CarbonUnit,
@@ -252,3 +258,21 @@ def intensity_source(session: Session, st: IntensityStatus) -> str:
     if st.demo:
         parts.append("演示/合成数据")
     return "；".join(p for p in parts if p)
+
+
+# --- what the figures depend on -------------------------------------------------------------------------
+
+
+def data_version(session: Session) -> str:
+    """A digest of every input of the carbon figures, for caches: the bureau's factor rows, the
+    registry, the plans, the city balance and GDP (small tables, hashed whole) and the monthly
+    records (large: changed only by imports, each of which adds a batch — so their counts, their
+    highest ids and the highest batch id stand for them)."""
+    h = hashlib.sha256()
+    for model in (CarbonImportBatch, CarbonFactor, CarbonPowerMonth, CarbonCementMonth, CarbonAnnualReport):
+        h.update(repr(session.execute(select(func.count(), func.max(model.id)).select_from(model)).one()).encode())
+    for model in (CarbonPlan, CarbonCityGdp, CarbonCityBalance, CarbonUnit, CarbonFacility):
+        cols = [c for c in model.__table__.columns]
+        for row in session.execute(select(*cols).order_by(model.id)):
+            h.update(repr(tuple(row)).encode())
+    return h.hexdigest()

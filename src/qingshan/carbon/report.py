@@ -182,6 +182,11 @@ class TrendRow(BaseModel):
     status_zh: str | None
 
 
+class PathPoint(BaseModel):
+    year: int
+    index: str  # target path, I(b) = 100, 2 dp
+
+
 class TrendReport(BaseModel):
     plan: str | None
     base_year: int
@@ -194,8 +199,19 @@ class TrendReport(BaseModel):
     allowed_intensity_end: Figure | None
     allowed_co2_end: Figure | None
     projected_years: list[int]
+    #: the uniform-rate path from 100 at b to (1 − R*) × 100 at T, every year of the plan (empty without R*)
+    target_path: list[PathPoint] = Field(default_factory=list)
     demo: bool
     warnings: list[str]
+
+
+def target_path_index(target: Fraction, base_year: int, end_year: int, year: int) -> str:
+    """I(t)/I(b) × 100 on the uniform-rate path to 1 − R* at T (carbon.md §8.4: the path along
+    which r(t) = 1 − (1 − R*)^(1/(T − b)) every year), 2 dp, from the exact 50-digit root."""
+    k = year - base_year
+    if k == 0:
+        return "100.00"
+    return publish(nth_root((1 - target) ** k, end_year - base_year).midpoint() * 100, 2)
 
 
 def city_trend(session: Session, *, as_of: date, base_year: int | None = None, target: Fraction | None = None,
@@ -226,11 +242,7 @@ def city_trend(session: Session, *, as_of: date, base_year: int | None = None, t
             co2_f = figure("co2_total", CITY_LABELS["co2_total"], run.results["co2_total"], co2_refs, run.id, acc.demo)
             ci_f = figure("co2_intensity", CITY_LABELS["co2_intensity"], run.results["co2_intensity"], co2_refs, run.id, acc.demo)
         pub = row.published()
-        path = "—"
-        if target is not None:
-            k = row.year - base_year
-            root = nth_root((1 - target) ** k, T - base_year) if k else None
-            path = "100.00" if root is None else publish(root.midpoint() * 100, 2)
+        path = "—" if target is None else target_path_index(target, base_year, T, row.year)
         rows.append(TrendRow(year=row.year, co2=co2_f, co2_intensity=ci_f,
                              intensity_index=None if row.intensity_ratio is None else publish(row.intensity_ratio * 100, 2),
                              target_path_index=path, r=pub["r"], R=pub["R"], P=pub["P"], tau=pub["tau"], r_req=pub["r_req"],
@@ -256,7 +268,9 @@ def city_trend(session: Session, *, as_of: date, base_year: int | None = None, t
                        target=percent(target) if target is not None else None,
                        target_status=plan.target_status if plan else None, target_source=plan.target_source if plan else None,
                        rows=rows, whole_period_rate=percent(wp[1]) if wp else None, allowed_intensity_end=allowed_i,
-                       allowed_co2_end=allowed_x, projected_years=projected, demo=demo, warnings=warnings)
+                       allowed_co2_end=allowed_x, projected_years=projected, demo=demo, warnings=warnings,
+                       target_path=[] if target is None else [PathPoint(year=y, index=target_path_index(target, base_year, T, y))
+                                                              for y in range(base_year, T + 1)])
 
 
 # --- bulletin and leader view ---------------------------------------------------------------------------
