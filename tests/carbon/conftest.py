@@ -79,3 +79,19 @@ def plant(carbon_url):
         s.commit()
         yield carbon_url, s
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def carbon_demo_db(_carbon_template, tmp_path_factory):
+    """A SQLite file holding the carbon demo (built once per session; copy it before writing)."""
+    from qingshan.demo.carbon import build_carbon_demo
+    from qingshan.store.db import make_engine
+
+    path = tmp_path_factory.mktemp("carbon-demo") / "demo.db"
+    shutil.copyfile(_carbon_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        build_carbon_demo(engine)
+    finally:
+        engine.dispose()
+    return path

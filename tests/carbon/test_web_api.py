@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import io
-from pathlib import Path
 
 import pgutil
 import pytest
 from carbon_testdata import C3_BALANCE_CSV, C3_GDP_CSV, PLANT_USCC
-from fastapi.testclient import TestClient
+from carbon_web import INTERNAL, make_site
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -23,17 +22,8 @@ from qingshan.carbon.imports import import_city_balance, import_city_gdp, import
 from qingshan.carbon.models import CarbonCheckItem
 from qingshan.core import clock
 from qingshan.core.audit import AuditRecord
-from qingshan.core.org import User, ensure_org
 from qingshan.sources import registry as src
-from qingshan.store.migrate import upgrade
-from qingshan.web.app import create_app
-from qingshan.web.security import CSRF_HEADER, WebSettings, hash_password
 
-PASSWORD = "carbon-test-password-1"
-#: role → (username, unit)
-USERS = {"admin": ("cb_admin", "大同市生态环境局"), "staff": ("cb_staff", "大同市生态环境局"),
-         "unit": ("cb_unit", "平城区"), "leader": ("cb_leader", None), "public": ("cb_public", None)}
-INTERNAL = ("admin", "staff", "unit", "leader")
 PG_DB = "qingshan_test_carbon_web"
 _LOCK_KEY = 0x63617277  # "carw": one run at a time owns qingshan_test_carbon_web
 
@@ -57,31 +47,6 @@ def _build(db) -> None:
     assert import_city_gdp(db, "gdp.csv", C3_GDP_CSV.encode(), demo=True).ok
     set_plan(db, "十五五（测试）", 2025, "0.17", source="carbon.md §9 C3 示例目标", projected_gdp_index="105", demo=True)
     db.commit()
-
-
-def login(app, username: str) -> TestClient:
-    c = TestClient(app)
-    r = c.post("/api/auth/login", json={"username": username, "password": PASSWORD})
-    assert r.status_code == 200, r.text
-    c.headers[CSRF_HEADER] = r.json()["csrf_token"]
-    return c
-
-
-def make_site(url: str, home: Path, build) -> dict:
-    upgrade(url)
-    settings = WebSettings(database_url=url, home=home, migrate=False, argon2_time_cost=1, argon2_memory_kib=1024,
-                           ip_failures_per_window=10_000)
-    app = create_app(settings)
-    with app.state.sessionmaker() as db:
-        units = ensure_org(db)
-        for role, (name, unit) in USERS.items():
-            db.add(User(username=name, display_name=name, role=role, unit_id=units[unit].id if unit else None,
-                        password_hash=hash_password(PASSWORD, settings), active=True, failed_logins=0))
-        db.commit()
-        build(db)
-    clients = {role: login(app, name) for role, (name, _u) in USERS.items()}
-    clients["anonymous"] = TestClient(app)
-    return {"app": app, "url": url, "settings": settings, "clients": clients, "factory": app.state.sessionmaker}
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
