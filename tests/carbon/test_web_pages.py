@@ -114,6 +114,8 @@ def test_factor_form_adds_a_row_for_bureau_users_only(site):
     assert r.status_code == 303
     listed = c["staff"].get(r.headers["location"], headers=HTML).text
     assert "已新增因子" in listed and "测试-2026-1" in listed and 'data-origin="bureau"' in listed
+    # the confirmation is read from the stored row: an address cannot make the page say anything
+    assert "flash-ok" not in c["staff"].get("/carbon/factors?msg=请致电&added=999999", headers=HTML).text
     # the city figures of 2026 now use the bureau's Shanxi 2023 row (the latest loaded year ≤ 2026, §8.1)
     html = c["staff"].get("/carbon", params={"year": 2026, "months": 9}, headers=HTML).text
     grid = re.search(r'data-key="grid_factor">(.*?)</tr>', html, re.S).group(1)

@@ -66,6 +66,7 @@ class FactorRef(BaseModel):
     source: str
     origin: str
     label: str
+    row_id: int | None = None  # a bureau row's database id
 
 
 class Figure(BaseModel):

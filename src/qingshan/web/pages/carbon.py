@@ -198,9 +198,14 @@ def _factor_page(request: Request, user, db: Session, *, table: str | None, msg:
 
 
 @router.get("/carbon/factors")
-def carbon_factors(request: Request, user: InternalUser, db: SessionDep,
-                   table: str | None = Query(None, max_length=40), msg: str | None = Query(None, max_length=200)):
-    return _factor_page(request, user, db, table=table if table in TABLE_NAMES else None, msg=msg or "")
+def carbon_factors(request: Request, user: InternalUser, db: SessionDep, table: str | None = Query(None, max_length=40),
+                   added: int | None = Query(None, ge=1, le=ID_MAX, description="刚新增的本局因子行")):
+    msg = ""
+    if added is not None:  # the message comes from the stored row, never from the address
+        f = next((r for r in report.factor_table(db) if r.origin == "bureau" and r.row_id == added), None)
+        if f is not None:
+            msg = f"已新增因子 {f.label} = {f.value} {f.unit}（{STATUS_TEXT.get(f.status, f.status)}），此后的核算自动采用。"
+    return _factor_page(request, user, db, table=table if table in TABLE_NAMES else None, msg=msg)
 
 
 FACTOR_FIELDS = ("table", "key", "param", "value", "unit", "valid_from", "valid_to", "version", "status", "source")
@@ -216,8 +221,7 @@ async def carbon_factor_add(request: Request, user: InternalUser, db: SessionDep
         db.rollback()
         audit_refusal(request, exc)
         return _factor_page(request, user, db, table=None, err=exc.message, draft=fields, status_code=status_of(exc))
-    q = urlencode({"table": f.table, "msg": f"已新增因子 {f.label} = {f.value} {f.unit}（{STATUS_TEXT.get(f.status, f.status)}），此后的核算自动采用。"})
-    return RedirectResponse(f"/carbon/factors?{q}", status_code=303)
+    return RedirectResponse(f"/carbon/factors?{urlencode({'table': f.table, 'added': f.row_id})}", status_code=303)
 
 
 # --- failed checks: evidence and rectification ------------------------------------------------------------
