@@ -91,7 +91,9 @@ def test_c3_through_the_api(site):
     st = staff.get("/api/carbon/intensity", params={"year": 2027}).json()
     assert (st["basis"], st["status"], st["R"], st["r_req"]) == ("annual", "green", "9.20", "2.95")
     leader = site["clients"]["leader"].get("/api/carbon/leader", params={"year": 2027}).json()
-    assert leader["intensity"]["status"] == "green" and leader["enterprises"] == 1
+    assert leader["intensity"]["status"] == "green" and leader["enterprises"] is None  # nothing lodged for 2027
+    plants = site["clients"]["leader"].get("/api/carbon/leader", params={"year": 2023, "months": 1}).json()
+    assert plants["enterprises"] == 1 and plants["enterprises_failing"] == 1 and plants["intensity"]["basis"] == "no_data"
 
 
 GETS = ["/api/carbon/city?year=2025", "/api/carbon/trend", "/api/carbon/intensity?year=2026",
@@ -122,6 +124,7 @@ BAD = [
     ("/api/carbon/units/999999?year=2023", 404, "发电机组"), ("/api/carbon/checks/999999/evidence", 404, "校核结果"),
     ("/api/carbon/enterprises?year=2023&through_month=0", 422, "through_month"),
     ("/api/carbon/trend?plan=" + "长" * 41, 422, "plan"), ("/api/carbon/factors?table=" + "x" * 41, 422, "table"),
+    ("/api/carbon/enterprises?year=1950", 404, "存证数据"), ("/api/carbon/checks?year=2100", 404, "存证数据"),
 ]
 
 
@@ -262,4 +265,6 @@ def test_carbon_page_on_both_backends(site):
     assert 'data-year="2027"' in html and "54.13" in html and "2.95" in html
     assert "口径待确认" in html or "待确认" in html
     assert "版本 pkg-2026.12" in html and 'id="demo-banner"' in html
-    assert "查看计算存证" in html and "查看存证并立整改事项" not in html  # leaders read, bureau staff open items
+    assert "没有 2025 年的企业月度存证数据" in html  # nothing lodged for 2025: not evaluated
+    plant = site["clients"]["leader"].get("/carbon?year=2023&through=1", headers={"Accept": "text/html"}).text
+    assert 'class="failed-check"' in plant and "查看存证并立整改事项" not in plant  # leaders read, bureau staff open items

@@ -109,6 +109,19 @@ def enterprise_years(session: Session) -> list[int]:
     return sorted(years, reverse=True)
 
 
+def enterprise_year_open(session: Session, year: int, today: date) -> bool:
+    return year == today.year or year in enterprise_years(session)
+
+
+def require_enterprise_year(session: Session, year: int, today: date) -> None:
+    """Refuse (404) to evaluate the key enterprises for a year with no lodged record, unless it is
+    the current year (when every month past its deadline without a record is a K-01 ``fail``):
+    evaluating stores runs, and a far year would only fill the store with "not lodged" results."""
+    if enterprise_year_open(session, year, today):
+        return
+    raise NotFound(f"没有 {year} 年的企业月度存证数据")
+
+
 # --- failed checks and their ledger items -------------------------------------------------------------
 
 

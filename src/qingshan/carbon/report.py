@@ -558,18 +558,23 @@ def unit_detail(session: Session, unit_id: int, year: int, *, as_of: date, throu
 
 
 class LeaderCarbon(BaseModel):
-    """The leader view's carbon tile."""
+    """The leader view's carbon tile. The enterprise counts are None when the enterprises were not
+    evaluated (no monthly record lodged for the year)."""
 
     period: str
     intensity: IntensityStatus
-    enterprises: int
-    enterprises_failing: int
-    enterprises_warning: int
+    enterprises: int | None
+    enterprises_failing: int | None
+    enterprises_warning: int | None
     demo: bool
 
 
-def leader_summary(session: Session, year: int, *, as_of: date, months: int = 12) -> LeaderCarbon:
+def leader_summary(session: Session, year: int, *, as_of: date, months: int = 12,
+                   with_enterprises: bool = True) -> LeaderCarbon:
     intensity = co2_intensity_status(session, year, as_of=as_of, months=months)
+    if not with_enterprises:
+        return LeaderCarbon(period=intensity.period, intensity=intensity, enterprises=None, enterprises_failing=None,
+                            enterprises_warning=None, demo=intensity.demo)
     ents = enterprise_list(session, year, as_of=as_of, through_month=months)
     return LeaderCarbon(period=intensity.period, intensity=intensity, enterprises=len(ents),
                         enterprises_failing=sum(1 for e in ents if e.status == "fail"),

@@ -105,8 +105,10 @@ def intensity(user: InternalUser, db: SessionDep, year: int = YearQ,
 @router.get("/leader", response_model=report.LeaderCarbon, summary="领导总览碳排放栏：强度状态与重点企业校核概况")
 def leader(user: InternalUser, db: SessionDep, year: int = YearQ, months: int = Query(12, ge=1, le=12),
            as_of: date | None = AsOfQ) -> report.LeaderCarbon:
+    day = _as_of(as_of)
     with queries.domain_errors():
-        out = report.leader_summary(db, year, as_of=_as_of(as_of), months=months)
+        out = report.leader_summary(db, year, as_of=day, months=months,
+                                    with_enterprises=queries.enterprise_year_open(db, year, day))
     db.commit()
     return out
 
@@ -115,6 +117,7 @@ def leader(user: InternalUser, db: SessionDep, year: int = YearQ, months: int = 
 def enterprises(user: InternalUser, db: SessionDep, year: int = YearQ,
                 through_month: int = Query(12, ge=1, le=12, description="截至月份"),
                 as_of: date | None = AsOfQ) -> list[report.EnterpriseRow]:
+    queries.require_enterprise_year(db, year, _as_of(as_of))
     with queries.domain_errors():
         out = report.enterprise_list(db, year, as_of=_as_of(as_of), through_month=through_month)
     db.commit()
@@ -124,6 +127,7 @@ def enterprises(user: InternalUser, db: SessionDep, year: int = YearQ,
 @router.get("/units/{unit_id}", response_model=report.UnitDetail, summary="发电机组逐月明细：存证、排放、煤耗、校核 K-01…K-10")
 def unit(user: InternalUser, db: SessionDep, unit_id: int = Path(ge=1, le=ID_MAX), year: int = YearQ,
          through_month: int = Query(12, ge=1, le=12), as_of: date | None = AsOfQ) -> report.UnitDetail:
+    queries.require_enterprise_year(db, year, _as_of(as_of))
     with queries.domain_errors():
         out = report.unit_detail(db, unit_id, year, as_of=_as_of(as_of), through_month=through_month)
     db.commit()
@@ -133,6 +137,7 @@ def unit(user: InternalUser, db: SessionDep, unit_id: int = Path(ge=1, le=ID_MAX
 @router.get("/checks", response_model=list[queries.FailedCheck], summary="不通过的校核结果（最新核算）及已建立的整改事项")
 def checks(user: InternalUser, db: SessionDep, year: int = YearQ, through_month: int = Query(12, ge=1, le=12),
            as_of: date | None = AsOfQ) -> list[queries.FailedCheck]:
+    queries.require_enterprise_year(db, year, _as_of(as_of))
     with queries.domain_errors():
         report.enterprise_list(db, year, as_of=_as_of(as_of), through_month=through_month)  # stores the latest runs
     out = queries.failed_checks(db, year, through_month)

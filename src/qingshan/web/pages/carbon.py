@@ -146,8 +146,10 @@ def carbon_home(request: Request, user: InternalUser, db: SessionDep,
     city, city_reason = (_cached(request, db, ("city", y, m), lambda: report.city_report(db, y, as_of=today, months=m))
                          if m in queries.CITY_PERIODS else (None, "城市核算期间应为 1—3、1—6、1—9 月或全年"))
     trend, trend_reason = _cached(request, db, ("trend",), lambda: report.city_trend(db, as_of=today))
-    ents, ents_reason = _cached(request, db, ("enterprises", y, t),
-                                lambda: report.enterprise_list(db, y, as_of=today, through_month=t))
+    ents, ents_reason = _section(lambda: queries.require_enterprise_year(db, y, today))
+    if not ents_reason:
+        ents, ents_reason = _cached(request, db, ("enterprises", y, t),
+                                    lambda: report.enterprise_list(db, y, as_of=today, through_month=t))
     failed = queries.failed_checks(db, y, t) if ents is not None else []
     db.commit()  # the runs behind every figure shown
     demo = any(x is not None and x.demo for x in (status, city, trend)) or any(e.demo for e in ents or [])
@@ -172,6 +174,7 @@ def carbon_unit(request: Request, user: InternalUser, db: SessionDep, unit_id: i
     ey, em = queries.default_enterprise_period(db, today)
     y = year or ey
     t = through or (em if y == ey else 12)
+    queries.require_enterprise_year(db, y, today)
     with queries.domain_errors():  # no such unit → 404 by the one mapping
         detail = report.unit_detail(db, unit_id, y, as_of=today, through_month=t)
     failed = {(f.month, f.check): f for f in queries.failed_checks(db, y, t) if f.unit_id == unit_id}
@@ -277,7 +280,9 @@ def carbon_tile(request: Request, user: InternalUser, db: SessionDep,
     key enterprises' check results of the latest period."""
     today = clock.today()
     p = _periods(db, year, months, None, today)
-    leader, reason = _cached(request, db, ("leader", p["year"], p["months"]),
-                             lambda: report.leader_summary(db, p["year"], as_of=today, months=p["months"]))
+    with_ents = queries.enterprise_year_open(db, p["year"], today)
+    leader, reason = _cached(request, db, ("leader", p["year"], p["months"], with_ents),
+                             lambda: report.leader_summary(db, p["year"], as_of=today, months=p["months"],
+                                                           with_enterprises=with_ents))
     db.commit()
     return render(request, "carbon/_tile.html", {"leader": leader, "reason": reason})
