@@ -51,6 +51,8 @@ from qingshan.standards.carbon_tracking import (
 )
 
 DEMO_NOTE = "演示/合成数据：非大同市真实统计或企业报送数据"
+#: How a figure's or a factor row's status reads (pages, documents).
+FACTOR_STATUS_ZH = {"confirmed": "已确认", "UNCONFIRMED": "待确认", "setting": "设置值", "input": "输入值"}
 
 
 class FactorRef(BaseModel):

@@ -34,12 +34,13 @@ from qingshan.web.errors import audit_refusal, status_of
 from qingshan.web.pages import figures
 from qingshan.web.pages.charts import FONT
 from qingshan.web.pages.common import db_url
-from qingshan.web.pages.render import render
+from qingshan.web.pages.render import render, templates
 
 router = APIRouter()
 
 ID_MAX = 2**63 - 1
-STATUS_TEXT = {"confirmed": "已确认", "UNCONFIRMED": "待确认", "setting": "设置值", "input": "输入值"}
+STATUS_TEXT = report.FACTOR_STATUS_ZH
+templates.env.globals["CARBON_STATUS_TEXT"] = STATUS_TEXT  # the carbon templates' macros read it
 CITY_ORDER = ("co2_total", "co2_intensity", "co2_fuels", "co2_enterprise", "co2_elec", "co2_heat", "co2_transform",
               "co2_territorial", "co2_process", "grid_factor", "energy_total_assessed", "energy_total_before",
               "energy_intensity", "energy_net_import_elec", "non_fossil_share", "gdp_constant")
