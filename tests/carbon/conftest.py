@@ -16,7 +16,7 @@ from qingshan.store import migrate
 PG_DB = "qingshan_test_carbon"
 PG_URL = pgutil.url(PG_DB)
 _LOCK_KEY = 0x63617262  # "carb": one test run at a time owns qingshan_test_carbon
-CARBON_TABLES = ("carbon_check", "carbon_run", "carbon_power_month", "carbon_annual_report", "carbon_cement_month",
+CARBON_TABLES = ("carbon_check_item", "carbon_check", "carbon_run", "carbon_power_month", "carbon_annual_report", "carbon_cement_month",
                  "carbon_city_balance", "carbon_city_gdp", "carbon_plan", "carbon_factor", "carbon_unit",
                  "carbon_facility", "carbon_import_batch", "src_outlet_limit", "src_device", "src_outlet", "src_enterprise")
 
@@ -79,3 +79,19 @@ def plant(carbon_url):
         s.commit()
         yield carbon_url, s
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def carbon_demo_db(_carbon_template, tmp_path_factory):
+    """A SQLite file holding the carbon demo (built once per session; copy it before writing)."""
+    from qingshan.demo.carbon import build_carbon_demo
+    from qingshan.store.db import make_engine
+
+    path = tmp_path_factory.mktemp("carbon-demo") / "demo.db"
+    shutil.copyfile(_carbon_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        build_carbon_demo(engine)
+    finally:
+        engine.dispose()
+    return path

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from fractions import Fraction as F
 
-from carbon_testdata import C3_BALANCE_2025, CEMENT_USCC, PLANT_USCC
+from carbon_testdata import C3_BALANCE_CSV, C3_GDP_CSV, CEMENT_USCC, PLANT_USCC
 from sqlalchemy import select
 
 from qingshan.carbon.accounting import evaluate_cement_line, evaluate_month, evaluate_power_unit
@@ -97,23 +97,9 @@ def test_c2_cement_line_through_the_store(plant):
     assert cem.co2.value == "1215749" and cem.status == "n/a" and cem.market_covered is True
 
 
-def _balance_csv(year: int, factor: F) -> str:
-    lines = []
-    for item, use, q, u in C3_BALANCE_2025:
-        v = F(q) * factor
-        assert v.denominator in (1, 2, 4, 5, 10, 20, 25, 50, 100, 125, 250, 500, 1000, 10000, 100000, 1000000)
-        text = f"{float(v):.6f}".rstrip("0").rstrip(".")
-        assert F(text) == v
-        lines.append(f"{year},全年,{item},{use},{text},{u}")
-    return "\n".join(lines)
-
-
 def _c3_store(s) -> None:
-    csv = "年份,期间,能源品种,用途,数量,单位\n" + "\n".join(
-        [_balance_csv(2025, F(1)), _balance_csv(2026, F("1.012")), _balance_csv(2027, F("1.012") * F("0.992"))]) + "\n"
-    assert import_city_balance(s, "c3.csv", csv.encode(), demo=True).ok
-    gdp = "年份,期间,地区生产总值(亿元),地区生产总值指数,来源\n2025,全年,1950,,C3\n2026,全年,,105.3,C3\n2027,全年,,105.0,C3\n"
-    assert import_city_gdp(s, "gdp.csv", gdp.encode(), demo=True).ok
+    assert import_city_balance(s, "c3.csv", C3_BALANCE_CSV.encode(), demo=True).ok
+    assert import_city_gdp(s, "gdp.csv", C3_GDP_CSV.encode(), demo=True).ok
 
 
 def test_c3_city_account_and_tracking_from_stored_data(plant):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,7 +14,6 @@ from typer.testing import CliRunner
 from qingshan.cli import app
 from qingshan.config import database_url, home_dir
 from qingshan.store import migrate
-from qingshan.store.db import make_engine
 
 C3_SERIES = "year,co2_t,gdp_index\n2025,100,\n2026,101.2,105.3\n2027,100.3904,105.0\n"
 C3_JSON = (
@@ -71,15 +71,11 @@ def test_track_table_shows_base_row(tmp_path: Path):
 
 
 @pytest.fixture
-def demo_store():
-    from qingshan.demo.carbon import build_carbon_demo
-
+def demo_store(carbon_demo_db):
+    """The carbon demo in this test's QINGSHAN_HOME (a copy of the session's build)."""
     url = database_url()
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    summary = build_carbon_demo(engine)
-    engine.dispose()
-    return summary
+    shutil.copyfile(carbon_demo_db, url.removeprefix("sqlite:///"))
+    return url
 
 
 def test_check_month_on_the_demo(demo_store):

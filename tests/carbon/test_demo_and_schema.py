@@ -66,8 +66,32 @@ def test_carbon_branch_matches_models_and_downgrades(sqlite_url):
         assert [d for d in diffs if "carbon_" in str(d)] == []
     finally:
         engine.dispose()
-    assert "carbon_0001" in migrate.current(sqlite_url)
+    assert "carbon_0002" in migrate.current(sqlite_url)
     migrate.downgrade("carbon@base", sqlite_url)
-    assert "carbon_0001" not in migrate.current(sqlite_url)
+    assert not {"carbon_0001", "carbon_0002"} & migrate.current(sqlite_url)
     migrate.upgrade(sqlite_url)
-    assert "carbon_0001" in migrate.current(sqlite_url)
+    assert "carbon_0002" in migrate.current(sqlite_url)
+
+
+def test_qingshan_demo_prints_the_intensity_status_and_the_caught_checks(carbon_demo_db, tmp_path):
+    """The demo hook (``DOMAIN_DEMOS``) runs the carbon builder and prints the issue's must-show."""
+    import shutil
+
+    from qingshan.demo import domains
+    from qingshan.demo.carbon import build_carbon_demo
+
+    entry = next(d for d in domains.DOMAIN_DEMOS if d.build is build_carbon_demo)
+    shutil.copyfile(carbon_demo_db, tmp_path / "demo.db")
+    engine = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
+    console = Console(record=True, width=220)
+    try:
+        domains.run(console, engine, (entry,))
+    finally:
+        engine.dispose()
+    lines = console.export_text().splitlines()
+    status = next(i for i, line in enumerate(lines) if line.startswith("目标任务·单位GDP二氧化碳排放"))
+    assert "2026年1—9月" in lines[status] and "累计下降" in lines[status] and "UNCONFIRMED" in lines[status]
+    caught = [line for line in lines if line.startswith("校核查出（不通过）")]
+    assert len(caught) == 2 and any("K-06" in c and "6号机组" in c for c in caught)
+    assert status < lines.index(caught[0])  # the status first, then the caught checks
+    assert "演示" in lines[0]

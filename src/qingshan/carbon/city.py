@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qingshan.carbon import records
 from qingshan.carbon.accounting import evaluate_power_unit, power_units, settings_dict
 from qingshan.carbon.factors import library
-from qingshan.carbon.models import CarbonCityBalance, CarbonCityGdp, CarbonFacility, CarbonPlan
+from qingshan.carbon.models import CarbonCityBalance, CarbonCityGdp, CarbonFacility, CarbonPlan, CarbonPowerMonth
 from qingshan.carbon.runs import fig, pct, store_run
 from qingshan.standards.carbon_checks import CheckStatus
 from qingshan.standards.carbon_city import (
@@ -88,14 +88,26 @@ def set_plan(session: Session, name: str, base_year: int, target: str, *, source
 
 def verified_plants(session: Session, year: int, *, as_of: date, factors: FactorTable,
                     settings: PowerSettings = PowerSettings()) -> tuple[list[PlantFuelData], list[str]]:
-    """Power plants whose §3 data for ``year`` may replace their fuel in the balance (carbon.md §8.1)."""
+    """Power plants whose §3 data for ``year`` may replace their fuel in the balance (carbon.md §8.1).
+
+    A plant none of whose generating units has twelve monthly records cannot be verified: it is
+    judged from the record counts alone (no evaluation), as it would be after one.
+    """
     by_fac: dict[int, list] = {}
     for u in power_units(session):
         by_fac.setdefault(u.facility_id, []).append(u)
+    lodged = dict(session.execute(
+        select(CarbonPowerMonth.unit_id, func.count()).where(CarbonPowerMonth.year == year, CarbonPowerMonth.kind == "monthly")
+        .group_by(CarbonPowerMonth.unit_id)).all())
     out: list[PlantFuelData] = []
     notes: list[str] = []
     for fac_id, units in by_fac.items():
         fac = session.get(CarbonFacility, fac_id)
+        if not any(lodged.get(u.id) for u in units):
+            continue  # nothing lodged for the year: nothing to verify
+        if any(lodged.get(u.id, 0) < 12 for u in units if u.kind == "unit"):
+            notes.append(f"{fac.name}：{year}年企业数据不完整或有未通过的校核，城市核算仍按平衡表缺省值")
+            continue
         evs = [evaluate_power_unit(session, u, year, as_of=as_of, factors=factors, settings=settings) for u in units]
         complete = all(sum(1 for m in e.evaluation.months if m.result is not None) == 12 for e in evs
                        if e.evaluation.unit.kind == "unit")

@@ -10,11 +10,10 @@ import csv
 import io
 import json
 import sys
-from datetime import date, datetime
+from datetime import date
 from fractions import Fraction
 from pathlib import Path
 from typing import Optional
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -23,7 +22,7 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qingshan.carbon import imports, registry
+from qingshan.carbon import imports, registry, service
 from qingshan.carbon.accounting import evaluate_power_unit, power_units
 from qingshan.carbon.city import CityDataError, set_balance_row, set_gdp, set_plan
 from qingshan.carbon.evidence import check_evidence, failed_checks
@@ -31,7 +30,11 @@ from qingshan.carbon.factors import add_factor, library
 from qingshan.carbon.models import CarbonFacility
 from qingshan.carbon.progress import SeriesFileError, json_text, read_series
 from qingshan.carbon.report import city_report, city_trend, co2_intensity_status, enterprise_list, unit_detail
-from qingshan.config import database_url
+from qingshan.config import database_url, home_dir
+from qingshan.core import clock
+from qingshan.core.audit import SYSTEM
+from qingshan.core.errors import DomainError
+from qingshan.core.org import User
 from qingshan.standards.carbon_checks import STATUS_ZH as CHECK_ZH
 from qingshan.standards.carbon_checks import CheckStatus
 from qingshan.standards.carbon_city import CitySettings
@@ -44,14 +47,10 @@ app = typer.Typer(no_args_is_help=True, help="碳排放核算与双控：因子�
 import_app = typer.Typer(no_args_is_help=True, help="导入企业月度存证、年报、水泥月报、城市能源平衡表与GDP")
 app.add_typer(import_app, name="import")
 console = Console()
-BEIJING = ZoneInfo("Asia/Shanghai")
+#: Size cap for the evidence workbook attached from the command line (the web passes its own setting).
+CLI_ATTACHMENT_MAX = 20 * 1024 * 1024
 STATUS_STYLE = {"pass": "green", "warn": "yellow", "fail": "red", "n/a": "dim", "green": "green", "yellow": "yellow",
                 "red": "red", "no_data": "dim"}
-
-
-def today() -> date:
-    """Today in Beijing (deadlines of carbon.md §4.2 are Beijing dates)."""
-    return datetime.now(BEIJING).date()
 
 
 def _session() -> Session:
@@ -67,7 +66,7 @@ def _fail(message: str, code: int = 1) -> None:
 
 def _as_of(text: Optional[str]) -> date:
     if text is None:
-        return today()
+        return clock.today()  # Beijing: the deadlines of carbon.md §4.2 are Beijing dates
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -425,7 +424,7 @@ def check(
             console.print(f"[{colour}]{r['facility']} {r['unit']} {r['check']} {r['name']}：{r['message']}[/]" + (f"（{vals}）" if vals else ""))
     fails = sum(1 for r in rows if r["status"] == "fail")
     warns = sum(1 for r in rows if r["status"] == "warn")
-    console.print(f"共 {len(evs)} 个核算单元（机组与全厂公用）：不通过 {fails} 项，预警 {warns} 项。不通过项可用 qingshan carbon evidence 生成整改台账材料。")
+    console.print(f"共 {len(evs)} 个核算单元（机组与全厂公用）：不通过 {fails} 项，预警 {warns} 项。不通过项可用 qingshan carbon rectify 校核结果编号 --user 局账号 建立整改事项（编号见 qingshan carbon evidence）。")
 
 
 @app.command("enterprises")
@@ -628,8 +627,28 @@ def evidence(
     year: int = typer.Option(..., "--year"),
     month: Optional[int] = typer.Option(None, "--month"),
 ) -> None:
-    """列出不通过的校核项，输出可用于整改台账的材料（JSON；台账写入在第二期）。"""
+    """列出不通过的校核项，输出整改台账所需材料（JSON；立项用 qingshan carbon rectify 或网页）。"""
     with _session() as s:
         ids = failed_checks(s, year, month)
         typer.echo(json.dumps([check_evidence(s, i) for i in ids], ensure_ascii=False, indent=1, default=str))
 
+
+
+@app.command("rectify")
+def rectify(
+    check_row_id: int = typer.Argument(..., help="校核结果编号（qingshan carbon evidence 输出的 check_row_id）"),
+    username: str = typer.Option(..., "--user", help="办理人：局系统管理员或局科室工作人员的账号"),
+    lead_unit: Optional[str] = typer.Option(None, "--lead-unit", help="牵头单位（名称或代码；默认为设施所在区县）"),
+    deadline: Optional[str] = typer.Option(None, "--deadline", help="整改时限 YYYY-MM-DD"),
+) -> None:
+    """为一项不通过的校核结果建立整改台账事项（附校核计算存证），并记入审计日志。"""
+    with _session() as s:
+        user = s.scalar(select(User).where(User.username == username, User.active.is_(True)))
+        if user is None:
+            _fail(f"账号“{username}”不存在或已停用")
+        try:
+            item = service.open_rectification(s, SYSTEM, user, check_row_id, lead_unit=lead_unit, deadline=deadline,
+                                              home=home_dir(), max_bytes=CLI_ATTACHMENT_MAX)
+        except DomainError as exc:
+            _fail(exc.message)
+    console.print(f"已建立整改事项 {item.code}（校核结果 {check_row_id}，存证 SHA-256 {item.evidence_sha256}）")

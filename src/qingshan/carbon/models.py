@@ -15,6 +15,8 @@
 * ``carbon_run``           one computation (unit-month, unit-year, city period) with its settings,
                            the factor rows it used and its exact results
 * ``carbon_check``         a check result (K-01 … K-10) of a run, with the offending values
+* ``carbon_check_item``    the rectification-ledger item a bureau user opened for a failed check,
+                           with the evidence (check, lodged record, run, factors) as it was then
 
 Numbers are stored as decimal text (or ``num/den`` for exact results), never as floats
 (carbon.md §2).
@@ -274,3 +276,29 @@ class CarbonCheck(Base):
     status: Mapped[str] = mapped_column(String(4))
     message: Mapped[str] = mapped_column(Text)
     values: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class CarbonCheckItem(Base):
+    """A rectification-ledger item opened by a bureau user for one failed check result.
+
+    One per stored check result (the unique ``check_row_id``): the row is written first, as the
+    claim, so two users cannot open two items for the same failure; ``ledger_item_id`` is set once
+    the ledger has the item. ``evidence`` is the payload of :func:`qingshan.carbon.evidence.check_evidence`
+    as it stood when the item was opened, ``evidence_sha256`` its digest (canonical JSON).
+    """
+
+    __tablename__ = "carbon_check_item"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    check_row_id: Mapped[int] = mapped_column(ForeignKey("carbon_check.id"), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("carbon_unit.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int | None] = mapped_column(Integer)
+    check_id: Mapped[str] = mapped_column(String(5))
+    # no foreign key: ``ledger_item`` belongs to the ``web`` migration branch, which is upgraded and
+    # downgraded independently of this one; the service writes the id of the item it created
+    ledger_item_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    evidence: Mapped[dict] = mapped_column(JSON, default=dict)
+    evidence_sha256: Mapped[str] = mapped_column(String(64))
+    opened_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    opened_by: Mapped[str | None] = mapped_column(String(64))

@@ -51,6 +51,8 @@ from qingshan.standards.carbon_tracking import (
 )
 
 DEMO_NOTE = "演示/合成数据：非大同市真实统计或企业报送数据"
+#: How a figure's or a factor row's status reads (pages, documents).
+FACTOR_STATUS_ZH = {"confirmed": "已确认", "UNCONFIRMED": "待确认", "setting": "设置值", "input": "输入值"}
 
 
 class FactorRef(BaseModel):
@@ -66,6 +68,7 @@ class FactorRef(BaseModel):
     source: str
     origin: str
     label: str
+    row_id: int | None = None  # a bureau row's database id
 
 
 class Figure(BaseModel):
@@ -182,6 +185,11 @@ class TrendRow(BaseModel):
     status_zh: str | None
 
 
+class PathPoint(BaseModel):
+    year: int
+    index: str  # target path, I(b) = 100, 2 dp
+
+
 class TrendReport(BaseModel):
     plan: str | None
     base_year: int
@@ -194,8 +202,19 @@ class TrendReport(BaseModel):
     allowed_intensity_end: Figure | None
     allowed_co2_end: Figure | None
     projected_years: list[int]
+    #: the uniform-rate path from 100 at b to (1 − R*) × 100 at T, every year of the plan (empty without R*)
+    target_path: list[PathPoint] = Field(default_factory=list)
     demo: bool
     warnings: list[str]
+
+
+def target_path_index(target: Fraction, base_year: int, end_year: int, year: int) -> str:
+    """I(t)/I(b) × 100 on the uniform-rate path to 1 − R* at T (carbon.md §8.4: the path along
+    which r(t) = 1 − (1 − R*)^(1/(T − b)) every year), 2 dp, from the exact 50-digit root."""
+    k = year - base_year
+    if k == 0:
+        return "100.00"
+    return publish(nth_root((1 - target) ** k, end_year - base_year).midpoint() * 100, 2)
 
 
 def city_trend(session: Session, *, as_of: date, base_year: int | None = None, target: Fraction | None = None,
@@ -226,11 +245,7 @@ def city_trend(session: Session, *, as_of: date, base_year: int | None = None, t
             co2_f = figure("co2_total", CITY_LABELS["co2_total"], run.results["co2_total"], co2_refs, run.id, acc.demo)
             ci_f = figure("co2_intensity", CITY_LABELS["co2_intensity"], run.results["co2_intensity"], co2_refs, run.id, acc.demo)
         pub = row.published()
-        path = "—"
-        if target is not None:
-            k = row.year - base_year
-            root = nth_root((1 - target) ** k, T - base_year) if k else None
-            path = "100.00" if root is None else publish(root.midpoint() * 100, 2)
+        path = "—" if target is None else target_path_index(target, base_year, T, row.year)
         rows.append(TrendRow(year=row.year, co2=co2_f, co2_intensity=ci_f,
                              intensity_index=None if row.intensity_ratio is None else publish(row.intensity_ratio * 100, 2),
                              target_path_index=path, r=pub["r"], R=pub["R"], P=pub["P"], tau=pub["tau"], r_req=pub["r_req"],
@@ -256,7 +271,9 @@ def city_trend(session: Session, *, as_of: date, base_year: int | None = None, t
                        target=percent(target) if target is not None else None,
                        target_status=plan.target_status if plan else None, target_source=plan.target_source if plan else None,
                        rows=rows, whole_period_rate=percent(wp[1]) if wp else None, allowed_intensity_end=allowed_i,
-                       allowed_co2_end=allowed_x, projected_years=projected, demo=demo, warnings=warnings)
+                       allowed_co2_end=allowed_x, projected_years=projected, demo=demo, warnings=warnings,
+                       target_path=[] if target is None else [PathPoint(year=y, index=target_path_index(target, base_year, T, y))
+                                                              for y in range(base_year, T + 1)])
 
 
 # --- bulletin and leader view ---------------------------------------------------------------------------
@@ -543,18 +560,23 @@ def unit_detail(session: Session, unit_id: int, year: int, *, as_of: date, throu
 
 
 class LeaderCarbon(BaseModel):
-    """The leader view's carbon tile."""
+    """The leader view's carbon tile. The enterprise counts are None when the enterprises were not
+    evaluated (no monthly record lodged for the year)."""
 
     period: str
     intensity: IntensityStatus
-    enterprises: int
-    enterprises_failing: int
-    enterprises_warning: int
+    enterprises: int | None
+    enterprises_failing: int | None
+    enterprises_warning: int | None
     demo: bool
 
 
-def leader_summary(session: Session, year: int, *, as_of: date, months: int = 12) -> LeaderCarbon:
+def leader_summary(session: Session, year: int, *, as_of: date, months: int = 12,
+                   with_enterprises: bool = True) -> LeaderCarbon:
     intensity = co2_intensity_status(session, year, as_of=as_of, months=months)
+    if not with_enterprises:
+        return LeaderCarbon(period=intensity.period, intensity=intensity, enterprises=None, enterprises_failing=None,
+                            enterprises_warning=None, demo=intensity.demo)
     ents = enterprise_list(session, year, as_of=as_of, through_month=months)
     return LeaderCarbon(period=intensity.period, intensity=intensity, enterprises=len(ents),
                         enterprises_failing=sum(1 for e in ents if e.status == "fail"),

@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from fractions import Fraction
 
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -272,18 +273,23 @@ def build_carbon_demo(session_or_engine: Session | Engine, *, as_of: date = date
     return summary
 
 
-def render_carbon_summary(console: Console, summary: CarbonDemoSummary) -> None:
-    """The carbon section of the ``qingshan demo`` printout."""
-    console.print(f"[bold red]⚠ {DEMO_NOTE}[/bold red]")
+def carbon_summary_renderable(summary: CarbonDemoSummary) -> RenderableType:
+    """The carbon section of the ``qingshan demo`` printout: the city's CO2-intensity status first,
+    then the checks the bureau's rules caught, the enterprises and the city accounts (all 演示)."""
+    parts: list[RenderableType] = [Text(f"⚠ {DEMO_NOTE}", style="bold red"),
+                                   Text(f"目标任务·单位GDP二氧化碳排放（演示目标 17%）：{summary.intensity_status}", style="bold")]
+    parts += [Text(f"校核查出（不通过）：{line}", style="red") for line in summary.caught]
     t = Table("设施", "状态", f"1—{summary.through_month}月排放(tCO2)", "不通过", "预警",
               title=f"重点企业碳排放月度存证校核（{summary.year}年，截至 {summary.as_of.isoformat()}，演示数据）")
     for name, status, co2, fails, warns in summary.enterprise_rows:
         t.add_row(name, status, co2, str(fails), str(warns))
-    console.print(t)
-    for line in summary.caught:
-        console.print(f"[red]不通过：{line}[/red]")
     c = Table("期间", "二氧化碳排放(tCO2)", "强度(tCO2/万元)", "能源消费(tce)", title="大同市碳排放核算（合成演示数据）")
     for row in summary.city:
         c.add_row(*row)
-    console.print(c)
-    console.print(f"目标任务（演示目标 17%）：{summary.intensity_status}")
+    parts += [t, c, Text("不通过项由局工作人员在网页“碳排放双控”逐项确认后建立整改事项（附计算存证）。", style="dim")]
+    return Group(*parts)
+
+
+def render_carbon_summary(console: Console, summary: CarbonDemoSummary) -> None:
+    """Print :func:`carbon_summary_renderable`."""
+    console.print(carbon_summary_renderable(summary))

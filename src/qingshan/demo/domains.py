@@ -21,6 +21,8 @@ from typing import Any
 from rich.console import Console, RenderableType
 from sqlalchemy import Engine
 
+from qingshan.demo import carbon
+
 
 @dataclass(frozen=True)
 class DomainDemo:
@@ -30,7 +32,9 @@ class DomainDemo:
 
 
 #: The domains' demo steps, run in this order by ``qingshan demo`` (the lead wires each domain in).
-DOMAIN_DEMOS: tuple[DomainDemo, ...] = ()
+DOMAIN_DEMOS: tuple[DomainDemo, ...] = (
+    DomainDemo("碳排放双控", carbon.build_carbon_demo, carbon.carbon_summary_renderable),
+)
 
 
 def run(console: Console, engine: Engine, demos: tuple[DomainDemo, ...] = DOMAIN_DEMOS) -> None:

@@ -6,6 +6,7 @@
 * ``/overview``      leadership overview;
 * ``/air…``          city, county and station air pages;
 * ``/sources…``      pollution sources;
+* ``/carbon…``       carbon accounting and dual control (city, enterprises, units, factors, checks);
 * ``/ledgers…``      accountability ledgers;
 * ``/portal…``       the public portal (no login);
 * ``/admin…``        accounts, units, the audit trail; ``/account/password``.
@@ -20,10 +21,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from qingshan.web.pages import account, admin, air, ledgers, overview, portal, sources, static
+from qingshan.web.pages import account, admin, air, carbon, ledgers, overview, portal, sources, static
 
 router = APIRouter(include_in_schema=False)
-for _module in (static, account, admin, overview, air, sources, ledgers, portal):
+for _module in (static, account, admin, overview, air, sources, carbon, ledgers, portal):
     router.include_router(_module.router)
 
 __all__ = ["router"]

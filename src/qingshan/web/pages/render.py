@@ -26,6 +26,7 @@ NAV = [
     ("overview", "领导总览", "/overview"),
     ("air", "空气质量", "/air"),
     ("sources", "污染源监控", "/sources"),
+    ("carbon", "碳排放双控", "/carbon"),
     ("ledgers", "台账督办", "/ledgers"),
     ("portal", "公众门户", "/portal"),
 ]
