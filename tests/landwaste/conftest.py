@@ -18,7 +18,7 @@ _LOCK_KEY = 0x6C616E64  # "land"
 TABLES = ("soil_result", "soil_sample", "soil_point", "soil_plot", "soil_survey", "soil_import",
           "waste_receiver", "waste_monthly", "waste_site", "waste_target", "waste_hw_alarm", "waste_hw_event",
           "waste_hw_manifest", "waste_hw_ledger", "waste_import",
-          "ponds_record", "ponds_monitoring", "ponds_responsible", "ponds_grade", "ponds_pond", "ponds_import",
+          "ponds_attachment", "ponds_record", "ponds_monitoring", "ponds_responsible", "ponds_grade", "ponds_pond", "ponds_import",
           "src_outlet_limit", "src_device", "src_outlet", "src_enterprise")
 
 
