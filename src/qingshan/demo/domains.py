@@ -21,6 +21,8 @@ from typing import Any
 from rich.console import Console, RenderableType
 from sqlalchemy import Engine
 
+from qingshan.demo import landwaste
+
 
 @dataclass(frozen=True)
 class DomainDemo:
@@ -30,7 +32,9 @@ class DomainDemo:
 
 
 #: The domains' demo steps, run in this order by ``qingshan demo`` (the lead wires each domain in).
-DOMAIN_DEMOS: tuple[DomainDemo, ...] = ()
+DOMAIN_DEMOS: tuple[DomainDemo, ...] = (
+    DomainDemo("净土与风险底线（土壤、固废、危废联单、尾矿库）", landwaste.build_for_demo, landwaste.render_landwaste_demo),
+)
 
 
 def run(console: Console, engine: Engine, demos: tuple[DomainDemo, ...] = DOMAIN_DEMOS) -> None:
