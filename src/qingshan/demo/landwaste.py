@@ -266,7 +266,7 @@ def _ponds(s: Session, folder: Path, today: date, summary: LandwasteDemoSummary)
     summary.ponds_overdue = [f"{name}：{v.label}（期限 {v.due}）" for _c, name, _k, v in rep.overdue]
 
 
-def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+def synthetic_png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
     """A plain PNG (one colour, a darker band): the demo's synthetic "photo"."""
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
@@ -286,7 +286,7 @@ def _pond_ledger(s: Session, home: Path, summary: LandwasteDemoSummary) -> None:
     code = "DT-WK-007"
     pond = pond_hazards.get_pond(s, code)
     if not pond_files.list_files(s, pond):
-        pond_files.add_file(s, SYSTEM, staff, code, "回水池现场照片（演示合成图像）.png", _png(96, 64, (96, 140, 180)),
+        pond_files.add_file(s, SYSTEM, staff, code, "回水池现场照片（演示合成图像）.png", synthetic_png(96, 64, (96, 140, 180)),
                             home=home, max_bytes=1 << 20, caption="回水池防渗膜破损处（演示：合成图像，非真实照片）",
                             taken_on=date(summary.today.year, 8, 12))
     if pond_hazards.pond_hazards(s, code):

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from qingshan.demo.landwaste import synthetic_png
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SHOTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "screenshots"
@@ -127,7 +129,7 @@ def test_ponds_calendar_and_pond_file(page, tmp_path):
     expect(page.locator("tr.pond-hazard")).to_contain_text(["回水池防渗膜破损"])
     expect(page.locator("figure.pond-file img")).to_have_count(1)
     photo = tmp_path / "坝体巡查.png"
-    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    photo.write_bytes(synthetic_png(80, 60, (120, 110, 90)))
     page.set_input_files("#upload-form input[name=file]", str(photo))
     page.fill("#upload-form input[name=caption]", "坝体巡查（测试）")
     page.click("#upload-form button[type=submit]")
