@@ -83,7 +83,7 @@ KIND_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
         # the records a rule-opened item points to (qingshan.landwaste)
         FieldSpec("found_on", "发现日期", "date"),
         FieldSpec("pond_code", "尾矿库编号", max_len=40),
-        FieldSpec("manifest_number", "转移联单编号", max_len=14),
+        FieldSpec("manifest_number", "转移联单编号", max_len=30),
         FieldSpec("self_check_on", "企业自查完成日期", "date"),
         FieldSpec("verification", "核查情况", "longtext", max_len=4000),
         FieldSpec("verified_by", "核查人及单位", max_len=200),
