@@ -325,3 +325,25 @@ def test_page_forms_write_and_refuse_in_place(site, clients):
     leader = clients["leader"]
     r = leader.post("/waste/manifests/alarms", data={"csrf_token": token}, headers={"accept": "text/html"})
     assert r.status_code == 403
+
+
+def test_soil_overview_is_reused_only_while_the_data_are_unchanged(site, clients):
+    from qingshan.landwaste.soil import registry
+    from qingshan.landwaste.soil.models import SoilPoint
+
+    def s1():
+        ov = clients["staff"].get("/api/landwaste/soil/overview").json()
+        return next(p["class_key"] for p in ov["points"] if p["code"] == "DEMO-S-1")
+
+    assert s1() == "between"  # E2 S-1 on class-2 land: Pb 950 between S2 800 and I2 2500
+    with site["app"].state.sessionmaker() as db:
+        point = db.scalar(select(SoilPoint).where(SoilPoint.code == "DEMO-S-1"))
+        registry.update_point(db, point, {"land_use": "1"})
+        db.commit()
+    try:
+        assert s1() == "above_intervention"  # E2 on class-1 land: Pb 950 > I1 800 (the cached overview is not reused)
+    finally:
+        with site["app"].state.sessionmaker() as db:
+            registry.update_point(db, db.scalar(select(SoilPoint).where(SoilPoint.code == "DEMO-S-1")), {"land_use": "2"})
+            db.commit()
+    assert s1() == "between"

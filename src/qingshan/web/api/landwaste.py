@@ -18,7 +18,7 @@ from fractions import Fraction
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Path, Query, UploadFile
+from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import FileResponse
 
 from qingshan.core import clock
@@ -26,7 +26,7 @@ from qingshan.core.errors import NotFound, ValidationFailed
 from qingshan.landwaste.ponds import files as pond_files
 from qingshan.landwaste.ponds import hazards as pond_hazards
 from qingshan.landwaste.ponds.report import PondFile, pond_file, pond_supervision
-from qingshan.landwaste.soil.report import SoilOverview, sample_detail, soil_overview
+from qingshan.landwaste.soil.report import SoilOverview, sample_detail
 from qingshan.landwaste.waste import alarm_items, manifests
 from qingshan.landwaste.waste.report import RateRow, RatesReport, balance_failures, generator_ledger, waste_rates
 from qingshan.standards.cn_calendar import add_months
@@ -45,6 +45,7 @@ from qingshan.web.api.landwaste_schemas import (
     SoilOverviewOut,
 )
 from qingshan.web.deps import AuditCtx, BureauUser, CurrentUser, InternalUser, SessionDep, Settings
+from qingshan.web.pages.landwaste import overview
 
 router = APIRouter(prefix="/api/landwaste", tags=["净土与风险底线 landwaste"])
 
@@ -134,9 +135,9 @@ def pond_file_out(f: PondFile) -> dict:
 
 @router.get("/soil/overview", response_model=SoilOverviewOut,
             summary="土壤点位（按类别着色）、地块结论与区县分类统计（GB 15618—2018 / GB 36600—2018）")
-def soil(user: InternalUser, db: SessionDep,
+def soil(request: Request, user: InternalUser, db: SessionDep,
          survey: Annotated[str | None, Query(max_length=40, description="调查编号")] = None) -> dict:
-    return overview_out(soil_overview(db, survey_code=survey or None))
+    return overview_out(overview(request, db, survey or None))
 
 
 @router.get("/soil/samples/{code}", response_model=SampleDetailOut,

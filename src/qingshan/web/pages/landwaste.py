@@ -26,12 +26,12 @@ from fastapi.responses import RedirectResponse
 
 from qingshan.core import clock
 from qingshan.core.errors import DomainError, NotFound, ValidationFailed
-from qingshan.core.org import list_units
+from qingshan.core.org import BUREAU_ROLES, list_units
 from qingshan.ledgers.attachments import size_text
 from qingshan.landwaste.ponds import files as pond_files
 from qingshan.landwaste.ponds import hazards as pond_hazards
 from qingshan.landwaste.ponds.report import ATTRIBUTE_ZH, pond_file, pond_supervision
-from qingshan.landwaste.soil.report import CLASS_STYLE, sample_detail, soil_overview
+from qingshan.landwaste.soil.report import CLASS_STYLE, data_version, sample_detail, soil_overview
 from qingshan.landwaste.waste import alarm_items, manifests
 from qingshan.landwaste.waste.report import balance_failures, generator_ledger, waste_rates
 from qingshan.standards import gb15618
@@ -39,6 +39,7 @@ from qingshan.standards import tailings_ponds as tp
 from qingshan.standards.cn_calendar import add_months
 from qingshan.web.deps import AuditCtx, BureauUser, InternalUser, SessionDep, Settings
 from qingshan.web.errors import audit_refusal, status_of
+from qingshan.web.pages import figures
 from qingshan.web.pages import landwaste_charts as charts
 from qingshan.web.pages.render import render
 
@@ -52,6 +53,16 @@ PROPERTY_ZH = {"I": "第Ⅰ类一般工业固体废物", "II": "第Ⅱ类一般�
 RULE_STATUS_ZH = {"confirmed": "已核对", "UNCONFIRMED": "待确认"}
 RECORD_ZH = {"city_check": "市级检查", "operator_inspection": "运营单位排查", "annual_report": "年度报告",
              "discharge_monitoring": "排放监测", "receiving_water": "受纳水体监测"}
+
+
+#: seconds an overview is reused while the soil data's digest is unchanged (it changes with any edit)
+SOIL_TTL = 3600.0
+
+
+def overview(request: Request, db, survey: str | None):
+    """:func:`soil_overview`, reused while :func:`data_version` is unchanged (the same for the API)."""
+    key = ("soil_overview", request.app.state.settings.database_url, survey, data_version(db))
+    return figures.cached(key, SOIL_TTL, lambda: soil_overview(db, survey_code=survey))
 
 
 def _names(db) -> dict[str, str]:
@@ -94,7 +105,7 @@ def _int(text: str | None, lo: int, hi: int) -> int | None:
 
 @router.get("/soil")
 def soil_page(request: Request, user: InternalUser, db: SessionDep, survey: str | None = None):
-    ov = soil_overview(db, survey_code=(survey or "")[:40] or None)
+    ov = overview(request, db, (survey or "")[:40] or None)
     legend = {k: v for k, v in CLASS_STYLE.items() if any(p.class_key == k for p in ov.points)}
     ctx = _ctx(user, "soil", db, ov=ov, legend=legend, survey=survey or "",
                table_versions=[_status_zh(v) for v in ov.table_versions],
@@ -148,7 +159,7 @@ def _manifests(request: Request, user, db, *, msg: str = "", err: str = "", stat
     today = clock.today()
     rep = manifests.manifest_report(db, today)
     ctx = _ctx(user, "manifests", db, rep=rep, alarm_zh=manifests.ALARM_ZH, msg=msg[:300], err=err[:300],
-               can_run=user.role in ("admin", "staff"))
+               can_run=user.role in BUREAU_ROLES)
     return render(request, "landwaste/manifests.html", ctx, status_code=status_code)
 
 
@@ -190,7 +201,7 @@ def _pond(request: Request, code: str, user, db, settings, *, msg: str = "", err
         raise NotFound(f"尾矿库「{code[:60]}」不存在。")
     pond = pond_hazards.get_pond(db, f.code)
     ctx = _ctx(user, "ponds", db, f=f, attribute_zh=ATTRIBUTE_ZH, record_zh=RECORD_ZH, msg=msg[:300], err=err[:400],
-               can_upload=pond_files.may_add(user, pond), can_hazard=user.role in ("admin", "staff"),
+               can_upload=pond_files.may_add(user, pond), can_hazard=user.role in BUREAU_ROLES,
                max_mb=size_text(settings.max_attachment_bytes), draft=draft or {}, quoted=quote(f.code, safe=""),
                settings=tp.Settings())
     return render(request, "landwaste/pond.html", ctx, status_code=status_code)
