@@ -48,6 +48,9 @@ def test_demo_prints_evaluation_and_ranking(_isolated_home, db_url):
     png = _isolated_home / "demo" / "datong-2026-1-2.png"
     assert png.exists() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert str(png) in out.replace("\n", "")
+    # The domains' demo steps (DOMAIN_DEMOS): soil, waste, manifests and ponds with their ledger items.
+    assert "净土与风险底线" in out and "搬迁地块结论" in out and "综合利用率" in out
+    assert "接收确认逾期" in out and "系统按联单时限自动建立" in out and "销号被拒" in out
 
 
 def test_bad_period_is_refused(_isolated_home):

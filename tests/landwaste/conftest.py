@@ -18,8 +18,9 @@ _LOCK_KEY = 0x6C616E64  # "land"
 TABLES = ("soil_result", "soil_sample", "soil_point", "soil_plot", "soil_survey", "soil_import",
           "waste_receiver", "waste_monthly", "waste_site", "waste_target", "waste_hw_alarm", "waste_hw_event",
           "waste_hw_manifest", "waste_hw_ledger", "waste_import",
-          "ponds_record", "ponds_monitoring", "ponds_responsible", "ponds_grade", "ponds_pond", "ponds_import",
-          "src_outlet_limit", "src_device", "src_outlet", "src_enterprise")
+          "ponds_attachment", "ponds_record", "ponds_monitoring", "ponds_responsible", "ponds_grade", "ponds_pond", "ponds_import",
+          "src_outlet_limit", "src_device", "src_outlet", "src_enterprise",
+          "ledger_attachment", "ledger_progress", "ledger_item_unit", "ledger_item")
 
 
 def _prepare_pg() -> None:
@@ -67,3 +68,20 @@ def cli_db(lw_url, monkeypatch):
     """Point the CLI at the test database."""
     monkeypatch.setenv("QINGSHAN_DATABASE_URL", lw_url)
     return lw_url
+
+
+@pytest.fixture
+def staff(lw_session):
+    """A bureau account (``staff``) and the Datong organisation in the test database."""
+    from sqlalchemy import select
+
+    from qingshan.core.org import User, ensure_org
+
+    units = ensure_org(lw_session)
+    user = lw_session.scalar(select(User).where(User.username == "lw_staff"))
+    if user is None:
+        user = User(username="lw_staff", display_name="固废科 测试", role="staff", unit_id=units["大同市生态环境局"].id,
+                    password_hash="-", active=True, failed_logins=0)
+        lw_session.add(user)
+    lw_session.commit()
+    return user

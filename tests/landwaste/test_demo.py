@@ -37,7 +37,7 @@ def test_build_on_fresh_sqlite(tmp_path):
         assert all(m.demo for m in s.scalars(select(HwManifest)))
         assert all(p.demo and "演示" in p.name for p in s.scalars(select(Pond)))
     buf = StringIO()
-    render_landwaste_demo(summary, Console(file=buf, width=160))
+    Console(file=buf, width=160).print(render_landwaste_demo(summary))
     text = buf.getvalue()
     assert "平衡校验未通过" in text and "接收确认逾期" in text and "尾矿库" in text
     # building twice duplicates nothing

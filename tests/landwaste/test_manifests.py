@@ -145,14 +145,18 @@ def test_hw_ledger(lw_session, tmp_path):
     assert summary[0].stock_change_t == "0"
 
 
-def test_cli(cli_db, tmp_path):
+def test_cli(cli_db, tmp_path, frozen_clock):
     from qingshan.landwaste.cli_common import session
 
     with session() as s:
         enterprises(s)
+    # the import checks the time limits on "today" (2026-11-29): E4 is late (due 11-26), the paper one not yet
     r = CliRunner().invoke(app, ["waste", "manifests", "import", str(write(tmp_path, "m.csv", E4 + PAPER))])
     assert r.exit_code == 0, r.output
+    assert "新开预警 2 条" in r.output and "台账新建事项 1 项" in r.output, r.output
     r = CliRunner().invoke(app, ["waste", "manifests", "alarms", "--date", "2026-12-07"])
-    assert r.exit_code == 0 and "新开预警 3 条" in r.output, r.output
+    assert r.exit_code == 0 and "新开预警 1 条" in r.output and "台账新建事项 1 项" in r.output, r.output
+    r = CliRunner().invoke(app, ["waste", "manifests", "alarms", "--date", "2026-12-07"])
+    assert "新开预警 0 条" in r.output and "台账新建事项 0 项" in r.output, r.output
     r = CliRunner().invoke(app, ["waste", "manifests", "list", "--which", "overdue", "--format", "csv", "--date", "2026-12-07"])
     assert r.exit_code == 0 and "20261402000123" in r.output and "20261402000124" in r.output

@@ -26,7 +26,7 @@ def _check(url: str) -> None:
         assert tables == {t for t in Base.metadata.tables if t.startswith(PREFIXES)}
     finally:
         eng.dispose()
-    others = migrate.current(url) - {"landwaste_0001"}
+    others = migrate.current(url) - {"landwaste_0002"}
     migrate.downgrade("landwaste@base", url)
     assert migrate.current(url) == others
     eng = create_engine(url)

@@ -22,6 +22,7 @@ from rich.console import Console, RenderableType
 from sqlalchemy import Engine
 
 from qingshan.demo import carbon
+from qingshan.demo import landwaste
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class DomainDemo:
 #: The domains' demo steps, run in this order by ``qingshan demo`` (the lead wires each domain in).
 DOMAIN_DEMOS: tuple[DomainDemo, ...] = (
     DomainDemo("碳排放双控", carbon.build_carbon_demo, carbon.carbon_summary_renderable),
+    DomainDemo("净土与风险底线（土壤、固废、危废联单、尾矿库）", landwaste.build_for_demo, landwaste.render_landwaste_demo),
 )
 
 

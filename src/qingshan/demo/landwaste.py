@@ -17,32 +17,48 @@ temporary folder), so the demo exercises the validation a real import gets.
   confirmed (overdue on the demo's "today"), one closed, one in transit, one paper manifest;
 * ponds: four ponds in 灵丘, 浑源, 广灵 and 左云, one of 一级 whose pre-flood check is missing.
 
-Not wired into ``qingshan demo`` yet (phase 2).
+With ``ledger=True`` (what ``qingshan demo`` runs, through :func:`build_for_demo`) the demo
+also works the ledger the way the bureau would: the alarm run opens the overdue E4 manifest's
+item in the risk-hazard ledger (as the system), the 灵丘 pond's leaking return-water pond —
+found at the city check — is opened as a hazard by the demo's bureau account and brought to
+申请销号, and its 销号 is tried without a photo of the repair, which the §6.6 gate refuses; the
+pond's file gets one labelled synthetic photo.
 """
 
 from __future__ import annotations
 
 import math
+import struct
 import tempfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from openpyxl import Workbook
-from rich.console import Console
+from rich.console import Group, RenderableType
 from rich.table import Table
-from sqlalchemy import Engine
+from rich.text import Text
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from qingshan.config import home_dir
+from qingshan.core.audit import SYSTEM
+from qingshan.core.errors import DomainError
+from qingshan.core.org import User
+from qingshan.ledgers import service as ledger_service
+from qingshan.landwaste.ponds import files as pond_files
+from qingshan.landwaste.ponds import hazards as pond_hazards
 from qingshan.landwaste.ponds import importer as pond_importer
 from qingshan.landwaste.ponds.report import pond_supervision
 from qingshan.landwaste.soil import importer as soil_importer
 from qingshan.landwaste.soil import registry as soil_registry
 from qingshan.landwaste.soil.report import soil_overview
-from qingshan.landwaste.waste import ledger, manifests
+from qingshan.landwaste.waste import alarm_items, ledger, manifests
 from qingshan.landwaste.waste import registry as waste_registry
 from qingshan.landwaste.waste.report import balance_failures, waste_rates
 from qingshan.sources import registry as src
+from qingshan.web.seed import seed_demo
 from qingshan.sources.uscc import check_char
 
 LABEL = "（演示·合成）"
@@ -73,6 +89,8 @@ class LandwasteDemoSummary:
     manifests_overdue: list[str] = field(default_factory=list)
     ponds_by_grade: dict[str, int] = field(default_factory=dict)
     ponds_overdue: list[str] = field(default_factory=list)
+    ledger_items: list[str] = field(default_factory=list)  # items the demo opened in the risk-hazard ledger
+    closure_refused: str | None = None  # the §6.6 gate's answer to a 销号 without evidence
     errors: list[str] = field(default_factory=list)
 
 
@@ -181,7 +199,7 @@ def _ledgers(s: Session, folder: Path, summary: LandwasteDemoSummary) -> None:
                                 for b in balance_failures(s) if b.kind == "rejected"]
 
 
-def _manifests(s: Session, folder: Path, today: date, summary: LandwasteDemoSummary) -> None:
+def _manifests(s: Session, folder: Path, today: date, summary: LandwasteDemoSummary, ledger: bool) -> None:
     head = "联单编号,移出人信用代码,接受单位,经营许可证编号,废物代码,废物名称,数量,接受数量,状态,生成日期,移出日期,接收日期,确认日期,纸质联单,转移结束日期,补录日期,办结日期"
     c = COKING[1]
     rows = [
@@ -192,7 +210,11 @@ def _manifests(s: Session, folder: Path, today: date, summary: LandwasteDemoSumm
     ]
     r = manifests.import_manifests(s, _csv(folder / "manifests.csv", head, rows), demo=True)
     summary.errors += [str(e) for e in r.errors]
-    manifests.compute_alarms(s, today)
+    if ledger:
+        done = alarm_items.run_alarms(s, SYSTEM, today)
+        summary.ledger_items += [f"{x}（系统按联单时限自动建立）" for x in done.items_opened]
+    else:
+        manifests.compute_alarms(s, today)
     rep = manifests.manifest_report(s, today)
     summary.manifests = r.inserted + r.unchanged + r.updated
     summary.manifests_overdue = [f"{m.number}（{m.received_on} 接收，确认期限 {m.confirm_due}）" for m in rep.overdue]
@@ -244,11 +266,53 @@ def _ponds(s: Session, folder: Path, today: date, summary: LandwasteDemoSummary)
     summary.ponds_overdue = [f"{name}：{v.label}（期限 {v.due}）" for _c, name, _k, v in rep.overdue]
 
 
-def build_landwaste_demo(bind: Session | Engine, *, today: date = date(2026, 12, 1)) -> LandwasteDemoSummary:
+def synthetic_png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+    """A plain PNG (one colour, a darker band): the demo's synthetic "photo"."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    dark = bytes(c // 2 for c in rgb)
+    rows = b"".join(b"\0" + (dark if height // 3 <= y < height // 2 else bytes(rgb)) * width for y in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def _pond_ledger(s: Session, home: Path, summary: LandwasteDemoSummary) -> None:
+    """The 灵丘 pond's hazard in the risk-hazard ledger and a photo in its file (module doc)."""
+    staff = s.scalar(select(User).where(User.username == "staff"))
+    if staff is None:
+        summary.errors.append("未找到演示账号 staff：尾矿库隐患未建立（先运行 Web 演示数据初始化）")
+        return
+    code = "DT-WK-007"
+    pond = pond_hazards.get_pond(s, code)
+    if not pond_files.list_files(s, pond):
+        pond_files.add_file(s, SYSTEM, staff, code, "回水池现场照片（演示合成图像）.png", synthetic_png(96, 64, (96, 140, 180)),
+                            home=home, max_bytes=1 << 20, caption="回水池防渗膜破损处（演示：合成图像，非真实照片）",
+                            taken_on=date(summary.today.year, 8, 12))
+    if pond_hazards.pond_hazards(s, code):
+        return  # built before: the demo is idempotent
+    item = pond_hazards.open_hazard(s, SYSTEM, staff, code, title="回水池防渗膜破损（演示）", grade="较大",
+                                    found_on=date(summary.today.year, 8, 12))
+    summary.ledger_items.append(f"{item.code} {item.title}（市级检查发现，整治时限 {item.deadline}）")
+    item = ledger_service.transition_item(s, SYSTEM, staff, item.id, "start", item.version)
+    item = ledger_service.update_item(s, SYSTEM, staff, item.id, item.version, {"fields": {
+        "measures": "演示：更换回水池破损防渗膜并做渗漏检测。", "self_check_on": f"{summary.today.year}-11-20"}})
+    item = ledger_service.transition_item(s, SYSTEM, staff, item.id, "submit", item.version,
+                                          note="演示：企业已完成更换并自查。")
+    try:
+        ledger_service.transition_item(s, SYSTEM, staff, item.id, "close", item.version, note="演示：现场核查")
+    except DomainError as exc:  # the gate refuses: no photo of the repair on the item
+        summary.closure_refused = exc.message
+
+
+def build_landwaste_demo(bind: Session | Engine, *, today: date = date(2026, 12, 1), ledger: bool = False,
+                         home: Path | None = None) -> LandwasteDemoSummary:
     """Write the labelled demo content (see the module doc) in one transaction; returns a summary.
 
     ``bind``: a Session (the caller commits) or an Engine (committed here). ``today``: the demo's
-    "today" for alarms and the supervision calendar (default 2026-12-01).
+    "today" for alarms and the supervision calendar (default 2026-12-01). ``ledger``: also open
+    the demo's ledger items and the pond photo (needs the workspace's demo accounts, see
+    :func:`build_for_demo`); ``home``: where attachments go (default ``QINGSHAN_HOME``).
     """
     own = isinstance(bind, Engine)
     s = Session(bind) if own else bind
@@ -258,19 +322,30 @@ def build_landwaste_demo(bind: Session | Engine, *, today: date = date(2026, 12,
             folder = Path(tmp)
             _soil(s, folder, summary)
             _ledgers(s, folder, summary)
-            _manifests(s, folder, today, summary)
+            _manifests(s, folder, today, summary, ledger)
             _ponds(s, folder, today, summary)
         if own:
             s.commit()
+        else:
+            s.flush()
+        if ledger:  # the ledger service commits what it writes
+            _pond_ledger(s, home or home_dir(), summary)
     finally:
         if own:
             s.close()
     return summary
 
 
-def render_landwaste_demo(summary: LandwasteDemoSummary, console: Console | None = None) -> None:
+def build_for_demo(engine: Engine) -> LandwasteDemoSummary:
+    """The ``qingshan demo`` step: the workspace's demo organisation, accounts and ledger first
+    (:func:`qingshan.web.seed.seed_demo` seeds an empty ledger only, so it must run before this
+    domain opens items), then the content with its ledger items."""
+    seed_demo(engine.url.render_as_string(hide_password=False), migrate=False)
+    return build_landwaste_demo(engine, ledger=True)
+
+
+def render_landwaste_demo(summary: LandwasteDemoSummary) -> RenderableType:
     """The demo printout's section for soil, waste, manifests and ponds (Rich)."""
-    console = console or Console()
     t = Table("领域", "演示内容（合成数据）", title=f"净土与风险底线（{summary.today}）")
     t.add_row("土壤", f"{summary.soil_points} 个点位、{summary.soil_samples} 个样品；"
               + "，".join(f"{k} {v}" for k, v in sorted(summary.soil_classes.items()))
@@ -286,6 +361,11 @@ def render_landwaste_demo(summary: LandwasteDemoSummary, console: Console | None
     t.add_row("尾矿库", "，".join(f"{k} {v} 座" for k, v in sorted(summary.ponds_by_grade.items(), key=lambda kv: order[kv[0]])))
     for p in summary.ponds_overdue:
         t.add_row("", f"[red]逾期[/red]：{p}")
-    console.print(t)
+    for i in summary.ledger_items:
+        t.add_row("台账", f"环境风险隐患：{i}")
+    if summary.closure_refused:
+        t.add_row("", f"[yellow]销号被拒（§6.6 佐证校验）[/yellow]：{summary.closure_refused}")
+    parts: list[RenderableType] = [t]
     if summary.errors:
-        console.print(f"[yellow]演示数据导入提示 {len(summary.errors)} 条[/yellow]")
+        parts.append(Text(f"演示数据导入提示 {len(summary.errors)} 条：" + "；".join(summary.errors[:3]), style="yellow"))
+    return Group(*parts)

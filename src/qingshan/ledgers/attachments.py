@@ -121,7 +121,16 @@ def check(filename: str, data: bytes, max_bytes: int) -> FileType:
 
 def store(home: Path, item_id: int, data: bytes, kind: FileType) -> tuple[str, str]:
     """Write the bytes under ``home/attachments``; returns (path relative to home, sha256)."""
-    rel = Path("attachments") / str(int(item_id)) / f"{secrets.token_hex(16)}{kind.extensions[0]}"
+    return store_in(home, str(int(item_id)), data, kind)
+
+
+def store_in(home: Path, folder: str, data: bytes, kind: FileType) -> tuple[str, str]:
+    """Write the bytes under ``home/attachments/<folder>`` (``folder``: the ledger item's id, or
+    another owner's ``<kind>-<id>`` such as ``pond-7``; letters, digits and hyphens only) under a
+    random name; returns (path relative to home, sha256)."""
+    if not re.fullmatch(r"[A-Za-z0-9-]{1,40}", folder):
+        raise ValueError(f"bad attachment folder {folder!r}")
+    rel = Path("attachments") / folder / f"{secrets.token_hex(16)}{kind.extensions[0]}"
     path = Path(home) / rel
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".part")

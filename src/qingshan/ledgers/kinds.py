@@ -44,7 +44,7 @@ COMMON_LABELS: dict[str, dict[str, str]] = {
 
 # FACTS.md §5.1: the areas of the 2023-11-17 conference's task list
 CONFERENCE_AREAS = ("大气", "水", "土壤", "绿色转型", "生态", "碳达峰碳中和", "风险防范", "督察整改", "保障")
-HAZARD_TYPES = ("尾矿库", "工业固体废物", "重金属", "其他")
+HAZARD_TYPES = ("尾矿库", "工业固体废物", "危险废物", "重金属", "其他")
 HAZARD_GRADES = ("重大", "较大", "一般")
 COMPLAINT_CHANNELS = ("网站", "12345热线", "12369热线", "信件", "来访", "督察转办", "其他")
 SATISFACTION = ("满意", "基本满意", "不满意")
@@ -79,6 +79,15 @@ KIND_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
         FieldSpec("grade", "隐患等级", "choice", required=True, choices=HAZARD_GRADES),
         FieldSpec("last_inspected", "最近巡查日期", "date"),
         FieldSpec("measures", "整治措施", "longtext", max_len=4000),
+        # what a 尾矿库 hazard's 销号 rests on (soil-waste.md §6.6, qingshan.ledgers.evidence) and
+        # the records a rule-opened item points to (qingshan.landwaste)
+        FieldSpec("found_on", "发现日期", "date"),
+        FieldSpec("pond_code", "尾矿库编号", max_len=40),
+        FieldSpec("manifest_number", "转移联单编号", max_len=30),
+        FieldSpec("self_check_on", "企业自查完成日期", "date"),
+        FieldSpec("verification", "核查情况", "longtext", max_len=4000),
+        FieldSpec("verified_by", "核查人及单位", max_len=200),
+        FieldSpec("verification_on", "核查日期", "date"),
         NOTE,
     ),
     "complaint": (

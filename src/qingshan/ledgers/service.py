@@ -31,6 +31,7 @@ from qingshan.core.audit import Action, Actor, AuditContext, record, record_sepa
 from qingshan.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from qingshan.core.org import Unit, User, resolve_unit, role_label
 from qingshan.ledgers import attachments as att
+from qingshan.ledgers.evidence import require_closure_evidence
 from qingshan.ledgers.kinds import CODE_PREFIX, COMMON_LABELS, KIND_FIELDS, clean_text, validate_fields
 from qingshan.ledgers.models import Attachment, LedgerItem, LedgerItemUnit, ProgressEntry
 from qingshan.ledgers.permissions import may_transition, require
@@ -47,6 +48,7 @@ from qingshan.ledgers.workflow import (
     ChoiceFrom,
     CountUp,
     NoteTo,
+    RequireClosureEvidence,
     Transition,
     find_transition,
     initial_state,
@@ -216,11 +218,15 @@ def build_item(db: Session, user: User | None, kind: str, data: dict[str, Any], 
 
 
 def apply_effects(db: Session, item: LedgerItem, t: Transition, text: str, data: dict[str, Any],
-                  params: Mapping[str, Any]) -> str:
+                  params: Mapping[str, Any], user: User | None = None) -> str:
     """Apply the side effects declared on ``t`` to ``item`` and its fields ``data`` (changed in
-    place); returns the note to log. Raises ``ValidationFailed`` for a bad parameter."""
+    place) as ``user``; returns the note to log. Raises ``ValidationFailed`` for a bad parameter
+    or a gate that is not satisfied."""
     for effect in t.effects:
         match effect:
+            case RequireClosureEvidence(field=name, value=value):
+                if data.get(name) == value:
+                    require_closure_evidence(db, item, user, data, text)
             case AssignUnit(label=label):
                 ref = params.get("unit")
                 if ref in (None, ""):
@@ -290,6 +296,30 @@ def create_item(db: Session, ctx: AuditContext, user: User | None, kind: str, da
         db.commit()
         return item
     raise Conflict("事项编号分配冲突，请重试。")
+
+
+def open_item_by_rule(db: Session, ctx: AuditContext, kind: str, data: dict[str, Any], *, rule: str) -> LedgerItem:
+    """A new item opened by a rule, not by a person (a manifest's overdue receipt, soil-waste.md
+    §5.5): no user acts, so no permission applies; the audit record and the history name the
+    system (``ctx``'s actor, :data:`~qingshan.core.audit.SYSTEM` on the command line) and the
+    rule. ``data`` as for :func:`create_item`. The caller commits (idempotence is the rule's:
+    it opens one item per case and remembers it)."""
+    if kind not in KINDS:
+        raise ValidationFailed(f"未知的台账类型「{kind}」。")
+    code = _next_codes(db, kind, 1, clock.today().year)[0]
+    item, errors = build_item(db, None, kind, data, code)
+    if errors:
+        raise _fail(errors)
+    item.updated_by = "系统"
+    db.add(item)
+    db.flush()
+    db.add(ProgressEntry(item_id=item.id, username="系统", entry_type="create", text=f"系统按规则自动建立：{rule}",
+                         to_status=item.status))
+    record(db, ctx, Action.CREATE, object_type="ledger_item", object_id=item.id,
+           object_repr=f"{item.code} {item.title}", after=item_snapshot(item), message=f"rule: {rule}",
+           username="系统")
+    db.flush()
+    return item
 
 
 @_audits_refusals
@@ -383,7 +413,7 @@ def transition_item(db: Session, ctx: AuditContext, user: User | None, item_id: 
         raise _fail([(t.note_label, "必填，不能为空")])
     before = item_snapshot(item)
     data = dict(item.data or {})
-    text = apply_effects(db, item, t, text, data, {"unit": unit, "satisfaction": satisfaction})
+    text = apply_effects(db, item, t, text, data, {"unit": unit, "satisfaction": satisfaction}, user)
     item.data = data
     old = item.status
     item.status = t.target

@@ -84,7 +84,19 @@ class CountUp:
     field: str
 
 
-Effect = AssignUnit | NoteTo | ChoiceFrom | CountUp
+@dataclass(frozen=True)
+class RequireClosureEvidence:
+    """A gate: on items whose kind field ``field`` is ``value`` the transition is refused unless
+    the evidence soil-waste.md §6.6 requires for a 销号 is there (checked by
+    :func:`qingshan.standards.tailings_ponds.closure_evidence_check`, gathered by
+    :mod:`qingshan.ledgers.evidence`); the closing bureau user is recorded as the verifier and
+    the transition's note as the verification (核查情况). Other items pass unchanged."""
+
+    field: str = "hazard_type"
+    value: str = "尾矿库"
+
+
+Effect = AssignUnit | NoteTo | ChoiceFrom | CountUp | RequireClosureEvidence
 
 
 @dataclass(frozen=True)
@@ -131,7 +143,8 @@ TRANSITIONS: tuple[Transition, ...] = (
                note_label="整治完成情况"),
     Transition("hazard", "return", "退回", ("submitted",), "rectifying", _B, note_required=True,
                note_label="退回理由"),
-    Transition("hazard", "close", "销号", ("submitted",), "closed", _B),
+    Transition("hazard", "close", "销号", ("submitted",), "closed", _B, note_label="核查情况",
+               effects=(RequireClosureEvidence("hazard_type", "尾矿库"),)),
     Transition("hazard", "reopen", "重新打开", ("closed",), "rectifying", _B, note_required=True,
                note_label="重新打开理由", effects=(CountUp("reopen_count"),)),
     # 投诉举报
@@ -177,4 +190,4 @@ PUBLISHABLE_STATES = frozenset({"replied", "closed"})
 
 # Fields a unit user may change on its own items (the ledger's "what/who/when" is the bureau's).
 UNIT_EDITABLE_FIELDS = frozenset({"measures", "milestones", "evidence", "site", "longitude", "latitude",
-                                  "last_inspected", "location"})
+                                  "last_inspected", "location", "self_check_on"})

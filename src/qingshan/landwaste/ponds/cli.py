@@ -9,6 +9,7 @@ from typing import Optional
 
 import typer
 
+from qingshan.core import clock
 from qingshan.landwaste.cli_common import OutputFormat, console, emit, fail, print_load_result, session
 from qingshan.landwaste.ponds import importer
 from qingshan.landwaste.ponds.report import ATTRIBUTE_ZH, pond_file, pond_supervision
@@ -20,7 +21,7 @@ app = typer.Typer(no_args_is_help=True, help="尾矿库：一库一档、分级�
 
 def _day(text: str | None) -> date:
     if text is None:
-        return date.today()
+        return clock.today()
     try:
         return parse_day(text)
     except ValueError as exc:
@@ -57,7 +58,7 @@ def list_ponds(
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format"),
 ) -> None:
     """按分级与区县列出尾矿库及本年监管状态。"""
-    today = date.today()
+    today = clock.today()
     year = year or today.year
     with session() as s:
         rep = pond_supervision(s, year, today if year == today.year else date(year, 12, 31), county=county, grade=grade)
@@ -123,4 +124,9 @@ def show_file(code: str = typer.Argument(...), day: Optional[str] = typer.Option
         rows.append({"field": "地下水监测可于此日后结束", "value": f.groundwater_may_end_after})
     for v in f.status.obligations:
         rows.append({"field": f"{v.label}（{v.due}）", "value": v.state_zh + (f"，{v.done_on}" if v.done_on else "")})
+    for h in f.hazards:
+        rows.append({"field": f"隐患 {h.code}（{h.grade or ''}）", "value": f"{h.title}：{h.status_label}，整治时限 {h.deadline or '未定'}"
+                     + ("，已逾期" if h.overdue else "") + (f"，{h.verified_by} 于 {h.verification_on} 核查销号" if h.closed and h.verified_by else "")})
+    for a in f.attachments:
+        rows.append({"field": f"档案材料 {a.id}", "value": f"{a.filename}（{a.caption or '无说明'}，{a.at}，{a.uploaded_by or ''}）"})
     emit(rows, [("field", "项目"), ("value", "内容")], fmt, title=f"{f.code} {f.attributes['name']}" + ("（演示）" if f.demo else ""))

@@ -8,9 +8,13 @@ soil-waste.md §6.5 (UNCONFIRMED as a formal checklist).
 * ``ponds_record``      dated records the schedule counts: city checks, the operator's
   comprehensive inspection, annual reports, discharge and receiving-water monitoring (§6.3–6.4).
 * ``ponds_monitoring``  monthly compliance results after closure (leachate, groundwater; §6.4).
+* ``ponds_attachment``  photos and documents of the file; the bytes live under
+  ``QINGSHAN_HOME/attachments/pond-<id>/`` through the ledger's attachment store (content-sniffed,
+  size-limited, outside any web root).
 * ``ponds_import``      one row per imported file.
 
-Attachments (photos, documents) and hazards (as items of the risk-hazard ledger) are phase 2.
+Hazards (隐患排查治理) are items of the risk-hazard ledger (``ledger_item``, kind ``hazard``,
+hazard type 尾矿库, field ``pond_code``): see :mod:`qingshan.landwaste.ponds.hazards`.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from qingshan.core.clock import now_utc
 from qingshan.landwaste.soil.models import utcnow
 from qingshan.store.base import Base
 
@@ -119,6 +124,22 @@ class PondMonitoring(Base):
     month: Mapped[date] = mapped_column(Date)
     compliant: Mapped[bool | None] = mapped_column(Boolean)  # None: not monitored (a gap)
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class PondAttachment(Base):
+    __tablename__ = "ponds_attachment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pond_id: Mapped[int] = mapped_column(ForeignKey("ponds_pond.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    stored_path: Mapped[str] = mapped_column(String(300))  # relative to QINGSHAN_HOME
+    caption: Mapped[str | None] = mapped_column(String(200))
+    taken_on: Mapped[date | None] = mapped_column(Date)
+    uploaded_by: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now_utc)
 
 
 class PondImport(Base):

@@ -5,19 +5,21 @@
   overdue list.
 * :func:`pond_file` — one pond's 一库一档 (§6.5): attributes, grades with their documents,
   responsible units, records, closure monitoring with the "2 consecutive years" test (§6.4),
-  review flags, this year's schedule.
+  review flags, this year's schedule, photos and documents, hazards from the risk-hazard ledger.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from qingshan.landwaste.ponds.files import FileOut, list_files
+from qingshan.landwaste.ponds.hazards import PondHazard, pond_hazards
 from qingshan.landwaste.ponds.models import Pond, PondGrade, PondMonitoring, PondRecord, PondResponsible
 from qingshan.standards import tailings_ponds as tp
 
@@ -53,6 +55,7 @@ class PondStatusRow:
     overdue: int
     next_due: date | None
     demo: bool
+    hazards_open: int = 0  # open items of the risk-hazard ledger (ponds.hazards)
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,9 @@ def pond_supervision(session: Session, year: int, today: date, *, settings: tp.S
     q = select(Pond).order_by(Pond.county_code, Pond.code)
     if county:
         q = q.where(Pond.county_code == county)
-    rows = [pond_status(session, p, year, today, settings) for p in session.scalars(q)]
+    hazards = Counter(h.pond_code for h in pond_hazards(session, today=today) if not h.closed)
+    rows = [replace(pond_status(session, p, year, today, settings), hazards_open=hazards.get(p.code, 0))
+            for p in session.scalars(q)]
     if grade is not None:
         rows = [r for r in rows if r.grade == grade]
     by_grade = Counter(r.grade_zh for r in rows)
@@ -146,8 +151,9 @@ class PondFile:
     review_required: bool
     review_reasons: tuple[str, ...]
     status: PondStatusRow
-    attachments: tuple[str, ...] = ()  # phase 2: photos and documents
+    attachments: tuple[FileOut, ...] = ()  # photos and documents (ponds.files)
     demo: bool = False
+    hazards: tuple[PondHazard, ...] = ()  # items of the risk-hazard ledger (ponds.hazards)
 
 
 ATTRIBUTE_ZH = {
@@ -189,4 +195,4 @@ def pond_file(session: Session, code: str, today: date, *, settings: tp.Settings
                     {k: tuple({"month": m.month, "compliant": m.compliant} for m in v) for k, v in mons.items()},
                     ends.get("leachate"), ends.get("groundwater"), p.grade_review_required,
                     tuple(json.loads(p.review_reasons or "[]")), pond_status(session, p, today.year, today, settings),
-                    demo=p.demo)
+                    tuple(list_files(session, p)), p.demo, tuple(pond_hazards(session, p.code, today=today)))

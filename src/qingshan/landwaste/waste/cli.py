@@ -16,7 +16,9 @@ import typer
 
 from qingshan.landwaste.cli_common import OutputFormat, console, emit, fail, print_load_result, session
 from qingshan.landwaste.sheets import ImportRefused, parse_day, parse_month
-from qingshan.landwaste.waste import hw_ledger, ledger, manifests, registry
+from qingshan.core import clock
+from qingshan.core.audit import SYSTEM
+from qingshan.landwaste.waste import alarm_items, hw_ledger, ledger, manifests, registry
 from qingshan.landwaste.waste.report import balance_failures, generator_ledger, waste_rates
 from qingshan.standards import solid_waste as sw
 from qingshan.standards.cn_calendar import add_months
@@ -42,7 +44,7 @@ def _month_end(text: str) -> date:
 
 def _day(text: str | None) -> date:
     if text is None:
-        return date.today()
+        return clock.today()
     try:
         return parse_day(text)
     except ValueError as exc:
@@ -206,8 +208,30 @@ def manifests_import(
     file: Path = typer.Argument(..., exists=True, dir_okay=False),
     all_or_nothing: bool = typer.Option(False, "--all-or-nothing"),
 ) -> None:
-    """导入危险废物转移联单（联单编号、移出人、接受单位、废物代码、数量、状态与日期）。"""
-    _run_import(manifests.import_manifests, file, all_or_nothing=all_or_nothing)
+    """导入危险废物转移联单（联单编号、移出人、接受单位、废物代码、数量、状态与日期），随后按今天计算时限预警。"""
+    try:
+        _run_import(manifests.import_manifests, file, all_or_nothing=all_or_nothing)
+    except typer.Exit as exc:
+        if exc.exit_code == 2:  # imported with row errors: what was kept is checked too
+            _alarms(clock.today(), "0", show_overdue=False)
+        raise
+    _alarms(clock.today(), "0", show_overdue=False)
+
+
+def _alarms(today: date, threshold: str, *, show_overdue: bool = True) -> None:
+    with session() as s:
+        done = alarm_items.run_alarms(s, SYSTEM, today, receipt_discrepancy_threshold=threshold)
+        s.commit()
+        rep = manifests.manifest_report(s, today)
+    run = done.run
+    console.print(f"{today}：新开预警 {len(run.opened)} 条，解除 {len(run.resolved)} 条，在办 {run.open_total} 条（{run.calendar_version}）；"
+                  f"台账新建事项 {len(done.items_opened)} 项")
+    for x in run.opened:
+        console.print(f"[red]新预警[/red] {x}")
+    for x in done.items_opened:
+        console.print(f"[red]已建台账事项[/red]（环境风险隐患·危险废物，系统自动）{x}")
+    if show_overdue:
+        _print_manifests(list(rep.overdue), OutputFormat.table, "逾期联单")
 
 
 @manifests_app.command("alarms")
@@ -215,16 +239,8 @@ def manifests_alarms(
     day: Optional[str] = typer.Option(None, "--date", help="检查日期（默认今天）"),
     threshold: str = typer.Option("0", "--threshold", help="接受数量差异阈值（t，默认 0）"),
 ) -> None:
-    """计算时限预警（接收确认 5 个工作日、纸质联单补录 10 个工作日）与数量差异，并保存。"""
-    today = _day(day)
-    with session() as s:
-        run = manifests.compute_alarms(s, today, receipt_discrepancy_threshold=threshold)
-        s.commit()
-        rep = manifests.manifest_report(s, today)
-    console.print(f"{today}：新开预警 {len(run.opened)} 条，解除 {len(run.resolved)} 条，在办 {run.open_total} 条（{run.calendar_version}）")
-    for x in run.opened:
-        console.print(f"[red]新预警[/red] {x}")
-    _print_manifests(list(rep.overdue), OutputFormat.table, "逾期联单")
+    """计算时限预警（接收确认 5 个工作日、纸质联单补录 10 个工作日）与数量差异并保存；逾期联单自动在环境风险隐患台账建立事项（每张联单一项）。"""
+    _alarms(_day(day), threshold)
 
 
 def _print_manifests(rows, fmt: OutputFormat, title: str) -> None:

@@ -15,7 +15,8 @@ recorded as an event.
 
 :func:`compute_alarms` evaluates the §5.5 time limits on the official working-day calendar and
 the §5.4 discrepancy, stores one alarm per manifest and kind with the **evidence payload** of a
-rectification-ledger item (phase 2 opens the item), and resolves alarms whose cause is gone.
+rectification-ledger item (:mod:`qingshan.landwaste.waste.alarm_items` opens the item), and
+resolves alarms whose cause is gone or whose ledger item is closed.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ from qingshan.landwaste.sheets import (
     tonnes_text,
 )
 from qingshan.landwaste.waste.models import HwAlarm, HwEvent, HwManifest, WasteImport
+from qingshan.ledgers.models import LedgerItem
+from qingshan.ledgers.workflow import CLOSED_STATES
 from qingshan.sources.models import Enterprise
 from qingshan.standards import hazardous_waste as hw
 from qingshan.standards.cn_calendar import WorkdayCalendar, load_calendar
@@ -398,6 +401,7 @@ def compute_alarms(session: Session, today: date, *, calendar: WorkdayCalendar |
     opened, resolved = [], []
     rows = session.execute(select(HwManifest, Enterprise).join(Enterprise, HwManifest.transferor_id == Enterprise.id)).all()
     existing = {(a.manifest_id, a.kind): a for a in session.scalars(select(HwAlarm))}
+    settled = _settled(session, existing.values())
     for m, ent in rows:
         causes = _alarm_causes(m, ent, today, cal, receipt_discrepancy_threshold)
         for kind, (draft, due) in causes.items():
@@ -407,6 +411,11 @@ def compute_alarms(session: Session, today: date, *, calendar: WorkdayCalendar |
                 session.add(HwAlarm(manifest_id=m.id, kind=kind, due=due, status="open", opened_on=today,
                                     calendar_version=cal.version, calendar_status=cal.status, evidence=payload))
                 opened.append(f"{m.number} {kind}")
+            elif a.id in settled:  # its ledger item is closed (销号): the case is settled
+                a.evidence = payload
+                if a.status == "open":
+                    a.status, a.resolved_on = "resolved", today
+                    resolved.append(f"{m.number} {kind}")
             elif a.status == "resolved":
                 a.status, a.resolved_on, a.opened_on, a.evidence = "open", None, today, payload
                 opened.append(f"{m.number} {kind}")
@@ -419,6 +428,17 @@ def compute_alarms(session: Session, today: date, *, calendar: WorkdayCalendar |
     session.flush()
     total = len([a for a in session.scalars(select(HwAlarm).where(HwAlarm.status == "open"))])
     return AlarmRun(tuple(opened), tuple(resolved), total, cal.version)
+
+
+def _settled(session: Session, alarms) -> set[int]:
+    """Ids of the alarms whose ledger item is closed (销号): a late confirmation stays on record
+    until then, and is settled from then on — re-opening the item re-opens the alarm."""
+    linked = {a.ledger_item_id: a.id for a in alarms if a.ledger_item_id is not None}
+    if not linked:
+        return set()
+    closed = session.scalars(select(LedgerItem.id).where(LedgerItem.id.in_(list(linked)),
+                                                         LedgerItem.status.in_(list(CLOSED_STATES))))
+    return {linked[i] for i in closed}
 
 
 def evidence_payload(alarm: HwAlarm) -> dict:
@@ -445,6 +465,7 @@ class ManifestRow:
     paper: bool
     alarms: tuple[str, ...]
     demo: bool
+    ledger_item_id: int | None = None  # the risk-hazard ledger item opened for it (alarm_items)
 
 
 @dataclass(frozen=True)
@@ -461,8 +482,12 @@ def manifest_report(session: Session, today: date, *, calendar: WorkdayCalendar 
     """Open and overdue manifests as of ``today`` (alarms as last computed by :func:`compute_alarms`)."""
     cal = calendar or load_calendar()
     alarms: dict[int, list[str]] = {}
-    for a in session.scalars(select(HwAlarm).where(HwAlarm.status == "open")):
-        alarms.setdefault(a.manifest_id, []).append(a.kind)
+    items: dict[int, int] = {}
+    for a in session.scalars(select(HwAlarm)):
+        if a.status == "open":
+            alarms.setdefault(a.manifest_id, []).append(a.kind)
+        if a.ledger_item_id is not None:
+            items[a.manifest_id] = a.ledger_item_id
     rows = []
     for m, ent in session.execute(select(HwManifest, Enterprise).join(Enterprise, HwManifest.transferor_id == Enterprise.id)
                                   .order_by(HwManifest.number)).all():
@@ -471,9 +496,49 @@ def manifest_report(session: Session, today: date, *, calendar: WorkdayCalendar 
             due = hw.receipt_confirmation_deadline(m.received_on, cal).due
         rows.append(ManifestRow(m.number, ent.name, m.receiver_name, m.waste_code, tonnes_text(m.quantity),
                                 tonnes_text(m.accepted_quantity), m.state, hw.STATE_ZH[hw.State(m.state)], m.received_on, due,
-                                m.confirmed_on, m.paper, tuple(alarms.get(m.id, ())), m.demo))
+                                m.confirmed_on, m.paper, tuple(alarms.get(m.id, ())), m.demo, items.get(m.id)))
     closed = {hw.State.CLOSED.value, hw.State.CANCELLED.value, hw.State.REJECTED.value}
     time_kinds = {"receipt_confirmation_overdue", "paper_backfill_overdue"}
     return ManifestReport(today, tuple(r for r in rows if r.state not in closed),
                           tuple(r for r in rows if time_kinds & set(r.alarms)),
                           tuple(r for r in rows if "discrepancy" in r.alarms), cal.version, cal.status)
+
+
+@dataclass(frozen=True)
+class ManifestCounts:
+    """Manifests of a period and those late on its last day (§5.5), for the bulletin."""
+
+    first: date
+    last: date
+    manifests: int  # dispatched (else issued) within first…last
+    overdue: int  # of these, late on ``last``: confirmation or paper backfill past its limit
+    not_computed: int  # deadline not computable (calendar_missing)
+    calendar_version: str
+    demo: bool
+
+
+def manifest_counts(session: Session, first: date, last: date, *, calendar: WorkdayCalendar | None = None) -> ManifestCounts:
+    """Counts as the record stood on ``last`` (a confirmation dated later is not yet done), with
+    the same time limits as :func:`compute_alarms`."""
+    cal = calendar or load_calendar()
+    n = late = unknown = 0
+    demo = False
+    for m in session.scalars(select(HwManifest)):
+        day = m.dispatched_on or m.issued_on
+        if day is None or not first <= day <= last:
+            continue
+        n += 1
+        demo = demo or m.demo
+        if m.paper:
+            start, done, rule = m.transfer_end, m.backfilled_on, hw.paper_backfill_deadline
+        else:
+            start, done, rule = m.received_on, m.confirmed_on, hw.receipt_confirmation_deadline
+        if start is None or start > last:
+            continue
+        d = rule(start, cal)
+        verdict = d.overdue(done if done is not None and done <= last else None, last)
+        if verdict is None:
+            unknown += 1
+        elif verdict:
+            late += 1
+    return ManifestCounts(first, last, n, late, unknown, cal.version, demo)

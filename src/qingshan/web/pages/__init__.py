@@ -8,6 +8,7 @@
 * ``/sources…``      pollution sources;
 * ``/carbon…``       carbon accounting and dual control (city, enterprises, units, factors, checks);
 * ``/ledgers…``      accountability ledgers;
+* ``/soil…``, ``/waste…``, ``/ponds…``  soil, solid waste, manifests and tailings ponds;
 * ``/portal…``       the public portal (no login);
 * ``/admin…``        accounts, units, the audit trail; ``/account/password``.
 
@@ -21,10 +22,32 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from qingshan.web.pages import account, admin, air, carbon, ledgers, overview, portal, sources, static
+from qingshan.web.pages import (
+    account,
+    admin,
+    air,
+    carbon,
+    landwaste,
+    ledgers,
+    overview,
+    portal,
+    sources,
+    static,
+)
 
 router = APIRouter(include_in_schema=False)
-for _module in (static, account, admin, overview, air, sources, carbon, ledgers, portal):
+for _module in (
+    static,
+    account,
+    admin,
+    overview,
+    air,
+    sources,
+    carbon,
+    landwaste,
+    ledgers,
+    portal,
+):
     router.include_router(_module.router)
 
 __all__ = ["router"]

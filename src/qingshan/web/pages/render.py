@@ -27,6 +27,7 @@ NAV = [
     ("air", "空气质量", "/air"),
     ("sources", "污染源监控", "/sources"),
     ("carbon", "碳排放双控", "/carbon"),
+    ("landwaste", "净土与风险", "/soil"),
     ("ledgers", "台账督办", "/ledgers"),
     ("portal", "公众门户", "/portal"),
 ]
