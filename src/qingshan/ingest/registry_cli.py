@@ -71,7 +71,7 @@ def set_(
 
 
 def _kind_of(path: Path) -> str:
-    from qingshan.ingest.encoding import decode_bytes
+    from qingshan.textcodec import decode_bytes
 
     with path.open("rb") as fh:
         first_line = fh.readline(65536)  # whole line: a cut multi-byte character would not decode

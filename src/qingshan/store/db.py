@@ -1,4 +1,8 @@
-"""Engine and session factory for the configured database (see :mod:`qingshan.config`)."""
+"""Engine and session factory for the configured database (see :mod:`qingshan.config`).
+
+Imports nothing else of the store: :mod:`qingshan.store.migrate` builds on it, and
+:class:`qingshan.store.client.DatabaseClient` (the clients that migrate on first use) on both.
+"""
 
 from __future__ import annotations
 
@@ -34,30 +38,3 @@ def engine_for(url: str) -> Engine:
 
 def session_factory(url: str | None = None) -> sessionmaker[Session]:
     return sessionmaker(engine_for(url or database_url()), expire_on_commit=False)
-
-
-class DatabaseClient:
-    """Base of the store's clients: a database URL, its schema at the Alembic heads, an engine.
-
-    ``engine`` lets a caller (the web app) share its pool; such an engine is the caller's and is
-    not disposed by :meth:`close`.
-    """
-
-    def __init__(self, url: str | None = None, *, auto_migrate: bool = True, engine: Engine | None = None):
-        from qingshan.store import migrate  # migrate imports the models, which import this module
-
-        self.url = url or database_url()
-        if auto_migrate and not migrate.is_up_to_date(self.url):
-            migrate.upgrade(self.url)
-        self._owns_engine = engine is None
-        self.engine = engine or make_engine(self.url)
-
-    def close(self) -> None:
-        if self._owns_engine:
-            self.engine.dispose()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
