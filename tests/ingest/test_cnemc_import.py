@@ -12,6 +12,7 @@ import pytest
 from qingshan import exact
 from qingshan.ingest.cnemc import HOURLY_COLUMNS, import_cnemc
 from qingshan.ingest.result import ImportFailed
+from qingshan.ingest.writer import ImportSettings
 from qingshan.store.observations import ObservationStore
 from qingshan.store.registry import StationRegistry
 
@@ -54,13 +55,18 @@ def test_fixtures_import(store, cnemc_dir):
     assert store.station_hours() == with_value
     assert store.count() == sum(1 for r in raw for c in HOURLY if r[c].strip())
     assert store.published_aqi_frame().height == 3397
-    # importing the same files again duplicates nothing
+    # importing the same files again is recognised (SHA-256 and options) and skipped
     n = store.count()
     again = [import_cnemc(cnemc_dir / f, store, register_stations=True) for f in FILES]
-    assert store.count() == n == sum(r.values_written for r in again)
-    assert sum(r.stations_registered for r in again) == 0
+    assert [(r.status, r.previous_batch, r.values_written) for r in again] == [("skipped", 1, 0), ("skipped", 2, 0)]
+    # forced, it is written again and duplicates nothing
+    forced = [import_cnemc(cnemc_dir / f, store, register_stations=True, settings=ImportSettings(force=True))
+              for f in FILES]
+    assert store.count() == n == sum(r.values_written for r in forced)
+    assert sum(r.stations_registered for r in forced) == 0
+    assert all(r.errors == [] for r in forced)  # same values: nothing replaced
     assert store.published_aqi_frame().height == 3397
-    assert store.batches().height == 4
+    assert store.batches()["status"].to_list() == ["ok", "ok", "skipped", "skipped", "ok", "ok"]
 
 
 def test_o3_is_taken_from_o3_24h(store, cnemc_dir):
@@ -140,8 +146,8 @@ def test_bad_file_exact_errors_good_rows_once(store, tmp_path, codec, label):
     # errors are recorded with the batch
     stored = store.errors(res.batch_id)
     assert stored.select("row", "field", "reason").rows() == EXPECTED_ERRORS
-    # importing the same file again duplicates nothing
-    again = import_cnemc(path, store)
+    # importing the same file again (forced) duplicates nothing
+    again = import_cnemc(path, store, settings=ImportSettings(force=True))
     assert store.count() == 16
     assert [(e.row, e.field, e.reason) for e in again.errors] == EXPECTED_ERRORS
 

@@ -647,13 +647,16 @@ class ObservationStore(DatabaseClient):
         return pl.DataFrame([dict(r) for r in rows]) if rows else pl.DataFrame()
 
     def errors(self, batch_id: int | None = None) -> pl.DataFrame:
-        q = select(ERRORS.c.batch_id, ERRORS.c.row, ERRORS.c.field, ERRORS.c.reason).order_by(ERRORS.c.id)
+        """Issues of one batch (or all): ``batch_id, row, field, reason, kind``, by row then field."""
+        q = select(ERRORS.c.batch_id, ERRORS.c.row, ERRORS.c.field, ERRORS.c.reason, ERRORS.c.kind).order_by(
+            ERRORS.c.batch_id, ERRORS.c.row.nulls_first(), ERRORS.c.field.nulls_first(), ERRORS.c.id
+        )
         if batch_id is not None:
             q = q.where(ERRORS.c.batch_id == batch_id)
         with self.engine.connect() as conn:
             rows = conn.execute(q).all()
         return pl.DataFrame(
             rows,
-            schema={"batch_id": pl.Int64, "row": pl.Int64, "field": pl.Utf8, "reason": pl.Utf8},
+            schema={"batch_id": pl.Int64, "row": pl.Int64, "field": pl.Utf8, "reason": pl.Utf8, "kind": pl.Utf8},
             orient="row",
         )
