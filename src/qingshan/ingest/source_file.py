@@ -73,6 +73,7 @@ def csv_records(path: Path, encoding: str, delimiter: str = ",") -> Iterator[tup
             yield (*pending, True)
 
 
-def chunks(records: Iterator, size: int = CHUNK_ROWS) -> Iterator[list]:
-    while batch := list(islice(records, size)):
+def chunks(records: Iterator, size: int | None = None) -> Iterator[list]:
+    """Lists of at most ``size`` (default :data:`CHUNK_ROWS`) consecutive records."""
+    while batch := list(islice(records, size or CHUNK_ROWS)):
         yield batch
