@@ -15,6 +15,7 @@ AIR_TABLES = {
     "import_batches",
     "import_errors",
     "air_import_stage",
+    "air_import_undo",
 }
 
 

@@ -164,6 +164,8 @@ def describe_duplicates(file: str, result: ImportResult, *, by_pollutant: bool, 
         listed = "、".join(str(r) for r in g.rows)
         label = POLLUTANT_LABELS.get(g.pollutant or "", g.pollutant or "")
         out = []
+        if not g.identical:
+            result.values_rejected += g.dropped_values
         for r, fld in zip(g.rows, g.fields, strict=True):
             if r == g.kept_row:
                 continue
@@ -173,7 +175,6 @@ def describe_duplicates(file: str, result: ImportResult, *, by_pollutant: bool, 
                           if by_pollutant else f"与第 {g.rows[0]} 行重复（同一站点同一小时，内容相同），已跳过")
             else:
                 kind = IssueKind.REJECTED
-                result.values_rejected += 1
                 what = (f"站点 {g.station_code} {_hour(g.time)} {label} 有多个不同数值（第 {listed} 行）"
                         if by_pollutant else f"站点 {g.station_code} 在 {_hour(g.time)} 有多行且内容不同（第 {listed} 行）")
                 reason = what + ("，均未导入" if g.kept_row is None else f"，按设置只导入第 {g.kept_row} 行，本行未导入")

@@ -13,10 +13,10 @@ Storage decisions (documented in docs/ingest-and-store.md):
 * ``flag`` is the HJ 212 data flag (hj212.md §9.3) as received, or NULL for sources that carry
   no flags (CNEMC published values; a bureau table without a flag column).
 * The published AQI is not an observation; it lives in :class:`PublishedAqi`.
-* A file is imported through :class:`ImportStage` (see :mod:`qingshan.store.staging`): its
-  values are staged in bounded transactions, checked for duplicates and conflicts there, and
-  published at the end; the stage rows keep what each published value replaced, so a failed or
-  interrupted import is rolled back.
+* A file is imported through a stage (see :mod:`qingshan.store.staging`): its values are
+  staged (PostgreSQL: :class:`ImportStage`; SQLite: a scratch file beside the database), checked
+  for duplicates and conflicts there, and published at the end; on SQLite :class:`ImportUndo`
+  keeps what each published value replaced, so a failed or interrupted import is rolled back.
 """
 
 from __future__ import annotations
@@ -103,6 +103,8 @@ class ImportBatch(Base):
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     #: for a skipped re-import: the batch that imported the same file
     previous_batch_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: SQLite: the last staged item already published (a rollback undoes up to here)
+    published_upto: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class ImportRowError(Base):
@@ -152,13 +154,12 @@ class PublishedAqi(Base):
 
 
 class ImportStage(Base):
-    """One value (``pollutant`` set) or one published AQI (``pollutant`` NULL) of a file being
-    imported, with the undo record of what publishing it replaced.
+    """PostgreSQL: one value (``pollutant`` set) or one published AQI (``pollutant`` NULL) of a
+    file being imported (:mod:`qingshan.store.staging`; SQLite stages in a scratch file instead).
 
     ``state``: 0 staged, 1 dropped inside the file (duplicate or conflict), 2 not published
-    because the stored value from another file is kept (conflict policy ``keep``), 3 published.
-    ``existed``/``old_*`` are filled when the value is published: the stored row it replaced.
-    Rows are deleted once their batch is finished.
+    because another file's stored value is kept (conflict policy ``keep``). Rows are deleted once
+    their batch is finished.
     """
 
     __tablename__ = "air_import_stage"
@@ -168,14 +169,28 @@ class ImportStage(Base):
     batch_id: Mapped[int] = mapped_column(ForeignKey("import_batches.id", ondelete="CASCADE"))
     row: Mapped[int | None] = mapped_column(Integer, nullable=True)
     field: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    station_id: Mapped[int] = mapped_column(ForeignKey("air_stations.id", ondelete="CASCADE"))
+    station_id: Mapped[int] = mapped_column(Integer)
     time: Mapped[datetime] = mapped_column(DateTime)
     pollutant: Mapped[str | None] = mapped_column(String(8), nullable=True)
     value: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # micro-units; the AQI itself
     flag: Mapped[str | None] = mapped_column(String(4), nullable=True)
     primary_pollutant: Mapped[str | None] = mapped_column(String(64), nullable=True)
     state: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
-    existed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+
+
+class ImportUndo(Base):
+    """What a value of a batch being published replaced (SQLite, where a file is published in
+    several transactions): the stored row as it was, so a failed or interrupted import is rolled
+    back. Only changed values have a record; the batch's other rows are the ones it added.
+    Deleted once the batch is finished."""
+
+    __tablename__ = "air_import_undo"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batches.id", ondelete="CASCADE"), index=True)
+    station_id: Mapped[int] = mapped_column(Integer)
+    time: Mapped[datetime] = mapped_column(DateTime)
+    pollutant: Mapped[str | None] = mapped_column(String(8), nullable=True)  # NULL: the published AQI
     old_value: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     old_flag: Mapped[str | None] = mapped_column(String(4), nullable=True)
     old_primary: Mapped[str | None] = mapped_column(String(64), nullable=True)
