@@ -344,6 +344,9 @@ def test_database_errors_read_in_chinese():
     assert msg == ("写入数据库失败（数据库正被其他程序写入，等待 30 秒后仍未获得写入权限），本文件未导入任何数据，"
                    "已写入的部分已撤销；请稍后重试，详细错误见日志")
     assert not any("a" <= ch.lower() <= "z" for ch in msg)
+    # the SQLite stage's scratch file raises sqlite3 errors directly
+    full = database_failure(sqlite3.OperationalError("database or disk is full"))
+    assert full.startswith("写入数据库失败（磁盘已满或读写出错）")
 
 
 # --- item 11: chunked parsing gives the same result as one chunk --------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -215,9 +216,11 @@ def describe_conflicts(file: str, result: ImportResult) -> Callable[[StoredConfl
     return describe
 
 
-def database_failure(exc: SQLAlchemyError) -> str:
-    """A database error as a user reads it (the driver's English text goes to the log only)."""
-    orig = str(getattr(exc, "orig", exc)).lower()
+def database_failure(exc: SQLAlchemyError | sqlite3.Error) -> str:
+    """A database error as a user reads it (the driver's English text goes to the log only).
+
+    ``sqlite3.Error`` comes from the SQLite stage's scratch file (qingshan.store.staging)."""
+    orig = str(getattr(exc, "orig", None) or exc).lower()
     if "locked" in orig or "busy" in orig:
         what = "数据库正被其他程序写入，等待 30 秒后仍未获得写入权限"
     elif "disk" in orig or "full" in orig or "no space" in orig:
@@ -268,8 +271,9 @@ def run_import(
             try:
                 staged.fail([issue.as_issue()], rows_read=result.rows_read)
                 result.batch_id = staged.batch_id
-            except SQLAlchemyError:  # the database itself is unusable: the raised ImportFailed still tells
+            except (SQLAlchemyError, sqlite3.Error):  # the database itself is unusable: ImportFailed still tells
                 log.exception("could not record the refused file %s", path)
+            result.errors.sort(key=lambda e: (e.row or 0, e.field or ""))
             raise ImportFailed(result, reason)
 
         try:
@@ -337,7 +341,7 @@ def run_import(
                           values_rejected=result.values_rejected)
         except FileRefused as exc:
             refuse(str(exc), exc.row)
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, sqlite3.Error) as exc:
             log.exception("import of %s failed in the database", path)
             result.values_written = result.stations_registered = 0
             refuse(database_failure(exc))
@@ -346,7 +350,7 @@ def run_import(
             try:
                 staged.fail([{"row": None, "field": None, "reason": "导入时发生内部错误，本文件未导入任何数据，已写入的部分已撤销"}],
                             rows_read=result.rows_read)
-            except SQLAlchemyError:
+            except (SQLAlchemyError, sqlite3.Error):
                 log.exception("could not roll back %s", path)
             raise
         result.errors.sort(key=lambda e: (e.row or 0, e.field or ""))
