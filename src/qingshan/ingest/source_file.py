@@ -64,7 +64,7 @@ def csv_records(path: Path, encoding: str, delimiter: str = ",") -> Iterator[tup
     with path.open(encoding=CODECS[encoding], newline="") as fh:
         pending = None
         for i, rec in enumerate(csv.reader(fh, delimiter=delimiter), start=1):
-            if not any(c.strip() for c in rec):
+            if not "".join(rec).strip():  # a blank line, or only empty cells
                 continue
             if pending is not None:
                 yield (*pending, False)

@@ -55,9 +55,9 @@ UNDO = ImportUndo.__table__
 BATCHES = ImportBatch.__table__
 ERRORS = ImportRowError.__table__
 
-#: Values per publish transaction. About 0.1–0.3 s of SQLite work on the 2-core development
-#: machine, so another writer waits well under a second.
-DEFAULT_CHUNK = 20_000
+#: Values per publish transaction: 0.2–0.5 s of SQLite work on the shared 2-core development
+#: machine, so another writer waits about that long (docs/performance.md, "Import").
+DEFAULT_CHUNK = 40_000
 #: Seconds the importer leaves SQLite's write lock free after each transaction; longer than
 #: SQLite's longest busy-handler sleep (100 ms), so a waiting writer gets in.
 SQLITE_PAUSE = 0.12
@@ -71,8 +71,9 @@ _SCRATCH_DDL = (
     "CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, row INTEGER, field TEXT, station_id INTEGER NOT NULL, "
     "time TEXT NOT NULL, pollutant TEXT, value INTEGER, flag TEXT, primary_pollutant TEXT, "
     "state INTEGER NOT NULL DEFAULT 0)",
-    "CREATE INDEX IF NOT EXISTS items_key ON items (station_id, time, pollutant)",
 )
+#: built once staging is done (one sort is cheaper than keeping it up to date row by row)
+_SCRATCH_INDEX = "CREATE INDEX IF NOT EXISTS items_key ON items (station_id, time, pollutant)"
 
 
 class WithinFile(StrEnum):
@@ -147,6 +148,7 @@ def _open_scratch(path: Path) -> sqlite3.Connection:
     con = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     con.execute("PRAGMA journal_mode=OFF")  # scratch: a crash while staging just discards the file
     con.execute("PRAGMA synchronous=OFF")
+    con.execute("PRAGMA cache_size=-65536")  # 64 MiB
     for ddl in _SCRATCH_DDL:
         con.execute(ddl)
     return con
@@ -380,6 +382,7 @@ class StagedImport:
         issues: list[Issue] = []
         dropped_values = 0
         if self.sqlite:  # ids to drop are collected beside the table being read, applied after
+            self._scratch.execute(_SCRATCH_INDEX)
             self._scratch.execute("CREATE TEMP TABLE IF NOT EXISTS drops (id INTEGER PRIMARY KEY)")
             self._scratch.execute("DELETE FROM drops")
 
