@@ -146,7 +146,8 @@ class PublishedAqi(Base):
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
     station_id: Mapped[int] = mapped_column(ForeignKey("air_stations.id", ondelete="CASCADE"))
-    time: Mapped[datetime] = mapped_column(DateTime)
+    # indexed for the importer's "anything stored in this window?" probe (qingshan.store.staging)
+    time: Mapped[datetime] = mapped_column(DateTime, index=True)
     aqi: Mapped[int | None] = mapped_column(Integer, nullable=True)
     primary_pollutant: Mapped[str | None] = mapped_column(String(64), nullable=True)
     source: Mapped[str] = mapped_column(String(16))

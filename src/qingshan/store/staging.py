@@ -444,6 +444,7 @@ class StagedImport:
         with self.engine.connect() as conn:
             raw = conn.connection.driver_connection
             raw.execute("ATTACH DATABASE ? AS stg", (str(path),))
+            raw.execute("PRAGMA main.cache_size=-65536")  # 64 MiB: the observation indexes take the inserts
             try:
                 for a in range(lo, hi + 1, self.chunk):
                     raw.execute("BEGIN IMMEDIATE")  # the write lock first: no stale read snapshot
@@ -457,6 +458,7 @@ class StagedImport:
             finally:
                 conn.rollback()
                 raw.execute("DETACH DATABASE stg")
+                raw.execute("PRAGMA main.cache_size=-2000")  # back to SQLite's default for the pool
         return written
 
     def _publish_chunk(self, conn: Connection, a: int, z: int, policy: AcrossFiles, describe: DescribeConflict) -> int:
@@ -469,7 +471,16 @@ class StagedImport:
         def exe(sql: str, params: dict):
             return conn.execute(text(sql), params)
 
-        conflicts = exe(
+        # nothing stored for this source in the chunk's hours (the usual case for new data): no
+        # conflict is possible, and the value-by-value look-up below is skipped. Inside the
+        # chunk's transaction, so a concurrent import cannot slip in between.
+        t0, t1 = exe(f"SELECT MIN(s.time), MAX(s.time) FROM {items} WHERE {rng}", p).one()
+        stored = t0 is not None and any(
+            exe(f"SELECT 1 FROM {table} WHERE source = :src AND time BETWEEN :t0 AND :t1 LIMIT 1",
+                p | {"t0": t0, "t1": t1}).first() is not None
+            for table in ("air_observations", "air_published_aqi")
+        )
+        conflicts = [] if not stored else exe(
             f"SELECT s.id, s.row, s.field, s.station_id, s.time, s.pollutant, s.value, s.flag, s.primary_pollutant, "
             f"o.value, o.flag, NULL, o.batch_id FROM {items} JOIN air_observations o ON o.station_id = s.station_id "
             f"AND o.time = s.time AND o.pollutant = s.pollutant AND o.source = :src "

@@ -12,6 +12,8 @@ Create Date: 2026-12-07
   ``heartbeat_at`` (a stale running import is rolled back), ``previous_batch_id`` (a skipped
   re-import names the batch that imported the file).
 * ``import_errors.kind``: rejected | flagged | skipped | replaced | kept.
+* ``ix_air_published_aqi_time``: the importer asks whether anything is stored in a chunk's hours
+  before it looks for conflicts value by value.
 """
 
 from __future__ import annotations
@@ -75,9 +77,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_air_import_undo"),
     )
     op.create_index("ix_air_import_undo_batch_id", "air_import_undo", ["batch_id"])
+    op.create_index("ix_air_published_aqi_time", "air_published_aqi", ["time"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_air_published_aqi_time", table_name="air_published_aqi")
     op.drop_index("ix_air_import_undo_batch_id", table_name="air_import_undo")
     op.drop_table("air_import_undo")
     op.drop_index("ix_air_import_stage_key", table_name="air_import_stage")
