@@ -476,7 +476,8 @@ class StagedImport:
         # chunk's transaction, so a concurrent import cannot slip in between.
         t0, t1 = exe(f"SELECT MIN(s.time), MAX(s.time) FROM {items} WHERE {rng}", p).one()
         stored = t0 is not None and any(
-            exe(f"SELECT 1 FROM {table} WHERE source = :src AND time BETWEEN :t0 AND :t1 LIMIT 1",
+            exe(f"SELECT 1 FROM {table} WHERE source = :src AND time BETWEEN :t0 AND :t1 "
+                f"AND ({ne('batch_id', ':b')}) LIMIT 1",  # this batch's earlier chunks do not count
                 p | {"t0": t0, "t1": t1}).first() is not None
             for table in ("air_observations", "air_published_aqi")
         )
