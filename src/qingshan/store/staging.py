@@ -17,9 +17,10 @@ app could not write, and a second import failed. The four phases of one file
 3. **publish** — chunk by chunk, values that differ from another file's stored value are found
    and handled by :class:`AcrossFiles` (default: replaced) and reported through ``describe``; then
    the chunk is upserted into ``air_observations`` / ``air_published_aqi``.
-   *SQLite*: one ``BEGIN IMMEDIATE`` transaction of at most ``chunk`` values each, followed by a
-   pause of :data:`SQLITE_PAUSE` seconds so that a waiting writer (SQLite's busy handler polls at
-   most every 100 ms) gets the lock. Readers may see part of the file while it is published;
+   *SQLite*: one ``BEGIN IMMEDIATE`` transaction of at most ``chunk`` values each (fewer when a
+   transaction takes longer than :data:`SQLITE_TARGET_SECONDS`), followed by a pause of
+   :data:`SQLITE_PAUSE` seconds so that a waiting writer (SQLite's busy handler polls at most
+   every 100 ms) gets the lock. Readers may see part of the file while it is published;
    each replaced value is first copied to ``air_import_undo``, so :meth:`StagedImport.fail` (or
    :func:`recover_abandoned` after a crash) restores them and deletes the values the file added.
    *PostgreSQL*: the whole publish phase and the ``ok`` status are one transaction (MVCC: it
@@ -61,6 +62,9 @@ DEFAULT_CHUNK = 40_000
 #: Seconds the importer leaves SQLite's write lock free after each transaction; longer than
 #: SQLite's longest busy-handler sleep (100 ms), so a waiting writer gets in.
 SQLITE_PAUSE = 0.12
+#: SQLite: a publish transaction aims at this many seconds; the chunk shrinks (down to a tenth)
+#: when the machine is slow and grows back (up to ``chunk``) when it is not.
+SQLITE_TARGET_SECONDS = 0.4
 #: A running import whose heartbeat is older than this is taken for dead and rolled back.
 DEFAULT_STALE_AFTER = timedelta(minutes=15)
 
@@ -446,14 +450,18 @@ class StagedImport:
             raw.execute("ATTACH DATABASE ? AS stg", (str(path),))
             raw.execute("PRAGMA main.cache_size=-65536")  # 64 MiB: the observation indexes take the inserts
             try:
-                for a in range(lo, hi + 1, self.chunk):
+                a, size = lo, self.chunk
+                while a <= hi:
+                    t = time.perf_counter()
                     raw.execute("BEGIN IMMEDIATE")  # the write lock first: no stale read snapshot
                     try:
-                        written += self._publish_chunk(conn, a, a + self.chunk - 1, policy, describe)
+                        written += self._publish_chunk(conn, a, a + size - 1, policy, describe)
                         raw.execute("COMMIT")
                     except BaseException:
                         raw.execute("ROLLBACK")
                         raise
+                    a += size
+                    size = _next_size(size, time.perf_counter() - t, self.chunk)
                     self._rest()
             finally:
                 conn.rollback()
@@ -756,6 +764,16 @@ def recover_abandoned(store: ObservationStore, stale_after: timedelta = DEFAULT_
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+def _next_size(size: int, took: float, largest: int) -> int:
+    """The next publish chunk: halve after a transaction longer than the target, grow by half
+    after one shorter than half of it (bounded to [largest / 10, largest])."""
+    if took > SQLITE_TARGET_SECONDS:
+        return max(largest // 10, size // 2)
+    if took < SQLITE_TARGET_SECONDS / 2:
+        return min(largest, size + size // 2)
+    return size
+
 
 def _groups(rows: Iterable[tuple]) -> Iterator[list[tuple]]:
     """Consecutive rows of the ordered duplicate query with the same key, as lists."""
