@@ -10,7 +10,7 @@ from qingshan.store import staging
 def test_publish_chunk_adapts_to_the_machine():
     big = 40_000
     assert staging._next_size(big, staging.SQLITE_TARGET_SECONDS * 2, big) == big // 2  # slow: halve
-    assert staging._next_size(4_000, 5.0, big) == 4_000  # never below a tenth
+    assert staging._next_size(10_000, 5.0, big) == 10_000  # never below a quarter
     assert staging._next_size(10_000, 0.01, big) == 15_000  # fast: grow by half
     assert staging._next_size(big, 0.01, big) == big  # never above the configured chunk
     assert staging._next_size(20_000, staging.SQLITE_TARGET_SECONDS * 0.75, big) == 20_000

@@ -62,9 +62,10 @@ DEFAULT_CHUNK = 40_000
 #: Seconds the importer leaves SQLite's write lock free after each transaction; longer than
 #: SQLite's longest busy-handler sleep (100 ms), so a waiting writer gets in.
 SQLITE_PAUSE = 0.12
-#: SQLite: a publish transaction aims at this many seconds; the chunk shrinks (down to a tenth)
-#: when the machine is slow and grows back (up to ``chunk``) when it is not.
-SQLITE_TARGET_SECONDS = 0.4
+#: SQLite: a publish transaction aims at this many seconds; the chunk shrinks (down to a
+#: quarter) when the machine is slow and grows back (up to ``chunk``) when it is not. Smaller
+#: chunks shorten other writers' waits but cost a pause each (docs/performance.md, "Import").
+SQLITE_TARGET_SECONDS = 1.0
 #: A running import whose heartbeat is older than this is taken for dead and rolled back.
 DEFAULT_STALE_AFTER = timedelta(minutes=15)
 
@@ -767,9 +768,9 @@ def recover_abandoned(store: ObservationStore, stale_after: timedelta = DEFAULT_
 
 def _next_size(size: int, took: float, largest: int) -> int:
     """The next publish chunk: halve after a transaction longer than the target, grow by half
-    after one shorter than half of it (bounded to [largest / 10, largest])."""
+    after one shorter than half of it (bounded to [largest / 4, largest])."""
     if took > SQLITE_TARGET_SECONDS:
-        return max(largest // 10, size // 2)
+        return max(largest // 4, size // 2)
     if took < SQLITE_TARGET_SECONDS / 2:
         return min(largest, size + size // 2)
     return size
