@@ -43,7 +43,7 @@ import polars as pl
 from sqlalchemy import Connection, String, and_, func, insert, select, type_coerce
 
 from qingshan import exact
-from qingshan.store.client import DatabaseClient
+from qingshan.store.db import DatabaseClient
 from qingshan.store.models_air import (
     POLLUTANTS,
     ImportBatch,

@@ -23,7 +23,7 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 
-from qingshan.store.client import DatabaseClient
+from qingshan.store.db import DatabaseClient
 from qingshan.store.models_air import Division, Station
 from qingshan.store.observations import upsert
 from qingshan.textcodec import decode_bytes
