@@ -214,6 +214,13 @@ def test_damaged_workbook_gets_a_chinese_message(store, tmp_path, damage):
     assert store.batches()["status"].to_list() == ["failed"]
 
 
+def test_old_xls_is_refused_with_advice(store, tmp_path):
+    p = tmp_path / "旧.xls"
+    p.write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + bytes(504))  # the OLE2 header of a .xls
+    with pytest.raises(ImportFailed, match=r"^不支持旧版 \.xls 文件，请在 Excel 中另存为 \.xlsx 或 CSV$"):
+        import_table(p, store)
+
+
 @pytest.mark.parametrize("importer", [import_table, import_cnemc])
 def test_zero_byte_file(store, tmp_path, importer):
     p = tmp_path / "empty.csv"

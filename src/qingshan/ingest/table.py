@@ -434,5 +434,5 @@ def import_table(
     return run_import(
         path, store, url=url, kind="table", source=SOURCE, settings=settings,
         options={"hour_label": hour_label, "sheet": sheet}, make_parser=parser, by_pollutant=True,
-        register=False, workbook=path.suffix.lower() in (".xlsx", ".xlsm"),
+        register=False, workbook=path.suffix.lower() in (".xlsx", ".xlsm", ".xls"),
     )
