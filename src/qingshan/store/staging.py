@@ -202,7 +202,6 @@ class StagedImport:
         self.pause = (SQLITE_PAUSE if self.sqlite else 0.0) if pause is None else pause
         self.batch_id: int | None = None
         self.new_stations: list[str] = []
-        self.staged_values = 0  # observation values staged (AQIs not counted)
         self._ids: dict[str, int] | None = None
         self._scratch: sqlite3.Connection | None = None
         self._pg_conn: Connection | None = None
@@ -278,7 +277,6 @@ class StagedImport:
                 frames.append(observations.select(
                     "row", "field", "station_code", "time", "pollutant", "value", "flag",
                     primary_pollutant=pl.lit(None, dtype=pl.Utf8)))
-                self.staged_values += observations.height
             if published is not None and not published.is_empty():
                 frames.append(published.select(
                     "row", field=pl.lit("aqi"), station_code="station_code", time="time",
@@ -341,23 +339,19 @@ class StagedImport:
             result.close()
 
     def _set_state(self, ids: list[int], state: int, conn: Connection | None = None) -> None:
-        if not ids:
-            return
-        if self.sqlite:
-            target = self._scratch if conn is None else conn.connection.driver_connection
-            table = "items" if conn is None else "stg.items"
-            for i in range(0, len(ids), 500):
-                part = ids[i : i + 500]
-                target.execute(f"UPDATE {table} SET state = {int(state)} WHERE id IN ({', '.join('?' * len(part))})", part)
-            return
-        run = (lambda stmt: conn.execute(stmt)) if conn is not None else None
+        """Set ``state`` of stage items: in the caller's transaction when ``conn`` is given (while
+        publishing, the scratch file is attached to it as ``stg``), else on its own."""
         for i in range(0, len(ids), 500):
-            stmt = update(STAGE).where(STAGE.c.id.in_(ids[i : i + 500])).values(state=state)
-            if run is not None:
-                run(stmt)
+            part = ids[i : i + 500]
+            if self.sqlite:
+                target = self._scratch if conn is None else conn.connection.driver_connection
+                table = "items" if conn is None else "stg.items"
+                target.execute(f"UPDATE {table} SET state = {int(state)} WHERE id IN ({', '.join('?' * len(part))})", part)
+            elif conn is not None:
+                conn.execute(update(STAGE).where(STAGE.c.id.in_(part)).values(state=state))
             else:
                 with self.engine.begin() as c:
-                    c.execute(stmt)
+                    c.execute(update(STAGE).where(STAGE.c.id.in_(part)).values(state=state))
 
     # --- phase 2: duplicates inside the file -------------------------------------------------
     def resolve_duplicates(self, *, by_pollutant: bool, policy: WithinFile, describe: Describe) -> int:
