@@ -5,6 +5,10 @@
 ``QINGSHAN_DATABASE_URL``  SQLAlchemy URL. Default: SQLite file ``qingshan.db`` inside
                            ``QINGSHAN_HOME`` (the embedded default). For server mode use
                            ``postgresql+psycopg://user@host:5432/dbname``.
+``QINGSHAN_PLAUSIBILITY_FILE``  TOML file of the importers' plausibility bounds per pollutant
+                           and source (:mod:`qingshan.ingest.plausibility`). Default:
+                           ``plausibility.toml`` in ``QINGSHAN_HOME`` when it exists, else the
+                           built-in defaults (HJ 653/654 analyser ranges).
 """
 
 from __future__ import annotations
@@ -40,3 +44,12 @@ def database_url(home: Path | None = None) -> str:
 def settings() -> Settings:
     home = home_dir()
     return Settings(home=home, database_url=database_url(home))
+
+
+def plausibility_file(home: Path | None = None) -> Path | None:
+    """The plausibility-bounds overrides file in force, or None for the built-in defaults."""
+    env = os.environ.get("QINGSHAN_PLAUSIBILITY_FILE")
+    if env:
+        return Path(env).expanduser()
+    path = (home or home_dir()) / "plausibility.toml"
+    return path if path.exists() else None

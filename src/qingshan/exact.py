@@ -71,27 +71,67 @@ def scaled_from_float(expr: pl.Expr | str) -> pl.Expr:
     return ri + move
 
 
+#: Largest magnitude a micro-unit Int64 column holds: 9,223,372,036,854.775807 units.
+MAX_SCALED = 2**63 - 1
+_MAX_INT_PART, _MAX_FRAC6 = divmod(MAX_SCALED, SCALE)  # 9223372036854, 775807
+
+
+def _decimal_parts(expr: pl.Expr | str) -> dict[str, pl.Expr]:
+    """The pieces of a decimal text both :func:`scaled_from_str` and :func:`text_exceeds_scale` use."""
+    s = _e(expr).cast(pl.Utf8).str.strip_chars()
+    body = s.str.strip_chars_start("+-")
+    parts = body.str.split_exact(".", 1)
+    # leading zeros carry no magnitude; without them an integer part of more than 13 digits
+    # is at least 10¹³ units, beyond MAX_SCALED (never cast: a 20-digit Int64 cast would fail)
+    digits = parts.struct.field("field_0").str.strip_chars_start("0")
+    frac_part = parts.struct.field("field_1").fill_null("")
+    int_val = (
+        pl.when(digits.str.len_chars() <= len(str(_MAX_INT_PART)))
+        .then(pl.when(digits == "").then(pl.lit("0")).otherwise(digits))
+        .cast(pl.Int64, strict=False)
+    )
+    frac6 = (frac_part + "000000").str.slice(0, SCALE_DIGITS).cast(pl.Int64, strict=False)
+    ok = s.str.contains(_DECIMAL_RE)
+    too_large = ok & (
+        int_val.is_null()
+        | (int_val > _MAX_INT_PART)
+        | ((int_val == _MAX_INT_PART) & (frac6 > _MAX_FRAC6))
+    )
+    return {
+        "ok": ok,
+        "too_large": too_large,
+        "neg": s.str.starts_with("-"),
+        "int_val": int_val,
+        "frac6": frac6,
+        "sticky": frac_part.str.slice(SCALE_DIGITS).str.contains("[1-9]").fill_null(False),
+    }
+
+
 def scaled_from_str(expr: pl.Expr | str) -> pl.Expr:
     """Decimal text column → Int64 micro-units, exactly; null when the text is not a number.
 
     Accepts ``12``, ``12.5``, ``.5``, ``-3``, ``+4.25`` (surrounding blanks ignored). Digits
     beyond the sixth decimal are folded in by rounding to odd, as in :func:`scaled_from_float`,
     so every later rounding to four or fewer decimals is that of the exact text.
+
+    A number whose magnitude exceeds :data:`MAX_SCALED` micro-units (9,223,372,036,854.775807)
+    does not fit an Int64 and is null as well (never wrapped around); :func:`text_exceeds_scale`
+    tells those apart from text that is not a number.
     """
-    s = _e(expr).cast(pl.Utf8).str.strip_chars()
-    ok = s.str.contains(_DECIMAL_RE)
-    neg = s.str.starts_with("-")
-    body = s.str.strip_chars_start("+-")
-    parts = body.str.split_exact(".", 1)
-    int_part = parts.struct.field("field_0")
-    frac_part = parts.struct.field("field_1").fill_null("")
-    int_val = pl.when(int_part == "").then(pl.lit("0")).otherwise(int_part).cast(pl.Int64, strict=False)
-    frac6 = (frac_part + "000000").str.slice(0, SCALE_DIGITS).cast(pl.Int64, strict=False)
-    sticky = frac_part.str.slice(SCALE_DIGITS).str.contains("[1-9]").fill_null(False)
-    mag = int_val * SCALE + frac6
-    mag = pl.when(sticky & (mag % 2 == 0)).then(mag + 1).otherwise(mag)
-    val = pl.when(neg).then(-mag).otherwise(mag)
-    return pl.when(ok).then(val).otherwise(None).cast(pl.Int64)
+    p = _decimal_parts(expr)
+    mag = p["int_val"] * SCALE + p["frac6"]  # cannot overflow where too_large is false
+    # MAX_SCALED is odd, so the round-to-odd step below never carries past it
+    mag = pl.when(p["sticky"] & (mag % 2 == 0)).then(mag + 1).otherwise(mag)
+    val = pl.when(p["neg"]).then(-mag).otherwise(mag)
+    return pl.when(p["ok"] & ~p["too_large"]).then(val).otherwise(None).cast(pl.Int64)
+
+
+def text_exceeds_scale(expr: pl.Expr | str) -> pl.Expr:
+    """True where the text is a decimal number too large for Int64 micro-units (|v| > MAX_SCALED/10⁶).
+
+    False for numbers that fit, false (not null) for text that is not a number.
+    """
+    return _decimal_parts(expr)["too_large"].fill_null(False)
 
 
 def round_half_even(num: pl.Expr | str, den: pl.Expr | str | int) -> pl.Expr:

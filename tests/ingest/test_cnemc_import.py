@@ -12,6 +12,7 @@ import pytest
 from qingshan import exact
 from qingshan.ingest.cnemc import HOURLY_COLUMNS, import_cnemc
 from qingshan.ingest.result import ImportFailed
+from qingshan.ingest.writer import ImportSettings
 from qingshan.store.observations import ObservationStore
 from qingshan.store.registry import StationRegistry
 
@@ -54,13 +55,18 @@ def test_fixtures_import(store, cnemc_dir):
     assert store.station_hours() == with_value
     assert store.count() == sum(1 for r in raw for c in HOURLY if r[c].strip())
     assert store.published_aqi_frame().height == 3397
-    # importing the same files again duplicates nothing
+    # importing the same files again is recognised (SHA-256 and options) and skipped
     n = store.count()
     again = [import_cnemc(cnemc_dir / f, store, register_stations=True) for f in FILES]
-    assert store.count() == n == sum(r.values_written for r in again)
-    assert sum(r.stations_registered for r in again) == 0
+    assert [(r.status, r.previous_batch, r.values_written) for r in again] == [("skipped", 1, 0), ("skipped", 2, 0)]
+    # forced, it is written again and duplicates nothing
+    forced = [import_cnemc(cnemc_dir / f, store, register_stations=True, settings=ImportSettings(force=True))
+              for f in FILES]
+    assert store.count() == n == sum(r.values_written for r in forced)
+    assert sum(r.stations_registered for r in forced) == 0
+    assert all(r.errors == [] for r in forced)  # same values: nothing replaced
     assert store.published_aqi_frame().height == 3397
-    assert store.batches().height == 4
+    assert store.batches()["status"].to_list() == ["ok", "ok", "skipped", "skipped", "ok", "ok"]
 
 
 def test_o3_is_taken_from_o3_24h(store, cnemc_dir):
@@ -140,26 +146,102 @@ def test_bad_file_exact_errors_good_rows_once(store, tmp_path, codec, label):
     # errors are recorded with the batch
     stored = store.errors(res.batch_id)
     assert stored.select("row", "field", "reason").rows() == EXPECTED_ERRORS
-    # importing the same file again duplicates nothing
-    again = import_cnemc(path, store)
+    # importing the same file again (forced) duplicates nothing
+    again = import_cnemc(path, store, settings=ImportSettings(force=True))
     assert store.count() == 16
     assert [(e.row, e.field, e.reason) for e in again.errors] == EXPECTED_ERRORS
 
 
-def test_rollback_on_failure_mid_file(store, cnemc_dir, monkeypatch):
-    def boom(*a, **k):
-        raise RuntimeError("磁盘已满")
+def _datong_lines(cnemc_dir, name="2022-01-02T09.csv"):
+    lines = (cnemc_dir / name).read_text(encoding="utf-8").splitlines()
+    return lines[0], [x for x in lines[1:] if ",大同市," in x]
 
-    # fails after stations and observations were written inside the file's transaction
-    monkeypatch.setattr(ObservationStore, "write_published_aqi", boom)
+
+def test_rollback_on_failure_mid_publish(store, cnemc_dir, tmp_path, monkeypatch):
+    """A database error while the file is being published (after two chunks went in on SQLite):
+    every value it replaced is restored, every value and station it added is removed, and the
+    user reads a Chinese message without the driver's English."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from qingshan.store.staging import StagedImport
+
+    import_cnemc(cnemc_dir / "2022-01-02T09.csv", store, register_stations=True, city="大同市")
+    before = store.long_frame().sort("station_code", "pollutant")
+    header, datong = _datong_lines(cnemc_dir)
+    # the same Datong hour with every PM2.5 raised by 1, plus 20 Beijing stations never seen
+    i = header.split(",").index("pm2_5")
+    changed = [",".join(str(int(c) + 1) if k == i and c else c for k, c in enumerate(x.split(","))) for x in datong]
+    beijing = (cnemc_dir / "2022-01-02T09.csv").read_text(encoding="utf-8").splitlines()[1:21]
+    p = tmp_path / "changed.csv"
+    p.write_text("\n".join([header, *changed, *beijing]) + "\n", encoding="utf-8")
+
+    real = StagedImport._publish_chunk
+    calls = []
+
+    def failing(self, *a, **k):
+        calls.append(1)
+        if len(calls) == 3:
+            raise OperationalError("INSERT ...", {}, sqlite3.OperationalError("disk I/O error"))
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(StagedImport, "_publish_chunk", failing)
     with pytest.raises(ImportFailed) as info:
-        import_cnemc(cnemc_dir / "2022-01-02T09.csv", store, register_stations=True, city="大同市")
-    assert store.count() == 0
-    assert StationRegistry(store.url, auto_migrate=False, engine=store.engine).codes() == set()
-    batches = store.batches()
-    assert batches["status"].to_list() == ["failed"]
-    assert "磁盘已满" in str(info.value)
-    assert "本文件未导入任何数据" in store.errors(info.value.result.batch_id)["reason"][0]
+        import_cnemc(p, store, register_stations=True, settings=ImportSettings(chunk_values=10))
+    assert len(calls) == 3
+    message = str(info.value)
+    assert message == "写入数据库失败（磁盘已满或读写出错），本文件未导入任何数据，已写入的部分已撤销；请稍后重试，详细错误见日志"
+    after = store.long_frame().sort("station_code", "pollutant")
+    assert after.drop("batch_id").equals(before.drop("batch_id"))
+    assert after["batch_id"].to_list() == before["batch_id"].to_list()
+    assert StationRegistry(store.url, auto_migrate=False, engine=store.engine).codes() == {
+        x.split(",")[1] for x in datong}
+    assert store.batches()["status"].to_list() == ["ok", "failed"]
+    assert message in store.errors(info.value.result.batch_id)["reason"].to_list()
+
+
+def test_interrupted_import_is_rolled_back_by_the_next(migrated_sqlite_url, cnemc_dir, tmp_path, monkeypatch):
+    """A process that dies while publishing (SQLite: chunks already committed) leaves its batch
+    'publishing'; the next import rolls it back once the heartbeat is stale."""
+    from datetime import timedelta
+
+    from qingshan.store.staging import StagedImport, recover_abandoned
+
+    store = ObservationStore(migrated_sqlite_url)
+    import_cnemc(cnemc_dir / "2022-01-02T09.csv", store, register_stations=True, city="大同市")
+    before = store.long_frame().sort("station_code", "pollutant")
+    header, datong = _datong_lines(cnemc_dir)
+    i = header.split(",").index("so2")
+    p = tmp_path / "changed.csv"
+    p.write_text("\n".join([header, *(",".join(str(int(c) + 7) if k == i and c else c for k, c in
+                                                 enumerate(x.split(","))) for x in datong)]) + "\n", encoding="utf-8")
+    real = StagedImport._publish_chunk
+    calls = []
+
+    class Killed(BaseException):
+        pass
+
+    def dying(self, *a, **k):
+        calls.append(1)
+        if len(calls) == 2:
+            raise Killed  # the process is gone: nothing runs after this
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(StagedImport, "_publish_chunk", dying)
+    monkeypatch.setattr(StagedImport, "fail", lambda self, *a, **k: None)
+    with pytest.raises(Killed):
+        import_cnemc(p, store, settings=ImportSettings(chunk_values=10))
+    half = store.long_frame().sort("station_code", "pollutant")
+    assert not half["value"].equals(before["value"])  # the first chunk is visible
+    assert store.batches()["status"].to_list() == ["ok", "publishing"]
+    assert recover_abandoned(store) == []  # heartbeat still fresh: maybe alive
+    assert recover_abandoned(store, stale_after=timedelta(0)) == [2]
+    after = store.long_frame().sort("station_code", "pollutant")
+    assert after.drop("batch_id").equals(before.drop("batch_id"))
+    assert store.batches()["status"].to_list() == ["ok", "failed"]
+    assert "导入进程中断" in store.errors(2)["reason"][0]
+    store.close()
 
 
 def test_not_a_cnemc_file(store, tmp_path):
@@ -173,8 +255,9 @@ def test_not_a_cnemc_file(store, tmp_path):
 def test_city_filter_and_reimport(store, cnemc_dir):
     """Datong subset of both fixtures (FACTS.md §2: 10 stations in winter, 8 in summer)."""
     raw = [r for r in _raw_rows(cnemc_dir) if r["area"] == "大同市"]
-    for _ in range(2):  # the second round must change nothing
-        res = [import_cnemc(cnemc_dir / f, store, register_stations=True, city="大同市") for f in FILES]
+    for force in (False, True):  # a forced second round must change nothing
+        res = [import_cnemc(cnemc_dir / f, store, register_stations=True, city="大同市",
+                            settings=ImportSettings(force=force)) for f in FILES]
         assert [r.rows_read for r in res] == [10, 8]
         assert [r.rows_kept for r in res] == [10, 8]
         assert store.count() == sum(1 for r in raw for c in HOURLY if r[c].strip())
@@ -182,4 +265,8 @@ def test_city_filter_and_reimport(store, cnemc_dir):
     reg = StationRegistry(store.url, auto_migrate=False, engine=store.engine)
     assert reg.stations_frame("大同市")["code"].to_list() == sorted({r["stationcode"] for r in raw})
     assert store.batches()["status"].to_list() == ["ok"] * 4
-    assert [r.previous_batch for r in res] == [1, 2]  # second round: same SHA-256 seen before
+    # unforced: recognised by SHA-256 and options, skipped; another city filter is another import
+    again = import_cnemc(cnemc_dir / FILES[0], store, register_stations=True, city="大同市")
+    assert (again.status, again.previous_batch, again.values_written, again.rows_read) == ("skipped", 3, 0, 10)
+    other = import_cnemc(cnemc_dir / FILES[0], store, register_stations=True, city="北京市")
+    assert other.status == "ok" and other.rows_read > 0

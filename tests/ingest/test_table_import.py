@@ -225,7 +225,7 @@ def test_refused_file_is_recorded_as_failed_batch(store, tmp_path):
 
 
 def test_utf16_is_refused_with_advice():
-    from qingshan.ingest.encoding import EncodingError, decode_bytes
+    from qingshan.textcodec import EncodingError, decode_bytes
 
     with pytest.raises(EncodingError, match="UTF-16"):
         decode_bytes("站点".encode("utf-16"))

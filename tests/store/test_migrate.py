@@ -14,6 +14,8 @@ AIR_TABLES = {
     "air_published_aqi",
     "import_batches",
     "import_errors",
+    "air_import_stage",
+    "air_import_undo",
 }
 
 
@@ -31,13 +33,13 @@ def _check_upgrade_and_downgrade(url: str) -> None:
     tables = _tables(url)
     assert AIR_TABLES <= tables
     assert "alembic_version" in tables
-    assert "air_0001" in migrate.current(url)
+    assert "air_0002" in migrate.current(url)
     assert migrate.current(url) == migrate.heads()
     # upgrading again is a no-op
     migrate.upgrade(url)
     assert migrate.is_up_to_date(url)
     # the air branch alone goes down; other branches stay where they are
-    others = migrate.current(url) - {"air_0001"}
+    others = migrate.current(url) - {"air_0002"}
     migrate.downgrade("air@base", url)
     assert not (AIR_TABLES & _tables(url))
     assert migrate.current(url) == others

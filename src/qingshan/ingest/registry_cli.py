@@ -71,7 +71,7 @@ def set_(
 
 
 def _kind_of(path: Path) -> str:
-    from qingshan.ingest.encoding import decode_bytes
+    from qingshan.textcodec import decode_bytes
 
     with path.open("rb") as fh:
         first_line = fh.readline(65536)  # whole line: a cut multi-byte character would not decode
@@ -92,19 +92,17 @@ def import_(
     city: str | None = typer.Option(None, "--city", help="CNEMC 文件只登记该城市的站点；对照表的城市名称"),
 ) -> None:
     """登记站点：从 CNEMC 小时文件、air_stations.csv 格式的区县对照表或 divisions.csv 格式的区划表。"""
-    from qingshan.ingest.cnemc import parse_cnemc
-    from qingshan.ingest.result import ImportFailed
+    from qingshan.ingest.cnemc import cnemc_stations
+    from qingshan.ingest.writer import FileRefused
     from qingshan.store.registry import RegistryError
+    from qingshan.textcodec import EncodingError
 
     with _registry() as reg:
         for f in files:
             kind = _kind_of(f)
             try:
                 if kind == "cnemc":
-                    _res, _obs, _aqi, stations = parse_cnemc(
-                        f, f.read_bytes(), known_codes=reg.codes(), register_stations=True, city=city
-                    )
-                    new, upd = reg.register(stations, source="cnemc")
+                    new, upd = reg.register(cnemc_stations(f, city=city), source="cnemc")
                     console.print(f"{f.name}：新登记 {new} 个站点，更新 {upd} 个")
                 elif kind == "mapping":
                     n, skipped = reg.assign_from_mapping(f, city_name=city)
@@ -115,6 +113,6 @@ def import_(
                 else:
                     console.print(f"[red]{f.name}：无法识别的文件格式（需要 CNEMC 小时文件、站点对照表或区划表）[/red]")
                     raise typer.Exit(code=1)
-            except (ImportFailed, RegistryError) as exc:
+            except (FileRefused, EncodingError, RegistryError) as exc:
                 console.print(f"[red]{f.name}：{exc}[/red]")
                 raise typer.Exit(code=1) from None

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from qingshan.ingest.encoding import EncodingError, decode_bytes
+from qingshan.textcodec import EncodingError, decode_bytes
 from qingshan.ingest.result import RowError
 
 

@@ -1,30 +1,20 @@
-"""Engine and session factory for the configured database (see :mod:`qingshan.config`)."""
+"""Engine cache, session factory and the store's client base for the configured database.
+
+:func:`make_engine` lives in :mod:`qingshan.store.engine` (imported here, and used from here by
+most callers); :mod:`qingshan.store.migrate` imports that module, not this one, so the two do
+not import each other.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from qingshan.config import database_url
-
-
-def make_engine(url: str | None = None, **kw) -> Engine:
-    url = url or database_url()
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kw)
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # durability and concurrency for the embedded default
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=FULL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.close()
-
-        return engine
-    return create_engine(url, pool_pre_ping=True, **kw)
+from qingshan.store import migrate
+from qingshan.store.engine import make_engine
 
 
 @lru_cache(maxsize=8)
@@ -44,8 +34,6 @@ class DatabaseClient:
     """
 
     def __init__(self, url: str | None = None, *, auto_migrate: bool = True, engine: Engine | None = None):
-        from qingshan.store import migrate  # migrate imports the models, which import this module
-
         self.url = url or database_url()
         if auto_migrate and not migrate.is_up_to_date(self.url):
             migrate.upgrade(self.url)

@@ -13,6 +13,10 @@ Storage decisions (documented in docs/ingest-and-store.md):
 * ``flag`` is the HJ 212 data flag (hj212.md §9.3) as received, or NULL for sources that carry
   no flags (CNEMC published values; a bureau table without a flag column).
 * The published AQI is not an observation; it lives in :class:`PublishedAqi`.
+* A file is imported through a stage (see :mod:`qingshan.store.staging`): its values are
+  staged (PostgreSQL: :class:`ImportStage`; SQLite: a scratch file beside the database), checked
+  for duplicates and conflicts there, and published at the end; on SQLite :class:`ImportUndo`
+  keeps what each published value replaced, so a failed or interrupted import is rolled back.
 """
 
 from __future__ import annotations
@@ -25,7 +29,9 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -84,9 +90,21 @@ class ImportBatch(Base):
     rows_kept: Mapped[int] = mapped_column(Integer, default=0)
     rows_rejected: Mapped[int] = mapped_column(Integer, default=0)
     values_written: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(16), default="running")  # running | ok | failed
+    values_flagged: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    values_rejected: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # running (staging) | publishing | ok | failed | skipped (same file and options already imported)
+    status: Mapped[str] = mapped_column(String(16), default="running")
     started_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    #: the import options that shape what is stored (JSON text); a re-import is skipped only when
+    #: the SHA-256 *and* these match an earlier successful batch
+    options: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    #: last sign of life of a running import; a stale one is rolled back by the next import
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    #: for a skipped re-import: the batch that imported the same file
+    previous_batch_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: SQLite: the last staged item already published (a rollback undoes up to here)
+    published_upto: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class ImportRowError(Base):
@@ -99,6 +117,8 @@ class ImportRowError(Base):
     row: Mapped[int | None] = mapped_column(Integer, nullable=True)  # 1-based, header = row 1
     field: Mapped[str | None] = mapped_column(String(64), nullable=True)
     reason: Mapped[str] = mapped_column(Text)
+    #: rejected | flagged | skipped | replaced | kept (see qingshan.ingest.result.IssueKind)
+    kind: Mapped[str] = mapped_column(String(16), default="rejected", server_default="rejected")
 
 
 class Observation(Base):
@@ -126,8 +146,53 @@ class PublishedAqi(Base):
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
     station_id: Mapped[int] = mapped_column(ForeignKey("air_stations.id", ondelete="CASCADE"))
-    time: Mapped[datetime] = mapped_column(DateTime)
+    # indexed for the importer's "anything stored in this window?" probe (qingshan.store.staging)
+    time: Mapped[datetime] = mapped_column(DateTime, index=True)
     aqi: Mapped[int | None] = mapped_column(Integer, nullable=True)
     primary_pollutant: Mapped[str | None] = mapped_column(String(64), nullable=True)
     source: Mapped[str] = mapped_column(String(16))
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id", ondelete="SET NULL"), nullable=True)
+
+
+class ImportStage(Base):
+    """PostgreSQL: one value (``pollutant`` set) or one published AQI (``pollutant`` NULL) of a
+    file being imported (:mod:`qingshan.store.staging`; SQLite stages in a scratch file instead).
+
+    ``state``: 0 staged, 1 dropped inside the file (duplicate or conflict), 2 not published
+    because another file's stored value is kept (conflict policy ``keep``). Rows are deleted once
+    their batch is finished.
+    """
+
+    __tablename__ = "air_import_stage"
+    __table_args__ = (Index("ix_air_import_stage_key", "batch_id", "station_id", "time", "pollutant"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batches.id", ondelete="CASCADE"))
+    row: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    field: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    station_id: Mapped[int] = mapped_column(Integer)
+    time: Mapped[datetime] = mapped_column(DateTime)
+    pollutant: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    value: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # micro-units; the AQI itself
+    flag: Mapped[str | None] = mapped_column(String(4), nullable=True)
+    primary_pollutant: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    state: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+
+
+class ImportUndo(Base):
+    """What a value of a batch being published replaced (SQLite, where a file is published in
+    several transactions): the stored row as it was, so a failed or interrupted import is rolled
+    back. Only changed values have a record; the batch's other rows are the ones it added.
+    Deleted once the batch is finished."""
+
+    __tablename__ = "air_import_undo"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batches.id", ondelete="CASCADE"), index=True)
+    station_id: Mapped[int] = mapped_column(Integer)
+    time: Mapped[datetime] = mapped_column(DateTime)
+    pollutant: Mapped[str | None] = mapped_column(String(8), nullable=True)  # NULL: the published AQI
+    old_value: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    old_flag: Mapped[str | None] = mapped_column(String(4), nullable=True)
+    old_primary: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    old_batch: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -625,35 +625,22 @@ class ObservationStore(DatabaseClient):
         )
         return int(res.inserted_primary_key[0])
 
-    def find_batch(self, conn: Connection, sha256: str) -> int | None:
-        """The latest successful batch of a file with this SHA-256, if any."""
-        return conn.execute(
-            select(func.max(BATCHES.c.id)).where(BATCHES.c.sha256 == sha256, BATCHES.c.status == "ok")
-        ).scalar()
-
-    def finish_batch(self, conn: Connection, batch_id: int, *, status: str = "ok", **counts) -> None:
-        conn.execute(
-            BATCHES.update().where(BATCHES.c.id == batch_id).values(status=status, finished_at=datetime.now(), **counts)
-        )
-
-    def add_errors(self, conn: Connection, batch_id: int, errors: Iterable[dict]) -> None:
-        rows = [{"batch_id": batch_id, "row": e.get("row"), "field": e.get("field"), "reason": e["reason"]} for e in errors]
-        if rows:
-            conn.execute(insert(ERRORS), rows)
-
     def batches(self) -> pl.DataFrame:
         with self.engine.connect() as conn:
             rows = conn.execute(select(BATCHES).order_by(BATCHES.c.id)).mappings().all()
         return pl.DataFrame([dict(r) for r in rows]) if rows else pl.DataFrame()
 
     def errors(self, batch_id: int | None = None) -> pl.DataFrame:
-        q = select(ERRORS.c.batch_id, ERRORS.c.row, ERRORS.c.field, ERRORS.c.reason).order_by(ERRORS.c.id)
+        """Issues of one batch (or all): ``batch_id, row, field, reason, kind``, by row then field."""
+        q = select(ERRORS.c.batch_id, ERRORS.c.row, ERRORS.c.field, ERRORS.c.reason, ERRORS.c.kind).order_by(
+            ERRORS.c.batch_id, ERRORS.c.row.nulls_first(), ERRORS.c.field.nulls_first(), ERRORS.c.id
+        )
         if batch_id is not None:
             q = q.where(ERRORS.c.batch_id == batch_id)
         with self.engine.connect() as conn:
             rows = conn.execute(q).all()
         return pl.DataFrame(
             rows,
-            schema={"batch_id": pl.Int64, "row": pl.Int64, "field": pl.Utf8, "reason": pl.Utf8},
+            schema={"batch_id": pl.Int64, "row": pl.Int64, "field": pl.Utf8, "reason": pl.Utf8, "kind": pl.Utf8},
             orient="row",
         )

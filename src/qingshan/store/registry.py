@@ -25,6 +25,8 @@ from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from qingshan.store.db import DatabaseClient
 from qingshan.store.models_air import Division, Station
+from qingshan.store.observations import upsert
+from qingshan.textcodec import decode_bytes
 
 STATIONS = Station.__table__
 DIVISIONS = Division.__table__
@@ -246,8 +248,6 @@ class StationRegistry(DatabaseClient):
         if city_name and city_code:
             rows.append({"code": city_code, "name": city_name, "level": "city", "parent_code": city_code[:2] + "0000"})
         with self.engine.begin() as conn:
-            from qingshan.store.observations import upsert
-
             upsert(conn, DIVISIONS, rows, key=("code",), update=("name", "level", "parent_code"))
         return len(rows)
 
@@ -325,8 +325,6 @@ def _float(x) -> float | None:
 
 def _read_small_csv(path: str | Path) -> pl.DataFrame:
     """A small CSV (mapping/divisions) as text columns, UTF-8 (BOM or not) or GB18030."""
-    from qingshan.ingest.encoding import decode_bytes
-
     text, _enc = decode_bytes(Path(path).read_bytes())
     rows = list(csv.reader(io.StringIO(text)))
     if not rows:

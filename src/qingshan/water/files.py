@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from qingshan.ingest.encoding import EncodingError, decode_bytes
+from qingshan.textcodec import EncodingError, decode_bytes
 
 
 @dataclass(frozen=True)
