@@ -23,6 +23,7 @@ from qingshan.landwaste.waste.cli import app as waste_app
 from qingshan.sources.cli import app as sources_app
 from qingshan.targets.cli import app as targets_app
 from qingshan.water.cli import app as water_app
+from qingshan.water.cli import import_command as water_import_command
 from qingshan.web.cli import serve
 from qingshan.web.users_cli import app as users_app
 
@@ -33,6 +34,8 @@ app = typer.Typer(
 )
 
 app.add_typer(air_app, name="air", help="空气质量：AQI、评价与排名")
+# `qingshan import water` is the water domain's importer, offered beside the air importers.
+import_app.command("water", help="导入地表水数据：CNEMC 自动站导出、实验室长表")(water_import_command)
 app.add_typer(import_app, name="import", help="导入监测数据与站点")
 app.add_typer(stations_app, name="stations", help="监测站点登记")
 app.add_typer(hj212_app, name="hj212", help="HJ 212 污染源在线监控")

@@ -94,3 +94,12 @@ def test_import_cnemc_register_and_bad_kind(water_dir):
 def test_report_bad_dates():
     res = _run("report", "--from", "2026-03-31", "--to", "2026-03-01")
     assert res.exit_code != 0 and "结束日期" in res.output
+
+
+def test_import_water_is_offered_beside_the_air_importers(water_dir):
+    """`qingshan import water` (issue 10 item 5) is the water domain's importer; SOURCE.md: 367 records."""
+    path = str(water_dir / "cnemc_realtime_2026-08-26_1300.csv")
+    res = runner.invoke(app, ["import", "water", path, "--kind", "cnemc", "--register-sections", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    (summary,) = json.loads(res.stdout)
+    assert (summary["status"], summary["rows_read"], summary["rows_rejected"]) == ("ok", 367, 0)
