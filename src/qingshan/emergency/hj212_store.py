@@ -48,7 +48,8 @@ def read_hourly(engine: Engine, mns: Sequence[str], start: datetime, end: dateti
     ``outlet_id`` from the sources registry (null for an unregistered MN).
     """
     mns = sorted(set(mns))
-    values = read_values(engine, mns, start, end, cn="2061", factors=tuple(factors))
+    values = read_values(engine, mns, start, end, cn="2061", factors=tuple(factors),
+                         columns=("avg", "zs_avg", "cou", "flag"))
     if values.is_empty():
         return pl.DataFrame(schema=HOURLY_COLUMNS)
     dq = (select(Device.mn, Device.outlet_id, Outlet.enterprise_id)

@@ -35,7 +35,9 @@ VALUE_SCHEMA: dict[str, pl.DataType] = {
     "period_end": pl.Datetime("us"), "factor": pl.String,
     **{c: pl.Int64 for c in FIELDS.values()}, "flag": pl.String, "raw_id": pl.Int64,
 }
-_SELECT = ("mn", "datatime", "factor", *FIELDS.values(), "flag", "raw_id")
+#: The value columns a caller may ask for (:func:`read_values` ``columns``).
+VALUE_COLUMNS = (*FIELDS.values(), "flag", "raw_id")
+_US = timedelta(microseconds=1)
 
 
 def _period(cn: str, min_interval_minutes: int) -> timedelta:
@@ -50,7 +52,8 @@ def _sqlite_time(t: datetime) -> str:
 
 
 def read_values(engine: Engine, mns: Sequence[str], start: datetime, end: datetime, *, cn: str = "2061",
-                factors: Iterable[str] | None = None, min_interval_minutes: int = 10) -> pl.DataFrame:
+                factors: Iterable[str] | None = None, columns: Iterable[str] = VALUE_COLUMNS,
+                min_interval_minutes: int = 10) -> pl.DataFrame:
     """Statistics values of the devices ``mns`` whose period starts in [start, end).
 
     Parameters
@@ -65,6 +68,9 @@ def read_values(engine: Engine, mns: Sequence[str], start: datetime, end: dateti
         Hourly (default), minute or daily data.
     factors : iterable of str, optional
         HJ 212—2017 factor codes (2005 codes were translated when stored); default all.
+    columns : iterable of str
+        Which of :data:`VALUE_COLUMNS` to read (default all); the others come back null. A
+        million values read in about half the time with the four a caller usually needs.
     min_interval_minutes : int
         Length of a minute period (the device's ``MinInterval``, hj212.md §5.2), for CN 2051.
 
@@ -79,50 +85,105 @@ def read_values(engine: Engine, mns: Sequence[str], start: datetime, end: dateti
     """
     if cn not in STATISTICS_CNS:
         raise ValueError(f"CN {cn} 不在数值表中（只有分钟 2051、小时 2061、日 2031 数据）")
+    cols = [c for c in VALUE_COLUMNS if c in set(columns)]
+    unknown = set(columns) - set(VALUE_COLUMNS)
+    if unknown:
+        raise ValueError(f"数值表没有列 {sorted(unknown)}（可选：{'、'.join(VALUE_COLUMNS)}）")
     mns = sorted(set(mns))
     empty = pl.DataFrame(schema=VALUE_SCHEMA)
-    if not mns or end <= start:
+    wanted = sorted(set(factors)) if factors is not None else None
+    if not mns or end <= start or wanted == []:
         return empty
     ensure_backfilled(engine)
     length = _period(cn, min_interval_minutes)
-    sqlite = engine.dialect.name == "sqlite"
-    p = "?" if sqlite else "%s"
-    wanted = sorted(set(factors)) if factors is not None else None
     # DataTime is the period start by default; a device labelling periods by their end sends
     # start + length, so read one period more on each side and decide per device below.
     lo, hi = start - length, end + length
-    sql = (f"SELECT {', '.join(_SELECT)} FROM hj212_value WHERE cn = {p} AND mn IN ({', '.join([p] * len(mns))}) "
-           f"AND datatime >= {p} AND datatime < {p}")
-    params: list = [cn, *mns, _sqlite_time(lo) if sqlite else lo, _sqlite_time(hi) if sqlite else hi]
-    if wanted is not None:
-        if not wanted:
-            return empty
-        sql += f" AND factor IN ({', '.join([p] * len(wanted))})"
-        params += wanted
+    if engine.dialect.name == "sqlite":
+        frame, labels = _read_sqlite(engine, mns, cn, lo, hi, wanted, cols)
+    else:
+        frame, labels = _read_postgres(engine, mns, cn, lo, hi, wanted, cols)
+    if frame.is_empty():
+        return empty
+    ends = sorted(mn for mn, lab in labels.items() if lab == "end")
+    span = pl.duration(microseconds=length // _US)
+    frame = frame.with_columns(cn=pl.lit(cn), period_start=pl.when(pl.col("mn").is_in(ends))
+                               .then(pl.col("datatime") - span).otherwise(pl.col("datatime")))
+    frame = frame.with_columns(period_end=pl.col("period_start") + span).filter(
+        (pl.col("period_start") >= start) & (pl.col("period_start") < end))
+    return frame.select([(pl.col(c) if c in frame.columns else pl.lit(None)).cast(t).alias(c)
+                         for c, t in VALUE_SCHEMA.items()]).sort("mn", "factor", "period_start")
+
+
+def _labels(cur, mns: list[str], p: str) -> dict[str, str]:
+    cur.execute(f"SELECT mn, datatime_label FROM src_device WHERE mn IN ({', '.join([p] * len(mns))})", mns)
+    return dict(cur.fetchall())
+
+
+def _read_sqlite(engine: Engine, mns: list[str], cn: str, lo: datetime, hi: datetime, factors: list[str] | None,
+                 cols: list[str]) -> tuple[pl.DataFrame, dict[str, str]]:
+    """SQLite: one row per device, its values joined into one text by SQLite itself, split by
+    polars. Fetching a million rows through the Python driver (a tuple per row) cost twice as
+    much. Separators are the ASCII unit/record separators, which no stored text holds
+    (:func:`qingshan.hj212.values.value_rows` keeps printable ASCII only). The table is
+    clustered by (mn, cn, datatime, factor), so grouping by device streams without a sort."""
+    fields = ["factor", "datatime", *cols]
+    token = " || char(31) || ".join(f"ifnull({c}, '')" for c in fields)
+    sql = (f"SELECT mn, group_concat({token}, char(30)) FROM hj212_value WHERE cn = ? "
+           f"AND mn IN ({', '.join('?' * len(mns))}) AND datatime >= ? AND datatime < ?")
+    params: list = [cn, *mns, _sqlite_time(lo), _sqlite_time(hi)]
+    if factors is not None:
+        sql += f" AND factor IN ({', '.join('?' * len(factors))})"
+        params += factors
     conn = engine.raw_connection()
     try:
         cur = conn.cursor()
-        cur.execute(sql, params)
+        cur.execute(sql + " GROUP BY mn", params)
         rows = cur.fetchall()
-        cur.execute(f"SELECT mn, datatime_label FROM src_device WHERE mn IN ({', '.join([p] * len(mns))})", mns)
-        labels = dict(cur.fetchall())
+        labels = _labels(cur, mns, "?")
         conn.commit()
     finally:
         conn.close()
-    if not rows:
-        return empty
-    raw_schema = {"mn": pl.String, "datatime": pl.String if sqlite else pl.Datetime("us"), "factor": pl.String,
-                  **{c: pl.Int64 for c in FIELDS.values()}, "flag": pl.String, "raw_id": pl.Int64}
-    frame = pl.DataFrame(rows, schema=raw_schema, orient="row")
-    if sqlite:
-        frame = frame.with_columns(pl.col("datatime").str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_unit="us"))
-    ends = sorted(mn for mn, lab in labels.items() if lab == "end")
-    start_of = pl.col("datatime") - pl.duration(microseconds=length // timedelta(microseconds=1))
-    frame = frame.with_columns(cn=pl.lit(cn), period_start=pl.when(pl.col("mn").is_in(ends)).then(start_of)
-                               .otherwise(pl.col("datatime")))
-    frame = frame.with_columns(period_end=pl.col("period_start") + pl.duration(microseconds=length // timedelta(microseconds=1)))
-    frame = frame.filter((pl.col("period_start") >= start) & (pl.col("period_start") < end))
-    return frame.select([pl.col(c).cast(t) for c, t in VALUE_SCHEMA.items()]).sort("mn", "factor", "period_start")
+    frame = pl.DataFrame(rows, schema={"mn": pl.String, "t": pl.String}, orient="row")
+    if frame.is_empty():
+        return frame, labels
+    frame = (frame.with_columns(pl.col("t").str.split("\x1e")).explode("t")
+             .with_columns(pl.col("t").str.split_exact("\x1f", len(fields) - 1).struct.rename_fields(fields))
+             .unnest("t"))
+    return frame.with_columns(
+        pl.col("datatime").str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_unit="us"),
+        *[pl.col(c).cast(pl.Int64, strict=False) for c in cols if c != "flag"],
+        *([pl.when(pl.col("flag") == "").then(None).otherwise(pl.col("flag")).alias("flag")] if "flag" in cols else []),
+    ), labels
+
+
+def _read_postgres(engine: Engine, mns: list[str], cn: str, lo: datetime, hi: datetime, factors: list[str] | None,
+                   cols: list[str]) -> tuple[pl.DataFrame, dict[str, str]]:
+    """PostgreSQL: ``COPY (SELECT …) TO STDOUT`` as CSV, parsed by polars (no Python object per value)."""
+    fields = ["mn", "factor", "datatime", *cols]
+    sql = (f"SELECT {', '.join(fields)} FROM hj212_value WHERE cn = %s AND mn = ANY(%s) "
+           f"AND datatime >= %s AND datatime < %s")
+    params: list = [cn, mns, lo, hi]
+    if factors is not None:
+        sql += " AND factor = ANY(%s)"
+        params.append(factors)
+    conn = engine.raw_connection()
+    try:
+        cur = conn.cursor()
+        buf = bytearray()
+        with cur.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as cp:
+            for block in cp:
+                buf += block
+        labels = _labels(cur, mns, "%s")
+        conn.commit()
+    finally:
+        conn.close()
+    if not buf:
+        return pl.DataFrame(), labels
+    schema = {"mn": pl.String, "factor": pl.String, "datatime": pl.String,
+              **{c: (pl.String if c == "flag" else pl.Int64) for c in cols}}
+    frame = pl.read_csv(bytes(buf), has_header=False, new_columns=fields, schema=schema)
+    return frame.with_columns(pl.col("datatime").str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_unit="us")), labels
 
 
 def open_alarms(db: Session, limit: int = 500) -> Result:
