@@ -7,6 +7,7 @@
 * ``/air…``          city, county and station air pages;
 * ``/sources…``      pollution sources;
 * ``/ledgers…``      accountability ledgers;
+* ``/emergency…``    heavy-pollution alerts, the emergency list, verification (and ``/portal/emergency``);
 * ``/portal…``       the public portal (no login).
 
 Each page module reads its domain's queries directly (:mod:`qingshan.air.queries` through the
@@ -19,10 +20,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from qingshan.web.pages import account, air, ledgers, overview, portal, sources, static
+from qingshan.web.pages import account, air, emergency, ledgers, overview, portal, sources, static
 
 router = APIRouter(include_in_schema=False)
-for _module in (static, account, overview, air, sources, ledgers, portal):
+for _module in (static, account, overview, air, sources, ledgers, emergency, portal):
     router.include_router(_module.router)
 
 __all__ = ["router"]

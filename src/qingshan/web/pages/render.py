@@ -26,6 +26,7 @@ NAV = [
     ("overview", "领导总览", "/overview"),
     ("air", "空气质量", "/air"),
     ("sources", "污染源监控", "/sources"),
+    ("emergency", "重污染应急", "/emergency"),
     ("ledgers", "台账督办", "/ledgers"),
     ("portal", "公众门户", "/portal"),
 ]
