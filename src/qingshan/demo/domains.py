@@ -21,6 +21,8 @@ from typing import Any
 from rich.console import Console, RenderableType
 from sqlalchemy import Engine
 
+from qingshan.demo import emergency
+
 
 @dataclass(frozen=True)
 class DomainDemo:
@@ -30,7 +32,9 @@ class DomainDemo:
 
 
 #: The domains' demo steps, run in this order by ``qingshan demo`` (the lead wires each domain in).
-DOMAIN_DEMOS: tuple[DomainDemo, ...] = ()
+DOMAIN_DEMOS: tuple[DomainDemo, ...] = (
+    DomainDemo("重污染天气应急", emergency.build_on_engine, emergency.render_summary),
+)
 
 
 def run(console: Console, engine: Engine, demos: tuple[DomainDemo, ...] = DOMAIN_DEMOS) -> None:
