@@ -31,7 +31,7 @@ from qingshan.emergency import alerts as alert_svc
 from qingshan.emergency import forecasts, lists, tables
 from qingshan.emergency.errors import NotFound
 from qingshan.emergency.models import Alert, EmergencyList, ForecastBatch, Verification, VerificationResult
-from qingshan.emergency.verification import FAILING, run_verification
+from qingshan.emergency.verification import FAILING, local_now, run_verification
 from qingshan.sources.models import Enterprise
 from qingshan.standards import emergency_reduction as er
 from qingshan.standards import performance_grading as pg
@@ -66,7 +66,7 @@ class CurrentAlert:
 def current_alert(session: Session, city: str, at: datetime | None = None, *, list_id: int | None = None) -> CurrentAlert:
     """The level in force in ``city`` at ``at`` (default now), max of local and notified (§1.7),
     with the list's measures at that level grouped by industry and grade."""
-    at = at or datetime.now().replace(microsecond=0)
+    at = at or local_now()
     tl = alert_svc.city_timeline(session, city, at, at + timedelta(seconds=1))
     level, source = (tl[0][2], tl[0][3]) if tl else ("none", "local")
     lv = Level.parse(level)
@@ -120,7 +120,7 @@ def alert_report(session: Session, alert_id: int, *, now: datetime | None = None
     a = session.get(Alert, alert_id)
     if a is None:
         raise NotFound(f"预警 {alert_id} 不存在")
-    now = now or datetime.now().replace(microsecond=0)
+    now = now or local_now()
     acts = alert_svc.actions_of(session, a.id)
     lines = tuple(ActionLine(x.id, x.seq, x.action, ACTION_ZH.get(x.action, x.action), x.level, iso(x.at),
                              iso(x.decide_by), iso(x.run_time), x.reason, x.document_no, (x.decision or {}).get("branch"))
@@ -137,7 +137,7 @@ class ForecastChart:
     batch_id: int
     run_time: str
     rules: str
-    thresholds: tuple[int, ...]  # the AQI lines to draw: 150, 200, 300 (and 500 for 2019)
+    thresholds: tuple[int, ...]  # the AQI lines to draw: 150, 200, 300 (2019: 200, 300, 500 …), inner conditions too
     blocks: tuple[tuple[str, int | None, str], ...]  # (start, aqi, primary)
     level: str
     branch: str | None
@@ -154,7 +154,9 @@ def forecast_chart(session: Session, batch_id: int, city: str) -> ForecastChart:
         raise NotFound(f"预报批次 {batch_id} 没有城市“{city}”")
     d = ds[0]
     th = alert_svc.thresholds_for(session, rules_for_run(b.run_time))
-    lines = tuple(sorted({br.above for br in th.branches if br.level >= Level.YELLOW} | {th.run_above}))
+    alert = [br for br in th.branches if br.level >= Level.YELLOW and br.enabled_by is None]
+    lines = tuple(sorted({br.above for br in alert} | {br.inner_above for br in alert if br.inner_above is not None}
+                         | {th.run_above}))
     blocks = tuple((iso(x.start), x.aqi, ",".join(x.primary or ())) for g in d.blocks.values() for x in g)
     return ForecastChart(city, batch_id, iso(b.run_time), d.table["version"], lines, tuple(sorted(blocks)),
                          d.level_code, d.branch, tuple(iso(t) for t in d.missing), bool(b.demo))
@@ -187,7 +189,7 @@ def alerts_in_month(session: Session, year: int, month: int, *, city: str | None
     out, total, demo = [], defaultdict(float), False
     for a in alert_svc.alerts_between(session, m0, m1, city=city):
         hours: dict[str, float] = defaultdict(float)
-        for s, e, lv in alert_svc.level_timeline(session, a, until=min(m1, datetime.now())):
+        for s, e, lv in alert_svc.level_timeline(session, a, until=min(m1, local_now())):
             s2, e2 = max(s, m0), min(e, m1)
             if e2 > s2:
                 hours[lv] += (e2 - s2) / timedelta(hours=1)

@@ -20,11 +20,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from qingshan.core import clock
 from qingshan.core.errors import DomainError, TooLarge
 from qingshan.core.org import BUREAU_ROLES
 from qingshan.emergency import forecasts, ledger, listio, lists, queries, report, service, tables
 from qingshan.emergency.errors import EmergencyError, NotFound
+from qingshan.emergency.verification import local_now
 from qingshan.standards import performance_grading as pg
 from qingshan.standards.alert_levels import Level
 from qingshan.standards.emergency_reduction import LEVEL_ZH, LEVELS, POLLUTANT_ZH
@@ -60,7 +60,7 @@ def _is_bureau(user) -> bool:
 
 
 def _now() -> datetime:
-    return clock.now_local().replace(tzinfo=None, microsecond=0)
+    return local_now()
 
 
 # ---- charts (ECharts options as data) ---------------------------------------------------------
