@@ -33,9 +33,11 @@ from qingshan.store.models_air import Division
 from qingshan.web.deps import AuditCtx, InternalUser, OptionalUser, SessionDep, Settings
 from qingshan.web.errors import audit_refusal, status_of
 from qingshan.web.pages.charts import FONT
-from qingshan.web.pages.render import render
+from qingshan.standards.verify_cuts import STATUS_ZH as VERIFY_STATUS_ZH
+from qingshan.web.pages.render import render, templates
 
 router = APIRouter()
+templates.env.globals["EMERGENCY_STATUS_ZH"] = VERIFY_STATUS_ZH  # the verification's status words, in Chinese
 
 Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
 DEFAULT_CITY = "大同市"
@@ -120,6 +122,8 @@ def rate_option(s: report.RateSeries, window: dict[str, Any]) -> dict[str, Any]:
     """Hourly emission rate (kg/h) of one check unit × pollutant, the baseline mean rate and the
     rate the required cut allows (§4.2), the alert window shaded; invalid hours left out."""
     pts = [[t[:16].replace("T", " "), r if ok else None] for t, r, ok in zip(s.hours, s.rates_kg_h, s.valid)]
+    first = next((i for i, p in enumerate(pts) if p[1] is not None), 0)
+    pts = pts[max(0, first - 24):]  # the baseline search spans up to 720 h; draw from a day before data start
     marks = []
     if s.r_base_kg_h is not None:
         marks.append({"yAxis": float(s.r_base_kg_h), "name": "基准期平均", "label": {"formatter": "基准 {c}"}})
@@ -491,4 +495,5 @@ def portal_panel(request: Request, user: OptionalUser, db: SessionDep,
                  city: str = Query(DEFAULT_CITY, min_length=1, max_length=40)):
     """The portal's panel (loaded by htmx into /portal): the alert in force and its measures."""
     cur = report.current_alert(db, city, _now())
-    return render(request, "emergency/_portal_panel.html", {"cur": cur, "LEVEL_COLOUR": LEVEL_COLOUR})
+    return render(request, "emergency/_portal_panel.html", {"cur": cur, "LEVEL_COLOUR": LEVEL_COLOUR,
+                                                            "SOURCE_ZH": SOURCE_ZH})
