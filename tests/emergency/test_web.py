@@ -183,6 +183,16 @@ def test_imports_refuse_bad_files_with_row_errors(clients, em):
     assert r.status_code == 422 and any(e["field"] == "绩效等级" for e in r.json()["errors"])
     r = c.post(f"{API}/lists", files={"file": ("不是表格.xlsx", b"not a zip")})
     assert r.status_code == 422 and "无法读取" in r.json()["detail"]
+    r = c.post(f"{API}/forecasts", data={"run_time": "2026-11-30T12:00"}, files={"file": ("预报.xlsx", b"PK\x03\x04junk")})
+    assert r.status_code == 422 and "无法读取" in r.json()["detail"]
+    r = c.post(f"{API}/forecasts", data={"run_time": "2026-11-30T12:00", "step_hours": "5"},
+               files={"file": ("浓度.csv", b"city,step_start,pm25\n")})
+    assert r.status_code == 422 and "整除 24" in r.json()["detail"]
+    r = c.post(f"{API}/forecasts", data={"run_time": "9999-12-31T23:59"}, files={"file": ("f.csv", b"city,block_start,aqi\n")})
+    assert r.status_code == 422 and "1900" in r.json()["detail"]
+    doc = c.get(f"{API}/tables/grade_measures/2020-guide").json()
+    r = c.post(f"{API}/tables", json={**doc, "version": "坏形状", "data": {"industries": ["cement"]}})
+    assert r.status_code == 422 and "格式不符" in r.json()["detail"]
 
 
 def test_document_number_recorded_and_audited(backend, clients, em):

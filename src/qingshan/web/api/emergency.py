@@ -455,7 +455,6 @@ async def forecast_import(user: BureauUser, db: SessionDep, ctx: AuditCtx, setti
                           kind: Literal["forecast", "observed"] = Form("forecast"),
                           source: str | None = Form(None, max_length=100), apply: bool = Form(False),
                           step_hours: int | None = Form(None, ge=1, le=24)) -> dict:
-    service.require_bureau(user, "导入预报")
     content = await read_upload(file, settings.max_attachment_bytes)
     rt = parse_time(run_time, "预报发布时间")
     if rt is None:

@@ -15,10 +15,11 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
 
 from qingshan.core.errors import DomainError, TooLarge
 from qingshan.core.org import BUREAU_ROLES
@@ -275,7 +276,6 @@ def enterprise_page(request: Request, verification_id: Id, enterprise_id: Id, us
     d = report.enterprise_verification(db, request.app.state.engine, verification_id, enterprise_id)
     options = [(f"rate-{i}", rate_option(s, d.window)) for i, s in enumerate(d.series) if s.hours]
     ctx = {"active": "emergency", "user": user, "d": d, "options": dict(options),
-           "series_ids": {id(s): f"rate-{i}" for i, s in enumerate(d.series)},
            "link": ledger.links(db, d.alert_id).get(enterprise_id), "table_note": table_note}
     return render(request, "emergency/enterprise.html", ctx)
 
@@ -289,7 +289,7 @@ def _list_ctx(db, user, list_id: int | None, grade: str | None, industry: str | 
     if all_lists:
         rep = report.list_report(db, list_id or all_lists[0]["id"], grade=grade or None, industry=industry or None,
                                  county=county or None)
-    divisions = {d.code: d.name for d in db.query(Division).all()}
+    divisions = {d.code: d.name for d in db.scalars(select(Division).order_by(Division.code))}
     return {"active": "emergency", "user": user, "lists": all_lists, "rep": rep,
             "filters": {"list": list_id or (rep.list_id if rep else None), "grade": grade or "",
                         "industry": industry or "", "county": county or ""},
@@ -315,8 +315,6 @@ def list_export(user: InternalUser, db: SessionDep, list_id: int = Query(..., al
     data = listio.export_list(db, lists.get_list(db, list_id).id, grade=grade or None, industry=industry or None,
                               county=county or None)
     name = f"应急减排清单-{list_id}.xlsx"
-    from urllib.parse import quote
-
     return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f"attachment; filename=\"list.xlsx\"; filename*=UTF-8''{quote(name)}"})
 
