@@ -41,6 +41,12 @@ def micro(text: str | None) -> int | None:
     """
     if text is None:
         return None
+    head, dot, tail = text.partition(".")
+    if (head.isascii() and head.isdigit() and len(head) <= 13
+            and (not tail or (tail.isascii() and tail.isdigit() and len(tail) <= 6))):
+        # what devices send (hj212.md §5.1 N14.x): plain digits, at most six decimals — exact
+        mag = int(head) * 1_000_000 + (int(tail + "0" * (6 - len(tail))) if tail else 0)
+        return mag if mag <= _INT64 else None
     m = _DECIMAL.fullmatch(text)
     if m is None:
         return None
