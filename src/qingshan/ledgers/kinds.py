@@ -94,7 +94,7 @@ KIND_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
     ),
     "emergency": (
         FieldSpec("enterprise", "企业名称", required=True, max_len=200),
-        FieldSpec("uscc", "统一社会信用代码", max_len=18),
+        FieldSpec("uscc", "统一社会信用代码", max_len=40),
         FieldSpec("alert", "预警", required=True, max_len=200),
         FieldSpec("check_result", "核查结论（在线监测）", "longtext", required=True, max_len=4000),
         FieldSpec("requirement", "整改要求", "longtext", required=True, max_len=4000),
