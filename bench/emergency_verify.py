@@ -11,8 +11,10 @@ enterprise in ten keeps running during the alert. An orange alert covers hours 8
 baseline search (up to 720 h back) and the alert read nearly the whole store.
 
 Then times :func:`qingshan.emergency.verification.run_verification` end to end (read the HJ 212
-values through the domain's one read function, VERIFY-1 for every unit and pollutant, store the
-results) and its parts, and prints the figures for docs/performance.md.
+values through the domain's one read function — the typed values table ``hj212_value`` since
+issue 12 phase 2 —, VERIFY-1 for every unit and pollutant, store the results) and its parts,
+and prints the figures for docs/performance.md. ``--backfill`` also times the migration's
+backfill of the values table from the raw archive (every packet re-queued and copied again).
 """
 
 from __future__ import annotations
@@ -123,6 +125,7 @@ def main() -> None:
     ap.add_argument("--hours", type=int, default=1000)
     ap.add_argument("--url", default=None)
     ap.add_argument("--rebuild", action="store_true")
+    ap.add_argument("--backfill", action="store_true", help="also time the values table's backfill from the archive")
     args = ap.parse_args()
     path = Path(__file__).with_name(".emergency_verify.db")
     url = args.url or f"sqlite:///{path}"
@@ -142,6 +145,19 @@ def main() -> None:
     print(f"store: {packets:,} hourly packets × 4 factors = {values:,} hourly values ({url.split(':')[0]})")
     mns = [mn(i) for i in range(args.outlets)]
     now = alert.lift_at + timedelta(hours=12)
+    if args.backfill:
+        from sqlalchemy import text
+
+        from qingshan.hj212.value_store import backfill
+
+        with eng.begin() as conn:
+            conn.execute(text("DELETE FROM hj212_value"))
+            conn.execute(text("INSERT INTO hj212_value_backfill (raw_id) SELECT raw_id FROM hj212_data WHERE cn = '2061'"))
+        t = time.perf_counter()
+        c = time.process_time()
+        n = backfill(eng)
+        print(f"backfill from the raw archive: {packets:,} packets → {n:,} value rows in "
+              f"{time.perf_counter() - t:.1f} s wall, {time.process_time() - c:.1f} s CPU")
     t = time.perf_counter()
     c = time.process_time()
     hourly = read_hourly(eng, mns, alert.first_issue - timedelta(hours=720), now)

@@ -108,6 +108,45 @@ def bench_components(home: str, n_devices: int = 50, rounds: int = 100) -> dict:
     w = BatchWriter(url)
     w.open()
     stage("writer_commit_us", lambda: [w.commit(items[i:i + 2000]) for i in range(0, n, 2000)])
+    # hourly statistics packets (CN 2061, the §15 P3 layout: 8 factors): their values also go to
+    # the typed values table hj212_value in the same transaction; the same items without values
+    # (as before issue 12 phase 2) for comparison
+    from datetime import datetime, timedelta
+
+    from qingshan.hj212.packet import build
+
+    t0 = datetime(2026, 11, 1)
+    cp = {"a00000": {"Cou": "182400.5", "Min": "49.8", "Avg": "50.7", "Max": "51.9", "Flag": "N"},
+          **{f: {"Cou": "3.76", "Min": "18.2", "Avg": "20.6", "Max": "23.1", "ZsAvg": "24.9", "Flag": "N"}
+             for f in ("a21026", "a21002", "a34013")},
+          **{f: {"Avg": "9.8", "Flag": "N"} for f in ("a19001", "a01012", "a01011", "a01014")}}
+    hourly = [build(qn=f"{t0 + timedelta(hours=k):%Y%m%d%H%M%S}{i % 1000:03d}", st="31", cn="2061", pw="123456",
+                    mn=d.mn, flag=5, cp={"DataTime": f"{t0 + timedelta(hours=k):%Y%m%d%H%M%S}", **cp})
+              for k in range(rounds) for i, d in enumerate(devs)]
+    out["hourly_packets"] = len(hourly)
+
+    def hstage(name, fn):
+        c = time.process_time()
+        r = fn()
+        out[name] = round((time.process_time() - c) / len(hourly) * 1e6, 1)
+        return r
+
+    def run_hourly():
+        evs = []
+        for p in hourly:
+            proto.receive_data(p)
+            evs += proto.events_received()
+        return evs
+
+    hevs = hstage("protocol_2061_us", run_hourly)
+    hitems = hstage("archive_item_2061_us", lambda: [e.archive_item("127.0.0.1:5555") for e in hevs])
+    plain = [e.archive_item("127.0.0.1:5555") for e in hevs]
+    for it in plain:
+        it.values = None
+        it.datatime += timedelta(days=400)  # other keys: not duplicates of the first run
+    hstage("writer_commit_2061_us", lambda: [w.commit(hitems[i:i + 2000]) for i in range(0, len(hitems), 2000)])
+    hstage("writer_commit_2061_without_values_us",
+           lambda: [w.commit(plain[i:i + 2000]) for i in range(0, len(plain), 2000)])
     w.close()
     w.engine.dispose()
     return out

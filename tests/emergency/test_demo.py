@@ -73,3 +73,20 @@ def test_second_run_duplicates_nothing(demo):
             assert ses.scalar(select(func.count()).select_from(ForecastBatch)) == 1
     finally:
         eng.dispose()
+
+
+def test_qingshan_demo_hook_shows_the_alert_and_the_failing_plant(demo):
+    """``qingshan demo`` runs DOMAIN_DEMOS (issue 12 item 7: "shows the alert and the failing plant")."""
+    from qingshan.demo import domains
+
+    url, first = demo
+    assert [d.title for d in domains.DOMAIN_DEMOS][:1] == ["重污染天气应急"]
+    out = Console(record=True, width=140)
+    eng = make_engine(url)
+    try:
+        domains.run(out, eng)
+    finally:
+        eng.dispose()
+    text = out.export_text()
+    assert f"预警 {first.alert_id}：橙色" in text and "未落实：大同演示水泥有限公司（演示）" in text
+    assert f"/emergency/alerts/{first.alert_id}" in text

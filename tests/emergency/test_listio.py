@@ -62,7 +62,7 @@ def test_bad_rows_refuse_whole_file(store):
         with pytest.raises(ImportRefused) as exc:
             listio.import_list(s, list_workbook(rows, formula=(3, "当前产量P0")), "坏清单.xlsx")
         s.rollback()
-        errs = exc.value.errors
+        errs = exc.value.row_errors
         by = {(e.row, e.field) for e in errs}
         assert (3, "当前产量P0") in by  # formula refused
         assert (4, "生产线") in by  # duplicate enterprise × line

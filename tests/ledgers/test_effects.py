@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from qingshan.ledgers.permissions import transition_form
-from qingshan.ledgers.workflow import TRANSITIONS, AssignUnit, ChoiceFrom, CountUp, NoteTo, find_transition
+from qingshan.ledgers.workflow import KINDS, TRANSITIONS, AssignUnit, ChoiceFrom, CountUp, NoteTo, find_transition
 
 
 def test_effects_of_the_transitions():
@@ -12,8 +12,9 @@ def test_effects_of_the_transitions():
     assert find_transition("complaint", "close").effects == (ChoiceFrom("satisfaction", "satisfaction"),)
     assert find_transition("inspection", "submit").effects == (NoteTo("evidence"),)
     assert find_transition("inspection", "verify").effects == (NoteTo("verification"),)
+    assert find_transition("emergency", "submit").effects == (NoteTo("evidence"),)
     reopen = [t for t in TRANSITIONS if t.action == "reopen"]
-    assert len(reopen) == 4 and all(t.effects == (CountUp("reopen_count"),) for t in reopen)
+    assert len(reopen) == len(KINDS) and all(t.effects == (CountUp("reopen_count"),) for t in reopen)  # one per kind
 
 
 def test_forms_ask_what_the_effects_need():

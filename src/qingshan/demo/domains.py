@@ -21,8 +21,7 @@ from typing import Any
 from rich.console import Console, RenderableType
 from sqlalchemy import Engine
 
-from qingshan.demo import carbon
-from qingshan.demo import landwaste
+from qingshan.demo import carbon, emergency, landwaste
 
 
 @dataclass(frozen=True)
@@ -36,6 +35,7 @@ class DomainDemo:
 DOMAIN_DEMOS: tuple[DomainDemo, ...] = (
     DomainDemo("碳排放双控", carbon.build_carbon_demo, carbon.carbon_summary_renderable),
     DomainDemo("净土与风险底线（土壤、固废、危废联单、尾矿库）", landwaste.build_for_demo, landwaste.render_landwaste_demo),
+    DomainDemo("重污染天气应急", emergency.build_on_engine, emergency.render_summary),
 )
 
 

@@ -33,7 +33,7 @@ from openpyxl import load_workbook
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from qingshan.demo.extras import DEMO_ENTERPRISES, DEMO_LABEL
@@ -285,6 +285,12 @@ def build_emergency_demo(url: str, *, seed: int | None = None, progress=None) ->
     return summary
 
 
+def build_on_engine(engine: Engine) -> report.DemoSummary:
+    """The ``qingshan demo`` hook (:data:`qingshan.demo.domains.DOMAIN_DEMOS`): the demo on the
+    demo database's engine."""
+    return build_emergency_demo(engine.url.render_as_string(hide_password=False))
+
+
 def render_summary(summary: report.DemoSummary) -> Group:
     """The emergency part of the ``qingshan demo`` printout (Rich)."""
     t = Table(title="重污染天气应急（演示）")
@@ -297,4 +303,6 @@ def render_summary(summary: report.DemoSummary) -> Group:
                      + "、".join(f"{LEVEL_SHORT[k]}{'达标' if v else '不足'}" for k, v in summary.city_check.items()))
     t.add_row("在线监测", f"写入 HJ 212 小时数据包 {summary.packets} 个（模拟）")
     t.add_row("减排核查", f"核查记录 {summary.verification_id}；未落实：{'、'.join(summary.failing) or '无'}")
+    t.add_row("网页", f"/emergency/alerts/{summary.alert_id}（预警）、/emergency/verifications/{summary.verification_id}"
+                     f"（核查结果，市局可「生成整改台账」）")
     return Group(t, Text("企业名称真实者仅限三家国电电厂；其信用代码、排放口、设备、等级与数据均为演示虚构。", style="dim"))

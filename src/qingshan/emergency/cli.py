@@ -25,7 +25,7 @@ from qingshan.config import database_url
 from qingshan.emergency import alerts as alert_svc
 from qingshan.emergency import documents, forecasts, grading, listio, lists, queries, report, tables
 from qingshan.emergency.errors import EmergencyError, ImportRefused
-from qingshan.emergency.verification import run_verification
+from qingshan.emergency.verification import local_now, run_verification
 from qingshan.sources.models import Enterprise
 from qingshan.standards import alert_levels as al
 from qingshan.standards.emergency_reduction import LEVEL_ZH, POLLUTANT_ZH
@@ -75,7 +75,7 @@ def _time(text: str | None, what: str) -> datetime | None:
 
 
 def _now() -> datetime:
-    return datetime.now(forecasts.BEIJING).replace(tzinfo=None, microsecond=0)
+    return local_now()
 
 
 def _check_format(fmt: str, allowed: tuple[str, ...]) -> None:

@@ -25,6 +25,7 @@ import csv
 import hashlib
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -32,6 +33,7 @@ from typing import Any
 
 import polars as pl
 from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -89,6 +91,8 @@ def parse_block_start(value: Any) -> datetime:
         t = t.astimezone(BEIJING).replace(tzinfo=None)
     if t.second or t.microsecond:
         raise ValueError(f"“{value}”应为整点或整分")
+    if not 1900 <= t.year <= 2100:
+        raise ValueError(f"“{value}”的年份应在 1900—2100 之间")
     return t
 
 
@@ -104,8 +108,12 @@ def _rows_from_csv(content: bytes) -> list[list[str]]:
     return [row for row in csv.reader(io.StringIO(text))]
 
 
-def _rows_from_xlsx(content: bytes) -> list[list[Any]]:
-    wb = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+def _rows_from_xlsx(content: bytes, filename: str = "文件") -> list[list[Any]]:
+    try:
+        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
+        raise ImportRefused(f"{filename}：无法读取 Excel 文件（{type(exc).__name__}）",
+                            [RowError(filename, None, None, "不是有效的 .xlsx 文件")]) from None
     ws = wb.worksheets[0]
     out = []
     for i, row in enumerate(ws.iter_rows(values_only=True)):
@@ -137,7 +145,7 @@ def parse_forecast(content: bytes, filename: str, *, aqi_range_value: str = "upp
     """
     sha = hashlib.sha256(content).hexdigest()
     is_excel = filename.lower().endswith((".xlsx", ".xlsm"))
-    rows = _rows_from_xlsx(content) if is_excel else _rows_from_csv(content)
+    rows = _rows_from_xlsx(content, filename) if is_excel else _rows_from_csv(content)
     # header: the first row naming a city column
     h = next((i for i, r in enumerate(rows[:10]) if any(str(c or "").strip() in HEADERS["city"] for c in r)), None)
     if h is None:
@@ -200,7 +208,7 @@ def parse_concentration_forecast(content: bytes, filename: str, step_hours: int)
     :func:`qingshan.standards.alert_levels.block_aqi_from_steps`). Columns ``city, step_start``
     and any of ``pm25, pm10, so2, no2, co, o3_8h`` (µg/m³, CO mg/m³). Bad cells are row errors."""
     sha = hashlib.sha256(content).hexdigest()
-    rows = _rows_from_xlsx(content) if filename.lower().endswith((".xlsx", ".xlsm")) else _rows_from_csv(content)
+    rows = _rows_from_xlsx(content, filename) if filename.lower().endswith((".xlsx", ".xlsm")) else _rows_from_csv(content)
     if not rows:
         raise ImportRefused(f"{filename}：文件为空", [])
     head = [str(c or "").strip() for c in rows[0]]
@@ -284,6 +292,9 @@ def import_forecast(session: Session, content: bytes, filename: str, *, run_time
     """
     if kind not in ("forecast", "observed"):
         raise ValueError("kind 应为 forecast 或 observed")
+    if step_hours is not None and (step_hours < 1 or 24 % step_hours):
+        raise ImportRefused(f"{filename}：逐时段预报的时段小时数应整除 24（1、2、3、4、6、8、12、24），而非 {step_hours}",
+                            [RowError(filename, None, "step_hours", "应整除 24")])
     p = (parse_concentration_forecast(content, filename, step_hours) if step_hours
          else parse_forecast(content, filename, aqi_range_value=aqi_range_value))
     if p.errors:

@@ -23,7 +23,6 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
@@ -35,6 +34,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qingshan import exact
+from qingshan.core import clock
 from qingshan.emergency import lists, tables
 from qingshan.emergency.errors import ImportRefused, RowError
 from qingshan.emergency.models import CityBaseline, EmergencyList, ListOther, ListRow
@@ -408,7 +408,7 @@ def export_list(session: Session, list_id: int, *, grade: str | None = None, ind
     ws.title = SHEET
     heads = [h for h, _ in COLUMNS] + [h for h, _ in COMPUTED]
     label = "（演示数据）" if lst.demo else ""
-    ws.cell(1, 1, f"{lst.name}{label}（导出时间：{datetime.now():%Y-%m-%d %H:%M}）").font = Font(bold=True, size=14)
+    ws.cell(1, 1, f"{lst.name}{label}（导出时间：{clock.now_local():%Y-%m-%d %H:%M}）").font = Font(bold=True, size=14)
     fill, calc = PatternFill("solid", fgColor="DDEBF7"), PatternFill("solid", fgColor="E2EFDA")
     for j, h in enumerate(heads, start=1):
         c = ws.cell(2, j, h)

@@ -15,6 +15,9 @@
   §2.3), the non-industrial reductions S_p(L) and the city baseline B_p (§2.6).
 * ``emergency_verification`` / ``emergency_verification_result`` — VERIFY-1 runs and their
   results per check unit × pollutant, with the table versions used.
+* ``emergency_ledger_link`` — the rectification-ledger item opened for an enterprise that did
+  not cut during an alert: one per (alert, enterprise), whichever verification found it
+  (migration ``emergency_0002``).
 
 Exact numbers are stored as text (decimal ``"4400"`` or rational ``"2/11"``); times are naive
 Beijing time like the HJ 212 store (hj212.md §11), ``created_at`` UTC.
@@ -289,3 +292,20 @@ class VerificationResult(Base):
     coverage: Mapped[str | None] = mapped_column(String(40))
     flags: Mapped[list] = mapped_column(JSON, default=list)
     detail: Mapped[dict] = mapped_column(JSON)
+
+
+class LedgerLink(Base):
+    """The ledger item (kind ``emergency``) opened for an enterprise × alert (idempotence key)."""
+
+    __tablename__ = "emergency_ledger_link"
+    __table_args__ = (UniqueConstraint("alert_id", "enterprise_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("emergency_alert.id"), index=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey(Enterprise.id))
+    verification_id: Mapped[int] = mapped_column(ForeignKey("emergency_verification.id"))
+    # no foreign key: ledger_item lives on the ``web`` branch, and a dependency between the two
+    # branches would hide the web head from ``alembic current`` (migrate.is_up_to_date)
+    ledger_item_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(64))

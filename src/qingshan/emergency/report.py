@@ -7,6 +7,8 @@
 * :func:`alerts_in_month` — alerts of a month with hours in force per level (the bulletin);
 * :func:`list_report` — the emergency list with filters and the city check per level;
 * :func:`verification_report` — one VERIFY-1 evaluation by enterprise, failing ones first;
+  :func:`live_report` the same computed now without storing (the live view);
+  :func:`enterprise_verification` one enterprise's results with its hourly emission rates;
 * :func:`non_complying` — enterprises that failed in verifications of a period (the bulletin).
 
 Every figure carries the table versions that produced it; demo content says so (``demo``).
@@ -20,7 +22,8 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import select
+import polars as pl
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from qingshan import exact
@@ -28,11 +31,13 @@ from qingshan.emergency import alerts as alert_svc
 from qingshan.emergency import forecasts, lists, tables
 from qingshan.emergency.errors import NotFound
 from qingshan.emergency.models import Alert, EmergencyList, ForecastBatch, Verification, VerificationResult
+from qingshan.emergency.verification import FAILING, local_now, run_verification
 from qingshan.sources.models import Enterprise
 from qingshan.standards import emergency_reduction as er
 from qingshan.standards import performance_grading as pg
 from qingshan.standards.alert_levels import RESPONSE, Level, iso, level_of_blocks, rules_for_run, thresholds
-from qingshan.standards.verify_cuts import FLAG_ZH, STATUS_ZH
+from qingshan.standards.emergency_reduction import POLLUTANT_ZH
+from qingshan.standards.verify_cuts import FLAG_ZH, STATUS_ZH, VerifyParams
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,7 @@ class CurrentAlert:
 def current_alert(session: Session, city: str, at: datetime | None = None, *, list_id: int | None = None) -> CurrentAlert:
     """The level in force in ``city`` at ``at`` (default now), max of local and notified (§1.7),
     with the list's measures at that level grouped by industry and grade."""
-    at = at or datetime.now().replace(microsecond=0)
+    at = at or local_now()
     tl = alert_svc.city_timeline(session, city, at, at + timedelta(seconds=1))
     level, source = (tl[0][2], tl[0][3]) if tl else ("none", "local")
     lv = Level.parse(level)
@@ -115,7 +120,7 @@ def alert_report(session: Session, alert_id: int, *, now: datetime | None = None
     a = session.get(Alert, alert_id)
     if a is None:
         raise NotFound(f"预警 {alert_id} 不存在")
-    now = now or datetime.now().replace(microsecond=0)
+    now = now or local_now()
     acts = alert_svc.actions_of(session, a.id)
     lines = tuple(ActionLine(x.id, x.seq, x.action, ACTION_ZH.get(x.action, x.action), x.level, iso(x.at),
                              iso(x.decide_by), iso(x.run_time), x.reason, x.document_no, (x.decision or {}).get("branch"))
@@ -132,7 +137,7 @@ class ForecastChart:
     batch_id: int
     run_time: str
     rules: str
-    thresholds: tuple[int, ...]  # the AQI lines to draw: 150, 200, 300 (and 500 for 2019)
+    thresholds: tuple[int, ...]  # the AQI lines to draw: 150, 200, 300 (2019: 200, 300, 500 …), inner conditions too
     blocks: tuple[tuple[str, int | None, str], ...]  # (start, aqi, primary)
     level: str
     branch: str | None
@@ -149,7 +154,9 @@ def forecast_chart(session: Session, batch_id: int, city: str) -> ForecastChart:
         raise NotFound(f"预报批次 {batch_id} 没有城市“{city}”")
     d = ds[0]
     th = alert_svc.thresholds_for(session, rules_for_run(b.run_time))
-    lines = tuple(sorted({br.above for br in th.branches if br.level >= Level.YELLOW} | {th.run_above}))
+    alert = [br for br in th.branches if br.level >= Level.YELLOW and br.enabled_by is None]
+    lines = tuple(sorted({br.above for br in alert} | {br.inner_above for br in alert if br.inner_above is not None}
+                         | {th.run_above}))
     blocks = tuple((iso(x.start), x.aqi, ",".join(x.primary or ())) for g in d.blocks.values() for x in g)
     return ForecastChart(city, batch_id, iso(b.run_time), d.table["version"], lines, tuple(sorted(blocks)),
                          d.level_code, d.branch, tuple(iso(t) for t in d.missing), bool(b.demo))
@@ -182,7 +189,7 @@ def alerts_in_month(session: Session, year: int, month: int, *, city: str | None
     out, total, demo = [], defaultdict(float), False
     for a in alert_svc.alerts_between(session, m0, m1, city=city):
         hours: dict[str, float] = defaultdict(float)
-        for s, e, lv in alert_svc.level_timeline(session, a, until=min(m1, datetime.now())):
+        for s, e, lv in alert_svc.level_timeline(session, a, until=min(m1, local_now())):
             s2, e2 = max(s, m0), min(e, m1)
             if e2 > s2:
                 hours[lv] += (e2 - s2) / timedelta(hours=1)
@@ -295,35 +302,155 @@ class VerificationReport:
     demo: bool
 
 
-def verification_report(session: Session, verification_id: int) -> VerificationReport:
-    v = session.get(Verification, verification_id)
-    if v is None:
-        raise NotFound(f"核查记录 {verification_id} 不存在")
-    alert = session.get(Alert, v.alert_id)
-    by_ent: dict[int, dict[str, list[VerificationResult]]] = defaultdict(lambda: defaultdict(list))
+def _enterprise_lines(session: Session, rows) -> tuple[tuple[EnterpriseVerification, ...], dict[str, int]]:
+    """(enterprise_id, unit, line_ids, pollutant, status, flags, detail) rows → per-enterprise
+    lines, failing enterprises first; and the status counts."""
+    by_ent: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     counts: dict[str, int] = defaultdict(int)
-    for r in session.scalars(select(VerificationResult).where(VerificationResult.verification_id == v.id)
-                             .order_by(VerificationResult.id)):
-        by_ent[r.enterprise_id][r.unit].append(r)
-        counts[r.status] += 1
+    for r in rows:
+        by_ent[r[0]][r[1]].append(r)
+        counts[r[4]] += 1
     ents = []
     for eid, units in by_ent.items():
         e = session.get(Enterprise, eid)
         us, failed = [], False
         for unit, rs in units.items():
             lines = []
-            for r in rs:
-                d = r.detail
-                failed = failed or r.status in ("FAIL", "STOP_BREACH")
-                lines.append(PollutantLine(r.pollutant, r.status, STATUS_ZH[r.status], d["rho_pub"], d["rho_req_pub"],
+            for _, _, _, pollutant, status, flags, d in rs:
+                failed = failed or status in FAILING
+                lines.append(PollutantLine(pollutant, status, STATUS_ZH[status], d["rho_pub"], d["rho_req_pub"],
                                            d["coverage_pub"], d["load_ratio_pub"], d["baseline_source"],
-                                           tuple(FLAG_ZH.get(f, f) for f in r.flags), len(d["stop_breach_hours"])))
-            us.append((unit, tuple(rs[0].line_ids), tuple(lines)))
-        ents.append(EnterpriseVerification(eid, e.name if e else str(eid), e.county_code if e else None, tuple(us), failed))
+                                           tuple(FLAG_ZH.get(f, f) for f in flags), len(d["stop_breach_hours"])))
+            us.append((unit, tuple(rs[0][2]), tuple(lines)))
+        ents.append(EnterpriseVerification(eid, e.name if e else str(eid), e.county_code if e else None, tuple(us),
+                                           failed))
     ents.sort(key=lambda x: (not x.failed, x.name))
+    return tuple(ents), dict(counts)
+
+
+def verification_report(session: Session, verification_id: int) -> VerificationReport:
+    """A stored VERIFY-1 evaluation by enterprise, failing ones first."""
+    v = session.get(Verification, verification_id)
+    if v is None:
+        raise NotFound(f"核查记录 {verification_id} 不存在")
+    alert = session.get(Alert, v.alert_id)
+    rows = [(r.enterprise_id, r.unit, r.line_ids, r.pollutant, r.status, r.flags, r.detail)
+            for r in session.scalars(select(VerificationResult).where(VerificationResult.verification_id == v.id)
+                                     .order_by(VerificationResult.id))]
+    ents, counts = _enterprise_lines(session, rows)
     lst = session.get(EmergencyList, v.list_id)
-    return VerificationReport(v.id, v.alert_id, alert.city, iso(v.evaluated_at), v.provisional, v.window, tuple(ents),
-                              dict(counts), v.tables, bool(alert.demo or (lst and lst.demo)))
+    return VerificationReport(v.id, v.alert_id, alert.city, iso(v.evaluated_at), v.provisional, v.window, ents,
+                              counts, v.tables, bool(alert.demo or (lst and lst.demo)))
+
+
+def live_report(session: Session, engine: Engine, alert_id: int, *, list_id: int | None = None,
+                now: datetime | None = None) -> VerificationReport:
+    """The live view (§4.2 "while the alert runs: provisional"): VERIFY-1 recomputed now from the
+    HJ 212 data received so far, nothing stored (``verification_id`` 0)."""
+    run = run_verification(session, engine, alert_id, list_id=list_id, now=now, store=False)
+    unit_rows = {u.unit.unit: u for u in run.units}
+    rows = [(unit_rows[r.unit].enterprise_id, r.unit, [x.line_id for x in unit_rows[r.unit].rows], r.pollutant,
+             r.status, list(r.flags), r.as_dict()) for r in run.results]
+    ents, counts = _enterprise_lines(session, rows)
+    alert = session.get(Alert, alert_id)
+    lst = session.get(EmergencyList, run.list_id)
+    return VerificationReport(0, alert_id, alert.city, iso(run.evaluated_at), run.provisional, run.window, ents,
+                              counts, run.tables, bool(alert.demo or (lst and lst.demo)))
+
+
+@dataclass(frozen=True)
+class RateSeries:
+    """One check unit × pollutant of an enterprise: the stored result and the hourly emission
+    rate behind it (§4.2), with the baseline rate and the rate the required cut allows."""
+
+    unit: str
+    line_ids: tuple[str, ...]
+    pollutant: str
+    pollutant_zh: str
+    status: str
+    status_zh: str
+    rho_pub: str
+    rho_req_pub: str
+    coverage_pub: str
+    load_ratio_pub: str
+    r_base_kg_h: str | None  # 3 decimals, half-even, from the exact value
+    r_alert_kg_h: str | None
+    r_allowed_kg_h: str | None  # r_base × (1 − rho_req)
+    hours: tuple[str, ...]
+    windows: tuple[str, ...]  # baseline | alert
+    rates_kg_h: tuple[float | None, ...]  # for the chart only (the table shows exact values)
+    valid: tuple[bool, ...]
+    shutdown: tuple[bool, ...]
+    stop_breach_hours: tuple[str, ...]
+    excluded: dict[str, dict[str, int]]  # window → flag → hours
+
+
+@dataclass(frozen=True)
+class EnterpriseDetail:
+    verification_id: int
+    alert_id: int
+    enterprise_id: int
+    name: str
+    uscc: str
+    county: str | None
+    evaluated_at: str
+    provisional: bool
+    window: dict[str, Any]
+    series: tuple[RateSeries, ...]
+    failed: bool
+    same_as_stored: bool  # the recomputation behind the chart gives the stored statuses
+    tables: list[dict[str, str]]
+    demo: bool
+
+
+def _kg_h(x: str | None) -> str | None:
+    return None if x is None else exact.fraction_to_str(Fraction(x), 3)
+
+
+def enterprise_verification(session: Session, engine: Engine, verification_id: int,
+                            enterprise_id: int) -> EnterpriseDetail:
+    """One enterprise's results of a stored verification with the hourly series behind them.
+
+    The series is recomputed with the stored evaluation time and the same ``verify_params``
+    version; ``same_as_stored`` says whether the recomputation (data received since included)
+    still gives the stored statuses — the stored record is the one that counts.
+    """
+    v = session.get(Verification, verification_id)
+    if v is None:
+        raise NotFound(f"核查记录 {verification_id} 不存在")
+    ent = session.get(Enterprise, enterprise_id)
+    stored = list(session.scalars(select(VerificationResult).where(
+        VerificationResult.verification_id == v.id, VerificationResult.enterprise_id == enterprise_id)
+        .order_by(VerificationResult.id)))
+    if ent is None or not stored:
+        raise NotFound(f"核查记录 {verification_id} 中没有企业 {enterprise_id}")
+    ref = next((t for t in v.tables if t.get("kind") == "verify_params"), None)
+    params = VerifyParams.from_table(tables.get(session, "verify_params", ref["version"])) if ref else None
+    run = run_verification(session, engine, v.alert_id, list_id=v.list_id, now=v.evaluated_at, params=params,
+                           store=False, enterprise_id=enterprise_id)
+    live = {(r.unit, r.pollutant): r for r in run.results}
+    same = all(live.get((r.unit, r.pollutant)) is not None and live[(r.unit, r.pollutant)].status == r.status
+               for r in stored)
+    out = []
+    for r in stored:
+        d = r.detail
+        s = run.series.filter((pl.col("unit") == r.unit) & (pl.col("pollutant") == r.pollutant)).sort("hour")
+        rho_req = Fraction(r.rho_req) if r.rho_req else Fraction(0)
+        base = d.get("r_base_kg_h")
+        allowed = None if base is None else exact.fraction_to_str(Fraction(base) * (1 - rho_req), 3)
+        out.append(RateSeries(
+            r.unit, tuple(r.line_ids), r.pollutant, POLLUTANT_ZH.get(r.pollutant, r.pollutant), r.status,
+            STATUS_ZH[r.status], d["rho_pub"], d["rho_req_pub"], d["coverage_pub"], d["load_ratio_pub"], _kg_h(base),
+            _kg_h(d.get("r_alert_kg_h")), allowed, tuple(iso(t) for t in s["hour"].to_list()),
+            tuple(s["window"].to_list()), tuple(None if x is None else round(x, 3) for x in s["rate_kg_h"].to_list()),
+            tuple(bool(x) for x in s["valid"].to_list()), tuple(bool(x) for x in s["shutdown"].to_list()),
+            tuple(d.get("stop_breach_hours") or ()),
+            {"baseline": dict(d.get("excluded_base") or {}), "alert": dict(d.get("excluded_alert") or {})}))
+    alert = session.get(Alert, v.alert_id)
+    lst = session.get(EmergencyList, v.list_id)
+    return EnterpriseDetail(v.id, v.alert_id, ent.id, ent.name, ent.uscc, ent.county_code, iso(v.evaluated_at),
+                            v.provisional, v.window, tuple(out), any(r.status in FAILING for r in stored), same,
+                            v.tables, bool(alert.demo or (lst and lst.demo)))
 
 
 @dataclass(frozen=True)

@@ -107,6 +107,9 @@ def add_version(session: Session, doc: dict[str, Any], *, user: str | None = Non
         _validate(t)
     except TableError as exc:
         raise EmergencyError(str(exc)) from None
+    except (TypeError, AttributeError, KeyError, ValueError, ZeroDivisionError) as exc:
+        # a shape the module's reader did not expect (a list where a mapping belongs …): refused
+        raise EmergencyError(f"数据表格式不符（{type(exc).__name__}：{str(exc)[:200]}），请对照现有版本的 JSON 修改") from None
     seed(session)
     if session.scalar(select(TableVersionRow).where(TableVersionRow.kind == t.kind,
                                                     TableVersionRow.version == t.version)) is not None:

@@ -25,6 +25,7 @@ import polars as pl
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from qingshan.core import clock
 from qingshan.emergency import alerts as alert_svc
 from qingshan.emergency import lists, tables
 from qingshan.emergency.errors import EmergencyError, NotFound
@@ -38,8 +39,10 @@ from qingshan.standards.verify_cuts import FACTORS, FLOW, AlertWindow, UnitResul
 FAILING = ("FAIL", "STOP_BREACH")
 
 
-def _local_now() -> datetime:
-    return datetime.now().replace(microsecond=0)
+def local_now() -> datetime:
+    """Now, naive Beijing time to the second (the store's time base, hj212.md §11), from the one
+    clock (:mod:`qingshan.core.clock`: frozen in tests)."""
+    return clock.now_local().replace(tzinfo=None, microsecond=0)
 
 
 @dataclass
@@ -118,7 +121,7 @@ def run_verification(session: Session, engine: Engine, alert_id: int, *, list_id
     alert = session.get(Alert, alert_id)
     if alert is None:
         raise NotFound(f"预警 {alert_id} 不存在")
-    now = now or _local_now()
+    now = now or local_now()
     if now < alert.first_issue:
         raise EmergencyError(f"预警 {alert_id} 尚未发布（{alert.first_issue:%Y-%m-%d %H:%M}）")
     lst = lists.get_list(session, list_id)

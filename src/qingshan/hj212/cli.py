@@ -1,5 +1,5 @@
-"""``qingshan hj212 …`` commands: ``parse`` (this module) and, when present, the gateway's
-``serve``/``simulate``/``alarms`` (``qingshan.hj212.gateway_cli``)."""
+"""``qingshan hj212 …`` commands: ``parse`` (this module) and the gateway's
+``serve``/``simulate``/``alarms``/``backfill`` (:mod:`qingshan.hj212.gateway_cli`)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from .errors import HJ212Error
+from .gateway_cli import alarms, backfill, serve, simulate
 from .packet import parse as parse_packet
 
 app = typer.Typer(help="HJ 212 污染源在线监控数据传输：报文解析与网关。", no_args_is_help=True)
@@ -76,11 +77,7 @@ def parse_cmd(
     out.flush()
 
 
-try:  # the gateway engineer's commands, written in parallel
-    from qingshan.hj212.gateway_cli import alarms, serve, simulate  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - depends on the other module being present
-    pass
-else:  # pragma: no cover
-    app.command("serve")(serve)
-    app.command("simulate")(simulate)
-    app.command("alarms")(alarms)
+app.command("serve")(serve)
+app.command("simulate")(simulate)
+app.command("alarms")(alarms)
+app.command("backfill")(backfill)

@@ -70,11 +70,15 @@ def flatten(records: pl.DataFrame) -> pl.DataFrame:
                 rows.append((raw_id, mn, cn, dt, code, field, text, flag))
     frame = pl.DataFrame(rows, schema=[(k, v) for k, v in LONG_SCHEMA.items() if k != "value"], orient="row")
     # hj212.md §10.5 rule 7: a resend split differently (P5 + P8, then the same hour unsplit)
-    # has other dedup keys, so both are stored; at value level one (MN, CN, DataTime, factor,
-    # field) is one value — the latest received wins (rows are in receive order). Values
-    # without DataTime are never deduplicated (§10.5 item 4).
-    timed = frame.filter(pl.col("datatime").is_not_null()).unique(
-        ["mn", "cn", "datatime", "factor", "field"], keep="last", maintain_order=True)
+    # has other dedup keys, so both are stored; at value level one (MN, CN, DataTime, factor)
+    # is one value — the first received keeps it (rules 5 and 7; rows are in receive order),
+    # with all its fields: a factor's Avg, Cou … and its Flag are one report of the period and
+    # qualify each other, so they are never mixed from two packets. The values table
+    # ``hj212_value`` keeps the same value (first committed). Values without DataTime are
+    # never deduplicated (§10.5 item 4).
+    key = ["mn", "cn", "datatime", "factor"]
+    timed = frame.filter(pl.col("datatime").is_not_null())
+    timed = timed.filter(pl.col("raw_id") == pl.col("raw_id").first().over(key))
     frame = pl.concat([timed, frame.filter(pl.col("datatime").is_null())]).sort("raw_id", maintain_order=True)
     return frame.with_columns(value=exact.scaled_from_str(pl.col("text"))).select(list(LONG_SCHEMA))
 

@@ -1,4 +1,4 @@
-"""Gateway commands, registered by :mod:`qingshan.hj212.cli` as ``qingshan hj212 serve|simulate|alarms``.
+"""Gateway commands, registered by :mod:`qingshan.hj212.cli` as ``qingshan hj212 serve|simulate|alarms|backfill``.
 
 Plain functions with Typer-friendly defaults. Registry and store come from ``QINGSHAN_HOME`` /
 ``QINGSHAN_DATABASE_URL`` (:mod:`qingshan.config`); the schema is brought up to date first.
@@ -98,11 +98,32 @@ def alarms(open_only: bool = typer.Option(False, "--open", help="只列出未关
     return rows
 
 
-def main() -> None:  # python -m qingshan.hj212.gateway_cli serve|simulate|alarms
+def backfill() -> int:
+    """把数值表建立之前已入库的分钟、小时、日数据从原始报文存档补入数值表（升级后只需一次；读取数值时也会自动补入）。"""
+    from rich.progress import Progress
+
+    from qingshan.hj212.value_store import backfill as run_backfill
+    from qingshan.hj212.value_store import pending
+    from qingshan.store.db import make_engine
+
+    engine = make_engine(_ready_url())
+    try:
+        n = pending(engine)
+        with Progress() as bar:
+            task = bar.add_task("补入数值表（报文）", total=n)
+            written = run_backfill(engine, progress=lambda k: bar.advance(task, k))
+    finally:
+        engine.dispose()
+    print(json.dumps({"packets": n, "values": written}, ensure_ascii=False), flush=True)
+    return written
+
+
+def main() -> None:  # python -m qingshan.hj212.gateway_cli serve|simulate|alarms|backfill
     app = typer.Typer(add_completion=False)
     app.command("serve")(serve)
     app.command("simulate")(simulate)
     app.command("alarms")(alarms)
+    app.command("backfill")(backfill)
     app()
 
 

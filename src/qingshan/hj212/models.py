@@ -11,8 +11,17 @@
   PostgreSQL. The primary key *is* the raw packet id, so every stored value traces to its
   packet. The values themselves are **not copied**: the raw packet is their single source, and
   :func:`qingshan.hj212.derive.flatten` reads them from it with the codec (every number as the
-  exact text received, hj212.md §5.1). Writing each value twice would halve the gateway's
-  sustained rate (docs/hj212-gateway.md); ``hj212_data`` is the deduplicated index.
+  exact text received, hj212.md §5.1). Writing each real-time value twice would halve the
+  gateway's sustained rate (docs/hj212-gateway.md); ``hj212_data`` is the deduplicated index,
+  ``hj212_value`` the typed copy of the statistics values only.
+* ``hj212_value`` — the typed values of the statistics packets (CN 2051 minute, 2061 hour,
+  2031 day; hj212.md §8): one row per (MN, CN, DataTime, factor) with its fields as exact
+  micro-unit integers (:mod:`qingshan.hj212.values`), the factor's ``-Flag`` and the id of the
+  raw packet it came from. Written by the gateway's writer in the same transaction as the
+  archive and index rows (``INSERT … ON CONFLICT DO NOTHING``: the first stored value wins,
+  hj212.md §10.5 rules 5 and 7). Real-time packets (CN 2011) are not copied: they are the bulk
+  of the traffic and only the alarms read them. ``hj212_value_backfill`` lists the index rows
+  stored before this table existed, still to be copied (:func:`qingshan.hj212.values.backfill`).
 * ``hj212_alarm`` — alarm records (:mod:`qingshan.hj212.alarms`).
 * ``hj212_dead_letter`` — items the gateway's own code failed on (issue 7 item 1): the bytes,
   where it failed and the error; never acknowledged. Empty in normal operation.
@@ -64,6 +73,43 @@ class DataRecord(Base):
     qn: Mapped[str | None] = mapped_column(String(24))
     flag: Mapped[int] = mapped_column(Integer)
     received_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ValueRecord(Base):
+    """One factor of one statistics packet (CN 2051/2061/2031), values in micro-units.
+
+    ``cou``/``min``/``avg``/``max``/``zs_min``/``zs_avg``/``zs_max``: the ``-Cou``, ``-Min``, …
+    fields as integers of 10⁻⁶ of the factor's unit (hj212.md §12), exactly the text received
+    (more than six decimals rounded to odd, :func:`qingshan.exact.scaled_from_str`); NULL when
+    absent, not a number, or beyond ±9.2·10¹² units (the raw packet ``raw_id`` keeps the text).
+    ``datatime`` as transmitted (hj212.md §11; the device's ``datatime_label`` says whether it
+    starts or ends the period).
+    """
+
+    __tablename__ = "hj212_value"
+    __table_args__ = {"sqlite_with_rowid": False}  # clustered by the key: range reads per device
+
+    mn: Mapped[str] = mapped_column(String(32), primary_key=True)
+    cn: Mapped[str] = mapped_column(String(8), primary_key=True)
+    datatime: Mapped[datetime] = mapped_column(DateTime, primary_key=True)
+    factor: Mapped[str] = mapped_column(String(16), primary_key=True)
+    cou: Mapped[int | None] = mapped_column(BigInteger)
+    min: Mapped[int | None] = mapped_column(BigInteger)
+    avg: Mapped[int | None] = mapped_column(BigInteger)
+    max: Mapped[int | None] = mapped_column(BigInteger)
+    zs_min: Mapped[int | None] = mapped_column(BigInteger)
+    zs_avg: Mapped[int | None] = mapped_column(BigInteger)
+    zs_max: Mapped[int | None] = mapped_column(BigInteger)
+    flag: Mapped[str | None] = mapped_column(String(4))
+    raw_id: Mapped[int] = mapped_column(ID64, ForeignKey("hj212_raw_packet.id"))
+
+
+class ValueBackfill(Base):
+    """Index rows (``hj212_data.raw_id``) stored before ``hj212_value`` existed, to be copied."""
+
+    __tablename__ = "hj212_value_backfill"
+
+    raw_id: Mapped[int] = mapped_column(ID64, primary_key=True, autoincrement=False)
 
 
 class Alarm(Base):

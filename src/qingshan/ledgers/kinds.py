@@ -40,6 +40,7 @@ COMMON_LABELS: dict[str, dict[str, str]] = {
     "inspection": {"title": "问题描述", "lead_unit": "责任单位", "units": "配合单位", "deadline": "整改时限"},
     "hazard": {"title": "隐患名称", "lead_unit": "责任单位", "units": "配合单位", "deadline": "整治时限"},
     "complaint": {"title": "投诉事项", "lead_unit": "承办单位", "units": "协办单位", "deadline": "办理时限"},
+    "emergency": {"title": "问题描述", "lead_unit": "责任单位", "units": "配合单位", "deadline": "整改时限"},
 }
 
 # FACTS.md §5.1: the areas of the 2023-11-17 conference's task list
@@ -100,10 +101,21 @@ KIND_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
         FieldSpec("satisfaction", "满意度", "choice", choices=SATISFACTION),
         NOTE,
     ),
+    "emergency": (
+        FieldSpec("enterprise", "企业名称", required=True, max_len=200),
+        FieldSpec("uscc", "统一社会信用代码", max_len=40),
+        FieldSpec("alert", "预警", required=True, max_len=200),
+        FieldSpec("check_result", "核查结论（在线监测）", "longtext", required=True, max_len=4000),
+        FieldSpec("requirement", "整改要求", "longtext", required=True, max_len=4000),
+        FieldSpec("measures", "整改措施", "longtext", max_len=4000),
+        FieldSpec("evidence", "整改成效及佐证", "longtext", max_len=4000),
+        FieldSpec("verification", "现场核查情况", "longtext", max_len=4000),
+        NOTE,
+    ),
 }
 assert set(KIND_FIELDS) == set(KINDS) == set(COMMON_LABELS)
 
-CODE_PREFIX = {"key_task": "RW", "inspection": "DC", "hazard": "YH", "complaint": "TS"}
+CODE_PREFIX = {"key_task": "RW", "inspection": "DC", "hazard": "YH", "complaint": "TS", "emergency": "YJ"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 

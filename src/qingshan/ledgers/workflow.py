@@ -24,6 +24,7 @@ KINDS: dict[str, str] = {
     "inspection": "督察反馈问题",
     "hazard": "环境风险隐患",
     "complaint": "投诉举报",
+    "emergency": "应急减排落实问题",
 }
 
 # status -> label, per kind; the first state is the initial one, CLOSED_STATES end the cycle
@@ -32,6 +33,9 @@ STATES: dict[str, dict[str, str]] = {
     "inspection": {"rectifying": "整改中", "submitted": "申请销号", "verified": "已现场核查", "closed": "已销号"},
     "hazard": {"open": "待整治", "rectifying": "整治中", "submitted": "申请销号", "closed": "已销号"},
     "complaint": {"received": "已受理", "assigned": "已交办", "replied": "已答复", "closed": "已办结"},
+    # an enterprise found by the online-monitoring check not to have cut during an alert
+    # (air-emergency.md §4; opened by the bureau from a verification, qingshan.emergency.ledger)
+    "emergency": {"rectifying": "整改中", "submitted": "申请销号", "verified": "已现场核查", "closed": "已销号"},
 }
 CLOSED_STATES = frozenset({"closed"})
 # States in which the bureau is judging the unit's submission (申请办结/销号, 现场核查): the unit
@@ -156,6 +160,16 @@ TRANSITIONS: tuple[Transition, ...] = (
                effects=(ChoiceFrom("satisfaction", "satisfaction"),)),
     Transition("complaint", "reopen", "重新办理", ("replied", "closed"), "assigned", _B, note_required=True,
                note_label="重新办理理由", effects=(CountUp("reopen_count"),)),
+    # 应急减排落实问题 (same cycle as an inspection problem: rectify, on-site check, close)
+    Transition("emergency", "submit", "申请销号", ("rectifying",), "submitted", _BU, note_required=True,
+               note_label="整改完成情况及佐证", effects=(NoteTo("evidence"),)),
+    Transition("emergency", "return", "退回", ("submitted", "verified"), "rectifying", _B, note_required=True,
+               note_label="退回理由"),
+    Transition("emergency", "verify", "现场核查", ("submitted",), "verified", _B, note_required=True,
+               note_label="现场核查情况", effects=(NoteTo("verification"),)),
+    Transition("emergency", "close", "销号", ("verified",), "closed", _B),
+    Transition("emergency", "reopen", "重新打开", ("closed",), "rectifying", _B, note_required=True,
+               note_label="重新打开理由", effects=(CountUp("reopen_count"),)),
 )
 
 

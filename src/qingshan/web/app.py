@@ -42,6 +42,7 @@ from qingshan.web.api import (
     auth,
     carbon,
     complaints,
+    emergency,
     landwaste,
     ledgers,
     sources,
@@ -65,6 +66,7 @@ API_ROUTERS = (
     sources.router,
     carbon.router,
     landwaste.router,
+    emergency.router,
 )
 
 CSP = (

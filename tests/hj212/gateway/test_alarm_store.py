@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from qingshan.hj212.alarms import evaluate_store, list_alarms
@@ -112,9 +113,17 @@ def test_process_writer_keeps_the_writer_contract(sqlite_db):
         again = [item(1), item(3, cn=None)]  # a duplicate, and a row the database refuses
         assert w.commit(again) == 1
         assert not again[0].failed and again[1].failed and again[1].reason.startswith("store_error")
+        hourly = item(4, cn="2061")  # a statistics packet's values cross the pipe to the values table
+        hourly.values = {"a21026": {"Avg": "20.6", "ZsAvg": "24.9", "Flag": "N"}}
+        assert w.commit([hourly]) == 0
     finally:
         w.close()
         w.engine.dispose()
+    engine = make_engine(sqlite_db)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT factor, avg, zs_avg, flag, raw_id FROM hj212_value")).all() == [
+            ("a21026", 20_600_000, 24_900_000, "N", hourly.raw_id)]
+    engine.dispose()
 
 
 def _store(engine, db_url, packets: list[bytes]) -> None:

@@ -112,8 +112,8 @@ def test_realtime_zsrtd_sustained_exceedance():
 
 def test_resend_split_differently_gives_each_value_once():
     # hj212.md §10.5 rule 7 (and §15 P5/P8): the hour sent as two parts, then resent unsplit
-    # with other values; both are stored (different keys), the values are counted once and
-    # the latest received wins.
+    # with other values; both are stored (different keys), each factor's value is counted once
+    # and the first received keeps it (rules 5 and 7), with its own fields and flag.
     mn = "320100000000000000002B01"
     p5 = (b"##0201QN=20240315150000002;ST=32;CN=2061;PW=123456;MN=320100000000000000002B01;Flag=7;PNUM=2;PNO=1;"
           b"CP=&&DataTime=20240315140000;w00000-Cou=63.0,w00000-Min=16.4,w00000-Avg=17.5,w00000-Max=20.1,"
@@ -131,13 +131,14 @@ def test_resend_split_differently_gives_each_value_once():
                        schema={"raw_id": pl.Int64, "mn": pl.String, "cn": pl.String, "datatime": pl.Datetime("us"),
                                "received_at": pl.Datetime("us"), "raw": pl.Binary})
     avg = derive.flatten(rec).filter(pl.col("field") == "Avg").sort("factor")
-    assert avg.select("factor", "text", "raw_id").rows() == [("w00000", "17.6", 3), ("w01018", "28.0", 3)]
-    # the other fields of the split parts are not contradicted by the resend and stay
+    assert avg.select("factor", "text", "raw_id").rows() == [("w00000", "17.5", 1), ("w01018", "28.0", 2)]
     assert derive.flatten(rec).filter(pl.col("field") == "Cou").sort("factor")["text"].to_list() == ["63.0", "1.76"]
-    # receive order, not raw id, decides which is the latest
+    # receive order, not raw id, decides which is first; the resend's factors then come whole
+    # from the resend (its w00000 has no Cou: the split part's Cou is not mixed in)
     older = rec.with_columns(received_at=pl.Series([datetime(2024, 3, 15, 17)] * 2 + [datetime(2024, 3, 15, 16)]))
-    avg = derive.flatten(older).filter(pl.col("field") == "Avg").sort("factor")
-    assert avg["text"].to_list() == ["17.5", "28.0"]
+    flat = derive.flatten(older)
+    assert flat.filter(pl.col("field") == "Avg").sort("factor")["text"].to_list() == ["17.6", "28.0"]
+    assert flat.filter(pl.col("field") == "Cou").is_empty() and set(flat["raw_id"]) == {3}
 
 
 def test_constant_and_zero_runs():

@@ -17,7 +17,9 @@ import pytest
 from sqlalchemy import text
 
 from qingshan.hj212.gateway.server import Gateway
+from qingshan.hj212.packet import parse
 from qingshan.hj212.simulator import SimDevice, make_devices, register_devices, run_devices
+from qingshan.hj212.values import value_rows
 from qingshan.store.db import make_engine
 
 
@@ -30,6 +32,22 @@ def _stored_keys(url: str) -> Counter:
         return dt[:19].translate(str.maketrans("", "", "-: ")) if isinstance(dt, str) else dt.strftime("%Y%m%d%H%M%S")
 
     return Counter((mn, cn, stamp(dt), pnum, pno) for mn, cn, dt, pnum, pno in rows)
+
+
+def _values_match_index(url: str) -> int:
+    """The values table holds exactly the factors of the stored statistics packets, as the codec
+    reads them from the raw archive, each value once, committed with its packet (no index row of
+    CN 2061 without its values, no value row without its index row). Returns the value rows."""
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        packets = conn.execute(text("SELECT d.raw_id, r.raw FROM hj212_data d JOIN hj212_raw_packet r ON r.id = d.raw_id "
+                                    "WHERE d.cn = '2061'")).all()
+        stored = conn.execute(text("SELECT raw_id, factor, avg, zs_avg, flag FROM hj212_value WHERE cn = '2061'")).all()
+    engine.dispose()
+    expected = {(rid, r[0], r[3], r[6], r[8]) for rid, raw in packets
+                for r in value_rows(parse(bytes(raw), lenient=True).values_2017)}
+    assert Counter((rid, f, a, z, fl) for rid, f, a, z, fl in stored) == Counter(expected)
+    return len(stored)
 
 
 def _scalar(url: str, sql: str):
@@ -74,6 +92,8 @@ def test_concurrent_devices_every_ack_stored_once(db_url):
     # split hourly uploads: both parts of one (MN, CN, DataTime) are kept (hj212.md §10.4/§10.5)
     parts = Counter((k[0], k[2]) for k in stored if k[1] == "2061")
     assert len(parts) >= 300 and set(parts.values()) == {2}
+    # ... and their factors are in the values table, once each, as the codec reads them
+    assert _values_match_index(db_url) >= 2 * 300
     # rejects: never acknowledged, archived with the reason
     assert bad.acked == 0 and bad.rejected == bad.sent == 4
     reasons = _scalar(db_url, "SELECT COUNT(*) FROM hj212_raw_packet WHERE verdict = 'rejected' AND "
@@ -135,6 +155,7 @@ def test_acknowledged_packets_survive_kill_9(db_url, tmp_path):
     assert max(stored.values()) == 1  # exactly once, despite the resends after the crash
     missing = set(res.acked_keys) - set(stored)
     assert not missing, f"{len(missing)} acknowledged packets lost, e.g. {sorted(missing)[:3]}"
+    assert _values_match_index(db_url) > 0  # values committed with their packets, crash or not
 
 
 def test_device_registered_while_running_is_accepted_and_idle_connection_closed(db_url):

@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from qingshan.hj212.packet import Packet
 from qingshan.hj212.responses import dedup_key
+from qingshan.hj212.values import STATISTICS_CNS
 
 
 class Verdict(StrEnum):
@@ -120,6 +121,9 @@ class ArchiveItem:
     datatime: datetime | None = None
     pnum: int = 1
     pno: int = 1
+    #: per-factor fields of a statistics packet (CN 2051/2061/2031, :attr:`Packet.values_2017`),
+    #: typed and written to ``hj212_value`` by the writer; None for every other packet
+    values: dict | None = None
     # filled by the writer
     raw_id: int = 0
     failed: bool = False  # could not be stored as it is; archived as rejected ("store_error")
@@ -168,6 +172,8 @@ class PacketEvent:
             item.datatime = self.datatime  # decided (and range-checked) by the protocol object
             item.pnum = p.pnum or 1  # §10.5 item 2: unsplit packet → PNUM = PNO = 1
             item.pno = p.pno or 1
+            if p.cn in STATISTICS_CNS and self.datatime is not None:
+                item.values = p.values_2017  # typed off the event loop, by the writer
         return item
 
 

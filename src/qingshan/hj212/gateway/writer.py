@@ -4,7 +4,10 @@ One transaction per batch: every packet of the batch goes to the append-only raw
 (``hj212_raw_packet``), and every accepted data packet to ``hj212_data`` with
 ``INSERT … ON CONFLICT DO NOTHING`` on the hj212.md §10.5 key (MN, CN, DataTime, PNUM, PNO):
 the first stored packet wins, a duplicate stays only in the archive and is counted
-(§10.5 items 1 and 5). The caller sends ACKs only after :meth:`BatchWriter.commit` returns,
+(§10.5 items 1 and 5). The factors of the statistics packets (CN 2051/2061/2031) that entered the
+index go to ``hj212_value`` in the same transaction, one row per (MN, CN, DataTime, factor),
+``ON CONFLICT DO NOTHING`` again: a value two stored packets both carry (a resend split
+differently, §10.5 rule 7) keeps the first. Real-time packets take the path they always took. The caller sends ACKs only after :meth:`BatchWriter.commit` returns,
 so an acknowledged packet has been committed: on SQLite in WAL mode with
 ``synchronous=FULL`` the commit has fsynced the WAL (:func:`qingshan.store.db.make_engine`);
 on PostgreSQL the commit has been flushed per its ``synchronous_commit`` (default ``on``).
@@ -28,7 +31,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from qingshan.hj212.gateway.events import ArchiveItem
-
+from qingshan.hj212.values import value_rows
 from qingshan.store.db import make_engine
 
 log = logging.getLogger("qingshan.hj212.gateway")
@@ -60,7 +63,7 @@ class BatchWriter:
 
     def open(self) -> None:
         self._conn = self.engine.raw_connection()
-        self._pg_temp = False
+        self._pg_temp = self._pg_value_temp = False
         cur = self._conn.cursor()
         cur.execute("SELECT COALESCE(MAX(id), 0) FROM hj212_raw_packet")
         top = int(cur.fetchone()[0])
@@ -84,7 +87,8 @@ class BatchWriter:
     # every row's step was the writer's main cost.
     _RAW_COLS = "id, received_at, peer, mn, st, cn, qn, flag, verdict, reason, raw"
     _DATA_COLS = "raw_id, mn, st, cn, datatime, pnum, pno, qn, flag, received_at"
-    _CHUNK = 2000  # 11 × 2000 bound parameters < SQLite's 32766 limit
+    _VALUE_COLS = "raw_id, mn, cn, datatime, factor, cou, min, avg, max, zs_min, zs_avg, zs_max, flag"
+    _CHUNK = 2000  # 13 × 2000 bound parameters < SQLite's 32766 limit
 
     def _sql(self, table: str, n: int) -> str:
         key = (table, n)
@@ -93,18 +97,24 @@ class BatchWriter:
             if table == "raw":
                 row = "(" + ", ".join([self._p] * 11) + ")"
                 sql = f"INSERT INTO hj212_raw_packet ({self._RAW_COLS}) VALUES " + ", ".join([row] * n)
+            elif table == "value":
+                row = "(" + ", ".join([self._p] * 13) + ")"
+                sql = f"INSERT INTO hj212_value ({self._VALUE_COLS}) VALUES " + ", ".join([row] * n) + \
+                    " ON CONFLICT DO NOTHING"
             else:
                 row = "(" + ", ".join([self._p] * 10) + ")"
                 sql = f"INSERT INTO hj212_data ({self._DATA_COLS}) VALUES " + ", ".join([row] * n) + " " + self._conflict
+                if table == "data_returning":
+                    sql += " RETURNING raw_id"
             if len(self._sql_cache) > 64:
                 self._sql_cache.clear()
             self._sql_cache[key] = sql
         return sql
 
-    def _copy_pg(self, cur, raw_rows: list[tuple], data_rows: list[tuple]) -> int:
+    def _copy_pg(self, cur, raw_rows: list[tuple], data_rows: list[tuple], value_rows: list[tuple]) -> int:
         """PostgreSQL: COPY (binding tens of thousands of INSERT parameters cost the gateway
         more CPU than everything else together). Data rows go through a temporary table so the
-        §10.5 key still decides with ``ON CONFLICT DO NOTHING``."""
+        §10.5 key still decides with ``ON CONFLICT DO NOTHING``; so do value rows."""
         with cur.copy(f"COPY hj212_raw_packet ({self._RAW_COLS}) FROM STDIN") as cp:
             for r in raw_rows:
                 cp.write_row(r)
@@ -116,9 +126,24 @@ class BatchWriter:
         with cur.copy(f"COPY hj212_data_in ({self._DATA_COLS}) FROM STDIN") as cp:
             for r in data_rows:
                 cp.write_row(r)
-        cur.execute(f"INSERT INTO hj212_data ({self._DATA_COLS}) SELECT {self._DATA_COLS} FROM hj212_data_in "
-                    f"{self._conflict}")
-        return cur.rowcount
+        sql = (f"INSERT INTO hj212_data ({self._DATA_COLS}) SELECT {self._DATA_COLS} FROM hj212_data_in "
+               f"{self._conflict}")
+        if not value_rows:
+            cur.execute(sql)
+            return cur.rowcount
+        cur.execute(sql + " RETURNING raw_id")
+        stored = {r[0] for r in cur.fetchall()}
+        values = _first_values(value_rows, stored)
+        if values:
+            if not self._pg_value_temp:  # created on first use: a store may predate the values table
+                cur.execute("CREATE TEMP TABLE IF NOT EXISTS hj212_value_in (LIKE hj212_value) ON COMMIT DELETE ROWS")
+                self._pg_value_temp = True
+            with cur.copy(f"COPY hj212_value_in ({self._VALUE_COLS}) FROM STDIN") as cp:
+                for r in values:
+                    cp.write_row(r)
+            cur.execute(f"INSERT INTO hj212_value ({self._VALUE_COLS}) SELECT {self._VALUE_COLS} FROM hj212_value_in "
+                        "ON CONFLICT DO NOTHING")
+        return len(stored)
 
     def _insert(self, cur, table: str, rows: list[tuple]) -> int:
         done = 0
@@ -127,6 +152,20 @@ class BatchWriter:
             cur.execute(self._sql(table, len(chunk)), [v for r in chunk for v in r])
             done += cur.rowcount if cur.rowcount is not None and cur.rowcount >= 0 else len(chunk)
         return done
+
+    def _insert_sqlite(self, cur, data_rows: list[tuple], value_rows: list[tuple]) -> int:
+        """SQLite: data rows, then the value rows of the data rows that entered the index."""
+        if not value_rows:
+            return self._insert(cur, "data", data_rows)
+        stored: set[int] = set()
+        for i in range(0, len(data_rows), self._CHUNK):
+            chunk = data_rows[i:i + self._CHUNK]
+            cur.execute(self._sql("data_returning", len(chunk)), [v for r in chunk for v in r])
+            stored.update(r[0] for r in cur.fetchall())
+        values = _first_values(value_rows, stored)
+        if values:
+            self._insert(cur, "value", values)
+        return len(stored)
 
     def _ts(self, t: datetime | None):
         if t is None or not self.sqlite:
@@ -184,7 +223,7 @@ class BatchWriter:
         if self._conn is None:
             self.open()
         ts = self._ts
-        raw_rows, data_rows = [], []
+        raw_rows, data_rows, vals = [], [], []
         nid = self._next_id
         for it in items:
             it.raw_id = nid
@@ -194,15 +233,18 @@ class BatchWriter:
             if it.store:
                 # A 2005 packet without Flag (hj212.md §13) is version 0 with no reply requested:
                 # flag 0 in the data index; the archive keeps the NULL as received.
-                data_rows.append((it.raw_id, it.mn, it.st, it.cn, ts(it.datatime), it.pnum, it.pno, it.qn,
+                dt = ts(it.datatime)
+                data_rows.append((it.raw_id, it.mn, it.st, it.cn, dt, it.pnum, it.pno, it.qn,
                                   0 if it.flag is None else it.flag, ts(it.received_at)))
+                if it.values and dt is not None:
+                    vals.extend((it.raw_id, it.mn, it.cn, dt, *r) for r in value_rows(it.values))
         cur = self._conn.cursor()
         try:
             if self.sqlite:
                 self._insert(cur, "raw", raw_rows)
-                inserted = self._insert(cur, "data", data_rows) if data_rows else 0
+                inserted = self._insert_sqlite(cur, data_rows, vals) if data_rows else 0
             else:
-                inserted = self._copy_pg(cur, raw_rows, data_rows)
+                inserted = self._copy_pg(cur, raw_rows, data_rows, vals)
             self._conn.commit()
         except BaseException:
             for it in items:
@@ -215,7 +257,7 @@ class BatchWriter:
                 except Exception:
                     pass
                 self._conn = None
-            self._pg_temp = False  # a rolled-back CREATE TEMP TABLE is gone too
+            self._pg_temp = self._pg_value_temp = False  # a rolled-back CREATE TEMP TABLE is gone too
             raise
         finally:
             cur.close()
@@ -232,10 +274,24 @@ class BatchWriter:
             self._conn = None
 
 
+def _first_values(rows: list[tuple], stored: set[int]) -> list[tuple]:
+    """Value rows of packets that entered the index, one per (MN, CN, DataTime, factor): the
+    first in commit order (hj212.md §10.5 rules 5 and 7; the table's ``ON CONFLICT DO NOTHING``
+    does the same against earlier batches)."""
+    seen: set[tuple] = set()
+    out = []
+    for r in rows:
+        key = (r[1], r[2], r[3], r[4])
+        if r[0] in stored and key not in seen:
+            seen.add(key)
+            out.append(r)
+    return out
+
+
 # --- writer in its own process -------------------------------------------------------------
 
 _FIELDS = ("received_at", "peer", "raw", "verdict", "reason", "mn", "st", "cn", "qn", "flag", "store",
-           "datatime", "pnum", "pno")
+           "datatime", "pnum", "pno", "values")
 
 
 def _writer_process(url: str, id_step: int, id_offset: int, conn, parent: int) -> None:

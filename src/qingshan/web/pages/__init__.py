@@ -9,6 +9,7 @@
 * ``/carbon…``       carbon accounting and dual control (city, enterprises, units, factors, checks);
 * ``/ledgers…``      accountability ledgers;
 * ``/soil…``, ``/waste…``, ``/ponds…``  soil, solid waste, manifests and tailings ponds;
+* ``/emergency…``    heavy-pollution alerts, the emergency list, verification (and ``/portal/emergency``);
 * ``/portal…``       the public portal (no login);
 * ``/admin…``        accounts, units, the audit trail; ``/account/password``.
 
@@ -27,6 +28,7 @@ from qingshan.web.pages import (
     admin,
     air,
     carbon,
+    emergency,
     landwaste,
     ledgers,
     overview,
@@ -45,6 +47,7 @@ for _module in (
     sources,
     carbon,
     landwaste,
+    emergency,
     ledgers,
     portal,
 ):

@@ -28,6 +28,7 @@ NAV = [
     ("sources", "污染源监控", "/sources"),
     ("carbon", "碳排放双控", "/carbon"),
     ("landwaste", "净土与风险", "/soil"),
+    ("emergency", "重污染应急", "/emergency"),
     ("ledgers", "台账督办", "/ledgers"),
     ("portal", "公众门户", "/portal"),
 ]
