@@ -80,11 +80,11 @@ def test_qingshan_demo_hook_shows_the_alert_and_the_failing_plant(demo):
     from qingshan.demo import domains
 
     url, first = demo
-    assert [d.title for d in domains.DOMAIN_DEMOS][:1] == ["重污染天气应急"]
+    (entry,) = [d for d in domains.DOMAIN_DEMOS if d.title == "重污染天气应急"]
     out = Console(record=True, width=140)
     eng = make_engine(url)
     try:
-        domains.run(out, eng)
+        domains.run(out, eng, (entry,))
     finally:
         eng.dispose()
     text = out.export_text()
