@@ -13,6 +13,7 @@ import pytest
 from docx import Document
 
 from qingshan.air import evaluation as ev
+from qingshan.air.settings import EvaluationSettings
 from qingshan.bulletin import air_bulletin, service, work_bulletin
 from qingshan.bulletin.model import NO_DATA, from_json, to_json
 from qingshan.bulletin.workflow import WorkflowError
@@ -52,8 +53,8 @@ def _engine(demo_url, start, end):
                               datetime.combine(end + timedelta(days=1), time(0)))
     obs.close()
     days = city_series.StationDays.from_hourly(hourly)
-    u = ev.evaluate(days, frame, start, end, by="county_code", station_list=m["code"].to_list())
-    c = ev.evaluate(days, reg, start, end, by="city_code", areas=["140200"])
+    u = ev.evaluate(days, frame, start, end, EvaluationSettings(station_list=m["code"].to_list()), by="county_code")
+    c = ev.evaluate(days, reg, start, end, EvaluationSettings(), by="city_code", areas=["140200"])
     return units, u, c
 
 

@@ -204,7 +204,7 @@ def build(ctx: AirContext, year: int, month: int, *, manual: list[ManualRow], ta
     notes.append("说明：县（区）排名规则、奖惩计分和目标可达性分级中标注 UNCONFIRMED 的设置见 assessment-bulletin.md §7。")
     return Bulletin("air", f"{year}-{month:02d}", f"{year}年{month}月及1—{month}月各县（区）环境空气质量状况通报",
                     settings.issuer, f"{issued.year}年{issued.month}月{issued.day}日", issued.isoformat(),
-                    [s1, s2, s3], notes, {"settings": settings.as_dict(), "air": ctx.settings.as_dict(), "demo": demo})
+                    [s1, s2, s3], notes, {"settings": settings.as_dict(), "air": air_link.settings_dict(ctx.settings), "demo": demo})
 
 
 __all__ = ["A1_COLUMNS", "A2_COLUMNS", "A5_COLUMNS", "build", "change_table", "main_table", "targets_table"]

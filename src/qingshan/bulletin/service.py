@@ -25,7 +25,7 @@ from qingshan.bulletin.model import Bulletin, from_json, to_json
 from qingshan.bulletin.models import BulletinIssue
 from qingshan.bulletin.workflow import FROZEN, INITIAL, STATES, WorkflowError, next_state
 from qingshan.store.db import DatabaseClient
-from qingshan.targets.air_link import AirSettings
+from qingshan.air.settings import DEFAULT, EvaluationSettings
 from qingshan.targets.context import AirContext
 from qingshan.targets.store import TargetStore, check_month
 from qingshan.targets.tracking import TrackingSettings, air_status, other_targets
@@ -85,7 +85,7 @@ class IssueStore(DatabaseClient):
 
 def build(url: str | None, kind: str, month: str, *, issued: date | None = None,
           settings: BulletinSettings = BulletinSettings(), tracking: TrackingSettings = TrackingSettings(),
-          air: AirSettings = AirSettings(), ctx: AirContext | None = None) -> Bulletin:
+          air: EvaluationSettings = DEFAULT, ctx: AirContext | None = None) -> Bulletin:
     """The bulletin of ``kind`` for ``month`` (YYYY-MM): from its snapshot when published, else
     assembled from the stored data as of the end of the month."""
     _kind(kind)

@@ -191,7 +191,7 @@ def build(url, ctx: AirContext, year: int, month: int, *, manual: list[ManualRow
     return Bulletin("work", ym, f"{year}年1—{month}月全市生态环境保护重点工作情况通报", settings.issuer,
                     f"{issued.year}年{issued.month}月{issued.day}日", issued.isoformat(),
                     [s1, s2, land, emer, s3, s4, s5, s6, s7, s8], notes,
-                    {"settings": settings.as_dict(), "air": ctx.settings.as_dict(), "demo": demo,
+                    {"settings": settings.as_dict(), "air": air_link.settings_dict(ctx.settings), "demo": demo,
                      "prefilled_remarks": lines})
 
 

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from qingshan.air.settings import DEFAULT, EvaluationSettings
 from qingshan.standards import gb3095
 from qingshan.targets import air_link
 from qingshan.targets.store import TargetStore, UnitRow
@@ -58,12 +59,12 @@ class AirContext:
     registry: pl.DataFrame
     unit_frame: pl.DataFrame
     days: object
-    settings: air_link.AirSettings
+    settings: EvaluationSettings
     history_years: int
     _cache: dict = field(default_factory=dict)
 
     @classmethod
-    def load(cls, url: str | None, end: date, *, settings: air_link.AirSettings = air_link.AirSettings(),
+    def load(cls, url: str | None, end: date, *, settings: EvaluationSettings = DEFAULT,
              history_years: int = 5, store: TargetStore | None = None) -> AirContext:
         own = store is None
         store = store or TargetStore(url, auto_migrate=False)

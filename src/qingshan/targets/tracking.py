@@ -19,6 +19,7 @@ from fractions import Fraction
 import polars as pl
 
 from qingshan import exact
+from qingshan.air.settings import DEFAULT, EvaluationSettings
 from qingshan.standards import target_tracking as tt
 from qingshan.targets import air_link
 from qingshan.targets.context import AirContext, back_years
@@ -238,7 +239,7 @@ def other_targets(url: str | None, d: date, targets: list[TargetRow], city_code:
 
 
 def build_status(url: str | None, d: date, *, settings: TrackingSettings = TrackingSettings(),
-                 air_settings: air_link.AirSettings = air_link.AirSettings(), ctx: AirContext | None = None
+                 air_settings: EvaluationSettings = DEFAULT, ctx: AirContext | None = None
                  ) -> StatusReport:
     """The tracking report of day d (read from the store)."""
     store = TargetStore(url, auto_migrate=False)
@@ -251,7 +252,7 @@ def build_status(url: str | None, d: date, *, settings: TrackingSettings = Track
     other = other_targets(url, d, targets, ctx.city.code)
     demo = any(t.demo for t in targets)
     return StatusReport(d, d.year, tt.remaining_calendar_days(d), rows, other,
-                        settings.as_dict() | {"air": air_settings.as_dict()}, demo)
+                        settings.as_dict() | {"air": air_link.settings_dict(air_settings)}, demo)
 
 
 def to_json_dict(rep: StatusReport) -> dict:
