@@ -6,36 +6,42 @@
 3. ``aqi_days``: stacked bars of AQI-category days per unit.
 
 Deterministic: the same data give the same bytes (no timestamp or software metadata in the PNG,
-fixed size and dpi), so a snapshot regenerates identical documents. Chinese text uses the Noto
-CJK font the project installs (``scripts/system-deps.sh``).
+fixed size and dpi), so a snapshot regenerates identical documents; the .docx and the HTML of a
+bulletin embed the same bytes, drawn once (:func:`render` keeps the last few). Chinese text uses
+the font of the one lookup, :mod:`qingshan.core.fonts`.
 """
 
 from __future__ import annotations
 
 import io
+import json
+import threading
+from functools import lru_cache
 
-CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "SimHei")
+from qingshan.core.fonts import rc
+
 LEVEL_COLOURS = ("#00e400", "#ffff00", "#ff7e00", "#ff0000", "#99004c", "#7e0023")  # HJ 633 category colours
 LEVEL_NAMES = ("优", "良", "轻度污染", "中度污染", "重度污染", "严重污染")
-
-
-def cjk_font() -> str | None:
-    from matplotlib import font_manager
-
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    return next((f for f in CJK_FAMILIES if f in installed), None)
+#: pyplot keeps global state: one drawing at a time (the web renders in worker threads)
+_LOCK = threading.Lock()
 
 
 def render(key: str, data: dict) -> bytes:
+    """PNG bytes of chart ``key`` drawn from ``data`` (same data, same bytes)."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    with _LOCK:
+        return _render(key, text)
+
+
+@lru_cache(maxsize=16)
+def _render(key: str, data_json: str) -> bytes:
+    data = json.loads(data_json)
     import matplotlib
 
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
-    font = cjk_font()
-    rc = {"font.family": [font, "DejaVu Sans"] if font else ["DejaVu Sans"], "axes.unicode_minus": False,
-          "svg.hashsalt": "qingshan", "path.simplify": True}
-    with plt.rc_context(rc):
+    with plt.rc_context(rc() | {"svg.hashsalt": "qingshan", "path.simplify": True}):
         fig, ax = plt.subplots(figsize=(7.2, 3.6), dpi=120)
         if key == "composite_bar":
             names, vals = data["names"], [float(v) if v not in (None, "") else 0.0 for v in data["values"]]
@@ -83,4 +89,4 @@ def render(key: str, data: dict) -> bytes:
     return buf.getvalue()
 
 
-__all__ = ["cjk_font", "render"]
+__all__ = ["render"]

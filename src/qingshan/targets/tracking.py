@@ -124,8 +124,9 @@ def air_status(ctx: AirContext, d: date, targets: list[TargetRow], settings: Tra
     N_r = tt.remaining_valid_days(days_left, settings.remaining_valid_days)
     cover = Fraction(settings.history_min_coverage)
     out = []
-    entries = [(ctx.city.code, ctx.city.name, True, per.city, per.city_daily, air_link.CITY_BY)]
-    entries += [(u.code, u.name, False, per.units, per.units_daily, air_link.UNIT_BY) for u in ctx.units]
+    # the full daily series: the §3.4 history windows lie outside the period
+    entries = [(ctx.city.code, ctx.city.name, True, per.city, ctx.city_daily(), air_link.CITY_BY)]
+    entries += [(u.code, u.name, False, per.units, ctx.units_daily(), air_link.UNIT_BY) for u in ctx.units]
     for code, name, is_city, table, daily, by in entries:
         row = table.filter(pl.col(by) == code).to_dicts()
         p = row[0] if row else {}
