@@ -157,6 +157,7 @@ def new_item(backend, kind: str = "key_task", lead: str = "平城区", others=("
         "inspection": {"inspection_level": "中央", "round": "第二轮", "measures": "整改措施"},
         "hazard": {"hazard_type": "尾矿库", "site": "测试地点", "grade": "重大"},
         "complaint": {"channel": "网站", "content": "测试投诉"},
+        "enforcement": {"filed_date": "2026-11-03", "party": "测试企业"},
     }[kind]
     body = {"kind": kind, "title": f"测试{kind}事项", "lead_unit": lead, "units": list(others),
             "deadline": "2030-06-30", "fields": fields}

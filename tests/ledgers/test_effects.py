@@ -12,8 +12,9 @@ def test_effects_of_the_transitions():
     assert find_transition("complaint", "close").effects == (ChoiceFrom("satisfaction", "satisfaction"),)
     assert find_transition("inspection", "submit").effects == (NoteTo("evidence"),)
     assert find_transition("inspection", "verify").effects == (NoteTo("verification"),)
+    assert find_transition("enforcement", "decide").effects == (NoteTo("decision"),)
     reopen = [t for t in TRANSITIONS if t.action == "reopen"]
-    assert len(reopen) == 4 and all(t.effects == (CountUp("reopen_count"),) for t in reopen)
+    assert len(reopen) == 5 and all(t.effects == (CountUp("reopen_count"),) for t in reopen)
 
 
 def test_forms_ask_what_the_effects_need():

@@ -24,6 +24,7 @@ KINDS: dict[str, str] = {
     "inspection": "督察反馈问题",
     "hazard": "环境风险隐患",
     "complaint": "投诉举报",
+    "enforcement": "执法案件",
 }
 
 # status -> label, per kind; the first state is the initial one, CLOSED_STATES end the cycle
@@ -32,6 +33,9 @@ STATES: dict[str, dict[str, str]] = {
     "inspection": {"rectifying": "整改中", "submitted": "申请销号", "verified": "已现场核查", "closed": "已销号"},
     "hazard": {"open": "待整治", "rectifying": "整治中", "submitted": "申请销号", "closed": "已销号"},
     "complaint": {"received": "已受理", "assigned": "已交办", "replied": "已答复", "closed": "已办结"},
+    # 立案 → 调查取证 → 作出处理决定 → 结案 (the case's own stages; what it counts in Bulletin B
+    # Table B4 — 立案, fines, 查封扣押, 限产停产, 移送 — are its fields, assessment-bulletin.md §4.3 item 6)
+    "enforcement": {"filed": "已立案", "investigating": "调查取证", "decided": "已作出处理决定", "closed": "已结案"},
 }
 CLOSED_STATES = frozenset({"closed"})
 # States in which the bureau is judging the unit's submission (申请办结/销号, 现场核查): the unit
@@ -141,6 +145,13 @@ TRANSITIONS: tuple[Transition, ...] = (
                effects=(ChoiceFrom("satisfaction", "satisfaction"),)),
     Transition("complaint", "reopen", "重新办理", ("replied", "closed"), "assigned", _B, note_required=True,
                note_label="重新办理理由", effects=(CountUp("reopen_count"),)),
+    # 执法案件: the bureau's enforcement officers move a case; units see it (their county's cases)
+    Transition("enforcement", "investigate", "开始调查取证", ("filed",), "investigating", _B),
+    Transition("enforcement", "decide", "作出处理决定", ("investigating",), "decided", _B, note_required=True,
+               note_label="处理决定（文号及内容）", effects=(NoteTo("decision"),)),
+    Transition("enforcement", "close", "结案", ("decided",), "closed", _B),
+    Transition("enforcement", "reopen", "重新打开", ("closed",), "investigating", _B, note_required=True,
+               note_label="重新打开理由", effects=(CountUp("reopen_count"),)),
 )
 
 
@@ -171,4 +182,4 @@ ITEM_ACTIONS: dict[str, dict[str, str]] = {
 
 # Fields a unit user may change on its own items (the ledger's "what/who/when" is the bureau's).
 UNIT_EDITABLE_FIELDS = frozenset({"measures", "milestones", "evidence", "site", "longitude", "latitude",
-                                  "last_inspected", "location"})
+                                  "last_inspected", "location", "reported_pct"})
