@@ -17,6 +17,7 @@ from qingshan.demo.synthetic import generate
 
 YEAR, MONTH = 2026, 3
 MONTH_TEXT = "2026-03"
+ISSUED = date(2026, 4, 5)
 
 
 @pytest.fixture(scope="session")
@@ -34,6 +35,28 @@ def _demo_file(tmp_path_factory):
 def demo_url(_demo_file) -> str:
     """The shared demo store (read-only use)."""
     return f"sqlite:///{_demo_file}"
+
+
+@pytest.fixture(scope="session")
+def demo_ctx(demo_url):
+    """The demo's air context of 2026-03 (the hours read once for every test that builds)."""
+    from qingshan.bulletin import service
+
+    return service.load_context(demo_url, MONTH_TEXT)
+
+
+@pytest.fixture(scope="session")
+def air_b(demo_url, demo_ctx):
+    from qingshan.bulletin import service
+
+    return service.build(demo_url, "air", MONTH_TEXT, issued=ISSUED, ctx=demo_ctx)
+
+
+@pytest.fixture(scope="session")
+def work_b(demo_url, demo_ctx):
+    from qingshan.bulletin import service
+
+    return service.build(demo_url, "work", MONTH_TEXT, issued=ISSUED, ctx=demo_ctx)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from html.parser import HTMLParser
 
 import polars as pl
@@ -13,11 +13,13 @@ import pytest
 from docx import Document
 
 from qingshan.air import evaluation as ev
+from qingshan.air.report import build_report
 from qingshan.air.settings import EvaluationSettings
 from qingshan.bulletin import air_bulletin, service, work_bulletin
 from qingshan.bulletin.model import NO_DATA, from_json, to_json
 from qingshan.bulletin.workflow import WorkflowError
 from qingshan.standards import city_series
+from qingshan.store.observations import ObservationStore
 from qingshan.store.registry import StationRegistry
 from qingshan.targets.store import TargetStore
 
@@ -26,17 +28,9 @@ YEAR, MONTH, MONTH_TEXT = 2026, 3, "2026-03"  # as built by conftest.py
 
 
 @pytest.fixture(scope="module")
-def air_b(demo_url):
-    return service.build(demo_url, "air", MONTH_TEXT, issued=ISSUED)
-
-
-@pytest.fixture(scope="module")
-def work_b(demo_url):
-    return service.build(demo_url, "work", MONTH_TEXT, issued=ISSUED)
-
-
-def _engine(demo_url, start, end):
-    """The air engine called directly (not through the bulletin's adapter) on the unit lists."""
+def engine_inputs(demo_url):
+    """The unit lists, registry and hours read directly (not through the bulletin's adapter)."""
+    end = date(YEAR, MONTH, 31)
     st = TargetStore(demo_url)
     units = st.units(end, include_city=False)
     lists = st.unit_stations(end)
@@ -45,24 +39,19 @@ def _engine(demo_url, start, end):
     rows = [{"code": c, "unit": u.code, "uname": u.name} for u in units for c in lists.get(u.code, [])]
     m = pl.DataFrame(rows)
     frame = reg.join(m, on="code").with_columns(county_code=pl.col("unit"), county_name=pl.col("uname")).drop("unit", "uname")
-    from qingshan.store.observations import ObservationStore
-    from datetime import datetime, time, timedelta
-
     obs = ObservationStore(demo_url)
     hourly = obs.hourly_frame(reg["code"].to_list(), datetime.combine(date(YEAR - 1, 1, 1), time(1)),
                               datetime.combine(end + timedelta(days=1), time(0)))
     obs.close()
-    days = city_series.StationDays.from_hourly(hourly)
-    u = ev.evaluate(days, frame, start, end, EvaluationSettings(station_list=m["code"].to_list()), by="county_code")
-    c = ev.evaluate(days, reg, start, end, EvaluationSettings(), by="city_code", areas=["140200"])
-    return units, u, c
+    return units, m["code"].to_list(), frame, reg, hourly, city_series.StationDays.from_hourly(hourly)
 
 
 @pytest.mark.parametrize("ytd", [False, True], ids=["A1-month", "A3-ytd"])
-def test_table_a1_a3_cells_are_the_air_engines(demo_url, air_b, ytd):
+def test_table_a1_a3_cells_are_the_air_engines(engine_inputs, air_b, ytd):
+    units, codes, frame, reg, hourly, days = engine_inputs
     end = date(YEAR, MONTH, 31)
     start = date(YEAR, 1, 1) if ytd else date(YEAR, MONTH, 1)
-    units, u, c = _engine(demo_url, start, end)
+    u = ev.evaluate(days, frame, start, end, EvaluationSettings(station_list=codes), by="county_code")
     b0, b1 = ev.same_period_last_year(start, end)
     base = ev.evaluate_daily(u.daily, b0, b1, by="county_code")
     table = air_b.sections[1 if ytd else 0].tables[0]
@@ -83,11 +72,14 @@ def test_table_a1_a3_cells_are_the_air_engines(demo_url, air_b, ytd):
         for cell, eng in ((row[2].split("（")[0], k["rank"]), (row[10], k["pm25_rank"]), (row[12], k["good_ratio_rank"])):
             assert cell.removeprefix("并列") == str(eng)
         n_checked += 1
-    city = c.period.row(0, named=True)
-    crow = by_name["全市"]
-    assert crow[3:9] == [city[f"{x}_pub"] for x in ("so2", "no2", "pm10", "pm25", "co", "o3")]
-    assert crow[1].startswith(city["isum_pub"]) and crow[11] == city["good_ratio_pub"]
     assert n_checked == 10
+    # 全市: the air pages' one report builder (national stations), cell by cell
+    rep = build_report(hourly, reg, "140200", start, end, counties=False)
+    city = {r["indicator"]: r for r in rep.indicators()}
+    crow = by_name["全市"]
+    assert crow[3:9] == [city[x]["value"] for x in ("so2", "no2", "pm10", "pm25", "co", "o3")]
+    assert crow[1] == f"{city['isum']['value']}（{city['isum']['base']}）"
+    assert crow[11] == city["good_ratio"]["value"] and crow[13] == city["n_heavy"]["value"]
     # A2/A4: ΔI is the engine's change rate
     change = {r[0]: r for r in air_b.sections[1 if ytd else 0].tables[1].rows}
     for unit in units:
@@ -166,35 +158,37 @@ def test_snapshot_round_trip_and_deterministic_rendering(air_b):
     assert service.render_html(air_b) == service.render_html(air_b)
 
 
-def test_publish_freezes_and_regenerates_byte_identical(demo_copy):
+def test_publish_freezes_and_regenerates_byte_identical(demo_copy, air_b):
     with pytest.raises(WorkflowError, match="草稿"):
-        service.act(demo_copy, "air", MONTH_TEXT, "publish")
-    service.act(demo_copy, "air", MONTH_TEXT, "review")
-    info = service.act(demo_copy, "air", MONTH_TEXT, "publish", issued=ISSUED)
+        service.cli_transition(demo_copy, "air", MONTH_TEXT, "publish")
+    reviewed = service.cli_transition(demo_copy, "air", MONTH_TEXT, "review", bulletin=air_b)
+    assert reviewed.state == "reviewed" and reviewed.snapshot_sha256 == service.sha256(to_json(air_b).replace(
+        '"state":"draft"', '"state":"reviewed"'))
+    info = service.cli_transition(demo_copy, "air", MONTH_TEXT, "publish", issued=date(2026, 4, 8))
     assert info.state == "published" and info.docx_sha256
     published = service.build(demo_copy, "air", MONTH_TEXT)
+    # publishing signs what was reviewed: only the date changes
+    assert published.sections == air_b.sections and published.date_text == "2026年4月8日"
     docx_1 = service.render_docx(published)
     # the stored data change after publication: the published bulletin does not
     st = TargetStore(demo_copy)
     st.upsert_target(YEAR, "140213", "pm25", "19", "测试修改")
     st.close()
-    d, h, same = service.regenerate(demo_copy, "air", MONTH_TEXT)
+    d, h, same = service.cli_regenerate(demo_copy, "air", MONTH_TEXT)
     assert same and d == docx_1 and service.sha256(d) == info.docx_sha256
     assert service.build(demo_copy, "air", MONTH_TEXT) == published
-    draft = service.build(demo_copy, "work", MONTH_TEXT, issued=ISSUED)
-    assert draft.meta["state"] == "draft"
     with pytest.raises(WorkflowError, match="已发布"):
-        service.act(demo_copy, "air", MONTH_TEXT, "review")
+        service.cli_transition(demo_copy, "air", MONTH_TEXT, "review")
 
 
-def test_remarks_are_editable_before_publishing(demo_copy):
-    service.set_remarks(demo_copy, MONTH_TEXT, "各县（区）要对照问题清单逐项整改。")
-    b = service.build(demo_copy, "work", MONTH_TEXT, issued=ISSUED)
+def test_remarks_are_editable_before_review(demo_copy, demo_ctx):
+    service.cli_set_remarks(demo_copy, MONTH_TEXT, "各县（区）要对照问题清单逐项整改。")
+    b = service.build(demo_copy, "work", MONTH_TEXT, issued=ISSUED, ctx=demo_ctx)
     assert b.sections[-1].paragraphs == ["各县（区）要对照问题清单逐项整改。"]
     assert b.meta["prefilled_remarks"]  # the pre-filled text stays available
-    service.act(demo_copy, "work", MONTH_TEXT, "review")
+    service.cli_transition(demo_copy, "work", MONTH_TEXT, "review", bulletin=b)
     with pytest.raises(WorkflowError):
-        service.set_remarks(demo_copy, MONTH_TEXT, "改")
+        service.cli_set_remarks(demo_copy, MONTH_TEXT, "改")
 
 
 def test_water_section_from_the_seam(demo_url, monkeypatch):

@@ -77,13 +77,13 @@ def task_section(tasks: list[ledgers.KeyTask] | None, d: date, year: int, names:
         return Section("重点工作进展", [f"重点任务台账中没有{year}年的任务。"]), []
     rows, overdue, counts = [], [], {}
     for t in tasks:
-        p = tt.task_progress(d, t.due, t.done, t.reported_pct, t.start)
+        p = tt.task_progress(d, t.due, t.done, t.reported_pct or "0", t.start)
         if p == "overdue":
             overdue.append(t.name)
         who = t.lead if t.unit_code is None else names.get(t.unit_code, t.lead)
         counts.setdefault(who, dict.fromkeys(tt.TASK_PROGRESS_LABELS, 0))[p] += 1
         rows.append([t.name, t.lead if t.unit_code is None or t.lead == who else f"{t.lead}/{who}",
-                     t.due.isoformat(), tt.TASK_PROGRESS_LABELS[p], t.reported_pct, t.note])
+                     t.due.isoformat(), tt.TASK_PROGRESS_LABELS[p], t.reported_pct or "未报告", t.note])
     total = dict.fromkeys(tt.TASK_PROGRESS_LABELS, 0)
     for c in counts.values():
         for k, v in c.items():
@@ -95,7 +95,7 @@ def task_section(tasks: list[ledgers.KeyTask] | None, d: date, year: int, names:
                      for who, c in counts.items()])
     return Section("重点工作进展", [summary], [Table("表B2 重点工作任务进展", B2_COLUMNS, rows, [
         "进展按 assessment-bulletin.md §4.3 表B2 规则判定：已办结为已完成；超过完成时限未办结为逾期；"
-        "报告完成率低于时间进度（开始日期默认1月1日）为滞后；其余为序时推进。完成率为责任单位报告值。"]), by_unit]), overdue
+        "报告完成率低于时间进度（开始日期默认1月1日）为滞后；其余为序时推进。完成率为责任单位报告值，未报告的按0计。"]), by_unit]), overdue
 
 
 def inspection_section(insp: list[ledgers.InspectionItem] | None, d: date, ctx: AirContext,
@@ -110,7 +110,7 @@ def inspection_section(insp: list[ledgers.InspectionItem] | None, d: date, ctx: 
         groups.append((None, "市直部门"))
     for code, name in groups:
         mine = [i for i in insp if (i.unit_code == code if code is not None else i.unit_code in others)]
-        cls = [tt.task_progress(d, i.due, i.done, i.reported_pct, i.start) for i in mine]
+        cls = [tt.task_progress(d, i.due, i.done, i.reported_pct or "0", i.start) for i in mine]
         n, done = len(mine), cls.count("done")
         rate = "—" if n == 0 else exact.fraction_to_str(Fraction(100 * done, n), 1)
         rows.append([name, str(n), str(done), str(cls.count("on_schedule")), str(cls.count("lagging")),
@@ -129,7 +129,7 @@ def enforcement_section(enf: list[ledgers.EnforcementCounts] | None, month: int,
         return Section("执法监管", no_data=True)
     rows = []
     order = {u.code: i for i, u in enumerate(ctx.units)}
-    for e in sorted(enf, key=lambda e: (e.period != "month", order.get(e.unit_code, len(order)), e.unit_code)):
+    for e in sorted(enf, key=lambda e: (order.get(e.unit_code, len(order)), e.unit_code, e.period != "month")):
         ly = e.last_year or (None,) * 5
         cur = (e.filed, e.fines_wan, e.seized, e.restricted, e.transferred)
         rows.append([names.get(e.unit_code, e.unit_code), f"{month}月" if e.period == "month" else f"1—{month}月",
@@ -190,10 +190,10 @@ def build(url, ctx: AirContext, year: int, month: int, *, manual: list[ManualRow
     s3 = Section("目标任务完成情况", [air_bulletin.target_text([s for s in status if s.is_city], month)], [a5, other_t])
     # 4 重点工作进展 (Table B2, counts per status and unit)
     d = m1
-    tasks = ledgers.read_tasks(url, year, d)
+    tasks = ledgers.read_tasks(url, year)
     s4, overdue = task_section(tasks, d, year, names)
     # 5 督察整改 (Table B3)
-    s5, overdue_insp = inspection_section(ledgers.read_inspection(url, year, d), d, ctx, names)
+    s5, overdue_insp = inspection_section(ledgers.read_inspection(url, year), d, ctx, names)
     overdue += overdue_insp
     # 6 执法监管 (Table B4)
     s6 = enforcement_section(ledgers.read_enforcement(url, ym), month, ctx, names)

@@ -21,6 +21,8 @@ from typing import Any
 from rich.console import Console, RenderableType
 from sqlalchemy import Engine
 
+from qingshan.demo import assess
+
 
 @dataclass(frozen=True)
 class DomainDemo:
@@ -30,7 +32,10 @@ class DomainDemo:
 
 
 #: The domains' demo steps, run in this order by ``qingshan demo`` (the lead wires each domain in).
-DOMAIN_DEMOS: tuple[DomainDemo, ...] = ()
+DOMAIN_DEMOS: tuple[DomainDemo, ...] = (
+    # last: the bulletins draw on every other domain's demo content
+    DomainDemo(assess.ASSESS_DEMO_TITLE, assess.run_demo, assess.render_run),
+)
 
 
 def run(console: Console, engine: Engine, demos: tuple[DomainDemo, ...] = DOMAIN_DEMOS) -> None:

@@ -4,10 +4,11 @@ items 4–6, read from the one ledger engine (:mod:`qingshan.ledgers`, kinds ``k
 
 Each task or inspection item carries what §4.3's B2 rule needs (start, due date, done flag,
 reported percentage); the bulletin classes it with
-:func:`qingshan.standards.target_tracking.task_progress`. Everything is read **as of day d**
-(the bulletin's data end): items created after d are left out, and an item counts as done only
-when it was closed (办结/销号) on or before d — a bulletin of an earlier month, regenerated,
-does not see later work.
+:func:`qingshan.standards.target_tracking.task_progress` on day d (the bulletin's data end).
+The ledger is read as it stands when the bulletin is drafted, as a bureau writes its monthly
+通报 in the first days of the next month: an item counts as done when it is closed (办结/销号),
+and items entered late count from their dates, not from when they were typed in. A reviewed or
+published bulletin is its snapshot, so later ledger work never changes it.
 
 Choices (documented in docs/assess-notes.md):
 
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from fractions import Fraction
 
 from sqlalchemy import select
@@ -51,7 +52,7 @@ class KeyTask:
     start: date | None  # default 1 January
     due: date
     done: bool
-    reported_pct: str  # reported percentage as entered (decimal text)
+    reported_pct: str  # reported percentage as entered (decimal text; "" = not reported, counts as 0)
     note: str = ""
 
 
@@ -62,7 +63,7 @@ class InspectionItem:
     start: date | None
     due: date
     done: bool  # 已销号
-    reported_pct: str
+    reported_pct: str  # "" = not reported (counts as 0)
 
 
 @dataclass(frozen=True)
@@ -77,22 +78,16 @@ class EnforcementCounts:
     last_year: tuple[int, str, int, int, int] | None = None  # same fields, same period last year
 
 
-def _end_of(d: date) -> datetime:
-    """The end of Beijing day d as an aware instant (ledger times are stored in UTC)."""
-    return datetime.combine(d + timedelta(days=1), time(0), tzinfo=clock.BEIJING)
-
-
-def _items(url: str | None, kind: str, on: date) -> list[LedgerItem]:
+def _items(url: str | None, kind: str) -> list[LedgerItem]:
     with Session(engine_for(url or database_url())) as db:
         items = list(db.scalars(select(LedgerItem).where(LedgerItem.kind == kind).order_by(LedgerItem.code)))
         for it in items:  # load the relations before the session closes
             _ = it.lead_unit, [u.unit for u in it.units]
-    end = _end_of(on)
-    return [it for it in items if it.created_at is None or clock.aware(it.created_at) < end]
+    return items
 
 
-def _done(item: LedgerItem, on: date) -> bool:
-    return item.status == "closed" and item.closed_at is not None and clock.aware(item.closed_at) < _end_of(on)
+def _done(item: LedgerItem) -> bool:
+    return item.status == "closed"
 
 
 def _day(text) -> date | None:
@@ -103,11 +98,10 @@ def _counties(units: Iterable[Unit | None]) -> list[Unit]:
     return [u for u in units if u is not None and u.kind in COUNTY_KINDS]
 
 
-def read_tasks(url: str | None, year: int, on: date | None = None) -> list[KeyTask]:
-    """The year's key tasks as of ``on`` (default 31 December of ``year``), by code."""
-    on = on or date(year, 12, 31)
+def read_tasks(url: str | None, year: int) -> list[KeyTask]:
+    """The year's key tasks, by code."""
     out = []
-    for it in _items(url, "key_task", on):
+    for it in _items(url, "key_task"):
         data = it.data or {}
         start = _day(data.get("start_date"))
         if it.deadline is None or it.deadline < date(year, 1, 1) or (start or date(year, 1, 1)) > date(year, 12, 31):
@@ -115,27 +109,26 @@ def read_tasks(url: str | None, year: int, on: date | None = None) -> list[KeyTa
         lead = it.lead_unit
         county = lead if lead is not None and lead.kind in COUNTY_KINDS else None
         out.append(KeyTask(name=it.title, lead=lead.name if lead else "—", unit_code=county.code if county else None,
-                           start=start, due=it.deadline, done=_done(it, on),
-                           reported_pct=str(data.get("reported_pct") or "0"), note=str(data.get("note") or "")))
+                           start=start, due=it.deadline, done=_done(it),
+                           reported_pct=str(data.get("reported_pct") or ""), note=str(data.get("note") or "")))
     return out
 
 
-def read_inspection(url: str | None, year: int, on: date | None = None) -> list[InspectionItem]:
-    """Central and provincial inspection problems open in ``year`` (deadline on or after 1 January
-    or not yet closed), one entry per responsible county-level unit, as of ``on``."""
-    on = on or date(year, 12, 31)
+def read_inspection(url: str | None, year: int) -> list[InspectionItem]:
+    """Central and provincial inspection problems of ``year``'s rectification ledger (deadline on
+    or after 1 January, or earlier and still open), one entry per responsible county-level unit."""
     out = []
-    for it in _items(url, "inspection", on):
+    for it in _items(url, "inspection"):
         data = it.data or {}
-        if it.deadline is None or (it.deadline < date(year, 1, 1) and _done(it, date(year - 1, 12, 31))):
+        if it.deadline is None or (it.deadline < date(year, 1, 1) and _done(it)):
             continue
         level = "中央" if data.get("inspection_level") == "中央" else "省"
         source = f"{level}督察" + ("转办群众举报" if data.get("problem_type") == "群众举报件" else "")
         counties = _counties([it.lead_unit, *(u.unit for u in it.units)]) or [it.lead_unit]
         for unit in counties:
             out.append(InspectionItem(unit_code=unit.code if unit else "", source=source,
-                                      start=_day(data.get("feedback_date")), due=it.deadline, done=_done(it, on),
-                                      reported_pct=str(data.get("reported_pct") or "0")))
+                                      start=_day(data.get("feedback_date")), due=it.deadline, done=_done(it),
+                                      reported_pct=str(data.get("reported_pct") or "")))
     return out
 
 
@@ -159,7 +152,7 @@ def read_enforcement(url: str | None, month: str) -> list[EnforcementCounts]:
     """Per unit with cases: counts of month M and of 1–M月, each with the same period last year."""
     y, m = int(month[:4]), int(month[5:7])
     end = date(y + (m == 12), m % 12 + 1, 1) - timedelta(days=1)
-    items = _items(url, "enforcement", end)
+    items = _items(url, "enforcement")
     # last year's counts as they stand today (cases of last year are filed and final)
     periods = {"month": (date(y, m, 1), end), "ytd": (date(y, 1, 1), end)}
     out = []
