@@ -1,34 +1,22 @@
-"""Fixtures of the targets/assessment/bulletin tests: one demo store (SQLite) with 2025-01-01 …
-2026-03-31 of the labelled synthetic series, the demo units, targets, manual inputs and scheme,
-built once per session and copied per test that writes."""
+"""Fixtures of the targets/assessment/bulletin tests: the assess demo store (:mod:`assess_demo`,
+built once per session, copied per test that writes), the air context of 2026-03 and both
+bulletins built once, and an empty migrated store on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 
 import pgutil
 import pytest
+from assess_demo import MONTH, MONTH_TEXT, YEAR, copy_of, demo_file
 
-from qingshan.demo import build
-from qingshan.demo.assess import build_assess_demo
-from qingshan.demo.stations import demo_stations
-from qingshan.demo.synthetic import generate
-
-YEAR, MONTH = 2026, 3
-MONTH_TEXT = "2026-03"
+__all__ = ["MONTH", "MONTH_TEXT", "YEAR"]
 ISSUED = date(2026, 4, 5)
 
 
 @pytest.fixture(scope="session")
-def _demo_file(tmp_path_factory):
-    path = tmp_path_factory.mktemp("assess-demo") / "demo.db"
-    url = f"sqlite:///{path}"
-    build.migrate_database(url)
-    build.register_stations(url)
-    build.write_series(url, generate(demo_stations(), date(2025, 1, 1), date(2026, 3, 31)))
-    build_assess_demo(url, YEAR, MONTH)
-    return path
+def _demo_file(tmp_path_factory, frozen_now):
+    return demo_file(tmp_path_factory, frozen_now)
 
 
 @pytest.fixture(scope="session")
@@ -62,9 +50,7 @@ def work_b(demo_url, demo_ctx):
 @pytest.fixture
 def demo_copy(_demo_file, tmp_path) -> str:
     """A private copy of the demo store (for tests that write)."""
-    p = tmp_path / "demo.db"
-    shutil.copyfile(_demo_file, p)
-    return f"sqlite:///{p}"
+    return copy_of(_demo_file, tmp_path)
 
 
 PG_DB = "qingshan_test_assess"

@@ -23,8 +23,9 @@ from qingshan.store.observations import ObservationStore
 from qingshan.store.registry import StationRegistry
 from qingshan.targets.store import TargetStore
 
+from assess_demo import MONTH, MONTH_TEXT, YEAR
+
 ISSUED = date(2026, 4, 5)
-YEAR, MONTH, MONTH_TEXT = 2026, 3, "2026-03"  # as built by conftest.py
 
 
 @pytest.fixture(scope="module")
@@ -124,13 +125,54 @@ def test_work_docx_keeps_sections_without_data(work_b):
     assert titles == ["环境质量", "水环境", "净土与固体废物", "重污染天气应对", "目标任务完成情况", "重点工作进展",
                       "督察整改", "执法监管", "奖惩情况", "存在问题和下步要求"]
     no_data = [s.title for s in work_b.sections if s.no_data]
-    assert no_data == ["水环境", "净土与固体废物", "重污染天气应对", "重点工作进展", "督察整改", "执法监管"]
+    assert no_data == ["水环境", "净土与固体废物", "重污染天气应对"]  # their domains are not connected here
     paras = [p.text for p in doc.paragraphs]
     for t in no_data:
         i = next(k for k, p in enumerate(paras) if p.endswith(f"、{t}"))
         assert paras[i + 1] == NO_DATA
-    assert n_tables == 4  # A3 short, A5 (city), water/CO2 targets, county money
+    # A3 short, A5 (city), water/CO2 targets, B2 and its counts, B3, B4, county money
+    assert n_tables == 8
     assert work_b.sections[-1].editable and work_b.sections[-1].paragraphs
+
+
+def _table(b, title):
+    return next(t for s in b.sections for t in s.tables if t.title.startswith(title))
+
+
+def test_b2_classes_the_demo_tasks_by_the_progress_rule(work_b):
+    """§4.3 item 4 on d = 2026-03-31 (elapsed share 90/365 = 24.66 % from 1 January), the demo's
+    tasks (qingshan.demo.assess): done; 29 % ≥ 24.66 % → 序时推进; 0 % → 滞后; due 3-16 → 逾期."""
+    rows = {r[0]: r for r in _table(work_b, "表B2").rows}
+    assert rows["演示：城区建筑工地扬尘在线监控全覆盖"][2:5] == ["2026-03-01", "已完成", "100"]
+    assert rows["演示：县城集中供热管网改造"][1:5] == ["阳高县", "2026-12-31", "序时推进", "29"]
+    assert rows["演示：御河沿线入河排污口排查整治"][3:5] == ["滞后", "0"]
+    assert rows["演示：建成区散煤清零"][1:4] == ["大同市住房和城乡建设局", "2026-03-16", "逾期"]
+    counts = {r[0]: r[1:] for r in _table(work_b, "各牵头单位").rows}
+    assert counts["阳高县"] == ["0", "1", "0", "0", "1"]
+    remarks = "".join(work_b.sections[-1].paragraphs)
+    assert "演示：建成区散煤清零" in remarks and "天镇县督察整改问题1个" in remarks  # item 8 pre-filled
+
+
+def test_b3_counts_inspection_problems_per_unit(work_b):
+    """§4.3 item 5: 平城区 has one problem on schedule (26 % ≥ 24.66 %), 天镇县 one overdue (due
+    3-21); the rate is completed/total with 1 decimal; department-only problems get their row."""
+    rows = {r[0]: r for r in _table(work_b, "表B3").rows}
+    assert rows["平城区"][1:] == ["1", "0", "1", "0", "0", "0.0"]
+    assert rows["天镇县"][1:] == ["1", "0", "0", "0", "1", "0.0"]
+    assert rows["广灵县"][1:] == ["0", "0", "0", "0", "0", "—"]
+    assert "市直部门" in rows
+
+
+def test_b4_counts_cases_by_filing_date_with_last_year(work_b):
+    """§4.3 item 6 from the demo cases: March and 1—3月 of 2026, each with the same period of
+    2025 in brackets; fines summed exactly (5.5 + 12 = 17.50; + 2.3 = 19.80)."""
+    rows = [r for r in _table(work_b, "表B4").rows]
+    assert ["平城区", "3月", "2（1）", "17.50（8.00）", "1（0）", "0（0）", "0（0）"] in rows
+    assert ["平城区", "1—3月", "3（1）", "19.80（8.00）", "1（0）", "0（0）", "0（0）"] in rows
+    assert ["云冈区", "3月", "1（1）", "20.00（6.00）", "0（1）", "1（0）", "1（0）"] in rows
+    assert ["云冈区", "1—3月", "1（2）", "20.00（9.00）", "0（1）", "1（0）", "1（0）"] in rows
+    assert ["浑源县", "1—3月", "1（0）", "3.20（0.00）", "0（0）", "1（0）", "0（0）"] in rows
+    assert not any(r[0] == "浑源县" and r[1] == "3月" for r in rows)
 
 
 class _Counter(HTMLParser):
@@ -143,7 +185,7 @@ class _Counter(HTMLParser):
 
 
 def test_html_renders_tables_and_charts(air_b, work_b):
-    for b, tables, imgs in ((air_b, 5, 3), (work_b, 4, 0)):
+    for b, tables, imgs in ((air_b, 5, 3), (work_b, 8, 0)):
         h = service.render_html(b)
         c = _Counter()
         c.feed(h)

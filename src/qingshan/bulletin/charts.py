@@ -19,9 +19,11 @@ import threading
 from functools import lru_cache
 
 from qingshan.core.fonts import rc
+from qingshan.standards.hj633_tables import CATEGORY, COLOUR_HEX
 
-LEVEL_COLOURS = ("#00e400", "#ffff00", "#ff7e00", "#ff0000", "#99004c", "#7e0023")  # HJ 633 category colours
-LEVEL_NAMES = ("优", "良", "轻度污染", "中度污染", "重度污染", "严重污染")
+#: HJ 633 Table 2 categories and Appendix A colours, level 1 … 6 (the one table)
+LEVEL_COLOURS = tuple(COLOUR_HEX[lv] for lv in range(1, 7))
+LEVEL_NAMES = tuple(CATEGORY[lv] for lv in range(1, 7))
 #: pyplot keeps global state: one drawing at a time (the web renders in worker threads)
 _LOCK = threading.Lock()
 

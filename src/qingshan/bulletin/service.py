@@ -39,6 +39,7 @@ from qingshan.bulletin.workflow import (
     REMARKS_ROLES,
     SNAPSHOTTED,
     STATES,
+    TRANSITIONS,
     WorkflowError,
     next_state,
 )
@@ -69,7 +70,16 @@ def _month(month: str) -> tuple[int, int]:
         check_month(month)
     except TargetsError as exc:
         raise ValidationFailed(str(exc)) from None
+    if not 1900 <= int(month[:4]) <= 2100:
+        raise ValidationFailed(f"月份应在 1900—2100 年之间，收到 {month!r}")
     return int(month[:4]), int(month[5:])
+
+
+def issue_key(kind: str, month: str) -> tuple[str, str]:
+    """``(kind, month)`` checked (:class:`~qingshan.core.errors.ValidationFailed` in Chinese)."""
+    _kind(kind)
+    _month(month)
+    return kind, month
 
 
 @dataclass(frozen=True)
@@ -272,6 +282,8 @@ def transition(db: Session, ctx: AuditContext, user: User | None, kind: str, mon
     """
     _kind(kind)
     _month(month)
+    if action not in {t.action for t in TRANSITIONS}:
+        raise ValidationFailed(f"未知的操作「{str(action)[:20]}」（可选 review 审核通过、return 退回修改、publish 签发）")
     row = _ensure(db, kind, month)
     try:
         t = next_state(row.state, action)
@@ -363,7 +375,7 @@ def cli_issue(url: str | None, kind: str, month: str) -> IssueInfo | None:
         return issue(db, kind, month)
 
 
-__all__ = ["CLI_NAME", "IssueInfo", "KINDS", "build", "cli_issue", "cli_regenerate", "cli_set_remarks",
+__all__ = ["CLI_NAME", "IssueInfo", "KINDS", "build", "issue_key", "cli_issue", "cli_regenerate", "cli_set_remarks",
            "cli_transition", "file_stem", "issue", "list_issues", "load_context", "month_end", "published_document",
            "regenerate", "render_docx", "render_html", "set_remarks", "sha256", "signed", "transition",
            "write_files"]

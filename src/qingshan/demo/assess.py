@@ -44,12 +44,13 @@ UNITS: tuple[tuple[str, str, str], ...] = (
 DEMO_SOURCE = "演示目标（虚构，非大同市正式下达的目标；大同市2026年目标未找到，见 FACTS.md §3.2）"
 DEMO_DOC = "演示〔2026〕1号（虚构）"
 
-#: invented 2026 targets: PM2.5 (µg/m³), good-days ratio (%), heavy days, last year's PM2.5
+#: invented 2026 targets: PM2.5 (µg/m³), good-days ratio (%), heavy days, "last year's" PM2.5
+#: (invented too: the base of the §3.4 target path)
 _UNIT_TARGETS = {
-    "140213": ("24", "86.0", "3", "24"), "140214": ("26", "85.0", "3", "26"), "140215": ("23", "86.0", "3", "23"),
-    "140212": ("22", "87.0", "2", "22"), "140221": ("25", "84.0", "3", "25"), "140222": ("24", "84.0", "3", "24"),
-    "140223": ("22", "85.0", "2", "22"), "140224": ("21", "85.0", "2", "21"), "140225": ("22", "85.0", "2", "22"),
-    "140226": ("24", "85.0", "3", "24"),
+    "140213": ("24", "86.0", "3", "26"), "140214": ("26", "85.0", "3", "28"), "140215": ("23", "86.0", "3", "25"),
+    "140212": ("22", "87.0", "2", "24"), "140221": ("25", "84.0", "3", "27"), "140222": ("24", "84.0", "3", "26"),
+    "140223": ("22", "85.0", "2", "24"), "140224": ("21", "85.0", "2", "23"), "140225": ("22", "85.0", "2", "24"),
+    "140226": ("24", "85.0", "3", "26"),
 }
 
 
@@ -84,7 +85,7 @@ def build_assess_demo(url: str, year: int = 2026, month: int = 10) -> AssessDemo
             store.set_unit_stations(code, sorted(codes), date(year - 1, 1, 1))
             out.stations[name] = len(codes)
         out.units = len(UNITS)
-        city = [("pm25", "23", "23"), ("good_ratio", "87.0", None), ("heavy_days", "3", None),
+        city = [("pm25", "23", "25"), ("good_ratio", "87.0", None), ("heavy_days", "3", None),
                 ("water_good_share", "75.0", None), ("water_worse_v", "0", None), ("co2_intensity", "3.9", None)]
         for ind, v, base in city:
             store.upsert_target(year, CITY_CODE, ind, v, DEMO_SOURCE, base_value=base, demo=True)

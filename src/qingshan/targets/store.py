@@ -112,11 +112,19 @@ class TargetStore(DatabaseClient):
             yield c
 
     # --- units ------------------------------------------------------------------------------
-    def units(self, on: date | None = None, *, include_city: bool = True) -> list[UnitRow]:
+    @contextmanager
+    def _read(self, conn: Connection | None):
+        if conn is not None:
+            yield conn
+            return
+        with self.engine.connect() as c:
+            yield c
+
+    def units(self, on: date | None = None, *, include_city: bool = True, conn=None) -> list[UnitRow]:
         q = select(Unit).order_by(Unit.display_order, Unit.code)
         if on is not None:
             q = q.where(_active(Unit, on))
-        with self.engine.connect() as conn:
+        with self._read(conn) as conn:
             rows = [UnitRow(r.code, r.name, r.kind, r.display_order, r.valid_from, r.valid_to, r.demo)
                     for r in conn.execute(q)]
         return [r for r in rows if include_city or not r.is_city]
@@ -164,21 +172,30 @@ class TargetStore(DatabaseClient):
     def set_unit_sections(self, unit_code: str, section_codes: list[str], valid_from: date, *, conn=None):
         return self._set_members(UnitSection, "section_code", unit_code, section_codes, valid_from, conn)
 
-    def _members(self, model, col: str, on: date) -> dict[str, list[str]]:
+    def _members(self, model, col: str, on: date, conn=None) -> dict[str, list[str]]:
         member = model.__table__.c[col]
         q = select(model.unit_code, member).where(_active(model, on)).order_by(model.unit_code, member)
         out: dict[str, list[str]] = {}
-        with self.engine.connect() as conn:
+        with self._read(conn) as conn:
             for u, c in conn.execute(q):
                 out.setdefault(u, []).append(c)
         return out
 
-    def unit_stations(self, on: date) -> dict[str, list[str]]:
-        """Station list of each unit in force on ``on`` (§0 ``unit_stations``)."""
-        return self._members(UnitStation, "station_code", on)
+    def member_rows(self, what: str, on: date, *, conn=None) -> list[tuple[str, str, date]]:
+        """(unit, station or section code, valid from) of the lists in force on ``on``;
+        ``what`` is ``"stations"`` or ``"sections"``."""
+        model, col = {"stations": (UnitStation, "station_code"), "sections": (UnitSection, "section_code")}[what]
+        member = model.__table__.c[col]
+        q = select(model.unit_code, member, model.valid_from).where(_active(model, on)).order_by(model.unit_code, member)
+        with self._read(conn) as conn:
+            return [(u, c, vf) for u, c, vf in conn.execute(q)]
 
-    def unit_sections(self, on: date) -> dict[str, list[str]]:
-        return self._members(UnitSection, "section_code", on)
+    def unit_stations(self, on: date, *, conn=None) -> dict[str, list[str]]:
+        """Station list of each unit in force on ``on`` (§0 ``unit_stations``)."""
+        return self._members(UnitStation, "station_code", on, conn)
+
+    def unit_sections(self, on: date, *, conn=None) -> dict[str, list[str]]:
+        return self._members(UnitSection, "section_code", on, conn)
 
     # --- targets ----------------------------------------------------------------------------
     def upsert_target(self, year: int, unit_code: str, indicator: str, value: str, source_doc: str, *,
@@ -212,9 +229,20 @@ class TargetStore(DatabaseClient):
                 conn.execute(Target.__table__.insert().values(**after))
         return before, after
 
-    def targets(self, year: int) -> list[TargetRow]:
+    def delete_target(self, year: int, unit_code: str, indicator: str, *, conn=None) -> dict | None:
+        """Remove one target; returns it as it was (None when there was none)."""
+        key = (Target.year == int(year), Target.unit_code == unit_code, Target.indicator == indicator)
+        with self._tx(conn) as conn:
+            old = conn.execute(select(Target.__table__).where(*key)).mappings().first()
+            if old is None:
+                return None
+            conn.execute(delete(Target).where(*key))
+        return {k: old[k] for k in ("year", "unit_code", "indicator", "direction", "value", "decimals", "dust_rule",
+                                    "base_value", "source_doc", "demo")}
+
+    def targets(self, year: int, *, conn=None) -> list[TargetRow]:
         q = select(Target).where(Target.year == year).order_by(Target.unit_code, Target.indicator)
-        with self.engine.connect() as conn:
+        with self._read(conn) as conn:
             return [TargetRow(r.year, r.unit_code, r.indicator, r.direction, r.value, r.decimals, r.dust_rule,
                               r.base_value, r.source_doc, r.demo) for r in conn.execute(q)]
 
@@ -234,6 +262,8 @@ class TargetStore(DatabaseClient):
                  "value": check_decimal(value, f"{MANUAL_KINDS[kind]} 数值"), "doc_no": str(doc_no).strip(),
                  "doc_date": doc_date, "note": note, "demo": demo}
         with self._tx(conn) as conn:
+            if conn.execute(select(Unit.code).where(Unit.code == unit_code)).first() is None:
+                raise TargetsError(f"未知的单位 {unit_code}")
             key = (ManualInput.month == month, ManualInput.kind == kind, ManualInput.unit_code == unit_code,
                    ManualInput.period == period, ManualInput.indicator == indicator)
             old = conn.execute(select(ManualInput.__table__).where(*key)).mappings().first()
@@ -244,10 +274,10 @@ class TargetStore(DatabaseClient):
                 conn.execute(ManualInput.__table__.insert().values(**after))
         return before, after
 
-    def manual_inputs(self, month: str) -> list[ManualRow]:
+    def manual_inputs(self, month: str, *, conn=None) -> list[ManualRow]:
         q = select(ManualInput).where(ManualInput.month == check_month(month)).order_by(
             ManualInput.kind, ManualInput.unit_code, ManualInput.period, ManualInput.indicator)
-        with self.engine.connect() as conn:
+        with self._read(conn) as conn:
             return [ManualRow(r.month, r.kind, r.unit_code, r.period, r.indicator, r.value, r.doc_no, r.doc_date,
                               r.note, r.demo) for r in conn.execute(q)]
 

@@ -7,6 +7,8 @@
 * ``/air…``          city, county and station air pages;
 * ``/sources…``      pollution sources;
 * ``/ledgers…``      accountability ledgers;
+* ``/targets…``      annual targets: the leader view and their management;
+* ``/bulletins…``    the monthly bulletins, their review and publication;
 * ``/portal…``       the public portal (no login).
 
 Each page module reads its domain's queries directly (:mod:`qingshan.air.queries` through the
@@ -19,10 +21,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from qingshan.web.pages import account, air, ledgers, overview, portal, sources, static
+from qingshan.web.pages import account, air, bulletins, ledgers, overview, portal, sources, static, targets
 
 router = APIRouter(include_in_schema=False)
-for _module in (static, account, overview, air, sources, ledgers, portal):
+for _module in (static, account, overview, air, sources, ledgers, targets, bulletins, portal):
     router.include_router(_module.router)
 
 __all__ = ["router"]

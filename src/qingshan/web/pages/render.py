@@ -27,6 +27,8 @@ NAV = [
     ("air", "空气质量", "/air"),
     ("sources", "污染源监控", "/sources"),
     ("ledgers", "台账督办", "/ledgers"),
+    ("targets", "目标考核", "/targets"),
+    ("bulletins", "月度通报", "/bulletins"),
     ("portal", "公众门户", "/portal"),
 ]
 
