@@ -110,7 +110,11 @@ def status_cmd(day: str = typer.Option(..., "--date", help="数据截止日期 Y
     if format == "json":
         typer.echo(json.dumps(to_json_dict(rep), ensure_ascii=False, indent=1, default=str))
         return
-    out = Console()
+    print_status(Console(), rep)
+
+
+def print_status(out: Console, rep) -> None:
+    """The tracking report as Rich tables (``qingshan targets status``)."""
     if rep.demo:
         out.print("[red]【演示】目标为虚构的演示目标。[/red]")
     t = Table(title=f"{rep.year}年空气质量目标跟踪（数据截至 {rep.day}，剩余 {rep.remaining_days} 天）")
@@ -139,4 +143,4 @@ def status_cmd(day: str = typer.Option(..., "--date", help="数据截止日期 Y
     out.print("[dim]剩余日控制值按 target_rounding=exact 计算、向下取整（§3.2，UNCONFIRMED）；可达性分级为设计规则（§3.4）。[/dim]")
 
 
-__all__ = ["app"]
+__all__ = ["app", "print_status"]

@@ -109,8 +109,14 @@ def set_unit_stations(db: Session, ctx: AuditContext, user: User | None, unit_co
     unknown = [c for c in codes if c not in known]
     if unknown:
         raise ValidationFailed(f"站点登记中没有这些站点：{'、'.join(unknown[:20])}（请填写站点代码，如 1723A）")
-    return _write(db, ctx, user, "targets_unit_station", f"{unit_code} {valid_from}",
-                  lambda st, conn: st.set_unit_stations(unit_code, codes, valid_from, conn=conn), "修改站点名单")
+    def write(st, conn):
+        before, after = st.set_unit_stations(unit_code, codes, valid_from, conn=conn)
+        return ({"unit_code": unit_code, "stations": before},
+                {"unit_code": unit_code, "valid_from": valid_from.isoformat(), "stations": after})
+
+    out = _write(db, ctx, user, "targets_unit_station", f"{unit_code} {valid_from}", write, "修改站点名单")
+    out["changed"] = out["before"]["stations"] != out["after"]["stations"]
+    return out
 
 
 def import_upload(db: Session, ctx: AuditContext, user: User | None, content: bytes, filename: str) -> ImportSummary:

@@ -78,6 +78,12 @@ def _active(model, on: date):
     return and_(model.valid_from <= on, or_(model.valid_to.is_(None), model.valid_to >= on))
 
 
+def _same(before: dict | None, after: dict) -> bool:
+    """The same values (the demo flag aside): writing them again changes nothing, so re-importing
+    an exported workbook keeps the rows — and their 演示 label — as they are."""
+    return before is not None and all(before.get(k) == v for k, v in after.items() if k != "demo")
+
+
 def check_decimal(text: str, what: str) -> str:
     s = str(text).strip()
     try:
@@ -140,6 +146,8 @@ class TargetStore(DatabaseClient):
         with self._tx(conn) as conn:
             old = conn.execute(select(Unit.__table__).where(Unit.code == code)).mappings().first()
             before = dict(old) if old else None
+            if _same(before, after):
+                return before, before
             if old:
                 conn.execute(update(Unit).where(Unit.code == code).values(**after))
             else:
@@ -223,6 +231,8 @@ class TargetStore(DatabaseClient):
             key = (Target.year == after["year"], Target.unit_code == unit_code, Target.indicator == indicator)
             old = conn.execute(select(Target.__table__).where(*key)).mappings().first()
             before = {k: old[k] for k in after} if old else None
+            if _same(before, after):
+                return before, before
             if old:
                 conn.execute(update(Target).where(*key).values(**after))
             else:
@@ -268,6 +278,8 @@ class TargetStore(DatabaseClient):
                    ManualInput.period == period, ManualInput.indicator == indicator)
             old = conn.execute(select(ManualInput.__table__).where(*key)).mappings().first()
             before = {k: old[k] for k in after} if old else None
+            if _same(before, after):
+                return before, before
             if old:
                 conn.execute(update(ManualInput).where(*key).values(**after))
             else:
