@@ -32,9 +32,12 @@ def import_cmd(path: Path = typer.Argument(..., help="Excel 工作簿（工作�
     if not path.exists():
         typer.echo(f"错误：找不到文件 {path}", err=True)
         raise typer.Exit(1)
+    from qingshan.store.registry import StationRegistry
+
     store = TargetStore()
+    reg = StationRegistry(store.url, auto_migrate=False, engine=store.engine)
     try:
-        s = import_workbook(store, path)
+        s = import_workbook(store, path, known_stations=set(reg.stations_frame()["code"]))
     except ImportFailed as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None

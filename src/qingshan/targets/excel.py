@@ -109,10 +109,11 @@ def _rows(ws, sheet: str, fname: str, errors: list[RowError]) -> list[tuple[int,
     return out
 
 
-def read_workbook(path: str | Path | BinaryIO, known_units: set[str], *, filename: str | None = None
-                  ) -> tuple[dict[str, list], list[RowError]]:
-    """Parse and check every row; returns (plan, errors). ``known_units``: codes in the store.
-    ``path`` may be an open binary file (an upload); ``filename`` then names it in the errors."""
+def read_workbook(path: str | Path | BinaryIO, known_units: set[str], *, filename: str | None = None,
+                  known_stations: set[str] | None = None) -> tuple[dict[str, list], list[RowError]]:
+    """Parse and check every row; returns (plan, errors). ``known_units``: codes in the store;
+    ``known_stations``: the station registry's codes (None: not checked). ``path`` may be an
+    open binary file (an upload); ``filename`` then names it in the errors."""
     from openpyxl import load_workbook
 
     fname = filename or (Path(path).name if isinstance(path, (str, Path)) else "上传的文件")
@@ -175,6 +176,8 @@ def read_workbook(path: str | Path | BinaryIO, known_units: set[str], *, filenam
             vf = day(sheet, row, rec, "起始日期")
             if u and u not in units:
                 err(sheet, row, "单位代码", f"未知的单位 {u}"); continue
+            if sheet == "站点" and c and known_stations is not None and c not in known_stations:
+                err(sheet, row, col, f"站点 {c} 未在站点登记中（请先登记站点）"); continue
             if None in (u, c, vf):
                 continue
             if (c, vf) in seen[sheet]:
@@ -263,13 +266,14 @@ class Change:
 
 
 def import_workbook(store: TargetStore, path: str | Path | BinaryIO, *, demo: bool = False, conn=None,
-                    filename: str | None = None, changes: list[Change] | None = None) -> ImportSummary:
+                    filename: str | None = None, changes: list[Change] | None = None,
+                    known_stations: set[str] | None = None) -> ImportSummary:
     """Check the whole file, then write it (nothing is written when any row fails).
 
     ``conn``: write in the caller's transaction (the web's session, so the audit records commit
     with the change); ``changes``: a list that receives every changed row (before/after)."""
     known = {u.code for u in store.units(conn=conn)}
-    plan, errors = read_workbook(path, known, filename=filename)
+    plan, errors = read_workbook(path, known, filename=filename, known_stations=known_stations)
     if errors:
         raise ImportFailed(errors)
     name = filename or (Path(path).name if isinstance(path, (str, Path)) else "上传的文件")

@@ -40,6 +40,11 @@ def _store(db: Session) -> TargetStore:
                        engine=db.get_bind())
 
 
+def _station_codes(db: Session) -> set[str]:
+    """Codes of the station registry (a unit's list may only name registered stations)."""
+    return set(StationRegistry(_store(db).url, auto_migrate=False, engine=db.get_bind()).stations_frame()["code"])
+
+
 def _audit(db: Session, ctx: AuditContext, user: User | None, change: Change, action=Action.UPDATE,
            message: str | None = None) -> None:
     record(db, ctx.as_actor(user), Action.CREATE if change.before is None and action == Action.UPDATE else action,
@@ -105,7 +110,7 @@ def set_unit_stations(db: Session, ctx: AuditContext, user: User | None, unit_co
     """The unit's air-station list from ``valid_from`` (§0 ``unit_stations``; earlier periods keep
     the list they had)."""
     codes = sorted({c.strip() for c in station_codes if c.strip()})
-    known = set(StationRegistry(_store(db).url, auto_migrate=False, engine=db.get_bind()).stations_frame()["code"])
+    known = _station_codes(db)
     unknown = [c for c in codes if c not in known]
     if unknown:
         raise ValidationFailed(f"站点登记中没有这些站点：{'、'.join(unknown[:20])}（请填写站点代码，如 1723A）")
@@ -126,7 +131,7 @@ def import_upload(db: Session, ctx: AuditContext, user: User | None, content: by
     changes: list[Change] = []
     try:
         summary = import_workbook(_store(db), BytesIO(content), conn=db.connection(), filename=filename,
-                                  changes=changes)
+                                  changes=changes, known_stations=_station_codes(db))
     except ImportFailed as exc:
         db.rollback()
         errors = [{"row": e.row, "column": e.field, "sheet": e.sheet, "message": str(e)} for e in exc.errors]
