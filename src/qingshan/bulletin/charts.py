@@ -68,7 +68,8 @@ def _render(key: str, data_json: str) -> bytes:
                 ax.plot(x, series(data["path"]), color="#c0392b", ls="--", lw=1.2, label="目标路径（直线序时）")
             ax.set_xticks(x, [f"{m}月" for m in months], fontsize=8)
             ax.set_ylabel("PM2.5 (µg/m³)")
-            ax.legend(fontsize=8, loc="upper right", frameon=False, ncol=3)
+            # below the axes: inside, the legend would cover the winter months' bars
+            ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False, ncol=3)
         elif key == "aqi_days":
             names = data["names"]
             bottom = [0.0] * len(names)

@@ -56,6 +56,7 @@ def leader_view(request: Request, user: InternalUser, day: str | None = Query(No
     if isinstance(rep, Result):
         ctx["pending"] = bool(rep.meta.get("pending"))
     else:
+        ctx["sources"] = list(dict.fromkeys(src for r in rep.rows for src in r.sources))
         ctx["trend_options"] = {r.code: assess_charts.trend_option("全市" if r.is_city else r.name, rep.trend.get(r.code, []))
                                 for r in rep.rows}
     template = "targets/_leader.html" if is_htmx(request) else "targets/leader.html"
