@@ -248,3 +248,18 @@ def test_water_section_from_the_seam(demo_url, monkeypatch):
     r1, r2 = sec.tables[0].rows
     assert r1[7] == "否" and r1[8] == "氨氮(1.12)" and r1[9] == "变差" and r1[10] == "100.00"
     assert r2[7] == "未监测" and r2[10] == "—"
+
+
+def test_monthly_chart_series_are_the_engines_monthly_values(engine_inputs, air_b):
+    """The chart draws the city's monthly PM2.5 (this year and last) with the engine's two
+    publication steps; each value equals the one report builder's for that month."""
+    units, codes, frame, reg, hourly, days = engine_inputs
+    chart = next(c for c in air_b.sections[2].charts if c.key == "pm25_monthly").data
+    assert chart["months"] == [1, 2, 3]
+    for year, series in ((YEAR, chart["this_year"]), (YEAR - 1, chart["last_year"])):
+        for m, value in zip(chart["months"], series):
+            start, end = ev.month_period(year, m)
+            rep = build_report(hourly, reg, "140200", start, end, counties=False)
+            assert value == {r["indicator"]: r for r in rep.indicators()}["pm25"]["value"], (year, m)
+    # the 1—3月 path: base + (target − base)·τ, demo city target 23 from 25, at 3-31 (90/365)
+    assert chart["path"][-1] == "24.5"

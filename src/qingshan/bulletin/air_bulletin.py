@@ -161,13 +161,11 @@ def target_text(status: list[AirStatus], month: int) -> str:
 
 
 def monthly_chart(ctx: AirContext, year: int, month: int, targets: list[TargetRow]) -> Chart:
-    this_y, last_y, path = [], [], []
+    path = []
     t = next((x for x in targets if x.unit_code == ctx.city.code and x.indicator == "pm25"), None)
+    this_y = ctx.month_pm25(year, range(1, month + 1))
+    last_y = ctx.month_pm25(year - 1, range(1, month + 1))
     for m in range(1, month + 1):
-        cur = ctx.month_table(year, m)
-        last = ctx.month_table(year - 1, m)
-        this_y.append(None if not cur else cur.get("pm25_pub"))
-        last_y.append(None if not last else last.get("pm25_pub"))
         if t is not None and t.base_value:
             v = tt.straight_line_value(t.base_value, t.value, air_link.month_period(year, m)[1])
             path.append(exact.fraction_to_str(v, 1))

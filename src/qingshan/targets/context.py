@@ -16,6 +16,7 @@ history windows) is computed once per grouping.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -165,18 +166,12 @@ class AirContext:
                                          empty, u.daily)
         return self._cache[key]
 
-    def month_table(self, year: int, month: int) -> dict | None:
-        """The city's period row for one calendar month, from the loaded daily series (None when
-        the month is not loaded or has no row)."""
-        a, b = air_link.month_period(year, month)
-        if a < date(self.end.year - 1, 1, 1) or b > self.end:
-            return None
-        daily = self.city_daily().filter(pl.col("date").is_between(a, b))
-        if daily.is_empty():
-            return None
-        t = air_link.period_table(daily, a, b, by=air_link.CITY_BY, settings=self.settings)
-        rows = t.filter(pl.col(air_link.CITY_BY) == self.city.code).to_dicts()
-        return rows[0] if rows else None
+    def month_pm25(self, year: int, months: Sequence[int]) -> list[str | None]:
+        """The city's published PM2.5 of each month of ``year`` (None when not loaded or invalid)."""
+        periods = [air_link.month_period(year, m) for m in months]
+        vals = air_link.period_means(self.city_daily(), periods, by=air_link.CITY_BY, settings=self.settings)
+        first = date(self.end.year - 1, 1, 1)
+        return [v.get(self.city.code) if a >= first and b <= self.end else None for (a, b), v in zip(periods, vals)]
 
     def _aqi_valid(self, daily: pl.DataFrame, start: date, end: date) -> dict[str, bool]:
         d = daily.filter(pl.col("date").is_between(start, end))

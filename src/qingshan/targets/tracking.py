@@ -231,20 +231,16 @@ def pm25_trend(ctx: AirContext, d: date, targets: list[TargetRow]) -> dict[str, 
     out: dict[str, list[TrendPoint]] = {}
     for daily, by, codes in ((ctx.city_daily(), air_link.CITY_BY, [ctx.city.code]),
                              (ctx.units_daily(), air_link.UNIT_BY, [u.code for u in ctx.units])):
-        for m, end in enumerate(ends, start=1):
-            ytd = air_link.period_table(daily.filter(pl.col("date") <= end), date(d.year, 1, 1), end, by=by,
-                                        settings=ctx.settings)
-            a = date(d.year, m, 1)
-            mon = air_link.period_table(daily.filter(pl.col("date").is_between(a, end)), a, end, by=by,
-                                        settings=ctx.settings)
-            yv = dict(zip(ytd[by], ytd["pm25_pub"])) if ytd.height else {}
-            mv = dict(zip(mon[by], mon["pm25_pub"])) if mon.height else {}
-            for code in codes:
-                t = tmap.get((code, "pm25"))
+        ytd = air_link.period_means(daily, [(date(d.year, 1, 1), e) for e in ends], by=by, settings=ctx.settings)
+        mon = air_link.period_means(daily, [(date(d.year, m, 1), e) for m, e in enumerate(ends, start=1)], by=by,
+                                    settings=ctx.settings)
+        for code in codes:
+            t = tmap.get((code, "pm25"))
+            for m, end in enumerate(ends, start=1):
                 path = None
                 if t is not None and t.base_value:
                     path = fmt(tt.straight_line_value(t.base_value, t.value, end), t.decimals + 1)
-                out.setdefault(code, []).append(TrendPoint(m, end, yv.get(code), mv.get(code), path,
+                out.setdefault(code, []).append(TrendPoint(m, end, ytd[m - 1].get(code), mon[m - 1].get(code), path,
                                                            t.value if t is not None else None))
     return out
 
