@@ -59,6 +59,18 @@ REMARKS_MAX = 4000
 CLI_NAME = "命令行（系统）"
 
 
+def _session(url: str | None) -> Session:
+    """A session on the configured database, migrated to the heads first (as every store client
+    does: the command line may meet a database of an older version)."""
+    from qingshan.config import database_url
+    from qingshan.store import migrate
+
+    u = url or database_url()
+    if not migrate.is_up_to_date(u):
+        migrate.upgrade(u)
+    return session_factory(u)()
+
+
 def _kind(kind: str) -> str:
     if kind not in KINDS:
         raise ValidationFailed(f"未知的通报类型「{str(kind)[:20]}」（可选 air、work）")
@@ -163,7 +175,7 @@ def build(url: str | None, kind: str, month: str, *, issued: date | None = None,
     :func:`load_context`) saves reading the hours again."""
     _kind(kind)
     year, m = _month(month)
-    with session_factory(url)() as db:
+    with _session(url) as db:
         row = _row(db, kind, month)
         state, snap, remarks = (row.state, row.snapshot, row.remarks) if row else (INITIAL, None, None)
     if state in SNAPSHOTTED and snap:
@@ -356,22 +368,22 @@ def published_document(db: Session, kind: str, month: str, fmt: str) -> tuple[by
 
 def cli_transition(url: str | None, kind: str, month: str, action: str, *, issued: date | None = None,
                    bulletin: Bulletin | None = None) -> IssueInfo:
-    with session_factory(url)() as db:
+    with _session(url) as db:
         return transition(db, SYSTEM, None, kind, month, action, url=url, issued=issued, bulletin=bulletin)
 
 
 def cli_set_remarks(url: str | None, month: str, text: str) -> IssueInfo:
-    with session_factory(url)() as db:
+    with _session(url) as db:
         return set_remarks(db, SYSTEM, None, month, text)
 
 
 def cli_regenerate(url: str | None, kind: str, month: str) -> tuple[bytes, str, bool]:
-    with session_factory(url)() as db:
+    with _session(url) as db:
         return regenerate(db, kind, month)
 
 
 def cli_issue(url: str | None, kind: str, month: str) -> IssueInfo | None:
-    with session_factory(url)() as db:
+    with _session(url) as db:
         return issue(db, kind, month)
 
 
