@@ -14,6 +14,31 @@ __all__ = ["MONTH", "MONTH_TEXT", "YEAR"]
 ISSUED = date(2026, 4, 5)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _one_read_per_store():
+    """``AirContext.load`` memoised per (store URL, date, settings, history years) for this folder's
+    session: each store's hours are read (really) once, then every command, page and builder on
+    the same store and date reuses that context — as a long-running web process does. A private
+    copy of the store has its own URL and reads its own hours."""
+    from qingshan.air.settings import DEFAULT
+    from qingshan.config import database_url
+    from qingshan.targets.context import AirContext
+
+    real = AirContext.load.__func__
+    cache: dict = {}
+
+    def load(cls, url, end, *, settings=DEFAULT, history_years=5, store=None):
+        key = (url or database_url(), end, settings, history_years)  # None: QINGSHAN_DATABASE_URL now
+        if key not in cache:
+            cache[key] = real(cls, url, end, settings=settings, history_years=history_years, store=store)
+        return cache[key]
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(AirContext, "load", classmethod(load))
+    yield
+    mp.undo()
+
+
 @pytest.fixture(scope="session")
 def _demo_file(tmp_path_factory, frozen_now):
     return demo_file(tmp_path_factory, frozen_now)

@@ -34,15 +34,16 @@ def test_builder_on_fresh_sqlite(tmp_path):
     assert "演示" in con.export_text()
 
 
-def test_demo_hook_writes_both_bulletins_of_the_last_complete_month(demo_copy, _isolated_home):
-    """``qingshan demo``'s last step (DOMAIN_DEMOS): the data end on 2026-03-31, so both bulletins of
-    2026-03 are written under QINGSHAN_HOME/bulletins and their paths printed."""
+def test_demo_hook_writes_both_bulletins_of_the_last_complete_month(demo_url, _isolated_home):
+    """``qingshan demo``'s last step (DOMAIN_DEMOS) on the demo store it built (idempotent: nothing
+    new is written): the data end on 2026-03-31, so both bulletins of 2026-03 are written under
+    QINGSHAN_HOME/bulletins and their paths printed."""
     from sqlalchemy import create_engine
 
     from qingshan.demo import assess, domains
 
     assert domains.DOMAIN_DEMOS[-1].build is assess.run_demo
-    engine = create_engine(demo_copy)
+    engine = create_engine(demo_url)
     try:
         run = assess.run_demo(engine)
     finally:
