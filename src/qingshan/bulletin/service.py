@@ -20,6 +20,7 @@ open their own session and act as :data:`qingshan.core.audit.SYSTEM`.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -53,6 +54,7 @@ from qingshan.targets.context import AirContext
 from qingshan.targets.store import TargetsError, TargetStore, check_month
 from qingshan.targets.tracking import TrackingSettings, air_status, other_targets
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 KINDS = {"air": "各县（区）环境空气质量状况通报", "work": "全市生态环境保护重点工作情况通报"}
 REMARKS_MAX = 4000
 #: who the command line is in the audit trail
@@ -269,6 +271,8 @@ def set_remarks(db: Session, ctx: AuditContext, user: User | None, month: str, t
     """Edit Bulletin B §4.3 item 8 before review (draft only; audited with before/after)."""
     _month(month)
     text = (text or "").strip()
+    if _CONTROL.search(text):
+        raise ValidationFailed("“存在问题和下步要求”含有不可见的控制字符，请删除后再保存。")
     if len(text) > REMARKS_MAX:
         raise ValidationFailed(f"“存在问题和下步要求”最多 {REMARKS_MAX} 个字，现为 {len(text)} 个字。")
     row = _ensure(db, "work", month)

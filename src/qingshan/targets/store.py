@@ -95,6 +95,30 @@ def check_decimal(text: str, what: str) -> str:
     return s
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def check_text(text, what: str, max_len: int, *, required: bool = True) -> str | None:
+    """A text field: stripped, no control characters (PostgreSQL refuses NUL), at most ``max_len``."""
+    s = str(text or "").strip()
+    if not s:
+        if required:
+            raise TargetsError(f"{what}：必填")
+        return None
+    if _CONTROL.search(s):
+        raise TargetsError(f"{what}：含有不可见的控制字符")
+    if len(s) > max_len:
+        raise TargetsError(f"{what}：最多 {max_len} 个字，现为 {len(s)} 个字")
+    return s
+
+
+def check_code(code, what: str = "单位代码") -> str:
+    s = str(code or "").strip()
+    if not re.fullmatch(r"\d{6}", s):
+        raise TargetsError(f"{what}应为 6 位 GB/T 2260 代码，收到 {s[:20]!r}")
+    return s
+
+
 def check_month(text: str) -> str:
     s = str(text).strip()
     if not _MONTH.match(s):
@@ -137,10 +161,10 @@ class TargetStore(DatabaseClient):
 
     def upsert_unit(self, code: str, name: str, kind: str, display_order: int, valid_from: date,
                     valid_to: date | None = None, *, demo: bool = False, conn=None) -> tuple[dict | None, dict]:
-        if not re.fullmatch(r"\d{6}", str(code)):
-            raise TargetsError(f"单位代码应为 6 位 GB/T 2260 代码，收到 {code!r}")
+        code = check_code(code)
         if kind not in UNIT_KINDS:
-            raise TargetsError(f"单位类型应为 {'、'.join(UNIT_KINDS)} 之一，收到 {kind!r}")
+            raise TargetsError(f"单位类型应为 {'、'.join(UNIT_KINDS)} 之一，收到 {str(kind)[:10]!r}")
+        name = check_text(name, "单位名称", 64)
         after = {"code": code, "name": name, "kind": kind, "display_order": int(display_order),
                  "valid_from": valid_from, "valid_to": valid_to, "demo": demo}
         with self._tx(conn) as conn:
@@ -158,6 +182,7 @@ class TargetStore(DatabaseClient):
                      ) -> tuple[list, list]:
         """Close the open list of ``unit_code`` the day before ``valid_from`` and open the new one
         (an identical list already open is kept as it is: re-import duplicates nothing)."""
+        unit_code = check_code(unit_code)
         with self._tx(conn) as conn:
             if conn.execute(select(Unit.code).where(Unit.code == unit_code)).first() is None:
                 raise TargetsError(f"未知的单位 {unit_code}")
@@ -212,19 +237,19 @@ class TargetStore(DatabaseClient):
         """Set one annual target (§3.1); direction and decimals default to the indicator's."""
         ind = INDICATORS.get(indicator)
         if ind is None:
-            raise TargetsError(f"未知的指标 {indicator!r}（可选 {'、'.join(INDICATORS)}）")
+            raise TargetsError(f"未知的指标 {str(indicator)[:32]!r}（可选 {'、'.join(INDICATORS)}）")
+        unit_code = check_code(unit_code)
         direction = direction or ind.direction
         if direction not in ("le", "ge"):
             raise TargetsError(f"方向应为 le（不高于）或 ge（不低于），收到 {direction!r}")
         if dust_rule not in DUST_RULES:
             raise TargetsError(f"扣沙规则应为 {'、'.join(DUST_RULES)} 之一，收到 {dust_rule!r}")
-        if not str(source_doc or "").strip():
-            raise TargetsError("目标须注明依据文件")
+        source_doc = check_text(source_doc, "依据文件（目标须注明依据文件）", 2000)
         after = {"year": int(year), "unit_code": unit_code, "indicator": indicator, "direction": direction,
                  "value": check_decimal(value, f"{unit_code} {ind.label} 目标值"),
                  "decimals": ind.decimals if decimals is None else int(decimals), "dust_rule": dust_rule,
                  "base_value": None if base_value in (None, "") else check_decimal(base_value, "基准值"),
-                 "source_doc": str(source_doc).strip(), "demo": demo}
+                 "source_doc": source_doc, "demo": demo}
         with self._tx(conn) as conn:
             if conn.execute(select(Unit.code).where(Unit.code == unit_code)).first() is None:
                 raise TargetsError(f"未知的单位 {unit_code}")
@@ -241,6 +266,9 @@ class TargetStore(DatabaseClient):
 
     def delete_target(self, year: int, unit_code: str, indicator: str, *, conn=None) -> dict | None:
         """Remove one target; returns it as it was (None when there was none)."""
+        unit_code = check_code(unit_code)
+        if indicator not in INDICATORS:
+            raise TargetsError(f"未知的指标 {str(indicator)[:32]!r}（可选 {'、'.join(INDICATORS)}）")
         key = (Target.year == int(year), Target.unit_code == unit_code, Target.indicator == indicator)
         with self._tx(conn) as conn:
             old = conn.execute(select(Target.__table__).where(*key)).mappings().first()
@@ -266,10 +294,12 @@ class TargetStore(DatabaseClient):
             raise TargetsError(f"未知的手工录入类别 {kind!r}（可选 {'、'.join(MANUAL_KINDS)}）")
         if period not in PERIODS:
             raise TargetsError(f"时段应为 month（当月）或 ytd（1—M月），收到 {period!r}")
-        if not str(doc_no or "").strip():
-            raise TargetsError("手工录入须注明文号")
+        unit_code = check_code(unit_code)
+        doc_no = check_text(doc_no, "文号（手工录入须注明文号）", 128)
+        indicator = check_text(indicator, "指标", 32)
+        note = check_text(note, "备注", 2000, required=False)
         after = {"month": month, "kind": kind, "unit_code": unit_code, "period": period, "indicator": indicator,
-                 "value": check_decimal(value, f"{MANUAL_KINDS[kind]} 数值"), "doc_no": str(doc_no).strip(),
+                 "value": check_decimal(value, f"{MANUAL_KINDS[kind]} 数值"), "doc_no": doc_no,
                  "doc_date": doc_date, "note": note, "demo": demo}
         with self._tx(conn) as conn:
             if conn.execute(select(Unit.code).where(Unit.code == unit_code)).first() is None:
@@ -316,4 +346,5 @@ def row_dict(row) -> dict:
     return asdict(row)
 
 
-__all__ = ["ManualRow", "TargetRow", "TargetStore", "TargetsError", "UnitRow", "check_decimal", "check_month", "row_dict"]
+__all__ = ["ManualRow", "TargetRow", "TargetStore", "TargetsError", "UnitRow", "check_code", "check_decimal",
+           "check_month", "check_text", "row_dict"]
