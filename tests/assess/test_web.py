@@ -152,7 +152,7 @@ BAD = [
     ("POST", "/api/bulletins/air/2026-03/transitions", {"action": "approve"}, "未知的操作"),
     ("PUT", "/api/bulletins/work/2026-03/remarks", {"text": "长" * 4001}, "4000"),
     ("PUT", "/api/bulletins/work/2026-03/remarks", {"text": "要求\x00"}, "控制字符"),
-    ("PUT", "/api/targets/2026/14021\x00/pm25", {"value": "20", "source_doc": "x"}, "6 位"),
+    ("PUT", "/api/targets/2026/14021%00/pm25", {"value": "20", "source_doc": "x"}, "6 位"),
     ("PUT", "/api/targets/2026/140213/pm25", {"value": "20", "source_doc": "文件\x00"}, "控制字符"),
 ]
 
