@@ -100,6 +100,8 @@ def _requests():
         ("put_manual", "PUT", f"/api/targets/manual/{MONTH_TEXT}",
          {"kind": "province_county_rank", "unit_code": "140213", "period": "month", "indicator": "composite",
           "value": "12", "doc_no": "测试〔2026〕3号", "doc_date": "2026-04-20"}, ADMIN),
+        ("put_unit", "PUT", "/api/targets/units/140213",  # as it is: nothing changes
+         {"name": "平城区", "kind": "区", "display_order": 1, "valid_from": "2018-05-01"}, ADMIN),
         ("put_stations", "PUT", "/api/targets/units/140221/stations",
          {"stations": ["DT-140221-S1"], "valid_from": "2025-01-01"}, ADMIN),
         ("bulletins", "GET", f"/bulletins?month={MONTH_TEXT}", None, INTERNAL),
@@ -275,6 +277,9 @@ def test_management_page_forms_for_the_admin_only(web):
     assert 'id="target-form"' in page and 'id="import-form"' in page and "平城区" in page
     assert 'id="target-form"' not in leader.get("/targets/manage?year=2026", headers=HTML).text
     token = admin.headers[CSRF_HEADER]
+    r = admin.post("/targets/manage/unit", data={"csrf_token": token, "year": "2026", "code": "14027", "name": "开发区",
+                                                 "kind": "开发区", "order": "11", "valid_from": "2026-01-01"})
+    assert r.status_code == 422 and "6 位" in r.text
     r = admin.post("/targets/manage/target", data={"csrf_token": token, "year": "2026", "unit_code": "140226",
                                                    "indicator": "pm25", "value": "x", "source_doc": "测试"})
     assert r.status_code == 422 and "不是数值" in r.text

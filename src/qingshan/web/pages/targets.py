@@ -159,6 +159,28 @@ async def post_manual(request: Request, user: InternalUser, db: SessionDep, ctx:
     return _done(year, month, "已保存手工录入。" if out["changed"] else "没有变化。")
 
 
+@router.post("/targets/manage/unit")
+async def post_unit(request: Request, user: InternalUser, db: SessionDep, ctx: AuditCtx, settings: Settings):
+    form = {k: str(v)[:200] for k, v in (await request.form()).items() if k != "csrf_token"}
+    year = _year(form.get("year"))
+    try:
+        try:
+            order = int(form.get("order", "").strip())
+        except ValueError:
+            raise ValidationFailed("排序应为整数") from None
+        try:
+            valid_from = date.fromisoformat(form.get("valid_from", "").strip())
+            valid_to = date.fromisoformat(form["valid_to"].strip()) if form.get("valid_to", "").strip() else None
+        except ValueError:
+            raise ValidationFailed("起始、终止日期应为 YYYY-MM-DD") from None
+        out = service.set_unit(db, ctx, user, form.get("code", ""), form.get("name", ""), form.get("kind", ""), order,
+                               valid_from, valid_to)
+    except DomainError as exc:
+        return _refused(request, user, db, settings, exc, year, None, form)
+    assess_data.changed(settings.database_url)
+    return _done(year, None, "已保存单位。" if out["changed"] else "单位没有变化。")
+
+
 @router.post("/targets/manage/stations")
 async def post_stations(request: Request, user: InternalUser, db: SessionDep, ctx: AuditCtx, settings: Settings):
     form = {k: str(v)[:2000] for k, v in (await request.form()).items() if k != "csrf_token"}
