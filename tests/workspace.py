@@ -165,6 +165,7 @@ def new_item(backend, kind: str = "key_task", lead: str = "平城区", others=("
         "complaint": {"channel": "网站", "content": "测试投诉"},
         "emergency": {"enterprise": "测试企业", "alert": "测试预警", "check_result": "测试核查结论",
                       "requirement": "测试整改要求"},
+        "enforcement": {"filed_date": "2026-11-03", "party": "测试企业"},
     }[kind]
     body = {"kind": kind, "title": f"测试{kind}事项", "lead_unit": lead, "units": list(others),
             "deadline": "2030-06-30", "fields": fields}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from html.parser import HTMLParser
 
 import polars as pl
@@ -13,29 +13,25 @@ import pytest
 from docx import Document
 
 from qingshan.air import evaluation as ev
+from qingshan.air.report import build_report
+from qingshan.air.settings import EvaluationSettings
 from qingshan.bulletin import air_bulletin, service, work_bulletin
 from qingshan.bulletin.model import NO_DATA, from_json, to_json
 from qingshan.bulletin.workflow import WorkflowError
 from qingshan.standards import city_series
+from qingshan.store.observations import ObservationStore
 from qingshan.store.registry import StationRegistry
 from qingshan.targets.store import TargetStore
 
+from assess_demo import MONTH, MONTH_TEXT, YEAR
+
 ISSUED = date(2026, 4, 5)
-YEAR, MONTH, MONTH_TEXT = 2026, 3, "2026-03"  # as built by conftest.py
 
 
 @pytest.fixture(scope="module")
-def air_b(demo_url):
-    return service.build(demo_url, "air", MONTH_TEXT, issued=ISSUED)
-
-
-@pytest.fixture(scope="module")
-def work_b(demo_url):
-    return service.build(demo_url, "work", MONTH_TEXT, issued=ISSUED)
-
-
-def _engine(demo_url, start, end):
-    """The air engine called directly (not through the bulletin's adapter) on the unit lists."""
+def engine_inputs(demo_url):
+    """The unit lists, registry and hours read directly (not through the bulletin's adapter)."""
+    end = date(YEAR, MONTH, 31)
     st = TargetStore(demo_url)
     units = st.units(end, include_city=False)
     lists = st.unit_stations(end)
@@ -44,24 +40,19 @@ def _engine(demo_url, start, end):
     rows = [{"code": c, "unit": u.code, "uname": u.name} for u in units for c in lists.get(u.code, [])]
     m = pl.DataFrame(rows)
     frame = reg.join(m, on="code").with_columns(county_code=pl.col("unit"), county_name=pl.col("uname")).drop("unit", "uname")
-    from qingshan.store.observations import ObservationStore
-    from datetime import datetime, time, timedelta
-
     obs = ObservationStore(demo_url)
     hourly = obs.hourly_frame(reg["code"].to_list(), datetime.combine(date(YEAR - 1, 1, 1), time(1)),
                               datetime.combine(end + timedelta(days=1), time(0)))
     obs.close()
-    days = city_series.StationDays.from_hourly(hourly)
-    u = ev.evaluate(days, frame, start, end, by="county_code", station_list=m["code"].to_list())
-    c = ev.evaluate(days, reg, start, end, by="city_code", areas=["140200"])
-    return units, u, c
+    return units, m["code"].to_list(), frame, reg, hourly, city_series.StationDays.from_hourly(hourly)
 
 
 @pytest.mark.parametrize("ytd", [False, True], ids=["A1-month", "A3-ytd"])
-def test_table_a1_a3_cells_are_the_air_engines(demo_url, air_b, ytd):
+def test_table_a1_a3_cells_are_the_air_engines(engine_inputs, air_b, ytd):
+    units, codes, frame, reg, hourly, days = engine_inputs
     end = date(YEAR, MONTH, 31)
     start = date(YEAR, 1, 1) if ytd else date(YEAR, MONTH, 1)
-    units, u, c = _engine(demo_url, start, end)
+    u = ev.evaluate(days, frame, start, end, EvaluationSettings(station_list=codes), by="county_code")
     b0, b1 = ev.same_period_last_year(start, end)
     base = ev.evaluate_daily(u.daily, b0, b1, by="county_code")
     table = air_b.sections[1 if ytd else 0].tables[0]
@@ -82,11 +73,14 @@ def test_table_a1_a3_cells_are_the_air_engines(demo_url, air_b, ytd):
         for cell, eng in ((row[2].split("（")[0], k["rank"]), (row[10], k["pm25_rank"]), (row[12], k["good_ratio_rank"])):
             assert cell.removeprefix("并列") == str(eng)
         n_checked += 1
-    city = c.period.row(0, named=True)
-    crow = by_name["全市"]
-    assert crow[3:9] == [city[f"{x}_pub"] for x in ("so2", "no2", "pm10", "pm25", "co", "o3")]
-    assert crow[1].startswith(city["isum_pub"]) and crow[11] == city["good_ratio_pub"]
     assert n_checked == 10
+    # 全市: the air pages' one report builder (national stations), cell by cell
+    rep = build_report(hourly, reg, "140200", start, end, counties=False)
+    city = {r["indicator"]: r for r in rep.indicators()}
+    crow = by_name["全市"]
+    assert crow[3:9] == [city[x]["value"] for x in ("so2", "no2", "pm10", "pm25", "co", "o3")]
+    assert crow[1] == f"{city['isum']['value']}（{city['isum']['base']}）"
+    assert crow[11] == city["good_ratio"]["value"] and crow[13] == city["n_heavy"]["value"]
     # A2/A4: ΔI is the engine's change rate
     change = {r[0]: r for r in air_b.sections[1 if ytd else 0].tables[1].rows}
     for unit in units:
@@ -131,13 +125,54 @@ def test_work_docx_keeps_sections_without_data(work_b):
     assert titles == ["环境质量", "水环境", "净土与固体废物", "重污染天气应对", "目标任务完成情况", "重点工作进展",
                       "督察整改", "执法监管", "奖惩情况", "存在问题和下步要求"]
     no_data = [s.title for s in work_b.sections if s.no_data]
-    assert no_data == ["水环境", "净土与固体废物", "重污染天气应对", "重点工作进展", "督察整改", "执法监管"]
+    assert no_data == ["水环境", "净土与固体废物", "重污染天气应对"]  # their domains are not connected here
     paras = [p.text for p in doc.paragraphs]
     for t in no_data:
         i = next(k for k, p in enumerate(paras) if p.endswith(f"、{t}"))
         assert paras[i + 1] == NO_DATA
-    assert n_tables == 4  # A3 short, A5 (city), water/CO2 targets, county money
+    # A3 short, A5 (city), water/CO2 targets, B2 and its counts, B3, B4, county money
+    assert n_tables == 8
     assert work_b.sections[-1].editable and work_b.sections[-1].paragraphs
+
+
+def _table(b, title):
+    return next(t for s in b.sections for t in s.tables if t.title.startswith(title))
+
+
+def test_b2_classes_the_demo_tasks_by_the_progress_rule(work_b):
+    """§4.3 item 4 on d = 2026-03-31 (elapsed share 90/365 = 24.66 % from 1 January), the demo's
+    tasks (qingshan.demo.assess): done; 29 % ≥ 24.66 % → 序时推进; 0 % → 滞后; due 3-16 → 逾期."""
+    rows = {r[0]: r for r in _table(work_b, "表B2").rows}
+    assert rows["演示：城区建筑工地扬尘在线监控全覆盖"][2:5] == ["2026-03-01", "已完成", "100"]
+    assert rows["演示：县城集中供热管网改造"][1:5] == ["阳高县", "2026-12-31", "序时推进", "29"]
+    assert rows["演示：御河沿线入河排污口排查整治"][3:5] == ["滞后", "0"]
+    assert rows["演示：建成区散煤清零"][1:4] == ["大同市住房和城乡建设局", "2026-03-16", "逾期"]
+    counts = {r[0]: r[1:] for r in _table(work_b, "各牵头单位").rows}
+    assert counts["阳高县"] == ["0", "1", "0", "0", "1"]
+    remarks = "".join(work_b.sections[-1].paragraphs)
+    assert "演示：建成区散煤清零" in remarks and "天镇县督察整改问题1个" in remarks  # item 8 pre-filled
+
+
+def test_b3_counts_inspection_problems_per_unit(work_b):
+    """§4.3 item 5: 平城区 has one problem on schedule (26 % ≥ 24.66 %), 天镇县 one overdue (due
+    3-21); the rate is completed/total with 1 decimal; department-only problems get their row."""
+    rows = {r[0]: r for r in _table(work_b, "表B3").rows}
+    assert rows["平城区"][1:] == ["1", "0", "1", "0", "0", "0.0"]
+    assert rows["天镇县"][1:] == ["1", "0", "0", "0", "1", "0.0"]
+    assert rows["广灵县"][1:] == ["0", "0", "0", "0", "0", "—"]
+    assert "市直部门" in rows
+
+
+def test_b4_counts_cases_by_filing_date_with_last_year(work_b):
+    """§4.3 item 6 from the demo cases: March and 1—3月 of 2026, each with the same period of
+    2025 in brackets; fines summed exactly (5.5 + 12 = 17.50; + 2.3 = 19.80)."""
+    rows = [r for r in _table(work_b, "表B4").rows]
+    assert ["平城区", "3月", "2（1）", "17.50（8.00）", "1（0）", "0（0）", "0（0）"] in rows
+    assert ["平城区", "1—3月", "3（1）", "19.80（8.00）", "1（0）", "0（0）", "0（0）"] in rows
+    assert ["云冈区", "3月", "1（1）", "20.00（6.00）", "0（1）", "1（0）", "1（0）"] in rows
+    assert ["云冈区", "1—3月", "1（2）", "20.00（9.00）", "0（1）", "1（0）", "1（0）"] in rows
+    assert ["浑源县", "1—3月", "1（0）", "3.20（0.00）", "0（0）", "1（0）", "0（0）"] in rows
+    assert not any(r[0] == "浑源县" and r[1] == "3月" for r in rows)
 
 
 class _Counter(HTMLParser):
@@ -150,7 +185,7 @@ class _Counter(HTMLParser):
 
 
 def test_html_renders_tables_and_charts(air_b, work_b):
-    for b, tables, imgs in ((air_b, 5, 3), (work_b, 4, 0)):
+    for b, tables, imgs in ((air_b, 5, 3), (work_b, 8, 0)):
         h = service.render_html(b)
         c = _Counter()
         c.feed(h)
@@ -165,35 +200,37 @@ def test_snapshot_round_trip_and_deterministic_rendering(air_b):
     assert service.render_html(air_b) == service.render_html(air_b)
 
 
-def test_publish_freezes_and_regenerates_byte_identical(demo_copy):
+def test_publish_freezes_and_regenerates_byte_identical(demo_copy, air_b):
     with pytest.raises(WorkflowError, match="草稿"):
-        service.act(demo_copy, "air", MONTH_TEXT, "publish")
-    service.act(demo_copy, "air", MONTH_TEXT, "review")
-    info = service.act(demo_copy, "air", MONTH_TEXT, "publish", issued=ISSUED)
+        service.cli_transition(demo_copy, "air", MONTH_TEXT, "publish")
+    reviewed = service.cli_transition(demo_copy, "air", MONTH_TEXT, "review", bulletin=air_b)
+    assert reviewed.state == "reviewed" and reviewed.snapshot_sha256 == service.sha256(to_json(air_b).replace(
+        '"state":"draft"', '"state":"reviewed"'))
+    info = service.cli_transition(demo_copy, "air", MONTH_TEXT, "publish", issued=date(2026, 4, 8))
     assert info.state == "published" and info.docx_sha256
     published = service.build(demo_copy, "air", MONTH_TEXT)
+    # publishing signs what was reviewed: only the date changes
+    assert published.sections == air_b.sections and published.date_text == "2026年4月8日"
     docx_1 = service.render_docx(published)
     # the stored data change after publication: the published bulletin does not
     st = TargetStore(demo_copy)
     st.upsert_target(YEAR, "140213", "pm25", "19", "测试修改")
     st.close()
-    d, h, same = service.regenerate(demo_copy, "air", MONTH_TEXT)
+    d, h, same = service.cli_regenerate(demo_copy, "air", MONTH_TEXT)
     assert same and d == docx_1 and service.sha256(d) == info.docx_sha256
     assert service.build(demo_copy, "air", MONTH_TEXT) == published
-    draft = service.build(demo_copy, "work", MONTH_TEXT, issued=ISSUED)
-    assert draft.meta["state"] == "draft"
     with pytest.raises(WorkflowError, match="已发布"):
-        service.act(demo_copy, "air", MONTH_TEXT, "review")
+        service.cli_transition(demo_copy, "air", MONTH_TEXT, "review")
 
 
-def test_remarks_are_editable_before_publishing(demo_copy):
-    service.set_remarks(demo_copy, MONTH_TEXT, "各县（区）要对照问题清单逐项整改。")
-    b = service.build(demo_copy, "work", MONTH_TEXT, issued=ISSUED)
+def test_remarks_are_editable_before_review(demo_copy, demo_ctx):
+    service.cli_set_remarks(demo_copy, MONTH_TEXT, "各县（区）要对照问题清单逐项整改。")
+    b = service.build(demo_copy, "work", MONTH_TEXT, issued=ISSUED, ctx=demo_ctx)
     assert b.sections[-1].paragraphs == ["各县（区）要对照问题清单逐项整改。"]
     assert b.meta["prefilled_remarks"]  # the pre-filled text stays available
-    service.act(demo_copy, "work", MONTH_TEXT, "review")
+    service.cli_transition(demo_copy, "work", MONTH_TEXT, "review", bulletin=b)
     with pytest.raises(WorkflowError):
-        service.set_remarks(demo_copy, MONTH_TEXT, "改")
+        service.cli_set_remarks(demo_copy, MONTH_TEXT, "改")
 
 
 def test_water_section_from_the_seam(demo_url, monkeypatch):
@@ -211,3 +248,18 @@ def test_water_section_from_the_seam(demo_url, monkeypatch):
     r1, r2 = sec.tables[0].rows
     assert r1[7] == "否" and r1[8] == "氨氮(1.12)" and r1[9] == "变差" and r1[10] == "100.00"
     assert r2[7] == "未监测" and r2[10] == "—"
+
+
+def test_monthly_chart_series_are_the_engines_monthly_values(engine_inputs, air_b):
+    """The chart draws the city's monthly PM2.5 (this year and last) with the engine's two
+    publication steps; each value equals the one report builder's for that month."""
+    units, codes, frame, reg, hourly, days = engine_inputs
+    chart = next(c for c in air_b.sections[2].charts if c.key == "pm25_monthly").data
+    assert chart["months"] == [1, 2, 3]
+    for year, series in ((YEAR, chart["this_year"]), (YEAR - 1, chart["last_year"])):
+        for m, value in zip(chart["months"], series):
+            start, end = ev.month_period(year, m)
+            rep = build_report(hourly, reg, "140200", start, end, counties=False)
+            assert value == {r["indicator"]: r for r in rep.indicators()}["pm25"]["value"], (year, m)
+    # the 1—3月 path: base + (target − base)·τ, demo city target 23 from 25, at 3-31 (90/365)
+    assert chart["path"][-1] == "24.5"

@@ -32,3 +32,28 @@ def test_builder_on_fresh_sqlite(tmp_path):
     con = Console(record=True, width=120)
     render_summary(con, s)
     assert "演示" in con.export_text()
+
+
+def test_demo_hook_writes_both_bulletins_of_the_last_complete_month(demo_url, _isolated_home):
+    """``qingshan demo``'s last step (DOMAIN_DEMOS) on the demo store it built (idempotent: nothing
+    new is written): the data end on 2026-03-31, so both bulletins of 2026-03 are written under
+    QINGSHAN_HOME/bulletins and their paths printed."""
+    from sqlalchemy import create_engine
+
+    from qingshan.demo import assess, domains
+
+    assert domains.DOMAIN_DEMOS[-1].build is assess.run_demo
+    engine = create_engine(demo_url)
+    try:
+        run = assess.run_demo(engine)
+    finally:
+        engine.dispose()
+    assert run.month == "2026-03" and run.ledger.tasks == 4 and run.ledger.cases == 8
+    names = sorted(p.name for p in run.paths)
+    assert names == ["bulletin-air-2026-03.docx", "bulletin-air-2026-03.html", "bulletin-work-2026-03.docx",
+                     "bulletin-work-2026-03.html"]
+    assert all(p.parent == _isolated_home / "bulletins" and p.stat().st_size > 0 for p in run.paths)
+    con = Console(record=True, width=160)
+    con.print(assess.render_run(run))
+    text = con.export_text()
+    assert "bulletin-work-2026-03.html" in text and "演示" in text

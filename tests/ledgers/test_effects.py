@@ -13,6 +13,7 @@ def test_effects_of_the_transitions():
     assert find_transition("inspection", "submit").effects == (NoteTo("evidence"),)
     assert find_transition("inspection", "verify").effects == (NoteTo("verification"),)
     assert find_transition("emergency", "submit").effects == (NoteTo("evidence"),)
+    assert find_transition("enforcement", "decide").effects == (NoteTo("decision"),)
     reopen = [t for t in TRANSITIONS if t.action == "reopen"]
     assert len(reopen) == len(KINDS) and all(t.effects == (CountUp("reopen_count"),) for t in reopen)  # one per kind
 

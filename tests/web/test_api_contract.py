@@ -8,7 +8,8 @@ from fastapi.routing import APIRoute
 from qingshan.web.app import API_ROUTERS
 
 FILE_ROUTES = {("GET", "/api/ledgers/export"), ("GET", "/api/ledgers/{item_id}/attachments/{attachment_id}"),
-               ("GET", "/api/landwaste/ponds/{code}/files/{file_id}")}
+               ("GET", "/api/landwaste/ponds/{code}/files/{file_id}"),
+               ("GET", "/api/targets/export/{year}"), ("GET", "/api/bulletins/{kind}/{month}/document.{fmt}")}
 
 
 def _api_routes():

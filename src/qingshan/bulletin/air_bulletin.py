@@ -161,13 +161,11 @@ def target_text(status: list[AirStatus], month: int) -> str:
 
 
 def monthly_chart(ctx: AirContext, year: int, month: int, targets: list[TargetRow]) -> Chart:
-    this_y, last_y, path = [], [], []
+    path = []
     t = next((x for x in targets if x.unit_code == ctx.city.code and x.indicator == "pm25"), None)
+    this_y = ctx.month_pm25(year, range(1, month + 1))
+    last_y = ctx.month_pm25(year - 1, range(1, month + 1))
     for m in range(1, month + 1):
-        cur = ctx.month_table(year, m)
-        last = ctx.month_table(year - 1, m)
-        this_y.append(None if not cur else cur.get("pm25_pub"))
-        last_y.append(None if not last else last.get("pm25_pub"))
         if t is not None and t.base_value:
             v = tt.straight_line_value(t.base_value, t.value, air_link.month_period(year, m)[1])
             path.append(exact.fraction_to_str(v, 1))
@@ -204,7 +202,7 @@ def build(ctx: AirContext, year: int, month: int, *, manual: list[ManualRow], ta
     notes.append("说明：县（区）排名规则、奖惩计分和目标可达性分级中标注 UNCONFIRMED 的设置见 assessment-bulletin.md §7。")
     return Bulletin("air", f"{year}-{month:02d}", f"{year}年{month}月及1—{month}月各县（区）环境空气质量状况通报",
                     settings.issuer, f"{issued.year}年{issued.month}月{issued.day}日", issued.isoformat(),
-                    [s1, s2, s3], notes, {"settings": settings.as_dict(), "air": ctx.settings.as_dict(), "demo": demo})
+                    [s1, s2, s3], notes, {"settings": settings.as_dict(), "air": air_link.settings_dict(ctx.settings), "demo": demo})
 
 
 __all__ = ["A1_COLUMNS", "A2_COLUMNS", "A5_COLUMNS", "build", "change_table", "main_table", "targets_table"]

@@ -6,36 +6,44 @@
 3. ``aqi_days``: stacked bars of AQI-category days per unit.
 
 Deterministic: the same data give the same bytes (no timestamp or software metadata in the PNG,
-fixed size and dpi), so a snapshot regenerates identical documents. Chinese text uses the Noto
-CJK font the project installs (``scripts/system-deps.sh``).
+fixed size and dpi), so a snapshot regenerates identical documents; the .docx and the HTML of a
+bulletin embed the same bytes, drawn once (:func:`render` keeps the last few). Chinese text uses
+the font of the one lookup, :mod:`qingshan.core.fonts`.
 """
 
 from __future__ import annotations
 
 import io
+import json
+import threading
+from functools import lru_cache
 
-CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "SimHei")
-LEVEL_COLOURS = ("#00e400", "#ffff00", "#ff7e00", "#ff0000", "#99004c", "#7e0023")  # HJ 633 category colours
-LEVEL_NAMES = ("优", "良", "轻度污染", "中度污染", "重度污染", "严重污染")
+from qingshan.core.fonts import rc
+from qingshan.standards.hj633_tables import CATEGORY, COLOUR_HEX
 
-
-def cjk_font() -> str | None:
-    from matplotlib import font_manager
-
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    return next((f for f in CJK_FAMILIES if f in installed), None)
+#: HJ 633 Table 2 categories and Appendix A colours, level 1 … 6 (the one table)
+LEVEL_COLOURS = tuple(COLOUR_HEX[lv] for lv in range(1, 7))
+LEVEL_NAMES = tuple(CATEGORY[lv] for lv in range(1, 7))
+#: pyplot keeps global state: one drawing at a time (the web renders in worker threads)
+_LOCK = threading.Lock()
 
 
 def render(key: str, data: dict) -> bytes:
+    """PNG bytes of chart ``key`` drawn from ``data`` (same data, same bytes)."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    with _LOCK:
+        return _render(key, text)
+
+
+@lru_cache(maxsize=16)
+def _render(key: str, data_json: str) -> bytes:
+    data = json.loads(data_json)
     import matplotlib
 
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
-    font = cjk_font()
-    rc = {"font.family": [font, "DejaVu Sans"] if font else ["DejaVu Sans"], "axes.unicode_minus": False,
-          "svg.hashsalt": "qingshan", "path.simplify": True}
-    with plt.rc_context(rc):
+    with plt.rc_context(rc() | {"svg.hashsalt": "qingshan", "path.simplify": True}):
         fig, ax = plt.subplots(figsize=(7.2, 3.6), dpi=120)
         if key == "composite_bar":
             names, vals = data["names"], [float(v) if v not in (None, "") else 0.0 for v in data["values"]]
@@ -60,7 +68,8 @@ def render(key: str, data: dict) -> bytes:
                 ax.plot(x, series(data["path"]), color="#c0392b", ls="--", lw=1.2, label="目标路径（直线序时）")
             ax.set_xticks(x, [f"{m}月" for m in months], fontsize=8)
             ax.set_ylabel("PM2.5 (µg/m³)")
-            ax.legend(fontsize=8, loc="upper right", frameon=False, ncol=3)
+            # below the axes: inside, the legend would cover the winter months' bars
+            ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False, ncol=3)
         elif key == "aqi_days":
             names = data["names"]
             bottom = [0.0] * len(names)
@@ -83,4 +92,4 @@ def render(key: str, data: dict) -> bytes:
     return buf.getvalue()
 
 
-__all__ = ["cjk_font", "render"]
+__all__ = ["render"]

@@ -85,15 +85,15 @@ def render(b: Bulletin) -> bytes:
             table = doc.add_table(rows=1 + len(t.rows), cols=len(t.columns))
             table.style = "Table Grid"
             table.alignment = WD_TABLE_ALIGNMENT.CENTER
+            # every cell once, row-major: ``table.cell(r, j)`` re-lists all cells on each call
+            # (quadratic; seconds for the A tables)
+            cells = table._cells
+            n = len(t.columns)
             for j, c in enumerate(t.columns):
-                cell = table.cell(0, j)
-                cell.text = ""
-                _font(cell.paragraphs[0].add_run(c), TITLE_FONT, 8, True)
+                _font(cells[j].paragraphs[0].add_run(c), TITLE_FONT, 8, True)
             for r, row in enumerate(t.rows, start=1):
                 for j, v in enumerate(row):
-                    cell = table.cell(r, j)
-                    cell.text = ""
-                    _font(cell.paragraphs[0].add_run(v), BODY_FONT, 8)
+                    _font(cells[r * n + j].paragraphs[0].add_run(v), BODY_FONT, 8)
             for n in t.notes:
                 _para(doc, n, size=9, indent=False)
         for c in s.charts:

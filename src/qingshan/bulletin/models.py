@@ -6,13 +6,18 @@ from stored inputs plus §7").
 ``snapshot`` is the canonical JSON of every input the documents are generated from; regenerating
 from it gives byte-identical .docx and HTML (``docx_sha256``/``html_sha256`` recorded at freeze).
 ``remarks`` is the editable text of Bulletin B §4.3 item 8 (pre-filled, edited before publishing).
+
+The review freezes what is reviewed: ``review`` stores the assembled bulletin as ``snapshot``,
+``publish`` signs that same snapshot (only the signature date is set then) and stores the two
+documents themselves (``docx``, ``html``) for the public portal; ``return`` clears it.
+``reviewed_by``/``published_by`` name the accounts (the audit trail has the full history).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import DateTime, Integer, LargeBinary, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from qingshan.store.base import Base
@@ -33,3 +38,9 @@ class BulletinIssue(Base):
     html_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
     published_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    title: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    reviewed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    published_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    docx: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    html: Mapped[str | None] = mapped_column(Text, nullable=True)

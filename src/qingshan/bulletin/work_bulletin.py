@@ -15,6 +15,7 @@ from qingshan import exact
 from qingshan.bulletin import air_bulletin
 from qingshan.bulletin import figures as fg
 from qingshan.bulletin.model import Bulletin, Section, Table
+from qingshan.standards import county_ranking as rk
 from qingshan.standards import target_tracking as tt
 from qingshan.standards import water_compensation as wc
 from qingshan.targets import air_link
@@ -66,6 +67,79 @@ def water_section(url, month: str, unit_names: dict[str, str], tiers: wc.CompTie
                                          [f"水质评价版本：{w.table_version}" if w.table_version else ""])])
 
 
+def task_section(tasks: list[ledgers.KeyTask] | None, d: date, year: int, names: dict[str, str]
+                 ) -> tuple[Section, list[str]]:
+    """§4.3 item 4: Table B2 (each task classed by the B2 rule on day d) and the counts per
+    status and unit; returns the section and the overdue tasks' names (for item 8)."""
+    if tasks is None:
+        return Section("重点工作进展", no_data=True), []
+    if not tasks:
+        return Section("重点工作进展", [f"重点任务台账中没有{year}年的任务。"]), []
+    rows, overdue, counts = [], [], {}
+    for t in tasks:
+        p = tt.task_progress(d, t.due, t.done, t.reported_pct or "0", t.start)
+        if p == "overdue":
+            overdue.append(t.name)
+        who = t.lead if t.unit_code is None else names.get(t.unit_code, t.lead)
+        counts.setdefault(who, dict.fromkeys(tt.TASK_PROGRESS_LABELS, 0))[p] += 1
+        rows.append([t.name, t.lead if t.unit_code is None or t.lead == who else f"{t.lead}/{who}",
+                     t.due.isoformat(), tt.TASK_PROGRESS_LABELS[p], t.reported_pct or "未报告", t.note])
+    total = dict.fromkeys(tt.TASK_PROGRESS_LABELS, 0)
+    for c in counts.values():
+        for k, v in c.items():
+            total[k] += v
+    summary = (f"{year}年重点任务{len(tasks)}项，截至{d.month}月{d.day}日：" +
+               "，".join(f"{tt.TASK_PROGRESS_LABELS[k]}{v}项" for k, v in total.items()) + "。")
+    by_unit = Table("各牵头单位重点任务进展统计", ["牵头单位/责任县（区）", *tt.TASK_PROGRESS_LABELS.values(), "合计"],
+                    [[who, *[str(c[k]) for k in tt.TASK_PROGRESS_LABELS], str(sum(c.values()))]
+                     for who, c in counts.items()])
+    return Section("重点工作进展", [summary], [Table("表B2 重点工作任务进展", B2_COLUMNS, rows, [
+        "进展按 assessment-bulletin.md §4.3 表B2 规则判定：已办结为已完成；超过完成时限未办结为逾期；"
+        "报告完成率低于时间进度（开始日期默认1月1日）为滞后；其余为序时推进。完成率为责任单位报告值，未报告的按0计。"]), by_unit]), overdue
+
+
+def inspection_section(insp: list[ledgers.InspectionItem] | None, d: date, ctx: AirContext,
+                       names: dict[str, str]) -> tuple[Section, list[str]]:
+    """§4.3 item 5: Table B3, one row per unit (and one for problems of city departments only)."""
+    if insp is None:
+        return Section("督察整改", no_data=True), []
+    rows, overdue = [], []
+    groups = [(u.code, u.name) for u in ctx.units]
+    others = sorted({i.unit_code for i in insp} - set(names))
+    if others:
+        groups.append((None, "市直部门"))
+    for code, name in groups:
+        mine = [i for i in insp if (i.unit_code == code if code is not None else i.unit_code in others)]
+        cls = [tt.task_progress(d, i.due, i.done, i.reported_pct or "0", i.start) for i in mine]
+        n, done = len(mine), cls.count("done")
+        rate = "—" if n == 0 else exact.fraction_to_str(Fraction(100 * done, n), 1)
+        rows.append([name, str(n), str(done), str(cls.count("on_schedule")), str(cls.count("lagging")),
+                     str(cls.count("overdue")), rate])
+        if cls.count("overdue"):
+            overdue.append(f"{name}督察整改问题{cls.count('overdue')}个")
+    note = ("问题按责任单位统计：一个问题涉及多个县（区）时，计入每个县（区）；只涉及市直部门的计入“市直部门”。"
+            "完成率 = 已完成（销号）/问题总数，保留1位小数。")
+    return Section("督察整改", tables=[Table("表B3 中央和省生态环境保护督察问题整改情况", B3_COLUMNS, rows, [note])]), overdue
+
+
+def enforcement_section(enf: list[ledgers.EnforcementCounts] | None, month: int, ctx: AirContext,
+                        names: dict[str, str]) -> Section:
+    """§4.3 item 6: Table B4, per unit, M月 and 1—M月, each count with the same period last year."""
+    if enf is None:
+        return Section("执法监管", no_data=True)
+    rows = []
+    order = {u.code: i for i, u in enumerate(ctx.units)}
+    for e in sorted(enf, key=lambda e: (order.get(e.unit_code, len(order)), e.unit_code, e.period != "month")):
+        ly = e.last_year or (None,) * 5
+        cur = (e.filed, e.fines_wan, e.seized, e.restricted, e.transferred)
+        rows.append([names.get(e.unit_code, e.unit_code), f"{month}月" if e.period == "month" else f"1—{month}月",
+                     *[f"{c}（{'—' if p is None else p}）" for c, p in zip(cur, ly)]])
+    if not rows:
+        return Section("执法监管", [f"执法案件台账中没有1—{month}月及上年同期立案的案件。"])
+    return Section("执法监管", tables=[Table("表B4 环境执法情况", B4_COLUMNS, rows, [
+        "按立案日期统计；括号内为上年同期；罚款单位万元，保留2位小数；查封扣押、限产停产、移送公安为采取该措施的案件数。"])])
+
+
 def build(url, ctx: AirContext, year: int, month: int, *, manual: list[ManualRow], targets: list[TargetRow],
           status: list[AirStatus], other: list[OtherTarget], settings: fg.BulletinSettings, issued: date,
           demo: bool, remarks: str | None = None, comp_tiers: wc.CompTiers | None = None) -> Bulletin:
@@ -114,44 +188,15 @@ def build(url, ctx: AirContext, year: int, month: int, *, manual: list[ManualRow
     other_t = Table("水环境与碳排放强度目标", ["指标", "目标", "1—M月", "完成情况", "依据"],
                     [[o.label, o.target, o.actual, o.status, o.source] for o in other])
     s3 = Section("目标任务完成情况", [air_bulletin.target_text([s for s in status if s.is_city], month)], [a5, other_t])
-    # 4 重点工作进展
+    # 4 重点工作进展 (Table B2, counts per status and unit)
     d = m1
     tasks = ledgers.read_tasks(url, year)
-    s4 = Section("重点工作进展", no_data=tasks is None)
-    overdue: list[str] = []
-    if tasks is not None:
-        rows = []
-        for t in tasks:
-            p = tt.task_progress(d, t.due, t.done, t.reported_pct, t.start)
-            if p == "overdue":
-                overdue.append(t.name)
-            rows.append([t.name, t.lead if t.unit_code is None else f"{t.lead}/{names.get(t.unit_code, t.unit_code)}",
-                         t.due.isoformat(), tt.TASK_PROGRESS_LABELS[p], t.reported_pct, t.note])
-        s4.tables.append(Table("表B2 重点工作任务进展", B2_COLUMNS, rows))
-    insp = ledgers.read_inspection(url, year)
-    s5 = Section("督察整改", no_data=insp is None)
-    if insp is not None:
-        rows = []
-        for u in ctx.units:
-            mine = [i for i in insp if i.unit_code == u.code]
-            cls = [tt.task_progress(d, i.due, i.done, i.reported_pct, i.start) for i in mine]
-            n, done = len(mine), cls.count("done")
-            rate = "—" if n == 0 else exact.fraction_to_str(Fraction(100 * done, n), 1)
-            rows.append([u.name, str(n), str(done), str(cls.count("on_schedule")), str(cls.count("lagging")),
-                         str(cls.count("overdue")), rate])
-            if cls.count("overdue"):
-                overdue.append(f"{u.name}督察整改问题{cls.count('overdue')}个")
-        s5.tables.append(Table("表B3 中央和省生态环境保护督察问题整改情况", B3_COLUMNS, rows))
-    enf = ledgers.read_enforcement(url, ym)
-    s6 = Section("执法监管", no_data=enf is None)
-    if enf is not None:
-        rows = []
-        for e in enf:
-            ly = e.last_year or (None,) * 5
-            cur = (e.filed, e.fines_wan, e.seized, e.restricted, e.transferred)
-            rows.append([names.get(e.unit_code, e.unit_code), "当月" if e.period == "month" else f"1—{month}月",
-                         *[f"{c}（{'—' if p is None else p}）" for c, p in zip(cur, ly)]])
-        s6.tables.append(Table("表B4 环境执法情况", B4_COLUMNS, rows))
+    s4, overdue = task_section(tasks, d, year, names)
+    # 5 督察整改 (Table B3)
+    s5, overdue_insp = inspection_section(ledgers.read_inspection(url, year), d, ctx, names)
+    overdue += overdue_insp
+    # 6 执法监管 (Table B4)
+    s6 = enforcement_section(ledgers.read_enforcement(url, ym), month, ctx, names)
     # 7 奖惩情况
     paras7 = []
     for period, label in (("month", f"{month}月"), ("ytd", f"1—{month}月")):
@@ -164,15 +209,14 @@ def build(url, ctx: AirContext, year: int, month: int, *, manual: list[ManualRow
                                            rows7, ["按现状+改善评分（assessment-bulletin.md §1.3，太原2019年权重与金额，UNCONFIRMED），"
                                                    "累计为各月之和（UNCONFIRMED）。"])])
     # 8 存在问题和下步要求 (pre-filled, editable)
-    fig_y = fg.unit_figures(ctx, per_y)
-    ranks = fg.rankings(fig_y, settings.unrankable_policy)
-    from qingshan.standards import county_ranking as rk
-
-    _, bottom = rk.top_bottom(ranks["composite"], settings.top_n)
-    bad = [s for s in status if s.pm25_class in ("hard", "unprecedented", "impossible")]
     lines = []
-    if bottom:
-        lines.append(f"1—{month}月综合指数排名后{settings.top_n}位的{fg.group_text(bottom, names)}要认真分析原因，制定整改措施。")
+    for per, label in ((per_m, f"{month}月"), (per_y, f"1—{month}月")):  # the bottom lists of A1 and A3
+        _, bottom = rk.top_bottom(fg.rankings(fg.unit_figures(ctx, per), settings.unrankable_policy)["composite"],
+                                  settings.top_n)
+        if bottom:
+            lines.append(f"{label}综合指数排名后{settings.top_n}位的{fg.group_text(bottom, names)}要认真分析原因，"
+                         "制定整改措施。")
+    bad = [s for s in status if s.pm25_class in ("hard", "unprecedented", "impossible")]
     if bad:
         lines.append("PM2.5年度目标完成难度大的单位：" + "、".join(
             f"{'全市' if s.is_city else s.name}（{tt.FEASIBILITY_LABELS[s.pm25_class]}）" for s in bad) + "，要加大攻坚力度。")
@@ -191,7 +235,7 @@ def build(url, ctx: AirContext, year: int, month: int, *, manual: list[ManualRow
     return Bulletin("work", ym, f"{year}年1—{month}月全市生态环境保护重点工作情况通报", settings.issuer,
                     f"{issued.year}年{issued.month}月{issued.day}日", issued.isoformat(),
                     [s1, s2, land, emer, s3, s4, s5, s6, s7, s8], notes,
-                    {"settings": settings.as_dict(), "air": ctx.settings.as_dict(), "demo": demo,
+                    {"settings": settings.as_dict(), "air": air_link.settings_dict(ctx.settings), "demo": demo,
                      "prefilled_remarks": lines})
 
 

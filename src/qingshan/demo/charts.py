@@ -1,9 +1,8 @@
 """The demo's chart: the city's monthly trend and the county ranking, one PNG with Chinese labels.
 
-matplotlib only (Agg backend, no display). Chinese text needs a CJK font: the project installs
-Debian's ``fonts-noto-cjk`` (``make system-deps``); :func:`cjk_font` finds it through matplotlib's
-font manager and falls back to any other CJK family, or to none (the chart is still written; the
-labels then show as boxes, and the caller is told).
+matplotlib only (Agg backend, no display). Chinese text needs a CJK font: found by the one lookup
+of :mod:`qingshan.core.fonts` (the chart is still written without one; the labels then show as
+boxes, and the caller is told).
 """
 
 from __future__ import annotations
@@ -12,33 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
-#: Preferred families, best first.
-CJK_FAMILIES = (
-    "Noto Sans CJK SC",
-    "Noto Sans SC",
-    "Source Han Sans SC",
-    "Source Han Sans CN",
-    "WenQuanYi Zen Hei",
-    "WenQuanYi Micro Hei",
-    "SimHei",
-    "Microsoft YaHei",
-    "PingFang SC",
-    "Noto Serif CJK SC",
-)
-
-
-def cjk_font() -> str | None:
-    """Name of an installed font family that can draw Simplified Chinese, or None."""
-    from matplotlib import font_manager
-
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    for family in CJK_FAMILIES:
-        if family in installed:
-            return family
-    for name in sorted(installed):  # any other CJK family (e.g. "Noto Sans CJK JP" has the glyphs too)
-        if "CJK" in name or "Hei" in name:
-            return name
-    return None
+from qingshan.core.fonts import cjk_font, rc
 
 
 def render(
@@ -74,8 +47,7 @@ def render(
     import matplotlib.pyplot as plt
 
     font = cjk_font()
-    rc = {"font.family": [font, "DejaVu Sans"] if font else ["DejaVu Sans"], "axes.unicode_minus": False}
-    with plt.rc_context(rc):
+    with plt.rc_context(rc()):
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 5.2), dpi=110, gridspec_kw={"width_ratios": [1.25, 1]})
 
         months = monthly["month"].to_list()

@@ -21,7 +21,7 @@ from typing import Any
 from rich.console import Console, RenderableType
 from sqlalchemy import Engine
 
-from qingshan.demo import carbon, emergency, landwaste
+from qingshan.demo import assess, carbon, emergency, landwaste
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,8 @@ DOMAIN_DEMOS: tuple[DomainDemo, ...] = (
     DomainDemo("碳排放双控", carbon.build_carbon_demo, carbon.carbon_summary_renderable),
     DomainDemo("净土与风险底线（土壤、固废、危废联单、尾矿库）", landwaste.build_for_demo, landwaste.render_landwaste_demo),
     DomainDemo("重污染天气应急", emergency.build_on_engine, emergency.render_summary),
+    # last: the bulletins draw on every other domain's demo content
+    DomainDemo(assess.ASSESS_DEMO_TITLE, assess.run_demo, assess.render_run),
 )
 
 

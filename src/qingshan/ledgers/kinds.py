@@ -8,6 +8,11 @@ Hazard inspection frequency by grade (:data:`INSPECTION_INTERVAL_DAYS`): **UNCON
 Datong or Shanxi rule was found fixing how often a hazard of each grade must be inspected; the
 defaults (重大 weekly, 较大 fortnightly, 一般 monthly) are a documented setting, passed as the
 ``intervals`` keyword of :func:`next_inspection_due`.
+
+Key tasks and inspection problems carry what Bulletin B's progress rule needs
+(assessment-bulletin.md §4.3 items 4–5): a start date (default 1 January) and the responsible
+unit's reported percentage (``reported_pct``, entered by the unit); an enforcement case carries
+what Table B4 counts (item 6): 立案日期, 罚款（万元, exact decimal text), 查封扣押, 限产停产, 移送公安.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from qingshan.core.clock import parse_date
@@ -25,7 +31,7 @@ from qingshan.ledgers.workflow import KINDS
 class FieldSpec:
     key: str
     label: str
-    type: str = "text"  # text | longtext | date | choice | number
+    type: str = "text"  # text | longtext | date | choice | number | decimal (exact text, e.g. money)
     required: bool = False
     choices: tuple[str, ...] = ()
     max_len: int = 500
@@ -41,6 +47,7 @@ COMMON_LABELS: dict[str, dict[str, str]] = {
     "hazard": {"title": "隐患名称", "lead_unit": "责任单位", "units": "配合单位", "deadline": "整治时限"},
     "complaint": {"title": "投诉事项", "lead_unit": "承办单位", "units": "协办单位", "deadline": "办理时限"},
     "emergency": {"title": "问题描述", "lead_unit": "责任单位", "units": "配合单位", "deadline": "整改时限"},
+    "enforcement": {"title": "案件名称", "lead_unit": "所在县（区）", "units": "协办单位", "deadline": "办案时限"},
 }
 
 # FACTS.md §5.1: the areas of the 2023-11-17 conference's task list
@@ -53,6 +60,12 @@ SATISFACTION = ("满意", "基本满意", "不满意")
 INSPECTION_INTERVAL_DAYS: dict[str, int] = {"重大": 7, "较大": 15, "一般": 30}  # UNCONFIRMED, see module doc
 
 NOTE = FieldSpec("note", "备注", "longtext", max_len=2000)
+YES_NO = ("是", "否")
+#: assessment-bulletin.md §4.3 item 5: central and provincial inspections, and the public
+#: complaints they hand on (群众举报件)
+INSPECTION_PROBLEM_TYPES = ("反馈问题", "群众举报件")
+START = FieldSpec("start_date", "开始日期", "date")
+REPORTED_PCT = FieldSpec("reported_pct", "报告完成率（%）", "decimal", min=0.0, max=100.0)
 
 KIND_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
     "key_task": (
@@ -60,6 +73,8 @@ KIND_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
         FieldSpec("source", "任务来源", max_len=300),
         FieldSpec("milestones", "节点目标", "longtext", max_len=4000),
         FieldSpec("measures", "工作措施", "longtext", max_len=4000),
+        START,
+        REPORTED_PCT,
         NOTE,
     ),
     "inspection": (
@@ -70,6 +85,8 @@ KIND_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
         FieldSpec("measures", "整改措施", "longtext", required=True, max_len=4000),
         FieldSpec("evidence", "整改成效及佐证", "longtext", max_len=4000),
         FieldSpec("verification", "现场核查情况", "longtext", max_len=4000),
+        FieldSpec("problem_type", "问题类型", "choice", choices=INSPECTION_PROBLEM_TYPES),
+        REPORTED_PCT,
         NOTE,
     ),
     "hazard": (
@@ -112,11 +129,25 @@ KIND_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
         FieldSpec("verification", "现场核查情况", "longtext", max_len=4000),
         NOTE,
     ),
+    "enforcement": (
+        FieldSpec("filed_date", "立案日期", "date", required=True),
+        FieldSpec("party", "当事人（企业名称）", required=True, max_len=200),
+        FieldSpec("case_no", "案号", max_len=100),
+        FieldSpec("violation", "违法行为", "longtext", max_len=4000),
+        FieldSpec("fine_wan", "罚款（万元）", "decimal", min=0.0, max=1_000_000.0),
+        FieldSpec("seized", "查封扣押", "choice", choices=YES_NO),
+        FieldSpec("restricted", "限产停产", "choice", choices=YES_NO),
+        FieldSpec("transferred", "移送公安", "choice", choices=YES_NO),
+        FieldSpec("decision", "处理决定", "longtext", max_len=4000),
+        NOTE,
+    ),
 }
 assert set(KIND_FIELDS) == set(KINDS) == set(COMMON_LABELS)
 
-CODE_PREFIX = {"key_task": "RW", "inspection": "DC", "hazard": "YH", "complaint": "TS", "emergency": "YJ"}
+CODE_PREFIX = {"key_task": "RW", "inspection": "DC", "hazard": "YH", "complaint": "TS", "emergency": "YJ",
+               "enforcement": "ZF"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_DECIMAL = re.compile(r"\d{1,12}(\.\d{1,6})?")
 
 
 def clean_text(value: Any, max_len: int, label: str) -> str:
@@ -189,6 +220,17 @@ def _coerce(spec: FieldSpec, value: Any) -> Any:
         ):
             raise ValueError(f"{number} 超出范围 {spec.min}–{spec.max}")
         return number
+    if spec.type == "decimal":  # kept as the exact text entered (money, percentages)
+        text = str(value).strip()
+        if isinstance(value, float) and value.is_integer():
+            text = str(int(value))
+        if not _DECIMAL.fullmatch(text):
+            raise ValueError(f"「{text[:50]}」不是非负十进制数（最多 6 位小数）")
+        if (spec.min is not None and Decimal(text) < Decimal(str(spec.min))) or (
+            spec.max is not None and Decimal(text) > Decimal(str(spec.max))
+        ):
+            raise ValueError(f"{text} 超出范围 {spec.min:g}–{spec.max:g}")
+        return text
     raise AssertionError(spec.type)
 
 

@@ -25,6 +25,7 @@ KINDS: dict[str, str] = {
     "hazard": "环境风险隐患",
     "complaint": "投诉举报",
     "emergency": "应急减排落实问题",
+    "enforcement": "执法案件",
 }
 
 # status -> label, per kind; the first state is the initial one, CLOSED_STATES end the cycle
@@ -36,6 +37,9 @@ STATES: dict[str, dict[str, str]] = {
     # an enterprise found by the online-monitoring check not to have cut during an alert
     # (air-emergency.md §4; opened by the bureau from a verification, qingshan.emergency.ledger)
     "emergency": {"rectifying": "整改中", "submitted": "申请销号", "verified": "已现场核查", "closed": "已销号"},
+    # 立案 → 调查取证 → 作出处理决定 → 结案 (the case's own stages; what it counts in Bulletin B
+    # Table B4 — 立案, fines, 查封扣押, 限产停产, 移送 — are its fields, assessment-bulletin.md §4.3 item 6)
+    "enforcement": {"filed": "已立案", "investigating": "调查取证", "decided": "已作出处理决定", "closed": "已结案"},
 }
 CLOSED_STATES = frozenset({"closed"})
 # States in which the bureau is judging the unit's submission (申请办结/销号, 现场核查): the unit
@@ -170,6 +174,13 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("emergency", "close", "销号", ("verified",), "closed", _B),
     Transition("emergency", "reopen", "重新打开", ("closed",), "rectifying", _B, note_required=True,
                note_label="重新打开理由", effects=(CountUp("reopen_count"),)),
+    # 执法案件: the bureau's enforcement officers move a case; units see it (their county's cases)
+    Transition("enforcement", "investigate", "开始调查取证", ("filed",), "investigating", _B),
+    Transition("enforcement", "decide", "作出处理决定", ("investigating",), "decided", _B, note_required=True,
+               note_label="处理决定（文号及内容）", effects=(NoteTo("decision"),)),
+    Transition("enforcement", "close", "结案", ("decided",), "closed", _B),
+    Transition("enforcement", "reopen", "重新打开", ("closed",), "investigating", _B, note_required=True,
+               note_label="重新打开理由", effects=(CountUp("reopen_count"),)),
 )
 
 
@@ -204,4 +215,4 @@ PUBLISHABLE_STATES = frozenset({"replied", "closed"})
 
 # Fields a unit user may change on its own items (the ledger's "what/who/when" is the bureau's).
 UNIT_EDITABLE_FIELDS = frozenset({"measures", "milestones", "evidence", "site", "longitude", "latitude",
-                                  "last_inspected", "location", "self_check_on"})
+                                  "last_inspected", "location", "self_check_on", "reported_pct"})

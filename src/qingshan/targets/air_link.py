@@ -2,48 +2,49 @@
 
 Every air figure of the bulletins and of target tracking comes from
 :func:`qingshan.air.evaluation.evaluate` (and :func:`~qingshan.air.evaluation.evaluate_daily`
-for further periods of the same daily series), called only by :func:`run` and
-:func:`period_table` below with the settings of :class:`AirSettings`. When the air engine's
-33 keywords become an ``EvaluationSettings``, only this module changes.
+for further periods of the same daily series) — the engine behind the one air report builder
+:func:`qingshan.air.report.build_report` — called only by :func:`run` and :func:`period_table`
+below, with one :class:`qingshan.air.settings.EvaluationSettings` (default
+:data:`qingshan.air.settings.DEFAULT`, the air-evaluation.md §12 defaults). No setting of the air
+evaluation is restated here: the bulletins' settings *are* the air pages' settings.
 
 Unit series (assessment-bulletin.md §0): air-evaluation.md §7 applied to the unit's **own**
-station list (``unit_stations`` in force at the period end; the 对照点 rule does not apply, so
-the explicit list decides alone). City value: the city's national stations (§7), not the mean
-of the units.
+station list (``unit_stations`` in force at the period end, passed as ``station_list``; the
+对照点 rule does not apply, so the explicit list decides alone). City value: the city's national
+stations (§7), not the mean of the units.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import fields
 from datetime import date, datetime, time, timedelta
 
 import polars as pl
 
 from qingshan.air import evaluation as ev
-from qingshan.standards import city_series
+from qingshan.air.settings import DEFAULT, EvaluationSettings
+from qingshan.standards import city_series, hj663
 
 #: group column used for the units (the registry's county column, re-labelled to unit codes)
 UNIT_BY = "county_code"
 CITY_BY = "city_code"
 
 
-@dataclass(frozen=True)
-class AirSettings:
-    """The air-evaluation.md §12 settings the bulletins and tracking pass on (spec defaults)."""
-
-    period_validity: str = "monthly_minimum"
-    dust_exclusion: str = "none"
-    change_rate_input: str = "published"
-    city_min_valid_stations: int = 1
-    city_o3_method: str = "series"
-    straddle_limits: str = "period_end"
-    straddle_daily_aqi: str = "own_day"
-    round_before_iaqi: bool = True
-    annual_requires_percentile: bool = True
-
-    def as_dict(self) -> dict:
-        return asdict(self)
+def settings_dict(settings: EvaluationSettings) -> dict:
+    """The settings as JSON-safe data for a bulletin's ``meta`` (and so its snapshot): every
+    field by name; frames (dust and exceptional days) as their row count, mappings as text."""
+    out: dict = {}
+    for f in fields(settings):
+        v = getattr(settings, f.name)
+        if isinstance(v, pl.DataFrame):
+            v = f"{v.height} 行"
+        elif isinstance(v, Mapping):
+            v = {str(k): str(x) for k, x in v.items()}
+        elif isinstance(v, (list, tuple)):
+            v = [str(x) for x in v]
+        out[f.name] = v
+    return out
 
 
 def unit_stations_frame(registry: pl.DataFrame, unit_stations: Mapping[str, Sequence[str]],
@@ -71,25 +72,44 @@ def unit_stations_frame(registry: pl.DataFrame, unit_stations: Mapping[str, Sequ
 
 
 def run(days: city_series.StationDays | pl.DataFrame, stations: pl.DataFrame, start: date, end: date, *,
-        by: str, settings: AirSettings = AirSettings(), areas: Sequence[str] | None = None,
+        by: str, settings: EvaluationSettings = DEFAULT, areas: Sequence[str] | None = None,
         station_list: Sequence[str] | None = None, compare_last_year: bool = True) -> ev.Evaluation:
-    """THE call of :func:`qingshan.air.evaluation.evaluate` (period evaluation + ranking + ΔI)."""
-    return ev.evaluate(
-        days, stations, start, end, by=by, areas=areas, station_list=station_list,
-        compare_last_year=compare_last_year, period_validity=settings.period_validity,
-        dust_exclusion=settings.dust_exclusion, change_rate_input=settings.change_rate_input,
-        city_min_valid_stations=settings.city_min_valid_stations, city_o3_method=settings.city_o3_method,
-        straddle_limits=settings.straddle_limits, straddle_daily_aqi=settings.straddle_daily_aqi,
-        round_before_iaqi=settings.round_before_iaqi, annual_requires_percentile=settings.annual_requires_percentile,
-    )
+    """THE call of :func:`qingshan.air.evaluation.evaluate` (period evaluation + ranking + ΔI).
+
+    ``station_list`` and ``compare_last_year`` override the fields of ``settings`` of the same
+    name (the unit lists come from the targets store, not from the settings)."""
+    s = settings.with_(station_list=None if station_list is None else list(station_list),
+                       compare_last_year=compare_last_year)
+    return ev.evaluate(days, stations, start, end, s, by=by, areas=areas)
 
 
 def period_table(daily: pl.DataFrame, start: date, end: date, *, by: str,
-                 settings: AirSettings = AirSettings()) -> pl.DataFrame:
+                 settings: EvaluationSettings = DEFAULT) -> pl.DataFrame:
     """Another period of an already computed daily series (:func:`~qingshan.air.evaluation.evaluate_daily`)."""
-    return ev.evaluate_daily(daily, start, end, by=by, period_validity=settings.period_validity,
-                             dust_exclusion=settings.dust_exclusion, straddle_limits=settings.straddle_limits,
-                             annual_requires_percentile=settings.annual_requires_percentile)
+    return ev.evaluate_daily(daily, start, end, settings, by=by)
+
+
+def period_means(daily: pl.DataFrame, periods: Sequence[tuple[date, date]], *, by: str, stat: str = "pm25",
+                 settings: EvaluationSettings = DEFAULT) -> list[dict[str, str | None]]:
+    """The published period value of one mean statistic (``<stat>_pub``), per area, for each period
+    — for chart series of many periods. These are the two steps of
+    :func:`~qingshan.air.evaluation.evaluate_daily` that produce ``<stat>_pub`` (HJ 663 period
+    statistics with the period's validity and exclusions, then GB/T 8170 publication,
+    air-evaluation.md §5–§6), without the rest of the evaluation (a seventh of its cost); the
+    value is the same as the engine's (tested against Table A1)."""
+    out = []
+    for a, b in periods:
+        d = daily.filter(pl.col("date").is_between(a, b))
+        if d.is_empty():
+            out.append({})
+            continue
+        st = hj663.period_statistics(d, by=[by], start=a, end=b, period_validity=settings.period_validity,
+                                     dust_days=settings.dust_days, dust_exclusion=settings.dust_exclusion,
+                                     exceptional_days=settings.exceptional_days,
+                                     exceptional_events=settings.exceptional_events)
+        pub = st.select(by, hj663.publish(pl.col(stat), hj663.decimals_of(stat, settings.precision)).alias("v"))
+        out.append(dict(zip(pub[by], pub["v"])))
+    return out
 
 
 def same_period_last_year(start: date, end: date) -> tuple[date, date]:
@@ -130,5 +150,5 @@ def registry(url: str | None, city_code: str) -> pl.DataFrame:
         reg.close()
 
 
-__all__ = ["AirSettings", "CITY_BY", "UNIT_BY", "load_days", "month_period", "period_table", "registry", "run",
-           "same_period_last_year", "unit_stations_frame"]
+__all__ = ["CITY_BY", "UNIT_BY", "load_days", "month_period", "period_means", "period_table", "registry", "run",
+           "same_period_last_year", "settings_dict", "unit_stations_frame"]

@@ -32,9 +32,12 @@ def import_cmd(path: Path = typer.Argument(..., help="Excel 工作簿（工作�
     if not path.exists():
         typer.echo(f"错误：找不到文件 {path}", err=True)
         raise typer.Exit(1)
+    from qingshan.store.registry import StationRegistry
+
     store = TargetStore()
+    reg = StationRegistry(store.url, auto_migrate=False, engine=store.engine)
     try:
-        s = import_workbook(store, path)
+        s = import_workbook(store, path, known_stations=set(reg.stations_frame()["code"]))
     except ImportFailed as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
@@ -110,7 +113,11 @@ def status_cmd(day: str = typer.Option(..., "--date", help="数据截止日期 Y
     if format == "json":
         typer.echo(json.dumps(to_json_dict(rep), ensure_ascii=False, indent=1, default=str))
         return
-    out = Console()
+    print_status(Console(), rep)
+
+
+def print_status(out: Console, rep) -> None:
+    """The tracking report as Rich tables (``qingshan targets status``)."""
     if rep.demo:
         out.print("[red]【演示】目标为虚构的演示目标。[/red]")
     t = Table(title=f"{rep.year}年空气质量目标跟踪（数据截至 {rep.day}，剩余 {rep.remaining_days} 天）")
@@ -139,4 +146,4 @@ def status_cmd(day: str = typer.Option(..., "--date", help="数据截止日期 Y
     out.print("[dim]剩余日控制值按 target_rounding=exact 计算、向下取整（§3.2，UNCONFIRMED）；可达性分级为设计规则（§3.4）。[/dim]")
 
 
-__all__ = ["app"]
+__all__ = ["app", "print_status"]

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from qingshan.targets.indicators import DUST_RULES, INDICATORS, MANUAL_KINDS, PERIODS, UNIT_KINDS
 from qingshan.targets.store import TargetsError, TargetStore, check_decimal, check_month
@@ -108,14 +109,16 @@ def _rows(ws, sheet: str, fname: str, errors: list[RowError]) -> list[tuple[int,
     return out
 
 
-def read_workbook(path: str | Path, known_units: set[str]) -> tuple[dict[str, list], list[RowError]]:
-    """Parse and check every row; returns (plan, errors). ``known_units``: codes in the store."""
+def read_workbook(path: str | Path | BinaryIO, known_units: set[str], *, filename: str | None = None,
+                  known_stations: set[str] | None = None) -> tuple[dict[str, list], list[RowError]]:
+    """Parse and check every row; returns (plan, errors). ``known_units``: codes in the store;
+    ``known_stations``: the station registry's codes (None: not checked). ``path`` may be an
+    open binary file (an upload); ``filename`` then names it in the errors."""
     from openpyxl import load_workbook
 
-    p = Path(path)
-    fname = p.name
+    fname = filename or (Path(path).name if isinstance(path, (str, Path)) else "上传的文件")
     try:
-        wb = load_workbook(p, read_only=True, data_only=True)
+        wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
         return {}, [RowError(fname, "—", 0, "—", f"无法作为 Excel 工作簿打开（{type(exc).__name__}）")]
     errors: list[RowError] = []
@@ -173,6 +176,8 @@ def read_workbook(path: str | Path, known_units: set[str]) -> tuple[dict[str, li
             vf = day(sheet, row, rec, "起始日期")
             if u and u not in units:
                 err(sheet, row, "单位代码", f"未知的单位 {u}"); continue
+            if sheet == "站点" and c and known_stations is not None and c not in known_stations:
+                err(sheet, row, col, f"站点 {c} 未在站点登记中（请先登记站点）"); continue
             if None in (u, c, vf):
                 continue
             if (c, vf) in seen[sheet]:
@@ -250,35 +255,102 @@ def read_workbook(path: str | Path, known_units: set[str]) -> tuple[dict[str, li
     return plan, errors
 
 
-def import_workbook(store: TargetStore, path: str | Path, *, demo: bool = False) -> ImportSummary:
-    """Check the whole file, then write it (nothing is written when any row fails)."""
-    known = {u.code for u in store.units()}
-    plan, errors = read_workbook(path, known)
+@dataclass(frozen=True)
+class Change:
+    """One row the import changed: what (``targets_target`` …), its key, before and after."""
+
+    object_type: str
+    key: str
+    before: dict | list | None
+    after: dict | list
+
+
+def import_workbook(store: TargetStore, path: str | Path | BinaryIO, *, demo: bool = False, conn=None,
+                    filename: str | None = None, changes: list[Change] | None = None,
+                    known_stations: set[str] | None = None) -> ImportSummary:
+    """Check the whole file, then write it (nothing is written when any row fails).
+
+    ``conn``: write in the caller's transaction (the web's session, so the audit records commit
+    with the change); ``changes``: a list that receives every changed row (before/after)."""
+    known = {u.code for u in store.units(conn=conn)}
+    plan, errors = read_workbook(path, known, filename=filename, known_stations=known_stations)
     if errors:
         raise ImportFailed(errors)
-    s = ImportSummary(Path(path).name)
-    with store.engine.begin() as conn:  # one transaction: the whole file or nothing
-        for code, name, kind, order, vf, vt in plan["单位"]:
-            b, a = store.upsert_unit(code, name, kind, order, vf, vt, demo=demo, conn=conn)
+    name = filename or (Path(path).name if isinstance(path, (str, Path)) else "上传的文件")
+    s = ImportSummary(name)
+    out = changes if changes is not None else []
+
+    def note(kind: str, key: str, b, a) -> None:
+        if b != a:
+            s.changed += 1
+            out.append(Change(kind, key, b, a))
+
+    with store._tx(conn) as conn:  # one transaction: the whole file or nothing
+        for code, name_, kind, order, vf, vt in plan["单位"]:
+            b, a = store.upsert_unit(code, name_, kind, order, vf, vt, demo=demo, conn=conn)
             s.units += 1
-            s.changed += b != a
+            note("targets_unit", code, b, a)
         for u, codes, vf in plan["站点"]:
             b, a = store.set_unit_stations(u, codes, vf, conn=conn)
             s.station_lists += 1
-            s.changed += b != a
+            note("targets_unit_station", f"{u} {vf}", b, a)
         for u, codes, vf in plan["断面"]:
             b, a = store.set_unit_sections(u, codes, vf, conn=conn)
             s.section_lists += 1
-            s.changed += b != a
+            note("targets_unit_section", f"{u} {vf}", b, a)
         for t in plan["目标"]:
             b, a = store.upsert_target(**t, demo=demo, conn=conn)
             s.targets += 1
-            s.changed += b != a
+            note("targets_target", f"{t['year']} {t['unit_code']} {t['indicator']}", b, a)
         for m in plan["手工录入"]:
             b, a = store.upsert_manual_input(**m, demo=demo, conn=conn)
             s.manual_inputs += 1
-            s.changed += b != a
+            note("targets_manual_input", f"{m['month']} {m['kind']} {m['unit_code']} {m['period']} {m['indicator']}", b, a)
     return s
 
 
-__all__ = ["ImportFailed", "ImportSummary", "RowError", "SHEETS", "import_workbook", "read_workbook"]
+def export_workbook(store: TargetStore, year: int, *, conn=None) -> bytes:
+    """The year's units (in force on 31 December), station and section lists, targets and the
+    year's manual inputs in the import layout (:data:`SHEETS`): download, edit, upload."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    on = date(year, 12, 31)
+    wb = Workbook()
+    wb.remove(wb.active)
+
+    def sheet(name: str, rows: list[list]) -> None:
+        ws = wb.create_sheet(name)
+        ws.append(list(SHEETS[name]))
+        for c in ws[1]:
+            c.font = Font(bold=True)
+        for r in rows:
+            ws.append(["" if v is None else (v.isoformat() if isinstance(v, date) else v) for v in r])
+        for cell in ws["A"] + ws["B"]:
+            cell.number_format = "@"
+
+    units = store.units(on, conn=conn)
+    sheet("单位", [[u.code, u.name, u.kind, u.display_order, u.valid_from, u.valid_to] for u in units])
+    for what, name in (("stations", "站点"), ("sections", "断面")):
+        # a list is the whole list from its start: the date its latest member joined
+        rows = store.member_rows(what, on, conn=conn)
+        start = {}
+        for u, _, vf in rows:
+            start[u] = max(start.get(u, vf), vf)
+        sheet(name, [[u, c, start[u]] for u, c, _ in rows])
+    sheet("目标", [[t.year, t.unit_code, t.indicator, t.value, t.source_doc, t.direction, t.decimals, t.dust_rule,
+                  t.base_value] for t in store.targets(year, conn=conn)])
+    manual = []
+    for m in range(1, 13):
+        manual += [[r.month, r.kind, r.unit_code, r.period, r.indicator, r.value, r.doc_no, r.doc_date, r.note]
+                   for r in store.manual_inputs(f"{year}-{m:02d}", conn=conn)]
+    sheet("手工录入", manual)
+    buf = BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+__all__ = ["Change", "ImportFailed", "ImportSummary", "RowError", "SHEETS", "export_workbook", "import_workbook",
+           "read_workbook"]

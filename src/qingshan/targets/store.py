@@ -78,6 +78,12 @@ def _active(model, on: date):
     return and_(model.valid_from <= on, or_(model.valid_to.is_(None), model.valid_to >= on))
 
 
+def _same(before: dict | None, after: dict) -> bool:
+    """The same values (the demo flag aside): writing them again changes nothing, so re-importing
+    an exported workbook keeps the rows — and their 演示 label — as they are."""
+    return before is not None and all(before.get(k) == v for k, v in after.items() if k != "demo")
+
+
 def check_decimal(text: str, what: str) -> str:
     s = str(text).strip()
     try:
@@ -86,6 +92,30 @@ def check_decimal(text: str, what: str) -> str:
         raise TargetsError(f"{what}：不是数值（{text!r}）") from None
     if not re.fullmatch(r"[+-]?\d+(\.\d+)?", s):
         raise TargetsError(f"{what}：应为十进制数（{text!r}）")
+    return s
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def check_text(text, what: str, max_len: int, *, required: bool = True) -> str | None:
+    """A text field: stripped, no control characters (PostgreSQL refuses NUL), at most ``max_len``."""
+    s = str(text or "").strip()
+    if not s:
+        if required:
+            raise TargetsError(f"{what}：必填")
+        return None
+    if _CONTROL.search(s):
+        raise TargetsError(f"{what}：含有不可见的控制字符")
+    if len(s) > max_len:
+        raise TargetsError(f"{what}：最多 {max_len} 个字，现为 {len(s)} 个字")
+    return s
+
+
+def check_code(code, what: str = "单位代码") -> str:
+    s = str(code or "").strip()
+    if not re.fullmatch(r"\d{6}", s):
+        raise TargetsError(f"{what}应为 6 位 GB/T 2260 代码，收到 {s[:20]!r}")
     return s
 
 
@@ -112,26 +142,36 @@ class TargetStore(DatabaseClient):
             yield c
 
     # --- units ------------------------------------------------------------------------------
-    def units(self, on: date | None = None, *, include_city: bool = True) -> list[UnitRow]:
+    @contextmanager
+    def _read(self, conn: Connection | None):
+        if conn is not None:
+            yield conn
+            return
+        with self.engine.connect() as c:
+            yield c
+
+    def units(self, on: date | None = None, *, include_city: bool = True, conn=None) -> list[UnitRow]:
         q = select(Unit).order_by(Unit.display_order, Unit.code)
         if on is not None:
             q = q.where(_active(Unit, on))
-        with self.engine.connect() as conn:
+        with self._read(conn) as conn:
             rows = [UnitRow(r.code, r.name, r.kind, r.display_order, r.valid_from, r.valid_to, r.demo)
                     for r in conn.execute(q)]
         return [r for r in rows if include_city or not r.is_city]
 
     def upsert_unit(self, code: str, name: str, kind: str, display_order: int, valid_from: date,
                     valid_to: date | None = None, *, demo: bool = False, conn=None) -> tuple[dict | None, dict]:
-        if not re.fullmatch(r"\d{6}", str(code)):
-            raise TargetsError(f"单位代码应为 6 位 GB/T 2260 代码，收到 {code!r}")
+        code = check_code(code)
         if kind not in UNIT_KINDS:
-            raise TargetsError(f"单位类型应为 {'、'.join(UNIT_KINDS)} 之一，收到 {kind!r}")
+            raise TargetsError(f"单位类型应为 {'、'.join(UNIT_KINDS)} 之一，收到 {str(kind)[:10]!r}")
+        name = check_text(name, "单位名称", 64)
         after = {"code": code, "name": name, "kind": kind, "display_order": int(display_order),
                  "valid_from": valid_from, "valid_to": valid_to, "demo": demo}
         with self._tx(conn) as conn:
             old = conn.execute(select(Unit.__table__).where(Unit.code == code)).mappings().first()
             before = dict(old) if old else None
+            if _same(before, after):
+                return before, before
             if old:
                 conn.execute(update(Unit).where(Unit.code == code).values(**after))
             else:
@@ -142,6 +182,7 @@ class TargetStore(DatabaseClient):
                      ) -> tuple[list, list]:
         """Close the open list of ``unit_code`` the day before ``valid_from`` and open the new one
         (an identical list already open is kept as it is: re-import duplicates nothing)."""
+        unit_code = check_code(unit_code)
         with self._tx(conn) as conn:
             if conn.execute(select(Unit.code).where(Unit.code == unit_code)).first() is None:
                 raise TargetsError(f"未知的单位 {unit_code}")
@@ -164,21 +205,30 @@ class TargetStore(DatabaseClient):
     def set_unit_sections(self, unit_code: str, section_codes: list[str], valid_from: date, *, conn=None):
         return self._set_members(UnitSection, "section_code", unit_code, section_codes, valid_from, conn)
 
-    def _members(self, model, col: str, on: date) -> dict[str, list[str]]:
+    def _members(self, model, col: str, on: date, conn=None) -> dict[str, list[str]]:
         member = model.__table__.c[col]
         q = select(model.unit_code, member).where(_active(model, on)).order_by(model.unit_code, member)
         out: dict[str, list[str]] = {}
-        with self.engine.connect() as conn:
+        with self._read(conn) as conn:
             for u, c in conn.execute(q):
                 out.setdefault(u, []).append(c)
         return out
 
-    def unit_stations(self, on: date) -> dict[str, list[str]]:
-        """Station list of each unit in force on ``on`` (§0 ``unit_stations``)."""
-        return self._members(UnitStation, "station_code", on)
+    def member_rows(self, what: str, on: date, *, conn=None) -> list[tuple[str, str, date]]:
+        """(unit, station or section code, valid from) of the lists in force on ``on``;
+        ``what`` is ``"stations"`` or ``"sections"``."""
+        model, col = {"stations": (UnitStation, "station_code"), "sections": (UnitSection, "section_code")}[what]
+        member = model.__table__.c[col]
+        q = select(model.unit_code, member, model.valid_from).where(_active(model, on)).order_by(model.unit_code, member)
+        with self._read(conn) as conn:
+            return [(u, c, vf) for u, c, vf in conn.execute(q)]
 
-    def unit_sections(self, on: date) -> dict[str, list[str]]:
-        return self._members(UnitSection, "section_code", on)
+    def unit_stations(self, on: date, *, conn=None) -> dict[str, list[str]]:
+        """Station list of each unit in force on ``on`` (§0 ``unit_stations``)."""
+        return self._members(UnitStation, "station_code", on, conn)
+
+    def unit_sections(self, on: date, *, conn=None) -> dict[str, list[str]]:
+        return self._members(UnitSection, "section_code", on, conn)
 
     # --- targets ----------------------------------------------------------------------------
     def upsert_target(self, year: int, unit_code: str, indicator: str, value: str, source_doc: str, *,
@@ -187,34 +237,50 @@ class TargetStore(DatabaseClient):
         """Set one annual target (§3.1); direction and decimals default to the indicator's."""
         ind = INDICATORS.get(indicator)
         if ind is None:
-            raise TargetsError(f"未知的指标 {indicator!r}（可选 {'、'.join(INDICATORS)}）")
+            raise TargetsError(f"未知的指标 {str(indicator)[:32]!r}（可选 {'、'.join(INDICATORS)}）")
+        unit_code = check_code(unit_code)
         direction = direction or ind.direction
         if direction not in ("le", "ge"):
             raise TargetsError(f"方向应为 le（不高于）或 ge（不低于），收到 {direction!r}")
         if dust_rule not in DUST_RULES:
             raise TargetsError(f"扣沙规则应为 {'、'.join(DUST_RULES)} 之一，收到 {dust_rule!r}")
-        if not str(source_doc or "").strip():
-            raise TargetsError("目标须注明依据文件")
+        source_doc = check_text(source_doc, "依据文件（目标须注明依据文件）", 2000)
         after = {"year": int(year), "unit_code": unit_code, "indicator": indicator, "direction": direction,
                  "value": check_decimal(value, f"{unit_code} {ind.label} 目标值"),
                  "decimals": ind.decimals if decimals is None else int(decimals), "dust_rule": dust_rule,
                  "base_value": None if base_value in (None, "") else check_decimal(base_value, "基准值"),
-                 "source_doc": str(source_doc).strip(), "demo": demo}
+                 "source_doc": source_doc, "demo": demo}
         with self._tx(conn) as conn:
             if conn.execute(select(Unit.code).where(Unit.code == unit_code)).first() is None:
                 raise TargetsError(f"未知的单位 {unit_code}")
             key = (Target.year == after["year"], Target.unit_code == unit_code, Target.indicator == indicator)
             old = conn.execute(select(Target.__table__).where(*key)).mappings().first()
             before = {k: old[k] for k in after} if old else None
+            if _same(before, after):
+                return before, before
             if old:
                 conn.execute(update(Target).where(*key).values(**after))
             else:
                 conn.execute(Target.__table__.insert().values(**after))
         return before, after
 
-    def targets(self, year: int) -> list[TargetRow]:
+    def delete_target(self, year: int, unit_code: str, indicator: str, *, conn=None) -> dict | None:
+        """Remove one target; returns it as it was (None when there was none)."""
+        unit_code = check_code(unit_code)
+        if indicator not in INDICATORS:
+            raise TargetsError(f"未知的指标 {str(indicator)[:32]!r}（可选 {'、'.join(INDICATORS)}）")
+        key = (Target.year == int(year), Target.unit_code == unit_code, Target.indicator == indicator)
+        with self._tx(conn) as conn:
+            old = conn.execute(select(Target.__table__).where(*key)).mappings().first()
+            if old is None:
+                return None
+            conn.execute(delete(Target).where(*key))
+        return {k: old[k] for k in ("year", "unit_code", "indicator", "direction", "value", "decimals", "dust_rule",
+                                    "base_value", "source_doc", "demo")}
+
+    def targets(self, year: int, *, conn=None) -> list[TargetRow]:
         q = select(Target).where(Target.year == year).order_by(Target.unit_code, Target.indicator)
-        with self.engine.connect() as conn:
+        with self._read(conn) as conn:
             return [TargetRow(r.year, r.unit_code, r.indicator, r.direction, r.value, r.decimals, r.dust_rule,
                               r.base_value, r.source_doc, r.demo) for r in conn.execute(q)]
 
@@ -228,26 +294,32 @@ class TargetStore(DatabaseClient):
             raise TargetsError(f"未知的手工录入类别 {kind!r}（可选 {'、'.join(MANUAL_KINDS)}）")
         if period not in PERIODS:
             raise TargetsError(f"时段应为 month（当月）或 ytd（1—M月），收到 {period!r}")
-        if not str(doc_no or "").strip():
-            raise TargetsError("手工录入须注明文号")
+        unit_code = check_code(unit_code)
+        doc_no = check_text(doc_no, "文号（手工录入须注明文号）", 128)
+        indicator = check_text(indicator, "指标", 32)
+        note = check_text(note, "备注", 2000, required=False)
         after = {"month": month, "kind": kind, "unit_code": unit_code, "period": period, "indicator": indicator,
-                 "value": check_decimal(value, f"{MANUAL_KINDS[kind]} 数值"), "doc_no": str(doc_no).strip(),
+                 "value": check_decimal(value, f"{MANUAL_KINDS[kind]} 数值"), "doc_no": doc_no,
                  "doc_date": doc_date, "note": note, "demo": demo}
         with self._tx(conn) as conn:
+            if conn.execute(select(Unit.code).where(Unit.code == unit_code)).first() is None:
+                raise TargetsError(f"未知的单位 {unit_code}")
             key = (ManualInput.month == month, ManualInput.kind == kind, ManualInput.unit_code == unit_code,
                    ManualInput.period == period, ManualInput.indicator == indicator)
             old = conn.execute(select(ManualInput.__table__).where(*key)).mappings().first()
             before = {k: old[k] for k in after} if old else None
+            if _same(before, after):
+                return before, before
             if old:
                 conn.execute(update(ManualInput).where(*key).values(**after))
             else:
                 conn.execute(ManualInput.__table__.insert().values(**after))
         return before, after
 
-    def manual_inputs(self, month: str) -> list[ManualRow]:
+    def manual_inputs(self, month: str, *, conn=None) -> list[ManualRow]:
         q = select(ManualInput).where(ManualInput.month == check_month(month)).order_by(
             ManualInput.kind, ManualInput.unit_code, ManualInput.period, ManualInput.indicator)
-        with self.engine.connect() as conn:
+        with self._read(conn) as conn:
             return [ManualRow(r.month, r.kind, r.unit_code, r.period, r.indicator, r.value, r.doc_no, r.doc_date,
                               r.note, r.demo) for r in conn.execute(q)]
 
@@ -274,4 +346,5 @@ def row_dict(row) -> dict:
     return asdict(row)
 
 
-__all__ = ["ManualRow", "TargetRow", "TargetStore", "TargetsError", "UnitRow", "check_decimal", "check_month", "row_dict"]
+__all__ = ["ManualRow", "TargetRow", "TargetStore", "TargetsError", "UnitRow", "check_code", "check_decimal",
+           "check_month", "check_text", "row_dict"]

@@ -19,6 +19,7 @@ from fractions import Fraction
 import polars as pl
 
 from qingshan import exact
+from qingshan.air.settings import DEFAULT, EvaluationSettings
 from qingshan.standards import target_tracking as tt
 from qingshan.targets import air_link
 from qingshan.targets.context import AirContext, back_years
@@ -92,6 +93,18 @@ class OtherTarget:
 
 
 @dataclass
+class TrendPoint:
+    """One month end of the leader view's trend (published text; None when not evaluable)."""
+
+    month: int
+    end: date
+    ytd_pm25: str | None  # 1月1日 – end, the air engine's published PM2.5
+    month_pm25: str | None  # the month alone
+    path: str | None  # §3.4 straight-line value at the month end (needs last year's value)
+    target: str | None
+
+
+@dataclass
 class StatusReport:
     day: date
     year: int
@@ -100,6 +113,7 @@ class StatusReport:
     other: list[OtherTarget]
     settings: dict
     demo: bool
+    trend: dict[str, list[TrendPoint]] = field(default_factory=dict)  # unit code → months (leader view)
 
 
 def _pm25_window(daily: pl.DataFrame, by: str, code: str, a: date, b: date) -> tuple[int, Fraction]:
@@ -123,8 +137,9 @@ def air_status(ctx: AirContext, d: date, targets: list[TargetRow], settings: Tra
     N_r = tt.remaining_valid_days(days_left, settings.remaining_valid_days)
     cover = Fraction(settings.history_min_coverage)
     out = []
-    entries = [(ctx.city.code, ctx.city.name, True, per.city, per.city_daily, air_link.CITY_BY)]
-    entries += [(u.code, u.name, False, per.units, per.units_daily, air_link.UNIT_BY) for u in ctx.units]
+    # the full daily series: the §3.4 history windows lie outside the period
+    entries = [(ctx.city.code, ctx.city.name, True, per.city, ctx.city_daily(), air_link.CITY_BY)]
+    entries += [(u.code, u.name, False, per.units, ctx.units_daily(), air_link.UNIT_BY) for u in ctx.units]
     for code, name, is_city, table, daily, by in entries:
         row = table.filter(pl.col(by) == code).to_dicts()
         p = row[0] if row else {}
@@ -207,6 +222,29 @@ def air_status(ctx: AirContext, d: date, targets: list[TargetRow], settings: Tra
     return out
 
 
+def pm25_trend(ctx: AirContext, d: date, targets: list[TargetRow]) -> dict[str, list[TrendPoint]]:
+    """Per month end of d's year up to d: the city's and each unit's 1—M月 and M月 PM2.5 (the air
+    engine's period evaluation of the loaded daily series) against the §3.4 straight-line target
+    path (1 decimal more than the target) — the leader view's trend chart."""
+    tmap = {(t.unit_code, t.indicator): t for t in targets}
+    ends = [min(air_link.month_period(d.year, m)[1], d) for m in range(1, d.month + 1)]
+    out: dict[str, list[TrendPoint]] = {}
+    for daily, by, codes in ((ctx.city_daily(), air_link.CITY_BY, [ctx.city.code]),
+                             (ctx.units_daily(), air_link.UNIT_BY, [u.code for u in ctx.units])):
+        ytd = air_link.period_means(daily, [(date(d.year, 1, 1), e) for e in ends], by=by, settings=ctx.settings)
+        mon = air_link.period_means(daily, [(date(d.year, m, 1), e) for m, e in enumerate(ends, start=1)], by=by,
+                                    settings=ctx.settings)
+        for code in codes:
+            t = tmap.get((code, "pm25"))
+            for m, end in enumerate(ends, start=1):
+                path = None
+                if t is not None and t.base_value:
+                    path = fmt(tt.straight_line_value(t.base_value, t.value, end), t.decimals + 1)
+                out.setdefault(code, []).append(TrendPoint(m, end, ytd[m - 1].get(code), mon[m - 1].get(code), path,
+                                                           t.value if t is not None else None))
+    return out
+
+
 def other_targets(url: str | None, d: date, targets: list[TargetRow], city_code: str) -> list[OtherTarget]:
     """Water and CO2 targets of the city (§3.5) through their seams; 暂无数据 until connected."""
     out = []
@@ -238,9 +276,10 @@ def other_targets(url: str | None, d: date, targets: list[TargetRow], city_code:
 
 
 def build_status(url: str | None, d: date, *, settings: TrackingSettings = TrackingSettings(),
-                 air_settings: air_link.AirSettings = air_link.AirSettings(), ctx: AirContext | None = None
-                 ) -> StatusReport:
-    """The tracking report of day d (read from the store)."""
+                 air_settings: EvaluationSettings = DEFAULT, ctx: AirContext | None = None,
+                 with_trend: bool = False) -> StatusReport:
+    """The tracking report of day d (read from the store); ``with_trend`` adds the monthly PM2.5
+    against the target path (the leader view)."""
     store = TargetStore(url, auto_migrate=False)
     try:
         targets = store.targets(d.year)
@@ -251,7 +290,8 @@ def build_status(url: str | None, d: date, *, settings: TrackingSettings = Track
     other = other_targets(url, d, targets, ctx.city.code)
     demo = any(t.demo for t in targets)
     return StatusReport(d, d.year, tt.remaining_calendar_days(d), rows, other,
-                        settings.as_dict() | {"air": air_settings.as_dict()}, demo)
+                        settings.as_dict() | {"air": air_link.settings_dict(air_settings)}, demo,
+                        pm25_trend(ctx, d, targets) if with_trend else {})
 
 
 def to_json_dict(rep: StatusReport) -> dict:
@@ -264,8 +304,9 @@ def to_json_dict(rep: StatusReport) -> dict:
 
     return {"date": rep.day.isoformat(), "year": rep.year, "remaining_days": rep.remaining_days,
             "demo": rep.demo, "settings": rep.settings, "status": "UNCONFIRMED（target_rounding 等设置见 §7）",
-            "air": [row(r) for r in rep.rows], "other": [asdict(o) for o in rep.other]}
+            "air": [row(r) for r in rep.rows], "other": [asdict(o) for o in rep.other],
+            "trend": {k: [asdict(p) for p in v] for k, v in rep.trend.items()}}
 
 
-__all__ = ["AirStatus", "NO_DATA", "OtherTarget", "StatusReport", "TrackingSettings", "air_status", "build_status",
-           "fmt", "other_targets", "to_json_dict"]
+__all__ = ["AirStatus", "NO_DATA", "OtherTarget", "StatusReport", "TrackingSettings", "TrendPoint", "air_status",
+           "build_status", "fmt", "other_targets", "pm25_trend", "to_json_dict"]

@@ -40,12 +40,14 @@ from qingshan.web.api import (
     admin,
     air,
     auth,
+    bulletins,
     carbon,
     complaints,
     emergency,
     landwaste,
     ledgers,
     sources,
+    targets,
 )
 from qingshan.web.auth import cookie_secure
 from qingshan.web.deps import csrf_protect
@@ -67,6 +69,8 @@ API_ROUTERS = (
     carbon.router,
     landwaste.router,
     emergency.router,
+    targets.router,
+    bulletins.router,
 )
 
 CSP = (

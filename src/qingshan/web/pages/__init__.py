@@ -10,6 +10,8 @@
 * ``/ledgers…``      accountability ledgers;
 * ``/soil…``, ``/waste…``, ``/ponds…``  soil, solid waste, manifests and tailings ponds;
 * ``/emergency…``    heavy-pollution alerts, the emergency list, verification (and ``/portal/emergency``);
+* ``/targets…``      annual targets: the leader view and their management;
+* ``/bulletins…``    the monthly bulletins, their review and publication;
 * ``/portal…``       the public portal (no login);
 * ``/admin…``        accounts, units, the audit trail; ``/account/password``.
 
@@ -27,6 +29,7 @@ from qingshan.web.pages import (
     account,
     admin,
     air,
+    bulletins,
     carbon,
     emergency,
     landwaste,
@@ -35,6 +38,7 @@ from qingshan.web.pages import (
     portal,
     sources,
     static,
+    targets,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -49,6 +53,8 @@ for _module in (
     landwaste,
     emergency,
     ledgers,
+    targets,
+    bulletins,
     portal,
 ):
     router.include_router(_module.router)

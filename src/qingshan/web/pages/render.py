@@ -30,6 +30,8 @@ NAV = [
     ("landwaste", "净土与风险", "/soil"),
     ("emergency", "重污染应急", "/emergency"),
     ("ledgers", "台账督办", "/ledgers"),
+    ("targets", "目标考核", "/targets"),
+    ("bulletins", "月度通报", "/bulletins"),
     ("portal", "公众门户", "/portal"),
 ]
 
