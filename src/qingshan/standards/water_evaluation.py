@@ -128,14 +128,17 @@ def main_pollutants(
     """The section's main pollution indicators (water.md §4 steps 1–5), at most three."""
     if section_class is None or section_class <= 3:
         return ()
-    prio = settings.priority
     cands = [c for c, k in item_classes.items() if k > 3 and c in gb3838.EVALUATED_ITEMS]
+    return tuple(sorted(cands, key=lambda c: pollutant_key(c, item_classes[c], multiples.get(c), settings))[:3])
 
-    def key(c: str):
-        m = multiples.get(c)
-        return (0 if c in prio else 1, -item_classes[c], (0, -m) if m is not None else (1, 0), gb3838.ITEM[c].position)
 
-    return tuple(sorted(cands, key=key)[:3])
+def pollutant_key(code: str, item_class: int, multiple: Fraction | None,
+                  settings: WaterSettings = DEFAULT_SETTINGS) -> tuple:
+    """water.md §4 step 4, the order of candidate items (ascending): priority items first
+    (``settings.priority``), worst class first, larger exact multiple first with items without a
+    multiple (DO, pH) after those with one, Table 1 position last."""
+    return (0 if code in settings.priority else 1, -item_class, (0, -multiple) if multiple is not None else (1, 0),
+            gb3838.ITEM[code].position)
 
 
 def _frac(v: Fraction | Decimal | str | int | float) -> Fraction:

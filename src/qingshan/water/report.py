@@ -322,10 +322,14 @@ def build_report(
     settings: WaterSettings = DEFAULT_SETTINGS,
     city_levels: Sequence[str] = ("国考",),
     county_names: Mapping[str, str] | None = None,
+    units: Mapping[str, str] | None = None,
 ) -> WaterReport:
     """Build the water report for ``[start, end)`` (see the module doc).
 
     ``county_names`` maps GB/T 2260 codes to names (default: the ``divisions`` table).
+    ``units`` maps section codes to the unit each counts for in the county ranking (the
+    bulletin's ``unit_sections``, assessment-bulletin.md §1.5); default: the section's county,
+    and a section missing from a given mapping is in no unit.
     """
     if end <= start:
         raise ValueError("结束日期必须晚于开始日期")
@@ -353,14 +357,17 @@ def build_report(
         for r in rows if r.class_ is not None and r.cwqi is None and r.cwqi_missing
     ]
     # counties
+    def unit_of(r: SectionRow) -> str | None:
+        return units.get(r.code) if units is not None else r.county_code
+
     counties: dict[str, list[SectionRow]] = {}
     for r in rows:
-        if r.county_code:
-            counties.setdefault(r.county_code, []).append(r)
+        if unit_of(r):
+            counties.setdefault(unit_of(r), []).append(r)
     prev_by_county: dict[str, list[SectionRow]] = {}
     for r in prev_rows.values():
-        if r.county_code:
-            prev_by_county.setdefault(r.county_code, []).append(r)
+        if unit_of(r):
+            prev_by_county.setdefault(unit_of(r), []).append(r)
     means, prev_means = section_means(ev), section_means(prev)
     cur = {c: _unit_index(rs, means, settings) for c, rs in counties.items()}
     base = {c: _unit_index(prev_by_county.get(c, []), prev_means, settings) for c in counties}

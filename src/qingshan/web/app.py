@@ -36,7 +36,7 @@ from sqlalchemy.orm import sessionmaker
 from qingshan.store.db import make_engine
 from qingshan.store.migrate import upgrade
 from qingshan.web import errors, pages
-from qingshan.web.api import admin, air, auth, complaints, ledgers, sources
+from qingshan.web.api import admin, air, auth, complaints, ledgers, sources, water
 from qingshan.web.auth import cookie_secure
 from qingshan.web.deps import csrf_protect
 from qingshan.web.middleware import BodySizeLimit, ConcurrencyLimit
@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 #: Every JSON API router, in the order of the OpenAPI page. A new domain adds its ``router`` here.
-API_ROUTERS = (auth.router, ledgers.router, complaints.router, admin.router, air.router, sources.router)
+API_ROUTERS = (auth.router, ledgers.router, complaints.router, admin.router, air.router, sources.router, water.router)
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "

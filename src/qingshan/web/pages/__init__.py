@@ -5,6 +5,7 @@
 * ``/static/…``      our own assets (htmx, ECharts, CSS, JS; never a CDN), see ``static/vendor/VERSIONS.txt``;
 * ``/overview``      leadership overview;
 * ``/air…``          city, county and station air pages;
+* ``/water…``        surface-water sections, section detail, registry (and ``/portal/water``);
 * ``/sources…``      pollution sources;
 * ``/ledgers…``      accountability ledgers;
 * ``/portal…``       the public portal (no login).
@@ -19,10 +20,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from qingshan.web.pages import account, air, ledgers, overview, portal, sources, static
+from qingshan.web.pages import account, air, ledgers, overview, portal, sources, static, water
 
 router = APIRouter(include_in_schema=False)
-for _module in (static, account, overview, air, sources, ledgers, portal):
+for _module in (static, account, overview, air, water, sources, ledgers, portal):
     router.include_router(_module.router)
 
 __all__ = ["router"]
