@@ -21,6 +21,8 @@ from typing import Any
 from rich.console import Console, RenderableType
 from sqlalchemy import Engine
 
+from qingshan.demo import water
+
 
 @dataclass(frozen=True)
 class DomainDemo:
@@ -30,7 +32,9 @@ class DomainDemo:
 
 
 #: The domains' demo steps, run in this order by ``qingshan demo`` (the lead wires each domain in).
-DOMAIN_DEMOS: tuple[DomainDemo, ...] = ()
+DOMAIN_DEMOS: tuple[DomainDemo, ...] = (
+    DomainDemo("地表水", water.run_for_demo, water.render_for_demo),
+)
 
 
 def run(console: Console, engine: Engine, demos: tuple[DomainDemo, ...] = DOMAIN_DEMOS) -> None:

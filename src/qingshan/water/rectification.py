@@ -180,12 +180,14 @@ def open_rectification(
     ledger: LedgerPort,
     deadline: date | None = None,
     settings: WaterSettings = DEFAULT_SETTINGS,
+    cumulative: bool = False,
 ) -> Opened:
     """Open (or find) the rectification item of ``section_code`` over ``[start, end)``.
 
     Raises ``PermissionDenied`` (not the bureau), ``NotFound`` (unknown section),
     ``ValidationFailed`` (no class in the period, or 达标 and not 劣Ⅴ) and ``Conflict`` (the same
-    item is being opened by another request at this moment).
+    item is being opened by another request at this moment). ``cumulative``: 1—N月 as a
+    cumulative period (the page's and the report's choice).
     """
     require_bureau(ctx, user, "发起断面整改")
     if end <= start:
@@ -196,7 +198,7 @@ def open_rectification(
     if existing is not None and clock.now_local().replace(tzinfo=None) - existing.created_at < STALE_CLAIM:
         raise Conflict("该断面本时段的整改事项正在由他人创建，请稍后刷新页面。", object_id=existing.id)
     try:
-        evidence = rectification_evidence(store, section_code, start, end, settings=settings)
+        evidence = rectification_evidence(store, section_code, start, end, settings=settings, cumulative=cumulative)
     except KeyError:
         raise NotFound(f"断面编码「{section_code}」未登记。") from None
     if evidence.get("class") is None:

@@ -350,7 +350,8 @@ def _store(request: Request):
             summary="地表水评价报告：断面类别、目标与达标、主要污染指标、区县与全市 CWQI、劣Ⅴ类断面（与 qingshan water report、页面同一报告）")
 def report(request: Request, user: InternalUser, year: Year, month: MonthTo, scope: Scope = "ytd") -> dict:
     _, _, start, end = water_data.period(year, month, scope)
-    return _report_dict(water_data.report_now(request.app.state.settings.database_url, start, end))
+    return _report_dict(water_data.report_now(request.app.state.settings.database_url, start, end,
+                                              water_data.is_cumulative(scope, month)))
 
 
 @router.get("/sections", response_model=list[SectionOut], summary="已登记的断面（含所查年份的目标类别）")
@@ -433,7 +434,7 @@ def rectify(request: Request, response: Response, code: Code, body: RectifyIn, u
     _, _, start, end = water_data.period(body.year, body.month, body.scope)
     opened = open_rectification(db, ctx, user, _store(request), code, start, end,
                                 ledger=LedgerAdapter(settings.home, settings.max_attachment_bytes),
-                                deadline=body.deadline)
+                                deadline=body.deadline, cumulative=water_data.is_cumulative(body.scope, body.month))
     if not opened.created:
         response.status_code = 200
     return opened.rectification

@@ -33,7 +33,7 @@ from qingshan.web.errors import audit_refusal, status_of
 from qingshan.web.pages import water_charts
 from qingshan.web.pages.common import db_url, is_htmx
 from qingshan.web.pages.render import render
-from qingshan.web.pages.water_data import changed, grid, period, portal_panel, report, store_for
+from qingshan.web.pages.water_data import changed, grid, is_cumulative, period, portal_panel, report, store_for
 from qingshan.web.water_ledger import LedgerAdapter
 
 router = APIRouter()
@@ -63,7 +63,7 @@ def _body_ctx(request: Request, user, year: int | None, month: int | None, scope
     url = db_url(request)
     y, m, start, end = period(year, month, scope)
     legend = queries.class_legend()
-    rep = report(url, start, end)
+    rep = report(url, start, end, is_cumulative(scope, m))
     g = grid(url, y, m)
     secs = queries.sections(store_for(url), y, active_only=True)
     pending = isinstance(rep, Result) and rep.meta.get("pending") or isinstance(g, Result) and g.meta.get("pending")
@@ -102,7 +102,7 @@ def _section_page(request: Request, user, code: str, year: int | None, month: in
     y, m, start, end = period(year, month, scope)
     legend = queries.class_legend()
     series = queries.section_series(st, code, y, m)
-    rep = report(url, start, end)
+    rep = report(url, start, end, is_cumulative(scope, m))
     row = next((r for r in rep.sections if r.code == code), None) if isinstance(rep, WaterReport) else None
     charts = [(it, water_charts.item_series(it, [mm["label"] for mm in series["months"]], legend))
               for it in series["items"] if any(v is not None for v in it["plot"])]
@@ -195,7 +195,7 @@ async def water_section_rectify(request: Request, code: Code, user: BureauUser, 
         _, _, start, end = period(year, month, scope)
         opened = open_rectification(db, ctx, user, store_for(db_url(request)), code, start, end,
                                     ledger=LedgerAdapter(settings.home, settings.max_attachment_bytes),
-                                    deadline=deadline)
+                                    deadline=deadline, cumulative=is_cumulative(scope, month))
     except DomainError as exc:
         message = _refused(request, db, exc)
         return _section_page(request, user, code, year or None, month or None, scope if scope in ("ytd", "month") else "ytd",

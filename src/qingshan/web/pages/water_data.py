@@ -48,6 +48,11 @@ def changed() -> None:
     _GENERATION[0] += 1
 
 
+def is_cumulative(scope: str, month: int) -> bool:
+    """1—N月 is evaluated as a cumulative period (``ytd``), also 1—3月; 1—12月 is the year."""
+    return scope == "ytd" and month < 12
+
+
 def period(year: int | None, month: int | None, scope: str) -> tuple[int, int, date, date]:
     """(year, month, start, end) of 1—N月 (``ytd``) or of month N (``month``); by default the last
     complete month (in January: December of last year)."""
@@ -72,12 +77,12 @@ def county_names(url: str) -> dict[str, str]:
     return figures.fresh_or_stale(("water-divisions", url), 600.0, load)
 
 
-def _report_key(url: str, start: date, end: date) -> tuple:
-    return ("water-report", url, start, end, _GENERATION[0])
+def _report_key(url: str, start: date, end: date, cumulative: bool) -> tuple:
+    return ("water-report", url, start, end, cumulative, _GENERATION[0])
 
 
-def _build(url: str, start: date, end: date) -> WaterReport:
-    return build_report(store_for(url), start, end, county_names=county_names(url))
+def _build(url: str, start: date, end: date, cumulative: bool) -> WaterReport:
+    return build_report(store_for(url), start, end, county_names=county_names(url), cumulative=cumulative)
 
 
 def _pending_or(out) -> Result | None:
@@ -88,16 +93,17 @@ def _pending_or(out) -> Result | None:
     return None
 
 
-def report(url: str, start: date, end: date) -> WaterReport | Result:
+def report(url: str, start: date, end: date, cumulative: bool = False) -> WaterReport | Result:
     """The report of ``[start, end)`` for a page, or a pending/empty Result."""
-    out = figures.background(_report_key(url, start, end), TTL, lambda: _build(url, start, end))
+    out = figures.background(_report_key(url, start, end, cumulative), TTL, lambda: _build(url, start, end, cumulative))
     return _pending_or(out) or out
 
 
-def report_now(url: str, start: date, end: date) -> WaterReport:
+def report_now(url: str, start: date, end: date, cumulative: bool = False) -> WaterReport:
     """The report of ``[start, end)`` computed in this request when not cached (the API)."""
-    out = figures.fresh_or_stale(_report_key(url, start, end), TTL, lambda: _build(url, start, end))
-    return out if isinstance(out, WaterReport) else _build(url, start, end)
+    key = _report_key(url, start, end, cumulative)
+    out = figures.fresh_or_stale(key, TTL, lambda: _build(url, start, end, cumulative))
+    return out if isinstance(out, WaterReport) else _build(url, start, end, cumulative)
 
 
 def grid(url: str, year: int, month: int) -> dict | Result:
