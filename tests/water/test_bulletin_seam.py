@@ -13,32 +13,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import polars as pl
 import pytest
 from sqlalchemy.orm import Session
 
 from qingshan.bulletin.work_bulletin import B1_COLUMNS, water_section
-from qingshan.standards.water_values import nano_of_text
 from qingshan.targets.sources import water as water_source
 from qingshan.targets.store import TargetStore
 from qingshan.water.importer import import_frame
 from qingshan.water.registry import add_section, set_target
 from qingshan.store.migrate import upgrade
-from qingshan.water.store import WRITE_SCHEMA, WaterStore
+from qingshan.water.store import WaterStore
+from water_testdata import S4, W1, W2, frame
 
-BG = {"cu": "0.005", "zn": "0.02", "f": "0.4", "se": "0.0004", "as": "0.001", "hg": "0.00002", "cd": "0.0002",
-      "cr6": "0.004", "pb": "0.002", "cn": "0.002", "phenol": "0.0008", "petroleum": "0.02", "las": "0.05",
-      "sulfide": "0.01"}
-W1 = {"ph": "7.6", "do": "6.8", "codmn": "4.8", "cod": "18", "bod5": "3.5", "nh3n": "1.32", "tp": "0.18", **BG}
-W2 = {"ph": "7.2", "do": "4.0", "codmn": "9.0", "cod": "42", "bod5": "7", "nh3n": "2.6", "tp": "0.45", **BG}
-S4 = {"ph": "8.1", "do": "7.9", "codmn": "2.9", "cod": "11", "bod5": "1.8", "nh3n": "0.21", "tp": "0.06", **BG}
 NAMES = {"140215": "云州区", "140221": "阳高县"}
-
-
-def _frame(rows):
-    out = [{"section_code": sec, "time": t, "item": item, "value_nano": nano_of_text(text), "nd": False,
-            "dl_nano": None, "flag": None, "text": text} for sec, t, values in rows for item, text in values.items()]
-    return pl.DataFrame(out, schema=WRITE_SCHEMA, orient="row")
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +42,7 @@ def sections(tmp_path_factory):
     rows = [(c, datetime(2026, 3, 10), v) for c, v in (("S1", W1), ("S2", W2), ("S4", S4))]
     rows += [("S2", datetime(2026, 1, 12), S4), ("S2", datetime(2025, 3, 10), S4)]  # earlier months, last year
     rows += [("X9", datetime(2026, 3, 10), W2)]
-    import_frame(_frame(rows), store, source="lab", kind="lab", label="test")
+    import_frame(frame(rows), store, source="lab", kind="lab", label="test")
     yield store
     store.close()
 

@@ -227,7 +227,7 @@ def open_rectification(
     claim = {"section_code": section_code, "period_start": start, "period_end": end}
     data = ledger_data(evidence, reason, _lead_unit(db, evidence["section"]), deadline)
     item_id, item_code = ledger.open_item(db, ctx, user, LEDGER_KIND, data)  # commits the claim with it
-    row = _find(db, **claim)
+    row = _find(db, section_code, start, end)
     if row is None:  # the ledger retried after a code race and rolled our claim back
         row = Rectification(**claim, period=evidence["period"], reason=reason, evidence=evidence,
                             created_by=user.username, created_at=now)

@@ -442,7 +442,7 @@ def rectify(request: Request, response: Response, code: Code, body: RectifyIn, u
 
 @router.get("/public", response_model=PublicWaterOut, summary="公众：最近一个月的断面水质类别（门户水质栏目）")
 def public(request: Request) -> dict:
-    panel = water_data.portal_panel(request.app.state.settings.database_url)
+    panel = water_data.portal_panel(request.app.state.settings.database_url, wait=True)
     rep = panel["report"]
     if rep is None:
         return {"period": None, "sections": [], "good_share_text": None, "n_worse_than_v": None, "rules_status": None,

@@ -96,7 +96,8 @@ def _pending_or(out) -> Result | None:
 def report(url: str, start: date, end: date, cumulative: bool = False) -> WaterReport | Result:
     """The report of ``[start, end)`` for a page, or a pending/empty Result."""
     out = figures.background(_report_key(url, start, end, cumulative), TTL, lambda: _build(url, start, end, cumulative))
-    return _pending_or(out) or out
+    waiting = _pending_or(out)
+    return out if waiting is None else waiting
 
 
 def report_now(url: str, start: date, end: date, cumulative: bool = False) -> WaterReport:
@@ -110,16 +111,18 @@ def grid(url: str, year: int, month: int) -> dict | Result:
     """Month × section classes of ``year`` up to ``month`` for a page, or a pending/empty Result."""
     out = figures.background(("water-grid", url, year, month, _GENERATION[0]), TTL,
                              lambda: queries.class_grid(store_for(url), year, month, county_names=county_names(url)))
-    return _pending_or(out) or out
+    waiting = _pending_or(out)
+    return out if waiting is None else waiting
 
 
-def portal_panel(url: str) -> dict:
-    """The public water panel: the report of the latest month with data before this month."""
+def portal_panel(url: str, *, wait: bool = False) -> dict:
+    """The public water panel: the report of the latest month with data before this month
+    (``wait``: computed in this request when not cached, for the API)."""
     first = queries.latest_month(store_for(url), clock.today().replace(day=1))
     if first is None:
         return {"report": None, "reason": "尚无地表水监测数据"}
     start, end = queries.month_range(first)
-    rep = report(url, start, end)
+    rep = report_now(url, start, end) if wait else report(url, start, end)
     if isinstance(rep, Result):
         return {"report": None, "reason": rep.reason, "pending": bool(rep.meta.get("pending"))}
     return {"report": rep, "reason": ""}
