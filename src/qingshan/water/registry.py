@@ -92,6 +92,8 @@ def normalise_fields(fields: dict, *, who: str = "") -> dict:
                 fail(f, "不能为空")
             if len(str(v)) > (32 if f == "code" else 128):
                 fail(f, "过长")
+            if f == "code" and re.search(r"[/\\?#%\s\x00-\x1f]", str(v)):
+                fail(f, f"「{v}」不能含有空白或 / \\ ? # % 字符（编码用于网址和文件名）")
             out[f] = str(v)
         elif f == "water_body":
             v = _WATER_BODY_WORDS.get(v, v) if v is not None else "river"
@@ -165,7 +167,7 @@ def add_section(session: Session, **fields) -> dict:
     return _as_dict(s)
 
 
-def update_section(session: Session, code: str, **changes) -> tuple[dict, dict]:
+def update_section(session: Session, code: str, /, **changes) -> tuple[dict, dict]:
     """Change fields of a registered section; returns (before, after) for the audit trail."""
     s = session.scalar(select(Section).where(Section.code == code))
     if s is None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse
@@ -33,7 +33,16 @@ from qingshan.web.errors import audit_refusal, status_of
 from qingshan.web.pages import water_charts
 from qingshan.web.pages.common import db_url, is_htmx
 from qingshan.web.pages.render import render
-from qingshan.web.pages.water_data import changed, grid, is_cumulative, period, portal_panel, report, store_for
+from qingshan.web.pages.water_data import (
+    changed,
+    grid,
+    is_cumulative,
+    period,
+    portal_panel,
+    report,
+    report_now,
+    store_for,
+)
 from qingshan.web.water_ledger import LedgerAdapter
 
 router = APIRouter()
@@ -102,15 +111,17 @@ def _section_page(request: Request, user, code: str, year: int | None, month: in
     y, m, start, end = period(year, month, scope)
     legend = queries.class_legend()
     series = queries.section_series(st, code, y, m)
-    rep = report(url, start, end, is_cumulative(scope, m))
-    row = next((r for r in rep.sections if r.code == code), None) if isinstance(rep, WaterReport) else None
+    # the page needs the section's row (class, target, the rectification button): computed here
+    # when not cached yet
+    rep = report_now(url, start, end, is_cumulative(scope, m))
+    row = next((r for r in rep.sections if r.code == code), None)
     charts = [(it, water_charts.item_series(it, [mm["label"] for mm in series["months"]], legend))
               for it in series["items"] if any(v is not None for v in it["plot"])]
     ctx = {
         "active": "water", "user": user, "detail": detail, "s": detail["section"], "series": series,
         "charts": charts, "legend": legend, "legend_by_class": {r["class"]: r for r in legend["rows"]},
         "year": y, "month": m, "scope": scope, "start": start, "end": end, "row": row,
-        "report_reason": rep.reason if isinstance(rep, Result) else "", "pending": isinstance(rep, Result) and rep.meta.get("pending"),
+        "report_reason": "", "pending": False,
         "can_edit": can_edit(user), "fields": FIELDS, "labels": LABELS, "levels": CONTROL_LEVELS,
         "water_bodies": gb3838.WATER_BODY_LABELS, "class_labels": gb3838.CLASS_LABELS,
         "msg": msg[:200], "err": err[:500], "draft": draft or {},
@@ -153,7 +164,7 @@ async def water_section_update(request: Request, code: Code, user: BureauUser, d
         return _section_page(request, user, code, None, None, "ytd", err=message, status_code=status_of(exc),
                              draft=changes)
     changed()
-    return _back(f"/water/section/{after['code']}", msg="断面信息已保存。")
+    return _back(f"/water/section/{quote(after['code'], safe='')}", msg="断面信息已保存。")
 
 
 @router.post("/water/section/{code}/target")
@@ -171,7 +182,7 @@ async def water_section_target(request: Request, code: Code, user: BureauUser, d
         message = _refused(request, db, exc)
         return _section_page(request, user, code, None, None, "ytd", err=message, status_code=status_of(exc))
     changed()
-    return _back(f"/water/section/{code}", msg=f"{after['year']}年目标已设为{gb3838.class_label(after['target_class'])}类。")
+    return _back(f"/water/section/{quote(code, safe='')}", msg=f"{after['year']}年目标已设为{gb3838.class_label(after['target_class'])}类。")
 
 
 @router.post("/water/section/{code}/rectification")
@@ -203,7 +214,7 @@ async def water_section_rectify(request: Request, code: Code, user: BureauUser, 
     r = opened.rectification
     msg = (f"已在台账中创建整改事项 {r['ledger_item_code']}，佐证已附。" if opened.created
            else f"该断面{r['period']}的整改事项已存在：{r['ledger_item_code']}（未重复创建）。")
-    return _back(f"/water/section/{code}", year=year, month=month, scope=scope, msg=msg)
+    return _back(f"/water/section/{quote(code, safe='')}", year=year, month=month, scope=scope, msg=msg)
 
 
 # --- registry ------------------------------------------------------------------------------------
@@ -271,7 +282,7 @@ async def water_sections_import(request: Request, user: BureauUser, db: SessionD
 @router.get("/portal/water")
 def portal_water(request: Request):
     url = db_url(request)
-    panel = portal_panel(url)
+    panel = portal_panel(url, wait=True)  # one computation per TTL whoever asks (no user input in the key)
     legend = queries.class_legend()
     rep = panel["report"]
     ctx = {"active": "water", "panel": panel, "legend": legend, "legend_by_class": {r["class"]: r for r in legend["rows"]},
