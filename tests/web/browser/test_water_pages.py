@@ -201,7 +201,8 @@ def test_portal_water_panel_is_public_and_labelled(app, water_site):
 
 
 @pytest.mark.parametrize("path", ["/water?year=abc", "/water?month=13", "/water?scope=decade",
-                                  f"/water/section/{'长' * 40}", "/water/section/DT-D1?year=1800"])
+                                  f"/water/section/{'长' * 40}", "/water/section/DT-D1?year=1800",
+                                  "/water/section/a%00b"])
 def test_bad_query_is_422_not_500(as_user, path):
     r = as_user("leader").get(path)
     assert r.status_code == 422, (path, r.status_code)

@@ -28,7 +28,7 @@ from qingshan.web.water_ledger import LedgerAdapter
 
 router = APIRouter(prefix="/api/water", tags=["地表水 water"])
 
-Code = Annotated[str, Path(min_length=1, max_length=32, description="断面编码")]
+Code = Annotated[str, Path(min_length=1, max_length=32, pattern=water_data.CODE_PATTERN, description="断面编码")]
 Year = Annotated[int, Query(ge=1900, le=2100, description="年份")]
 MonthTo = Annotated[int, Query(ge=1, le=12, description="月份：1—N月累计的 N，或单月")]
 Scope = Annotated[Literal["ytd", "month"], Query(description="ytd：1—N月累计；month：单月")]

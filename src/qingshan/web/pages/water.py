@@ -34,6 +34,7 @@ from qingshan.web.pages import water_charts
 from qingshan.web.pages.common import db_url, is_htmx
 from qingshan.web.pages.render import render
 from qingshan.web.pages.water_data import (
+    CODE_PATTERN,
     changed,
     grid,
     is_cumulative,
@@ -50,7 +51,7 @@ router = APIRouter()
 Year = Annotated[int | None, Query(ge=1900, le=2100, description="年份")]
 Month = Annotated[int | None, Query(ge=1, le=12, description="月份（1—12）")]
 Scope = Annotated[str, Query(pattern="^(ytd|month)$", description="ytd：1—N月累计；month：单月")]
-Code = Annotated[str, Path(min_length=1, max_length=32, description="断面编码")]
+Code = Annotated[str, Path(min_length=1, max_length=32, pattern=CODE_PATTERN, description="断面编码")]
 
 
 def can_edit(user: Any) -> bool:

@@ -22,6 +22,8 @@ from qingshan.water.report import WaterReport, build_report
 from qingshan.water.store import WaterStore
 from qingshan.web.pages import figures
 
+#: What a section code in a URL may be (the registry refuses blanks, / \ ? # % and control characters)
+CODE_PATTERN = r"^[^\x00-\x1f\x7f/\\?#%\s]+$"
 #: Seconds a water report/grid is reused (data arrive monthly; writes here recompute at once).
 TTL = 300.0
 _GENERATION = [0]
