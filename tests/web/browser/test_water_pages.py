@@ -134,7 +134,8 @@ def test_section_page_series_against_limits_and_rectification(as_user, water_sit
                        data={"year": "2026", "month": "3", "scope": "month", "csrf_token": _csrf(html)},
                        follow_redirects=True)
     assert "已存在" in again.text and code in again.text and "未重复创建" in again.text
-    assert len(_audit(water_site, object_type="water_rectification")) == 1
+    mine = [a for a in _audit(water_site, object_type="water_rectification") if a.object_repr.startswith("DT-D1 2026年3月")]
+    assert len(mine) == 1 and mine[0].object_repr.endswith(code)
 
 
 def test_unit_user_sees_no_buttons_and_is_refused(as_user, water_site):
