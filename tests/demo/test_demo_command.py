@@ -31,6 +31,12 @@ def test_demo_prints_evaluation_and_ranking(_isolated_home, db_url):
     )
     out = result.output
     assert result.exit_code == 0, out + repr(result.exception)
+    # After the air evaluation, the domains' demos (demo/domains.py): water first.
+    assert "地表水演示：" in out, out[-3000:]
+    air_out, water = out.split("地表水演示：", 1)
+    assert "地表水环境质量 " in water and "（含演示/合成数据）" in water
+    assert "断面水质" in water and "区县 CWQI 排名" in water and "全市 CWQI" in water and "劣Ⅴ类断面" in water
+    assert "十里河（演示断面）" in water and "/water" in water
     # The sections, the period and the synthetic labels.
     assert "全市评价" in out and "区县排名" in out
     assert "2026年1—2月" in out
@@ -38,7 +44,8 @@ def test_demo_prints_evaluation_and_ranking(_isolated_home, db_url):
     assert "演示站点" in out
     assert "此前写入的演示值" not in out  # a fresh home holds exactly this run's values
     # Every district and county is ranked, ranks 1..10 in order (competition ranking may tie).
-    rows = [line for line in out.splitlines() if any(c in line for c in COUNTIES) and re.match(r"^\s*[│|]?\s*\d+\s", line)]
+    rows = [line for line in air_out.splitlines()  # the air ranking (water ranks its counties too)
+            if any(c in line for c in COUNTIES) and re.match(r"^\s*[│|]?\s*\d+\s", line)]
     assert sorted({c for line in rows for c in COUNTIES if c in line}) == sorted(COUNTIES)
     ranks = [int(re.match(r"^\s*[│|]?\s*(\d+)", line).group(1)) for line in rows]
     assert ranks == sorted(ranks) and ranks[0] == 1

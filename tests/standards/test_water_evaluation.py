@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from qingshan.standards import gb3838
 from qingshan.standards import water_evaluation as we
 from qingshan.standards.water_rules import WaterSettings, default_rules
 from qingshan.standards.water_statistics import ph_mean
@@ -272,3 +273,43 @@ def test_huge_values_take_the_exact_fallback_path():
     assert ref.main_pollutants == ("cod", "nh3n", "tp")  # 449,999× and 199,999×
     with pytest.raises(ValueError, match="数值过大"):
         _vec([dict(W2, hg="100000")])
+
+
+def test_many_rows_fast_path_equals_scalar_reference():
+    """Many rows at once (the partition of the packed keys, the gathered code lists, the label
+    scatter): every row equals the scalar reference of water.md §4 and §9."""
+    import random
+
+    from qingshan import exact
+    from qingshan.standards import cwqi as C
+
+    rng = random.Random(3838)
+    items = list(gb3838.EVALUATED_ITEMS)
+    rows = []
+    for _ in range(600):
+        row = {}
+        for c in items:
+            lim = gb3838.ITEM[c].limits
+            if c == "ph":
+                row[c] = f"{rng.uniform(5.5, 9.5):.2f}"
+            elif c == "do":
+                row[c] = f"{rng.uniform(1.0, 9.0):.1f}"
+            else:
+                row[c] = f"{float(lim[2]) * rng.choice([0.3, 0.9, 1.0, 1.4, 2.5, 6.0]):.6f}".rstrip("0").rstrip(".")
+        rows.append(row)
+    lake = [rng.random() < 0.3 for _ in rows]
+    frame = pl.DataFrame(rows, schema={c: pl.Utf8 for c in items}).with_columns(
+        wb=pl.Series(["lake" if x else "river" for x in lake]))
+    got = we.classify(frame, water_body="wb", cwqi=True).to_dicts()
+    for row, is_lake, g in zip(rows, lake, got, strict=True):
+        wb = "lake" if is_lake else "river"
+        ref = we.evaluate_section(row, wb)
+        assert (g["class"], tuple(g["main_pollutants"]), g["main_pollutants_label"]) == (
+            ref.class_, ref.main_pollutants, ref.main_pollutants_label()), row
+        assert exact.to_fraction(g["cwqi"]) == C.section_index({c: Fraction(v) for c, v in row.items()}, wb)
+
+
+def test_absurd_ph_is_refused_not_wrapped():
+    """A pH of millions (a unit or typing error) would overflow the Int64 CWQI sum: refused."""
+    with pytest.raises(ValueError, match="数值过大"):
+        _vec([dict(W2, ph="3000000")])

@@ -103,3 +103,25 @@ def test_import_water_is_offered_beside_the_air_importers(water_dir):
     assert res.exit_code == 0, res.output
     (summary,) = json.loads(res.stdout)
     assert (summary["status"], summary["rows_read"], summary["rows_rejected"]) == ("ok", 367, 0)
+
+
+def test_command_line_registry_writes_are_audited(_isolated_home):
+    """The CLI writes through the same audited service as the web (actor: the command line)."""
+    from sqlalchemy import create_engine, select
+
+    from qingshan.config import database_url
+    from qingshan.core.audit import AuditRecord
+
+    assert _run("sections", "add", "--code", "A1", "--name", "审计断面").exit_code == 0
+    assert _run("sections", "set", "A1", "river=御河").exit_code == 0
+    assert _run("sections", "target", "A1", "2026", "4").exit_code == 0
+    eng = create_engine(database_url())
+    try:
+        with eng.connect() as c:
+            rows = c.execute(select(AuditRecord.action, AuditRecord.object_type, AuditRecord.object_id,
+                                    AuditRecord.username, AuditRecord.after)).all()
+    finally:
+        eng.dispose()
+    assert [(a, t, o) for a, t, o, _u, _x in rows] == [
+        ("create", "water_section", "A1"), ("update", "water_section", "A1"), ("create", "water_section_target", "A1/2026")]
+    assert all(u is None for *_, u, _x in rows) and rows[1][4]["river"] == "御河"

@@ -21,7 +21,7 @@ from typing import Any
 from rich.console import Console, RenderableType
 from sqlalchemy import Engine
 
-from qingshan.demo import assess, carbon, emergency, landwaste
+from qingshan.demo import assess, carbon, emergency, landwaste, water
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class DomainDemo:
 
 #: The domains' demo steps, run in this order by ``qingshan demo`` (the lead wires each domain in).
 DOMAIN_DEMOS: tuple[DomainDemo, ...] = (
+    DomainDemo("地表水", water.run_for_demo, water.render_for_demo),
     DomainDemo("碳排放双控", carbon.build_carbon_demo, carbon.carbon_summary_renderable),
     DomainDemo("净土与风险底线（土壤、固废、危废联单、尾矿库）", landwaste.build_for_demo, landwaste.render_landwaste_demo),
     DomainDemo("重污染天气应急", emergency.build_on_engine, emergency.render_summary),

@@ -28,7 +28,8 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import polars as pl
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
+from rich.text import Text
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -37,7 +38,8 @@ from qingshan.standards.water_rules import DEFAULT_SETTINGS
 from qingshan.standards.water_values import nano_of_text
 from qingshan.water.importer import import_frame
 from qingshan.water.registry import add_section, get_section, set_target
-from qingshan.water.render import print_report
+from qingshan.core import clock
+from qingshan.water.render import print_report, report_renderable
 from qingshan.water.report import WaterReport, build_report
 from qingshan.water.store import WRITE_SCHEMA, WaterStore
 
@@ -219,3 +221,42 @@ def render_water_summary(console: Console, target: str | None, year: int, throug
     report = build_report(target, date(year, 1, 1), end, county_names=county_names())
     print_report(console, report)
     return report
+
+
+@dataclass(frozen=True)
+class WaterDemoRun:
+    """What ``qingshan demo`` prints for water: what was written and the 1—N月 evaluation."""
+
+    summary: WaterDemoSummary
+    report: WaterReport
+
+
+def demo_period(first: date = date(2025, 1, 1), last: date = date(2026, 12, 1)) -> tuple[int, int]:
+    """The 1—N月 the demo prints: this year up to the last complete month (Beijing), kept inside
+    the synthetic series ``[first, last]``."""
+    today = clock.today()
+    y, m = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    if (y, m) > (last.year, last.month):
+        y, m = last.year, last.month
+    if (y, m) < (first.year, first.month):
+        y, m = first.year, 12 if first.year < last.year else last.month
+    return y, m
+
+
+def run_for_demo(engine: Engine) -> WaterDemoRun:
+    """The demo hook (:data:`qingshan.demo.domains.DOMAIN_DEMOS`): write the water demo on the demo
+    database and evaluate 1—N月 with the one report builder (the page /water shows the same)."""
+    summary = build_water_demo(engine)
+    y, m = demo_period(summary.first, summary.last)
+    end = date(y + (m == 12), m % 12 + 1, 1)
+    store = WaterStore(engine.url.render_as_string(hide_password=False), auto_migrate=False, engine=engine)
+    report = build_report(store, date(y, 1, 1), end, county_names=county_names())
+    return WaterDemoRun(summary, report)
+
+
+def render_for_demo(run: WaterDemoRun) -> RenderableType:
+    s = run.summary
+    head = Text(f"地表水演示：登记断面 {s.sections} 个（其中虚构演示断面 {s.demo_sections} 个），目标 {s.targets} 项，"
+                f"合成监测值 {s.observations:,} 个（{s.first:%Y-%m}—{s.last:%Y-%m}，{SYNTHETIC_LABEL}）；"
+                f"演示情景：{s.worse_than_v_episode}。工作台页面：/water，公众门户：/portal/water。")
+    return Group(head, report_renderable(run.report))

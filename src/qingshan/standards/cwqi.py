@@ -96,9 +96,11 @@ _PH_LOW = _D // NANO  # (7e9 − n)·D/1e9 / D
 _PH_HIGH = _D // (2 * NANO)  # (n − 7e9)·D/2e9 / D
 
 
-def section_index_expr(nano: Mapping[str, pl.Expr], lake: pl.Expr | bool = False) -> pl.Expr:
+def section_index_expr(nano: Mapping[str, pl.Expr], lake: pl.Expr | bool = False, *,
+                       complete: pl.Expr | None = None) -> pl.Expr:
     """Exact CWQI of each row as a rational struct ``{num, den}`` (Int128), from nano-unit
-    columns of the 21 items; null where any of them is null or DO ≤ 0.
+    columns of the 21 items; null where any of them is null or DO ≤ 0 (``complete``: a
+    boolean expression saying the 21 are present, when the caller has it already).
 
     ``nano`` maps every code of :data:`gb3838.EVALUATED_ITEMS` to an Int64 nano-unit
     expression. With C/S_Ⅲ = n·k/D (:func:`gb3838.ratio_factor`), DO = 5e9/n_DO and the pH
@@ -119,14 +121,17 @@ def section_index_expr(nano: Mapping[str, pl.Expr], lake: pl.Expr | bool = False
             terms.append(n * pl.when(lake).then(pl.lit(k_lake)).otherwise(pl.lit(k_river)))
         else:
             terms.append(n * gb3838.ratio_factor("tp", lake))
-    a = pl.sum_horizontal(terms).cast(pl.Int128) if terms else pl.lit(0, pl.Int128)
-    ph = nano["ph"].cast(pl.Int128)
+    # Σ C·k and the pH term fit Int64 (classify caps the values); only the products with DO
+    # need Int128
+    ph = nano["ph"]
     ph_term = pl.when(ph <= _PH7).then((_PH7 - ph) * _PH_LOW).otherwise((ph - _PH7) * _PH_HIGH)
+    a = (pl.sum_horizontal(terms) + ph_term) if terms else ph_term
     do = nano["do"].cast(pl.Int128)
-    num = (a + ph_term) * do + 5 * NANO * _D
+    num = a.cast(pl.Int128) * do + 5 * NANO * _D
     den = do * _D
-    complete = pl.all_horizontal([nano[c].is_not_null() for c in gb3838.EVALUATED_ITEMS]) & (nano["do"] > 0)
-    return pl.when(complete).then(pl.struct(num=num, den=den))
+    if complete is None:
+        complete = pl.all_horizontal([nano[c].is_not_null() for c in gb3838.EVALUATED_ITEMS])
+    return pl.when(complete & (nano["do"] > 0)).then(pl.struct(num=num, den=den))
 
 
 # --- aggregates, ranking, change (few units: exact Python fractions) -------------------------

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
+import numpy as np
 import polars as pl
 
 from qingshan import exact
@@ -128,14 +129,17 @@ def main_pollutants(
     """The section's main pollution indicators (water.md §4 steps 1–5), at most three."""
     if section_class is None or section_class <= 3:
         return ()
-    prio = settings.priority
     cands = [c for c, k in item_classes.items() if k > 3 and c in gb3838.EVALUATED_ITEMS]
+    return tuple(sorted(cands, key=lambda c: pollutant_key(c, item_classes[c], multiples.get(c), settings))[:3])
 
-    def key(c: str):
-        m = multiples.get(c)
-        return (0 if c in prio else 1, -item_classes[c], (0, -m) if m is not None else (1, 0), gb3838.ITEM[c].position)
 
-    return tuple(sorted(cands, key=key)[:3])
+def pollutant_key(code: str, item_class: int, multiple: Fraction | None,
+                  settings: WaterSettings = DEFAULT_SETTINGS) -> tuple:
+    """water.md §4 step 4, the order of candidate items (ascending): priority items first
+    (``settings.priority``), worst class first, larger exact multiple first with items without a
+    multiple (DO, pH) after those with one, Table 1 position last."""
+    return (0 if code in settings.priority else 1, -item_class, (0, -multiple) if multiple is not None else (1, 0),
+            gb3838.ITEM[code].position)
 
 
 def _frac(v: Fraction | Decimal | str | int | float) -> Fraction:
@@ -204,8 +208,11 @@ def _max_factor(c: str) -> int:
 
 
 def _caps() -> dict[str, int]:
-    # largest nano value whose C·k still sums safely in Int64 over the 21 items (÷64 headroom)
-    return {c: _I64_MAX // (_max_factor(c) * 64) for c in gb3838.EVALUATED_ITEMS if c not in ("ph", "do")}
+    # largest nano value whose C·k (pH: its CWQI term, at most 60·|pH − 7|·10⁹) still sums
+    # safely in Int64 over the 21 items (÷64 headroom)
+    caps = {c: _I64_MAX // (_max_factor(c) * 64) for c in gb3838.EVALUATED_ITEMS if c not in ("ph", "do")}
+    caps["ph"] = _I64_MAX // (gb3838.RATIO_DEN // 10**9 * 64)
+    return caps
 
 
 _CAP = _caps()
@@ -338,12 +345,11 @@ def classify(
     mask = pl.sum_horizontal(
         [c_[c].is_not_null().cast(pl.Int32) * (1 << _MASK_BIT[c]) for c in ev]
     ) if ev else pl.lit(0, pl.Int32)
-    n_eval = pl.sum_horizontal([c_[c].is_not_null().cast(CLASS_DT) for c in ev]) if ev else pl.lit(0, CLASS_DT)
     work = work.with_columns(
         section.cast(CLASS_DT).alias("class"),
-        n_eval.cast(CLASS_DT).alias("n_evaluated"),
         mask.cast(pl.Int32).alias("items_mask"),
     )
+    work = work.with_columns(pl.col("items_mask").bitwise_count_ones().cast(CLASS_DT).alias("n_evaluated"))
     tie = _tie_expr(n, ev, lake_e)
     partial = (pl.col("n_evaluated") < len(gb3838.EVALUATED_ITEMS)) if settings.require_all_items else pl.lit(False)
     out_cols = [
@@ -361,27 +367,17 @@ def classify(
     )
     if cwqi:
         complete = {c: n[c] if c in n else pl.lit(None, pl.Int64) for c in gb3838.EVALUATED_ITEMS}
-        out_cols.append(cwqi_mod.section_index_expr(complete, lake_e).alias("cwqi"))
+        out_cols.append(cwqi_mod.section_index_expr(
+            complete, lake_e, complete=pl.col("n_evaluated") == len(gb3838.EVALUATED_ITEMS)).alias("cwqi"))
         out_cols.append((len(gb3838.EVALUATED_ITEMS) - pl.col("n_evaluated")).cast(CLASS_DT).alias("cwqi_missing"))
     work = work.with_columns(out_cols)
     # only items worse than Ⅲ somewhere in the frame can be main pollutants (usually a few)
     worst = work.select([c_[c].max().alias(c) for c in ev]).row(0, named=True) if ev else {}
     cand = [c for c in ev if (worst[c] or 0) > 3]
-    fits = all(tops.get(c) is None or tops[c] * _max_factor(c) <= _RATIO_MAX for c in cand if c in tops)
+    fits = all(tops.get(c) is None or tops[c] * _max_factor(c) <= _RATIO_MAX
+               for c in cand if c in tops and c not in gb3838.NO_MULTIPLE)
     if fits:
-        # on the rows worse than Ⅲ only (usually a minority), then joined back by row number
-        narrow = ["class", *[f"__c_{c}" for c in cand], *[f"__n_{c}" for c in cand if c not in gb3838.NO_MULTIPLE]]
-        if isinstance(lake_e, pl.Expr):
-            narrow.append("__lake")
-        work = work.with_row_index("__row")
-        sub = work.select("__row", *narrow).filter(pl.col("class") > 3)
-        sub = _with_main_pollutants_fast(sub, cand, n, lake_e, settings, labels)
-        keep = ["main_pollutants", *(["main_pollutants_label"] if labels else [])]
-        # join the narrow row index only, then attach: joining the wide frame would gather every column
-        attach = work.select("__row").join(sub.select("__row", *keep), on="__row", how="left", maintain_order="left")
-        fills = {"main_pollutants": pl.lit([], pl.List(pl.Utf8)), "main_pollutants_label": pl.lit("")}
-        attach = attach.select([pl.col(k).fill_null(fills[k]) for k in keep])
-        work = pl.concat([work.drop("__row"), attach], how="horizontal")
+        work = _attach_main_pollutants(work, cand, n, lake_e, settings, labels)
     else:  # a value above ~150,000 × its Class Ⅲ limit: the sort-based path, exact as well
         work = _with_main_pollutants(work, cand, n, lake_e, settings, labels)
     version, status = settings.provenance("status", "priority_set")
@@ -432,11 +428,12 @@ def _multiple_text(key: pl.Expr, decimals: int, wide: bool = True) -> pl.Expr:
 #   bit 62: not a priority item | bits 59–61: 6 − class | bit 58: no multiple |
 #   bits 5–57: 2⁵³ − 1 − C·k (larger multiple first; C·k = C/S_Ⅲ · RATIO_DEN, exact) |
 #   bits 0–4: Table 1 position
-# — and the first three are the three smallest keys (min_horizontal, three times). Keys are
+# — and the first three are the three smallest keys (a partition of each row). Keys are
 # unique per row (the position), so nothing ties. C/S_Ⅲ above 2⁵³/RATIO_DEN ≈ 150,000 does not
 # fit: such frames take the long-form path (:func:`_with_main_pollutants`), exact as well.
 _RATIO_BITS = 53
 _RATIO_MAX = (1 << _RATIO_BITS) - 1
+_NO_KEY = _I64_MAX  # above every key (bit 63 is never set)
 
 
 def _ratio_expr(n: Mapping[str, pl.Expr], c: str, lake: pl.Expr | bool) -> pl.Expr:
@@ -447,20 +444,22 @@ def _ratio_expr(n: Mapping[str, pl.Expr], c: str, lake: pl.Expr | bool) -> pl.Ex
     return n[c] * gb3838.ratio_factor("tp", lake)
 
 
-def _with_main_pollutants_fast(
-    work: pl.DataFrame,
-    ev: Sequence[str],
-    n: Mapping[str, pl.Expr],
-    lake: pl.Expr | bool,
-    settings: WaterSettings,
-    labels: bool,
-) -> pl.DataFrame:
-    """water.md §4 steps 1–5, horizontally (see the key layout above); ``ev``: the candidate items."""
-    if not ev:
-        work = work.with_columns(main_pollutants=pl.lit([], pl.List(pl.Utf8)))
-        return work.with_columns(main_pollutants_label=pl.lit("")) if labels else work
+def _top3(keys: pl.DataFrame) -> list[np.ndarray]:
+    """The three smallest keys of each row (:data:`_NO_KEY` = no candidate), ascending: a
+    partition of each row (keys are unique within a row) and a sort of the three kept."""
+    k = np.ascontiguousarray(keys.to_numpy())
+    if k.shape[1] < 3:
+        k = np.hstack([k, np.full((k.shape[0], 3 - k.shape[1]), _NO_KEY, np.int64)])
+    top = np.partition(k, 2, axis=1)[:, :3] if k.shape[1] > 3 else k
+    top = np.sort(top, axis=1)
+    return [top[:, i] for i in range(3)]
+
+
+def _key_exprs(ev: Sequence[str], n: Mapping[str, pl.Expr], lake: pl.Expr | bool,
+               settings: WaterSettings) -> list[pl.Expr]:
+    """One Int64 key per candidate cell (layout above); :data:`_NO_KEY` where the item is not
+    worse than Ⅲ."""
     prio = settings.priority
-    polluted = pl.col("class") > 3
     keys = []
     for c in ev:
         cls = pl.col(f"__c_{c}").cast(pl.Int64)
@@ -469,34 +468,66 @@ def _with_main_pollutants_fast(
             k = head + (1 << 58) + gb3838.ITEM[c].position
         else:
             k = head + (_RATIO_MAX - _ratio_expr(n, c, lake)) * 32 + gb3838.ITEM[c].position
-        keys.append(pl.when(polluted & (cls > 3)).then(k).alias(f"__k_{c}"))
-    work = work.with_columns(keys)
-    kc = [pl.col(f"__k_{c}") for c in ev]
-    k1 = pl.min_horizontal(kc)
-    work = work.with_columns(__m1=k1)
-    work = work.with_columns(__m2=pl.min_horizontal([pl.when(k > pl.col("__m1")).then(k) for k in kc]))
-    work = work.with_columns(__m3=pl.min_horizontal([pl.when(k > pl.col("__m2")).then(k) for k in kc]))
-    pos_code = {gb3838.ITEM[c].position: c for c in ev}
+        keys.append(pl.when(cls > 3).then(k).otherwise(_NO_KEY).alias(f"__k_{c}"))
+    return keys
 
-    def code_of(m: pl.Expr) -> pl.Expr:
-        return (m % 32).replace_strict(pos_code, default=None, return_dtype=pl.Utf8)
 
-    codes = [code_of(pl.col(m)) for m in ("__m1", "__m2", "__m3")]
-    work = work.with_columns(main_pollutants=_string_list(codes))
+def _attach_main_pollutants(
+    work: pl.DataFrame,
+    ev: Sequence[str],
+    n: Mapping[str, pl.Expr],
+    lake: pl.Expr | bool,
+    settings: WaterSettings,
+    labels: bool,
+) -> pl.DataFrame:
+    """water.md §4 steps 1–5 for every row, ``ev`` being the items worse than Ⅲ somewhere.
+
+    Only the rows worse than Ⅲ are worked on: their candidate keys (layout above) are computed
+    by polars, the three smallest per row picked by :func:`_top3` (numpy), and the row's list of codes
+    is one of the few distinct (first, second, third) combinations — decoded once each and
+    gathered, instead of building a list of strings per row. Rows not worse than Ⅲ get ``[]``.
+    """
+    height = work.height
+    rows = np.flatnonzero((work["class"] > 3).fill_null(False).to_numpy())
+    if not ev or rows.size == 0:
+        out = work.with_columns(main_pollutants=pl.lit([], pl.List(pl.Utf8)))
+        return out.with_columns(main_pollutants_label=pl.lit("")) if labels else out
+    narrow = [f"__c_{c}" for c in ev] + [f"__n_{c}" for c in ev if c not in gb3838.NO_MULTIPLE]
+    if isinstance(lake, pl.Expr):
+        narrow.append("__lake")
+    sub = work.select(narrow)[rows]
+    keys = sub.select(_key_exprs(ev, n, lake, settings))
+    m = _top3(keys)
+    pos = [np.where(x == _NO_KEY, 0, x % 32).astype(np.int32) for x in m]
+    combo = (pos[0] << 10) | (pos[1] << 5) | pos[2]
+    present = np.flatnonzero(np.bincount(combo, minlength=1 << 15))
+    code_at = {gb3838.ITEM[c].position: c for c in ev}
+    lists = [[code_at[p] for p in ((k >> 10) & 31, (k >> 5) & 31, k & 31) if p] for k in present.tolist()]
+    lookup = np.zeros(1 << 15, np.int32)
+    lookup[present] = np.arange(1, present.size + 1, dtype=np.int32)
+    full = np.zeros(height, np.int32)
+    full[rows] = lookup[combo]
+    # one chunk: gathering from a chunked list column is ten times slower
+    table = pl.Series("main_pollutants", [[], *lists], pl.List(pl.Utf8))
+    out = work.with_columns(table.gather(full))
     if labels:
-        def label_of(m: pl.Expr) -> pl.Expr:
-            name = code_of(m).replace_strict(dict(gb3838.NAMES), default=None, return_dtype=pl.Utf8)
-            ratio = _RATIO_MAX - (m // 32) % (1 << _RATIO_BITS)
-            nomult = (m // (1 << 58)) % 2 == 1
-            return pl.when(m.is_null()).then(None).when(nomult).then(name).otherwise(
+        ms = pl.DataFrame({f"__m{i}": pl.Series(x).scatter(np.flatnonzero(x == _NO_KEY), None)
+                           for i, x in enumerate(m, start=1)})
+
+        def label_of(k: pl.Expr) -> pl.Expr:
+            name = (k % 32).replace_strict({gb3838.ITEM[c].position: gb3838.NAMES[c] for c in ev}, default=None,
+                                           return_dtype=pl.Utf8)
+            ratio = _RATIO_MAX - (k // 32) % (1 << _RATIO_BITS)
+            nomult = (k // (1 << 58)) % 2 == 1
+            return pl.when(k.is_null()).then(None).when(nomult).then(name).otherwise(
                 pl.format("{}({})", name, _multiple_text(ratio, settings.multiple_decimals,
                                                           wide=settings.multiple_decimals > 2)))
 
-        work = work.with_columns(
-            main_pollutants_label=pl.concat_str([label_of(pl.col(m)) for m in ("__m1", "__m2", "__m3")],
-                                                separator="、", ignore_nulls=True).fill_null("")
-        )
-    return work
+        text = ms.select(pl.concat_str([label_of(pl.col(f"__m{i}")) for i in (1, 2, 3)], separator="、",
+                                       ignore_nulls=True).fill_null(""))[:, 0]
+        out = out.with_columns(pl.repeat("", height, dtype=pl.Utf8, eager=True).scatter(rows, text)
+                               .alias("main_pollutants_label"))
+    return out
 
 
 def _with_main_pollutants(

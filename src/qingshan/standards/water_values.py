@@ -104,14 +104,20 @@ def nanos_from_floats(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     out: list[pl.Series] = []
     for c in columns:
         a = frame[c].cast(pl.Float64).to_numpy()
-        bad = ~np.isfinite(a)
-        v = np.where(bad, 0.0, a)
-        r = np.rint(v * NANO)
-        if np.all(np.abs(r) < 2.0**53) and not np.any(r / NANO != v):
+        # one reduction instead of a mask: the sum is finite when every value is (an overflow
+        # to infinity only sends the column to the masked branch, which is exact as well)
+        clean = bool(np.isfinite(a.sum()))
+        finite = None if clean else np.isfinite(a)
+        v = a if clean else np.where(finite, a, 0.0)
+        r = np.multiply(v, NANO)
+        np.rint(r, out=r)
+        back = np.divide(r, NANO)
+        if r.size == 0 or (r.max() < 2.0**53 and r.min() > -(2.0**53) and np.array_equal(back, v)):
             s = pl.Series(c, r.astype(np.int64))
-            if bad.any():
-                s = s.scatter(np.flatnonzero(bad), None)
+            if not clean:
+                s = s.scatter(np.flatnonzero(~finite), None)
         else:
+            bad = ~np.isfinite(a)
             if np.any(np.abs(v) >= 9.2e9):
                 raise ValueError(f"列 {c} 的数值超出可精确计算的范围（|值| ≥ 9.2×10⁹）")
             s = pl.Series(c, [None if b else nano_of_fraction(Fraction(repr(float(x)))) for x, b in zip(a, bad, strict=True)],

@@ -22,6 +22,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from qingshan.config import database_url
+from qingshan.core.audit import SYSTEM
+from qingshan.core.errors import DomainError
 from qingshan.standards import gb3838
 from qingshan.water.files import FileRefused, RowError
 
@@ -290,17 +292,17 @@ def sections_add(
     seq: int | None = typer.Option(None, "--seq", help="沿河顺序（上游在前）"),
     downstream_code: str | None = typer.Option(None, "--downstream", help="下游断面编码"),
 ) -> None:
-    """登记一个断面。"""
-    from qingshan.water.registry import SectionError, add_section
+    """登记一个断面（记入审计日志）。"""
+    from qingshan.water import service
 
     store, s = _session()
     try:
-        row = add_section(s, code=code, name=name, river=river, basin=basin, water_body=water_body,
-                          county_code=county_code, control_level=control_level, lon=lon, lat=lat,
-                          responsible_unit=responsible_unit, seq=seq, downstream_code=downstream_code)
-        s.commit()
-    except SectionError as exc:
-        err.print(f"[red]{exc}[/red]")
+        row = service.add_section(s, SYSTEM, None, dict(
+            code=code, name=name, river=river, basin=basin, water_body=water_body, county_code=county_code,
+            control_level=control_level, lon=lon, lat=lat, responsible_unit=responsible_unit, seq=seq,
+            downstream_code=downstream_code))
+    except DomainError as exc:
+        err.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(code=1) from None
     finally:
         s.close()
@@ -313,8 +315,9 @@ def sections_set(
     code: str = typer.Argument(..., help="断面编码"),
     values: list[str] = typer.Argument(..., help="字段=值，如 control_level=国考 water_body=lake"),
 ) -> None:
-    """修改断面字段（字段=值），并显示修改前后。"""
-    from qingshan.water.registry import LABELS, SectionError, update_section
+    """修改断面字段（字段=值），并显示修改前后（记入审计日志）。"""
+    from qingshan.water import service
+    from qingshan.water.registry import LABELS, get_section
 
     changes = {}
     for v in values:
@@ -324,10 +327,10 @@ def sections_set(
         changes[k.strip()] = val
     store, s = _session()
     try:
-        before, after = update_section(s, code, **changes)
-        s.commit()
-    except SectionError as exc:
-        err.print(f"[red]{exc}[/red]")
+        before = get_section(s, code) or {}
+        after = service.update_section(s, SYSTEM, None, code, changes)
+    except DomainError as exc:
+        err.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(code=1) from None
     finally:
         s.close()
@@ -342,21 +345,21 @@ def sections_target(
     year: int = typer.Argument(..., help="年份"),
     target_class: str = typer.Argument(..., help="目标类别（Ⅲ、III 或 3；劣Ⅴ 为 6）"),
 ) -> None:
-    """设置断面某年的考核目标类别。"""
-    from qingshan.water.registry import SectionError, set_target
+    """设置断面某年的考核目标类别（记入审计日志）。"""
+    from qingshan.water import service
+    from qingshan.water.registry import targets
 
     store, s = _session()
     try:
-        before, after = set_target(s, code, year, target_class)
-        s.commit()
-    except SectionError as exc:
-        err.print(f"[red]{exc}[/red]")
+        old = {c: k for c, _y, k in targets(store.engine, year).iter_rows()}.get(code)
+        after = service.set_target(s, SYSTEM, None, code, year, target_class)
+    except DomainError as exc:
+        err.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(code=1) from None
     finally:
         s.close()
         store.close()
-    old = gb3838.class_label(before["target_class"]) if before else "无"
-    console.print(f"{code} {year} 年目标：{old} → {gb3838.class_label(after['target_class'])}")
+    console.print(f"{code} {year} 年目标：{gb3838.class_label(old) or '无'} → {gb3838.class_label(after['target_class'])}")
 
 
 @sections_app.command("import")
@@ -365,17 +368,16 @@ def sections_import(
     sheet: str | None = typer.Option(None, "--sheet", help="Excel 工作表名"),
     max_errors: int = typer.Option(20, "--max-errors"),
 ) -> None:
-    """从 CSV/Excel 登记或更新断面（含 YYYY年目标 列）；逐行报告错误。"""
-    from qingshan.water.registry import import_sections
+    """从 CSV/Excel 登记或更新断面（含 YYYY年目标 列）；逐行报告错误（记入审计日志）。"""
+    from qingshan.water import service
 
     store, s = _session()
     try:
         try:
-            res = import_sections(s, file, sheet=sheet)
-        except FileRefused as exc:
-            err.print(f"[red]{exc}[/red]")
+            res = service.import_sections(s, SYSTEM, None, file.name, file.read_bytes(), sheet=sheet)
+        except DomainError as exc:
+            err.print(f"[red]{exc.message}[/red]")
             raise typer.Exit(code=1) from None
-        s.commit()
     finally:
         s.close()
         store.close()

@@ -22,7 +22,7 @@ from qingshan.standards.water_rules import DEFAULT_SETTINGS, WaterSettings
 from qingshan.standards.water_statistics import exclusions
 from qingshan.standards.water_values import NANO
 from qingshan.water.evaluation import as_datetime, evaluate_periods
-from qingshan.water.periods import kind_of_range, range_label
+from qingshan.water.periods import kind_of_range, period_of, range_label
 from qingshan.water.registry import get_section, sections_frame, targets
 from qingshan.water.store import WaterStore
 
@@ -41,9 +41,11 @@ def rectification_evidence(
     end: date,
     *,
     settings: WaterSettings = DEFAULT_SETTINGS,
+    cumulative: bool = False,
 ) -> dict:
     """Evidence payload of one section over ``[start, end)``. Raises KeyError for an unknown
-    section."""
+    section. ``cumulative``: 1—N月 evaluated as a cumulative period (as
+    :func:`qingshan.water.report.build_report`)."""
     own = not isinstance(store, WaterStore)
     st = store if isinstance(store, WaterStore) else WaterStore(store)
     try:
@@ -54,12 +56,14 @@ def rectification_evidence(
         secs = sections_frame(st.engine).filter(pl.col("code") == section_code)
         obs = st.observations([section_code], as_datetime(start), as_datetime(end))
         kind, n = kind_of_range(start, end)
+        if cumulative:
+            kind, n = "ytd", (end.year - start.year) * 12 + end.month - start.month
         ev = evaluate_periods(obs, secs, kind=kind, through_month=n, start=start, end=end,
                               targets=targets(st.engine), settings=settings)
     finally:
         if own:
             st.close()
-    base = {"section": section, "period": range_label(start, end), "start": start.isoformat(), "end": end.isoformat(),
+    base = {"section": section, "period": period_of("ytd", start, n)[2] if cumulative else range_label(start, end), "start": start.isoformat(), "end": end.isoformat(),
             "rules_version": ev.rules_version, "rules_status": ev.rules_status}
     if ev.sections.is_empty():
         return base | {"class": None, "class_label": "", "observations": [], "main_pollutants": [], "exceedances": []}

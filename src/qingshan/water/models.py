@@ -17,6 +17,10 @@
   for conformance checks.
 * ``water_import_batches`` / ``water_import_errors`` — one row per imported file; the rejected
   rows and values with the reason in Chinese.
+* ``water_rectifications`` (``water_0002``) — the rectification (整改) a bureau user opened for a
+  section × evaluation period (one per pair: the unique key makes the action idempotent), the
+  ledger item it opened (id and code; no foreign key, the ledger tables are another branch), the
+  reason (劣Ⅴ / target missed) and the evidence payload as it was when the item was opened.
 
 Times are Beijing time, naive: the sampling time of a laboratory result (a date alone is
 stored at 00:00), the reading time of an automatic station.
@@ -24,12 +28,14 @@ stored at 00:00), the reading time of an automatic station.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -145,3 +151,25 @@ class PublishedClass(Base):
     batch_id: Mapped[int | None] = mapped_column(
         ForeignKey("water_import_batches.id", ondelete="SET NULL"), nullable=True
     )
+
+
+class Rectification(Base):
+    """A rectification item opened for one section and evaluation period ``[start, end)``.
+
+    The row is written before the ledger item (``ledger_item_id`` NULL until it exists), so two
+    clicks at once meet at the unique key instead of opening two items."""
+
+    __tablename__ = "water_rectifications"
+    __table_args__ = (UniqueConstraint("section_code", "period_start", "period_end"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    section_code: Mapped[str] = mapped_column(String(32))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    period: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(String(200))
+    ledger_item_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    ledger_item_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    evidence: Mapped[dict] = mapped_column(JSON)
+    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)

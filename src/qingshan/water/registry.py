@@ -60,6 +60,7 @@ _HEADER_ALIASES = {
     "latitude": "lat", "责任部门": "responsible_unit", "上下游顺序": "seq", "note": "notes", "说明": "notes",
 }
 _WATER_BODY_WORDS = {"河流": "river", "河": "river", "湖泊": "lake", "湖": "lake", "水库": "reservoir", "库": "reservoir"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TRUE = {"1", "true", "yes", "y", "是", "启用", "t"}
 _FALSE = {"0", "false", "no", "n", "否", "停用", "f"}
 
@@ -84,6 +85,8 @@ def normalise_fields(fields: dict, *, who: str = "") -> dict:
         if f not in FIELDS:
             raise SectionError(f"{prefix}未知字段「{f}」")
         if isinstance(v, str):
+            if _CONTROL.search(v):
+                fail(f, "含有控制字符")
             v = v.strip()
             if v == "" and f not in ("code", "name"):
                 v = None
@@ -92,6 +95,8 @@ def normalise_fields(fields: dict, *, who: str = "") -> dict:
                 fail(f, "不能为空")
             if len(str(v)) > (32 if f == "code" else 128):
                 fail(f, "过长")
+            if f == "code" and re.search(r"[/\\?#%\s\x00-\x1f]", str(v)):
+                fail(f, f"「{v}」不能含有空白或 / \\ ? # % 字符（编码用于网址和文件名）")
             out[f] = str(v)
         elif f == "water_body":
             v = _WATER_BODY_WORDS.get(v, v) if v is not None else "river"
@@ -165,7 +170,7 @@ def add_section(session: Session, **fields) -> dict:
     return _as_dict(s)
 
 
-def update_section(session: Session, code: str, **changes) -> tuple[dict, dict]:
+def update_section(session: Session, code: str, /, **changes) -> tuple[dict, dict]:
     """Change fields of a registered section; returns (before, after) for the audit trail."""
     s = session.scalar(select(Section).where(Section.code == code))
     if s is None:

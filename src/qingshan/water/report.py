@@ -42,7 +42,7 @@ from qingshan.standards.water_evaluation import SectionMeans, evaluate_lake, eva
 from qingshan.standards.water_rules import DEFAULT_SETTINGS, WaterSettings
 from qingshan.standards.water_statistics import exclusions, mean_of_means
 from qingshan.water.evaluation import PeriodEvaluation, as_datetime, evaluate_periods, months_back
-from qingshan.water.periods import kind_of_range, range_label
+from qingshan.water.periods import kind_of_range, period_of, range_label
 from qingshan.water.registry import sections_frame, targets
 from qingshan.water.store import WaterStore
 
@@ -201,9 +201,9 @@ def _county_names(store: WaterStore) -> dict[str, str]:
 
 
 def _evaluate(store: WaterStore, sections: pl.DataFrame, start: date, end: date,
-              settings: WaterSettings) -> tuple[PeriodEvaluation, bool]:
+              settings: WaterSettings, kind_n: tuple[str, int | None] | None = None) -> tuple[PeriodEvaluation, bool]:
     """The range's evaluation, and whether any value in it is synthetic (source ``demo``)."""
-    kind, n = kind_of_range(start, end)
+    kind, n = kind_n or kind_of_range(start, end)
     t0, t1 = as_datetime(start), as_datetime(end)
     hist = None
     if settings.cwqi_missing_items == "carry_forward":
@@ -322,10 +322,18 @@ def build_report(
     settings: WaterSettings = DEFAULT_SETTINGS,
     city_levels: Sequence[str] = ("国考",),
     county_names: Mapping[str, str] | None = None,
+    units: Mapping[str, str] | None = None,
+    cumulative: bool = False,
 ) -> WaterReport:
     """Build the water report for ``[start, end)`` (see the module doc).
 
     ``county_names`` maps GB/T 2260 codes to names (default: the ``divisions`` table).
+    ``units`` maps section codes to the unit each counts for in the county ranking (the
+    bulletin's ``unit_sections``, assessment-bulletin.md §1.5); default: the section's county,
+    and a section missing from a given mapping is in no unit.
+    ``cumulative``: ``[start, end)`` is 1—N月 (from 1 January to a month's end) evaluated as a
+    cumulative period (``ytd``: data requirement ``min_results["ytd"]``) even when it is also a
+    quarter (1—3月) or a year (1—12月), whose requirements differ (water.md §3).
     """
     if end <= start:
         raise ValueError("结束日期必须晚于开始日期")
@@ -334,9 +342,15 @@ def build_report(
     try:
         sections = sections_frame(st.engine, active_only=True)
         names = dict(county_names) if county_names is not None else _county_names(st)
-        ev, demo = _evaluate(st, sections, start, end, settings)
+        kind_n = None
+        if cumulative:
+            n = (end.year - start.year) * 12 + end.month - start.month
+            if (start.month, start.day, end.day) != (1, 1, 1) or not 1 <= n <= 12:
+                raise ValueError("累计时段须从 1 月 1 日开始、到同年某月月末结束")
+            kind_n = ("ytd", n)
+        ev, demo = _evaluate(st, sections, start, end, settings, kind_n)
         p_start, p_end = _shift_year(start), _shift_year(end)
-        prev, _prev_demo = _evaluate(st, sections, p_start, p_end, settings)
+        prev, _prev_demo = _evaluate(st, sections, p_start, p_end, settings, kind_n)
     finally:
         if own:
             st.close()
@@ -353,14 +367,17 @@ def build_report(
         for r in rows if r.class_ is not None and r.cwqi is None and r.cwqi_missing
     ]
     # counties
+    def unit_of(r: SectionRow) -> str | None:
+        return units.get(r.code) if units is not None else r.county_code
+
     counties: dict[str, list[SectionRow]] = {}
     for r in rows:
-        if r.county_code:
-            counties.setdefault(r.county_code, []).append(r)
+        if unit_of(r):
+            counties.setdefault(unit_of(r), []).append(r)
     prev_by_county: dict[str, list[SectionRow]] = {}
     for r in prev_rows.values():
-        if r.county_code:
-            prev_by_county.setdefault(r.county_code, []).append(r)
+        if unit_of(r):
+            prev_by_county.setdefault(unit_of(r), []).append(r)
     means, prev_means = section_means(ev), section_means(prev)
     cur = {c: _unit_index(rs, means, settings) for c, rs in counties.items()}
     base = {c: _unit_index(prev_by_county.get(c, []), prev_means, settings) for c in counties}
@@ -402,8 +419,10 @@ def build_report(
     )
     natl = [r for r in rows if r.control_level == "国考"]
     return WaterReport(
-        period=range_label(start, end), start=start, end=end, kind=kind_of_range(start, end)[0],
-        previous_period=range_label(p_start, p_end), rules_version=ev.rules_version, rules_status=ev.rules_status,
+        period=period_of("ytd", start, kind_n[1])[2] if kind_n else range_label(start, end), start=start,
+        end=end, kind=kind_n[0] if kind_n else kind_of_range(start, end)[0],
+        previous_period=period_of("ytd", p_start, kind_n[1])[2] if kind_n else range_label(p_start, p_end),
+        rules_version=ev.rules_version, rules_status=ev.rules_status,
         sections=rows, rivers=_rivers(rows, means, settings), counties=county_rows, city=city,
         worse_than_v=[r for r in rows if r.class_ == gb3838.WORSE_THAN_V],
         figures=[figures(rows, "全部断面", settings), figures(natl, "国考断面", settings)],

@@ -48,6 +48,7 @@ from qingshan.web.api import (
     ledgers,
     sources,
     targets,
+    water,
 )
 from qingshan.web.auth import cookie_secure
 from qingshan.web.deps import csrf_protect
@@ -66,6 +67,7 @@ API_ROUTERS = (
     admin.router,
     air.router,
     sources.router,
+    water.router,
     carbon.router,
     landwaste.router,
     emergency.router,

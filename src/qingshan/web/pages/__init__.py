@@ -5,6 +5,7 @@
 * ``/static/…``      our own assets (htmx, ECharts, CSS, JS; never a CDN), see ``static/vendor/VERSIONS.txt``;
 * ``/overview``      leadership overview;
 * ``/air…``          city, county and station air pages;
+* ``/water…``        surface-water sections, section detail, registry (and ``/portal/water``);
 * ``/sources…``      pollution sources;
 * ``/carbon…``       carbon accounting and dual control (city, enterprises, units, factors, checks);
 * ``/ledgers…``      accountability ledgers;
@@ -39,6 +40,7 @@ from qingshan.web.pages import (
     sources,
     static,
     targets,
+    water,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -48,6 +50,7 @@ for _module in (
     admin,
     overview,
     air,
+    water,
     sources,
     carbon,
     landwaste,

@@ -25,6 +25,7 @@ STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 NAV = [
     ("overview", "领导总览", "/overview"),
     ("air", "空气质量", "/air"),
+    ("water", "地表水", "/water"),
     ("sources", "污染源监控", "/sources"),
     ("carbon", "碳排放双控", "/carbon"),
     ("landwaste", "净土与风险", "/soil"),

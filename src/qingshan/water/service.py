@@ -1,0 +1,125 @@
+"""Audited writes of the section registry: what the web pages, the JSON API and the CLI call.
+
+Every write takes ``(db, ctx, user, …)`` (docs/architecture.md, "Adding a domain"): it checks that
+``user`` may change the registry (the bureau: ``admin``/``staff``; the command line acts as
+:data:`qingshan.core.audit.SYSTEM` with no user), validates through :mod:`qingshan.water.registry`
+(Chinese messages naming the field), writes one audit record per change with the before and after
+images in the same transaction, and commits. Errors are :mod:`qingshan.core.errors`, which the web
+maps to statuses (403, 404, 422).
+
+A CSV/Excel import (:func:`import_sections`) keeps the rule of the phase-1 importer: every row is
+checked on its own, the good rows are applied once, the bad ones come back with file, row, field
+and reason in Chinese; the import is one audit record (counts and every change) plus the file's
+SHA-256.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from sqlalchemy.orm import Session
+
+from qingshan.core.audit import SYSTEM, Action, AuditContext, record
+from qingshan.core.errors import NotFound, PermissionDenied, UnsupportedType, ValidationFailed
+from qingshan.core.org import BUREAU_ROLES, User, role_label
+from qingshan.water import registry
+from qingshan.water.files import FileRefused, sha256_of
+
+#: object_type of the audit records written here
+SECTION = "water_section"
+TARGET = "water_section_target"
+#: file types accepted by the registry import (by name; the content is checked by the reader)
+IMPORT_SUFFIXES = (".csv", ".txt", ".xlsx")
+
+
+def require_bureau(ctx: AuditContext, user: User | None, what: str) -> None:
+    """Only the bureau (admin/staff) edits the registry; the command line (``SYSTEM``, no user)
+    is the operator's own machine."""
+    if user is None and ctx == SYSTEM:
+        return
+    if user is None or user.role not in BUREAU_ROLES:
+        raise PermissionDenied(
+            f"无权{what}：断面登记仅限市生态环境局（系统管理员、科室工作人员）维护，"
+            f"您的角色是{role_label(getattr(user, 'role', None))}。", object_type=SECTION)
+
+
+def _invalid(exc: registry.SectionError) -> ValidationFailed:
+    return ValidationFailed(str(exc), errors=[{"field": None, "message": str(exc)}])
+
+
+def add_section(db: Session, ctx: AuditContext, user: User | None, data: dict) -> dict:
+    """Register a section; returns the new row."""
+    require_bureau(ctx, user, "登记断面")
+    try:
+        after = registry.add_section(db, **data)
+    except registry.SectionError as exc:
+        db.rollback()
+        raise _invalid(exc) from None
+    record(db, ctx.as_actor(user) if user is not None else ctx, Action.CREATE, object_type=SECTION,
+           object_id=after["code"], object_repr=f"{after['code']} {after['name']}", after=after)
+    db.commit()
+    return after
+
+
+def update_section(db: Session, ctx: AuditContext, user: User | None, code: str, changes: dict) -> dict:
+    """Change fields of a section; returns the row after the change (audited with before/after)."""
+    require_bureau(ctx, user, "修改断面")
+    if registry.get_section(db, code) is None:
+        raise NotFound(f"断面编码「{code}」未登记。")
+    try:
+        before, after = registry.update_section(db, code, **changes)
+    except registry.SectionError as exc:
+        db.rollback()
+        raise _invalid(exc) from None
+    if before != after:
+        record(db, ctx.as_actor(user) if user is not None else ctx, Action.UPDATE, object_type=SECTION,
+               object_id=after["code"], object_repr=f"{after['code']} {after['name']}", before=before, after=after)
+    db.commit()
+    return after
+
+
+def set_target(db: Session, ctx: AuditContext, user: User | None, code: str, year: int,
+               target_class: int | str) -> dict:
+    """Set the target class of a section for a year (audited)."""
+    require_bureau(ctx, user, "设置断面目标")
+    if registry.get_section(db, code) is None:
+        raise NotFound(f"断面编码「{code}」未登记。")
+    try:
+        before, after = registry.set_target(db, code, year, target_class)
+    except registry.SectionError as exc:
+        db.rollback()
+        raise _invalid(exc) from None
+    if before != after:
+        record(db, ctx.as_actor(user) if user is not None else ctx, Action.UPDATE if before else Action.CREATE,
+               object_type=TARGET, object_id=f"{code}/{after['year']}", object_repr=f"{code} {after['year']}年目标",
+               before=before, after=after)
+    db.commit()
+    return after
+
+
+def import_sections(db: Session, ctx: AuditContext, user: User | None, filename: str, data: bytes,
+                    *, sheet: str | None = None) -> registry.SectionImportResult:
+    """Import a section list (CSV UTF-8/GBK or .xlsx): per-row Chinese errors, good rows applied.
+
+    Raises :class:`~qingshan.core.errors.UnsupportedType` for another file type and
+    :class:`~qingshan.core.errors.ValidationFailed` when the whole file cannot be read (encoding,
+    header); nothing is written then.
+    """
+    require_bureau(ctx, user, "导入断面")
+    name = PurePath(str(filename or "").replace("\\", "/")).name or "未命名"
+    if PurePath(name).suffix.lower() not in IMPORT_SUFFIXES:
+        raise UnsupportedType(f"不支持的文件类型「{name}」：请上传 CSV（UTF-8 或 GBK）或 Excel（.xlsx）文件。")
+    try:
+        res = registry.import_sections(db, name, data, sheet=sheet)
+    except FileRefused as exc:
+        db.rollback()
+        e = exc.error
+        raise ValidationFailed(str(e), errors=[{"field": e.field, "message": str(e), "row": e.row}]) from None
+    if res.added or res.updated or res.targets_set:
+        record(db, ctx.as_actor(user) if user is not None else ctx, Action.IMPORT, object_type=SECTION,
+               object_repr=f"断面登记导入 {name}",
+               after={"file": name, "sha256": sha256_of(data), "rows_read": res.rows_read, "added": res.added,
+                      "updated": res.updated, "targets_set": res.targets_set, "rejected": len(res.errors),
+                      "changes": [{"before": b, "after": a} for b, a in res.changes]})
+    db.commit()
+    return res
