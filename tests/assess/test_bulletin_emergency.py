@@ -31,11 +31,6 @@ def test_seam_gives_the_months_alert_and_the_counts(march_alert):
     assert emergency.read(march_alert, "2026-02") == emergency.EmergencySummary("2026-02", (), 0, 0)
 
 
-# Bulletin B cannot be built on main at present: qingshan.targets.air_link.run passes keywords
-# (station_list, period_validity, …) that qingshan.air.evaluation.evaluate no longer takes since
-# the core refactor (tests/assess/test_bulletin.py fails the same way). Strict: once that is
-# fixed this test passes, the marker must go, and the section is checked as written.
-@pytest.mark.xfail(raises=TypeError, strict=True, reason="targets.air_link.run vs air.evaluation.evaluate (issue 11)")
 def test_bulletin_b_section_shows_the_figures(march_alert):
     b = service.build(march_alert, "work", "2026-03")
     sec = next(x for x in b.sections if x.title == "重污染天气应对")

@@ -15,6 +15,7 @@ from fractions import Fraction
 
 from sqlalchemy import Connection, and_, delete, or_, select, update
 
+from qingshan.core.errors import ValidationFailed
 from qingshan.store.db import DatabaseClient
 from qingshan.targets.indicators import DUST_RULES, INDICATORS, MANUAL_KINDS, PERIODS, UNIT_KINDS
 from qingshan.targets.models import AnnualTarget as Target
@@ -27,8 +28,8 @@ from qingshan.targets.models import TargetsUnitStation as UnitStation
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
-class TargetsError(ValueError):
-    """A user error in the targets store (message in Chinese)."""
+class TargetsError(ValidationFailed, ValueError):
+    """A user error in the targets store (message in Chinese): HTTP 422 through the one mapping."""
 
 
 @dataclass(frozen=True)
