@@ -25,9 +25,9 @@ router = APIRouter(prefix="/api/targets", tags=["目标 targets"])
 # Values are checked by the targets store, whose messages are Chinese (a pattern here would
 # answer in pydantic's English); only lengths and number bounds are declared.
 Year = Annotated[int, Path(ge=1900, le=2100, description="年度")]
-UnitCode = Annotated[str, Path(pattern=r"^[0-9A-Za-z-]{1,12}$", description="单位代码（6 位 GB/T 2260 代码或部门代码）")]
-MonthText = Annotated[str, Path(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="月份 YYYY-MM")]
-Indicator = Annotated[str, Path(pattern="^(" + "|".join(INDICATORS) + ")$", description="指标：" + "、".join(INDICATORS))]
+UnitCode = Annotated[str, Path(max_length=12, description="单位代码（6 位 GB/T 2260 代码）")]
+MonthText = Annotated[str, Path(max_length=7, description="月份 YYYY-MM")]
+Indicator = Annotated[str, Path(max_length=32, description="指标：" + "、".join(INDICATORS))]
 Decimal = Field(max_length=32, description="十进制数（文本，按原样保存）")
 MAX_UPLOAD = 5 * 1024 * 1024
 
