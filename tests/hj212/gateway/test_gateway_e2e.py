@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
@@ -21,6 +21,8 @@ from qingshan.hj212.packet import parse
 from qingshan.hj212.simulator import SimDevice, make_devices, register_devices, run_devices
 from qingshan.hj212.values import value_rows
 from qingshan.store.db import make_engine
+
+from hj212.gateway._hostile import beijing_now
 
 
 def _stored_keys(url: str) -> Counter:
@@ -60,12 +62,13 @@ def _scalar(url: str, sql: str):
 
 @pytest.mark.slow
 def test_concurrent_devices_every_ack_stored_once(db_url):
-    # first packet at 01:05: every device's first upload also crosses an hour → a split 2061 upload
-    devices = make_devices(300, seed=11, hourly_split=True, interval=timedelta(minutes=10),
-                           start=datetime(2026, 11, 1, 0, 55))
+    # first packet at 01:05: every device's first upload also crosses an hour → a split 2061 upload;
+    # 30 days back: inside the gateway's DataTime window (366 days) on any date the suite runs
+    start = (beijing_now() - timedelta(days=30)).replace(hour=0, minute=55, second=0, microsecond=0)
+    devices = make_devices(300, seed=11, hourly_split=True, interval=timedelta(minutes=10), start=start)
     register_devices(db_url, devices)
     intruder = SimDevice(mn="FFFF00000000000000000001", seed=5)  # not registered
-    liar = SimDevice(mn=devices[0].mn, pw="999999", seed=6, start=devices[0].start + timedelta(days=30))
+    liar = SimDevice(mn=devices[0].mn, pw="999999", seed=6, start=devices[0].start + timedelta(days=20))
 
     async def main():
         gw = Gateway(db_url, "127.0.0.1", 0, alarm_interval=None)
@@ -122,7 +125,11 @@ def _start_gateway(url: str, port: int, home, workers: int = 1) -> subprocess.Po
 def test_acknowledged_packets_survive_kill_9(db_url, tmp_path):
     """First run: two worker processes on one port (SO_REUSEPORT, disjoint raw ids); kill -9 of
     the gateway takes its worker down too (PR_SET_PDEATHSIG); the restart is one process."""
-    devices = make_devices(150, seed=21, hourly_split=True, interval=timedelta(minutes=10))
+    # Ten days back: a fast machine sends a few hundred packets per device in the 4 s, each 10 minutes
+    # of data ahead; from one day back that reached the future and the gateway quarantined it
+    # (acknowledged, not in the data index), which this test counted as lost.
+    start = (beijing_now() - timedelta(days=10)).replace(minute=0, second=0, microsecond=0)
+    devices = make_devices(150, seed=21, hourly_split=True, interval=timedelta(minutes=10), start=start)
     register_devices(db_url, devices)
     port = _free_port()
     proc = _start_gateway(db_url, port, tmp_path, workers=2)
