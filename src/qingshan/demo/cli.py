@@ -20,6 +20,7 @@ command terminate (CI, tests).
 
 from __future__ import annotations
 
+import subprocess
 import time
 from datetime import datetime
 from pathlib import Path
@@ -158,7 +159,7 @@ def demo(
         try:
             png, font = report.write_chart(result, period, Path(home))
             console.print(f"图表：{png}" + ("" if font else "（未找到中文字体，图中文字可能无法显示；请安装 fonts-noto-cjk）"))
-        except Exception as exc:  # a chart must never hide the printed evaluation
+        except OSError as exc:  # a chart that cannot be written must not hide the printed evaluation
             console.print(f"[yellow]图表未生成：{exc}[/yellow]")
     console.print(f"用时 {time.perf_counter() - t_start:.1f} 秒。")
 
@@ -176,10 +177,11 @@ def demo(
 def _safe_url(url: str) -> str:
     """The database URL without its password (server mode URLs may carry one)."""
     from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
 
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:
+    except ArgumentError:
         return "（无法解析的数据库地址）"
 
 
@@ -188,16 +190,12 @@ def _run_gateway(console: Console, url: str, seconds: float) -> None:
         summary = extras.register_enterprises(url)
         console.print(summary)
         console.print(extras.run_gateway_with_simulator(url, seconds))
-    except Exception as exc:  # the optional parts must not undo the printed evaluation
+    except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:  # the gateway did not start or answer
         console.print(f"[yellow]HJ 212 网关演示未完成：{exc}[/yellow]")
 
 
 def _serve(console: Console, url: str, host: str, port: int) -> None:
-    try:
-        accounts = extras.seed_web(url)
-    except Exception as exc:
-        console.print(f"[yellow]Web 工作台演示数据未能写入：{exc}[/yellow]")
-        return
+    accounts = extras.seed_web(url)
     console.print(extras.accounts_table(accounts))
     console.print(f"Web 工作台：http://{host}:{port} （Ctrl-C 结束）")
     extras.serve_web(host, port)

@@ -246,7 +246,7 @@ async def _device_loop(dev: SimDevice, host: str, port: int, deadline: float, re
         reader_task.cancel()
         try:
             writer.close()
-        except Exception:
+        except (OSError, RuntimeError):  # the transport is already gone or its loop closed
             pass
 
 
