@@ -32,7 +32,23 @@ def cjk_font() -> str | None:
     once per process: the font manager's list does not change while it runs)."""
     from matplotlib import font_manager
 
-    installed = {f.name for f in font_manager.fontManager.ttflist}
+    found = _pick({f.name for f in font_manager.fontManager.ttflist})
+    if found is None:
+        # matplotlib caches its font list on first use; fonts installed after that (``make
+        # system-deps`` after a first run) are missing from it until the cache is rebuilt, so
+        # look at the system's font files once and add the CJK ones.
+        for path in font_manager.findSystemFonts():
+            if any(k in path for k in _CJK_FILE_HINTS):
+                font_manager.fontManager.addfont(path)
+        found = _pick({f.name for f in font_manager.fontManager.ttflist})
+    return found
+
+
+#: Substrings of the font files worth adding when the cached list has no CJK family.
+_CJK_FILE_HINTS = ("CJK", "cjk", "wqy", "WenQuanYi", "SourceHan", "simhei", "msyh")
+
+
+def _pick(installed: set[str]) -> str | None:
     for family in CJK_FAMILIES:
         if family in installed:
             return family
