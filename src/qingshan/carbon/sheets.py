@@ -18,6 +18,8 @@ from datetime import date, datetime
 from fractions import Fraction
 from pathlib import Path
 
+from qingshan.core.errors import RowError
+
 #: unit families: unit text (normalised) → factor to the store unit
 UNITS: dict[str, dict[str, Fraction]] = {
     "mass": {"": Fraction(1), "t": Fraction(1), "吨": Fraction(1), "万t": Fraction(10**4), "万吨": Fraction(10**4)},
@@ -36,27 +38,6 @@ UNITS: dict[str, dict[str, Fraction]] = {
     "money": {"": Fraction(1), "亿元": Fraction(1), "万元": Fraction(1, 10**4)},
     "index": {"": Fraction(1), "上年=100": Fraction(1), "上年同期=100": Fraction(1), "%": Fraction(1)},
 }
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One rejected row or value. ``row`` is 1-based as in a spreadsheet (header = its row)."""
-
-    file: str
-    row: int | None
-    field: str | None
-    reason: str
-
-    def __str__(self) -> str:
-        where = [self.file]
-        if self.row is not None:
-            where.append(f"第 {self.row} 行")
-        if self.field:
-            where.append(f"字段「{self.field}」")
-        return f"{'，'.join(where)}：{self.reason}"
-
-    def as_dict(self) -> dict:
-        return {"file": self.file, "row": self.row, "field": self.field, "reason": self.reason}
 
 
 class SheetError(ValueError):

@@ -3,9 +3,14 @@
 The web maps them to statuses in one table (:data:`qingshan.web.errors.HTTP_STATUS`); the CLI
 prints their Chinese ``message``. A domain raises these (or subclasses) and gets the right
 status on every page and route without code of its own.
+
+:class:`RowError` is not raised: it is the one description of a rejected row or value of a file
+a user handed us (every domain's importer reports its problems as a list of them).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 
 class DomainError(Exception):
@@ -55,3 +60,25 @@ class TooLarge(DomainError):
 
 class UnsupportedType(DomainError):
     """A file whose content is not an accepted type (HTTP 415)."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One rejected row or value of an imported file, said in Chinese with where it is. ``row``
+    is 1-based as in a spreadsheet (header = row 1); ``field`` the column as the file names it."""
+
+    file: str
+    row: int | None
+    field: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"第 {self.row} 行")
+        if self.field:
+            where.append(f"字段「{self.field}」")
+        return f"{'，'.join(where)}：{self.reason}"
+
+    def as_dict(self) -> dict:
+        return {"file": self.file, "row": self.row, "field": self.field, "reason": self.reason}

@@ -9,30 +9,8 @@ missing alert, list or table version :class:`~qingshan.core.errors.NotFound` (40
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from qingshan.core import errors as core_errors
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One problem of an imported file. ``row`` is 1-based as in a spreadsheet (header = row 1)."""
-
-    file: str
-    row: int | None
-    field: str | None
-    reason: str
-
-    def __str__(self) -> str:
-        where = [self.file]
-        if self.row is not None:
-            where.append(f"第 {self.row} 行")
-        if self.field:
-            where.append(f"字段「{self.field}」")
-        return f"{'，'.join(where)}：{self.reason}"
-
-    def as_dict(self) -> dict:
-        return {"file": self.file, "row": self.row, "field": self.field, "reason": self.reason}
+from qingshan.core.errors import RowError
 
 
 class EmergencyError(core_errors.ValidationFailed, ValueError):

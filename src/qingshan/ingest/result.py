@@ -14,6 +14,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from qingshan.core import errors as core_errors
+
 
 class IssueKind(StrEnum):
     """What happened to the row or value an issue is about."""
@@ -26,22 +28,11 @@ class IssueKind(StrEnum):
 
 
 @dataclass(frozen=True)
-class RowError:
-    """One issue about a row or value. ``row`` is 1-based as in a spreadsheet (header = row 1)."""
+class RowError(core_errors.RowError):
+    """One issue about a row or value (:class:`qingshan.core.errors.RowError`) and what
+    happened to it: the air importers also report values flagged, skipped or replaced."""
 
-    file: str
-    row: int | None
-    field: str | None
-    reason: str
     kind: IssueKind = IssueKind.REJECTED
-
-    def __str__(self) -> str:
-        where = [self.file]
-        if self.row is not None:
-            where.append(f"第 {self.row} 行")
-        if self.field:
-            where.append(f"字段「{self.field}」")
-        return f"{'，'.join(where)}：{self.reason}"
 
     def as_issue(self) -> dict:
         """The row for ``import_errors``."""

@@ -13,28 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from qingshan.core.errors import RowError
 from qingshan.textcodec import EncodingError, decode_bytes
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One rejected row or value. ``row`` is 1-based as in a spreadsheet (header = row 1)."""
-
-    file: str
-    row: int | None
-    field: str | None
-    reason: str
-
-    def __str__(self) -> str:
-        where = [self.file]
-        if self.row is not None:
-            where.append(f"第 {self.row} 行")
-        if self.field:
-            where.append(f"字段「{self.field}」")
-        return f"{'，'.join(where)}：{self.reason}"
-
-    def as_dict(self) -> dict:
-        return {"file": self.file, "row": self.row, "field": self.field, "reason": self.reason}
 
 
 class FileRefused(ValueError):
