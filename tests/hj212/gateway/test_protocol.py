@@ -364,6 +364,18 @@ def test_repeated_garbage_closes_and_a_partial_frame_is_reported_at_eof(auth):
     assert ev.verdict == "rejected" and ev.raw == P2[:100] and "未完成的帧" in ev.reason
 
 
+def test_a_whole_packet_without_its_tail_at_eof_is_archived_not_a_crash(auth):
+    # The lenient decoder parses a frame lacking only CR LF; at EOF it used to reach
+    # ``ev.error`` of a PacketReceived (AttributeError in the connection's clean-up).
+    proto = GatewayProtocol(auth)
+    proto.receive_data(P2[:-2])
+    assert proto.events_received() == []
+    proto.receive_eof()
+    [ev] = proto.events_received()
+    assert (ev.verdict, ev.reason_code, ev.raw) == ("rejected", "bad_tail", P2[:-2])
+    assert "未完成的帧" in ev.reason and ev.reply is None and proto.closed
+
+
 def test_a_backlog_burst_while_verifying_is_kept(auth):
     from qingshan.hj212.gateway.auth import Authenticator as A
     from qingshan.sources.registry import verify_password as vp

@@ -51,7 +51,7 @@ from datetime import datetime, timedelta, timezone
 
 from qingshan.hj212 import codes
 from qingshan.hj212.crc import crc16
-from qingshan.hj212.errors import HJ212Error
+from qingshan.hj212.errors import BadTail, HJ212Error
 from qingshan.hj212.framing import PacketReceived, StreamDecoder
 from qingshan.hj212.gateway.auth import Authenticator
 from qingshan.hj212.gateway.events import (
@@ -230,8 +230,13 @@ class GatewayProtocol:
         is reported as a rejected event, so no received byte goes unarchived (issue 7 item 12)."""
         now = self.clock()
         for ev in self._decoder.close():
-            err = ev.error
-            self._events.append(self._reject(ev.raw, err.code, f"{reason}未完成的帧：{err}", now))
+            if isinstance(ev, PacketReceived):
+                # A lenient decoder parses a frame that lacks only its CR LF tail; at the end of the
+                # stream it is still unfinished (hj212.md §5: a packet ends with CR LF) and no reply
+                # can reach the device any more, which resends it: archived as rejected, not stored.
+                self._events.append(self._reject(ev.raw, BadTail.code, f"{reason}未完成的帧：缺少包尾 \\r\\n", now))
+            else:
+                self._events.append(self._reject(ev.raw, ev.error.code, f"{reason}未完成的帧：{ev.error}", now))
         self._close(self.close_reason or CloseReason.EOF)
 
     def auth_done(self, result: AuthResult | None = None, *, error: bool = False) -> None:
