@@ -185,6 +185,13 @@ def test_link_validation_writes_nothing(store):
         actions = s.scalars(select(AuditRecord.action).where(AuditRecord.object_type == service.STATION)
                             .order_by(AuditRecord.id)).all()
         assert actions == ["create", "update"]
+        same = service.link_station(s, SYSTEM, None, MN, "WS02", codes={"as": "w20119"})  # unchanged: not audited
+        service.unlink_station(s, SYSTEM, None, MN)
+        service.unlink_station(s, SYSTEM, None, MN)  # already unlinked: not audited again
+        actions = s.scalars(select(AuditRecord.action).where(AuditRecord.object_type == service.STATION)
+                            .order_by(AuditRecord.id)).all()
+        assert same == after and actions == ["create", "update", "update"]
+        assert s.scalar(select(StationLink.active)) is False
         assert s.scalar(select(func.count()).select_from(StationLink)) == 1  # one MN → one section
 
 
@@ -203,6 +210,8 @@ def test_cli_link_list_sync(monkeypatch, db_url):
     ok = runner.invoke(app, ["water", "stations", "link", MN, "WS01", "--code", "as=w20141", "--unit", "w20141=μg/L"])
     assert ok.exit_code == 0, ok.output
     assert f"已关联设备 {MN} → 断面 WS01" in ok.output
+    shown = runner.invoke(app, ["water", "stations", "list"])
+    assert shown.exit_code == 0 and MN in shown.output and "有效" in shown.output
     [row] = json.loads(runner.invoke(app, ["water", "stations", "list", "--format", "json"]).stdout)
     assert (row["mn"], row["section_code"], row["codes"], row["units"], row["active"]) == (
         MN, "WS01", {"as": "w20141"}, {"w20141": "μg/L"}, True)

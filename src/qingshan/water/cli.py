@@ -478,7 +478,7 @@ def stations_list(fmt: str = typer.Option("table", "--format", help="table 或 j
         return
     t = Table(title=f"自动站设备关联（共 {len(rows)} 个）")
     for col in ("设备 MN", "断面编码", "项目编码", "单位", "有效期", "状态"):
-        t.add_column(col)
+        t.add_column(col, no_wrap=col in ("设备 MN", "断面编码"))  # copied by operators: never broken
     for r in rows:
         span = "" if r["valid_from"] is None and r["valid_to"] is None else (
             f"{r['valid_from']:%Y-%m-%d}" if r["valid_from"] else "") + "～" + (

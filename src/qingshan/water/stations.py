@@ -112,6 +112,10 @@ def link(db: Session, mn: str, section_code: str, *, codes: Mapping[str, str] | 
     if section_id is None:
         raise StationLinkError(f"断面编码「{section_code}」未登记，设备 {mn} 未关联（请先用 qingshan water sections add 登记断面）")
     before = get_link(db, mn)
+    after = {"mn": mn, "section_code": section_code, "codes": codes, "units": units, "active": True,
+             "valid_from": valid_from, "valid_to": valid_to}
+    if before == after:
+        return before, after  # the same link again: nothing to write (nor to audit)
     row = db.scalar(select(StationLink).where(StationLink.mn == mn))
     if row is None:
         row = StationLink(mn=mn)
@@ -119,7 +123,7 @@ def link(db: Session, mn: str, section_code: str, *, codes: Mapping[str, str] | 
     row.section_id, row.codes, row.units = section_id, codes, units
     row.active, row.valid_from, row.valid_to, row.updated_at = True, valid_from, valid_to, datetime.now()
     db.flush()
-    return before, _as_dict(row, section_code)
+    return before, after
 
 
 def unlink(db: Session, mn: str) -> tuple[dict, dict]:
@@ -127,6 +131,8 @@ def unlink(db: Session, mn: str) -> tuple[dict, dict]:
     before = get_link(db, mn)
     if before is None:
         raise StationLinkError(f"设备 MN「{mn}」没有关联任何断面")
+    if not before["active"]:
+        return before, before  # already unlinked
     row = db.scalar(select(StationLink).where(StationLink.mn == mn))
     row.active, row.updated_at = False, datetime.now()
     db.flush()
