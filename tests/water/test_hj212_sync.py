@@ -54,11 +54,11 @@ def _packets() -> list[bytes]:
     return out
 
 
-def _register_device(url: str) -> None:
+def _register_device(url: str, datatime_label: str = "start") -> None:
     eng = make_engine(url)
     try:
         with Session(eng) as s, s.begin():
-            src_registry.add_device(s, MN, "123456", "21")
+            src_registry.add_device(s, MN, "123456", "21", datatime_label=datatime_label)
     finally:
         eng.dispose()
 
@@ -159,6 +159,29 @@ def test_validity_bounds_the_values_taken(store, db_url):
     res = sync_hj212(store.engine, date(2026, 11, 2), date(2026, 11, 3))
     assert (res.values_read, res.values_outside_validity) == (18, 6)
     assert sorted({t.hour for t in store.observations(["WS01"])["time"]}) == [9, 10]
+
+
+def test_daily_data_and_end_labelled_hours(store, db_url):
+    """CN 2031 daily values sync with ``cn="2031"`` only; a device labelling its hours by their end
+    (hj212.md §11) sends DataTime 09:00 for the hour 08:00–09:00, stored at 08:00."""
+    _register_device(db_url, datatime_label="end")
+    day = build(qn="20261103000000001", st="21", cn="2031", pw="123456", mn=MN, flag=5,
+                cp={"DataTime": "20261102000000", "w21011": {"Avg": "0.087", "Flag": "N"}})
+    hour = build(qn="20261102090000001", st="21", cn="2061", pw="123456", mn=MN, flag=5,
+                 cp={"DataTime": "20261102090000", "w21011": {"Avg": "0.091", "Flag": "N"}})
+    _send_through_gateway(db_url, [day, hour])
+    _section(db_url)
+    with Session(store.engine) as s:
+        service.link_station(s, SYSTEM, None, MN, "WS01")
+    # a daily value labelled by its end: DataTime 11-02 00:00 is the day 11-01 (hj212.md §11)
+    daily = sync_hj212(store.engine, date(2026, 11, 1), date(2026, 11, 2), cn="2031")
+    assert (daily.values_read, daily.observations_new) == (1, 1)
+    hourly = sync_hj212(store.engine, date(2026, 11, 2), date(2026, 11, 3))
+    assert (hourly.values_read, hourly.observations_new) == (1, 1)
+    got = sorted((r["time"], r["value_nano"]) for r in store.observations(["WS01"], sources=["hj212"]).to_dicts())
+    assert got == [(datetime(2026, 11, 1), 87_000_000), (datetime(2026, 11, 2, 8), 91_000_000)]
+    with pytest.raises(ValueError, match="只支持小时数据 2061 和日数据 2031"):
+        sync_hj212(store.engine, date(2026, 11, 2), date(2026, 11, 3), cn="2011")
 
 
 def test_link_validation_writes_nothing(store):
