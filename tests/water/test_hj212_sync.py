@@ -19,7 +19,8 @@ from typer.testing import CliRunner
 
 from qingshan.cli import app
 from qingshan.core.audit import SYSTEM, AuditRecord
-from qingshan.core.errors import NotFound, ValidationFailed
+from qingshan.core.errors import NotFound, PermissionDenied, ValidationFailed
+from qingshan.core.org import User
 from qingshan.hj212.gateway.server import Gateway
 from qingshan.hj212.packet import build
 from qingshan.sources import registry as src_registry
@@ -195,6 +196,10 @@ def test_link_validation_writes_nothing(store):
             service.link_station(s, SYSTEM, None, MN, "WS01", codes={"as": "w01001"})
         with pytest.raises(ValidationFailed, match="单位「kg」无法换算"):
             service.link_station(s, SYSTEM, None, MN, "WS01", units={"w20141": "kg"})
+        with pytest.raises(PermissionDenied, match="无权关联自动站设备"):  # a unit user: bureau only
+            service.link_station(s, SYSTEM, User(username="u1", role="unit"), MN, "WS01")
+        with pytest.raises(ValidationFailed, match="有效期结束 2026-11-01 不晚于开始 2026-11-02"):
+            service.link_station(s, SYSTEM, None, MN, "WS01", valid_from=DAY, valid_to=DAY - timedelta(days=1))
         with pytest.raises(NotFound, match="没有关联任何断面"):
             service.unlink_station(s, SYSTEM, None, MN)
         assert s.scalar(select(func.count()).select_from(StationLink)) == 0

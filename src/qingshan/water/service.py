@@ -14,8 +14,9 @@ SHA-256.
 
 The HJ 212 station links (:mod:`qingshan.water.stations`) are registry edits too:
 :func:`link_station` and :func:`unlink_station` follow the same rule (bureau only, one audit
-record with before/after, one transaction; an unknown section or a bad MN/code/unit is a
-:class:`~qingshan.core.errors.ValidationFailed` and nothing is written).
+record with before/after, one transaction; an unknown section is
+:class:`~qingshan.core.errors.NotFound`, a bad MN/code/unit/validity
+:class:`~qingshan.core.errors.ValidationFailed`, and nothing is written).
 """
 
 from __future__ import annotations
