@@ -1,5 +1,9 @@
 """``qingshan water …``: classify files, import data, the section registry, the report.
 
+``qingshan water stations link|list|unlink`` keeps the HJ 212 device ↔ section links
+(:mod:`qingshan.water.stations`); ``qingshan water sync-hj212`` imports the linked stations'
+values from the gateway's values table (:mod:`qingshan.water.hj212_sync`).
+
 ``qingshan water import FILE --kind cnemc|lab`` is the water importer; when the domains are
 merged it is also mounted as ``qingshan import water``.
 """
@@ -10,7 +14,7 @@ import csv
 import io
 import json
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import typer
@@ -30,6 +34,8 @@ from qingshan.water.files import FileRefused, RowError
 app = typer.Typer(no_args_is_help=True, help="地表水：断面水质类别、数据导入、断面登记与评价报告")
 sections_app = typer.Typer(no_args_is_help=True, help="断面登记：列出、新增、修改、目标、导入与导出")
 app.add_typer(sections_app, name="sections")
+stations_app = typer.Typer(no_args_is_help=True, help="自动站设备（HJ 212 MN）与断面的关联：关联、列出、解除")
+app.add_typer(stations_app, name="stations")
 console = Console()
 err = Console(stderr=True)
 
@@ -399,3 +405,140 @@ def sections_export(
     with WaterStore() as store:
         n = export_sections(store.engine, file, year=year)
     console.print(f"已导出 {n} 个断面到 {file}")
+
+
+# --- HJ 212 automatic stations ----------------------------------------------------------------
+
+
+def _pairs(values: list[str], what: str, option: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for v in values:
+        k, sep, val = v.partition("=")
+        if not sep or not k.strip() or not val.strip():
+            raise typer.BadParameter(f"「{v}」应为 {what}", param_hint=option)
+        out[k.strip()] = val.strip()
+    return out
+
+
+def _day(text: str | None, option: str) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        d = date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter("日期格式应为 YYYY-MM-DD", param_hint=option) from None
+    return datetime(d.year, d.month, d.day)
+
+
+@stations_app.command("link")
+def stations_link(
+    mn: str = typer.Argument(..., help="设备 MN（HJ 212 表 3：24 位十六进制）"),
+    section_code: str = typer.Argument(..., help="断面编码（须已登记）"),
+    code: list[str] = typer.Option([], "--code", help="项目=因子编码，如 as=w20141（该站上报此项目所用的编码）"),
+    unit: list[str] = typer.Option([], "--unit", help="因子编码=单位，如 w20141=μg/L（与因子表默认单位不同时）"),
+    valid_from: str | None = typer.Option(None, "--valid-from", help="有效期开始 YYYY-MM-DD（含）"),
+    valid_to: str | None = typer.Option(None, "--valid-to", help="有效期结束 YYYY-MM-DD（不含）"),
+) -> None:
+    """把自动站设备（MN）关联到断面；已关联的 MN 改为新的关联（记入审计日志）。"""
+    from qingshan.water import service
+
+    codes, units = _pairs(code, "项目=因子编码", "--code"), _pairs(unit, "因子编码=单位", "--unit")
+    t0, t1 = _day(valid_from, "--valid-from"), _day(valid_to, "--valid-to")
+    store, s = _session()
+    try:
+        row = service.link_station(s, SYSTEM, None, mn, section_code, codes=codes, units=units,
+                                   valid_from=t0, valid_to=t1)
+    except DomainError as exc:
+        err.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(code=1) from None
+    finally:
+        s.close()
+        store.close()
+    extra = "；".join(x for x in (
+        "编码 " + "、".join(f"{k}={v}" for k, v in sorted(row["codes"].items())) if row["codes"] else "",
+        "单位 " + "、".join(f"{k}={v}" for k, v in sorted(row["units"].items())) if row["units"] else "") if x)
+    console.print(f"已关联设备 {row['mn']} → 断面 {row['section_code']}" + (f"（{extra}）" if extra else ""))
+
+
+@stations_app.command("list")
+def stations_list(fmt: str = typer.Option("table", "--format", help="table 或 json")) -> None:
+    """列出自动站设备与断面的关联（含已解除的）。"""
+    from qingshan.water.stations import list_links
+
+    if fmt not in ("table", "json"):
+        raise typer.BadParameter("只能是 table 或 json", param_hint="--format")
+    store, s = _session()
+    try:
+        rows = list_links(s)
+    finally:
+        s.close()
+        store.close()
+    if fmt == "json":
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2, default=str) + "\n")
+        return
+    t = Table(title=f"自动站设备关联（共 {len(rows)} 个）")
+    for col in ("设备 MN", "断面编码", "项目编码", "单位", "有效期", "状态"):
+        t.add_column(col, no_wrap=col in ("设备 MN", "断面编码"))  # copied by operators: never broken
+    for r in rows:
+        span = "" if r["valid_from"] is None and r["valid_to"] is None else (
+            f"{r['valid_from']:%Y-%m-%d}" if r["valid_from"] else "") + "～" + (
+            f"{r['valid_to']:%Y-%m-%d}" if r["valid_to"] else "")
+        t.add_row(r["mn"], r["section_code"], "、".join(f"{k}={v}" for k, v in sorted(r["codes"].items())),
+                  "、".join(f"{k}={v}" for k, v in sorted(r["units"].items())), span,
+                  "有效" if r["active"] else "已解除")
+    console.print(t)
+
+
+@stations_app.command("unlink")
+def stations_unlink(mn: str = typer.Argument(..., help="设备 MN")) -> None:
+    """解除设备与断面的关联（保留记录，不再同步其数据；记入审计日志）。"""
+    from qingshan.water import service
+
+    store, s = _session()
+    try:
+        before = service.unlink_station(s, SYSTEM, None, mn)
+    except DomainError as exc:
+        err.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(code=1) from None
+    finally:
+        s.close()
+        store.close()
+    console.print(f"已解除设备 {mn} 与断面 {before['section_code']} 的关联")
+
+
+@app.command("sync-hj212")
+def sync_hj212_command(
+    start: str = typer.Option(..., "--from", help="开始日期 YYYY-MM-DD"),
+    end: str = typer.Option(..., "--to", help="结束日期 YYYY-MM-DD（含当日）"),
+    cn: str = typer.Option("2061", "--cn", help="2061 小时数据或 2031 日数据"),
+    fmt: str = typer.Option("table", "--format", help="table 或 json"),
+) -> None:
+    """把已关联自动站的 HJ 212 数据导入为地表水监测值（重复运行不会重复写入）。"""
+    from qingshan.water.hj212_sync import SYNC_CNS, sync_hj212
+    from qingshan.water.importer import WaterImportFailed
+
+    if cn not in SYNC_CNS:
+        raise typer.BadParameter("只能是 2061（小时）或 2031（日）", param_hint="--cn")
+    if fmt not in ("table", "json"):
+        raise typer.BadParameter("只能是 table 或 json", param_hint="--format")
+    t0, t1 = _day(start, "--from"), _day(end, "--to")
+    if t1 < t0:
+        raise typer.BadParameter("结束日期早于开始日期", param_hint="--to")
+    try:
+        res = sync_hj212(None, t0, t1 + timedelta(days=1), cn=cn)
+    except WaterImportFailed as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(code=1) from None
+    if fmt == "json":
+        sys.stdout.write(json.dumps(res.as_dict(), ensure_ascii=False, indent=2) + "\n")
+        return
+    # soft_wrap: a line per count and per note, never broken mid-sentence (operators grep them)
+    console.print(f"HJ 212 同步（CN {cn}，{start} 至 {end}）", soft_wrap=True)
+    console.print(f"关联设备 {res.devices} 台；读取数值 {res.values_read} 个（有效期外 {res.values_outside_validity} 个）；"
+                  f"写入观测值 {res.observations_written} 个（新增 {res.observations_new} 个）；批次 {res.batch_id}",
+                  soft_wrap=True)
+    if res.notes:
+        console.print(f"未导入或按默认处理（{len(res.notes)} 条）：", soft_wrap=True)
+        for n in res.notes:
+            console.print(f"  设备 {n.mn}{f' 因子 {n.factor}' if n.factor else ''}：{n.reason}", soft_wrap=True,
+                          markup=False)

@@ -21,6 +21,11 @@
   section × evaluation period (one per pair: the unique key makes the action idempotent), the
   ledger item it opened (id and code; no foreign key, the ledger tables are another branch), the
   reason (劣Ⅴ / target missed) and the evidence payload as it was when the item was opened.
+* ``water_station_links`` (``water_0003``) — which automatic station (HJ 212 device, MN) reports
+  for which section: one row per MN (one MN → one section; a section may have several MNs), the
+  station's factor-code choice per item and unit overrides per factor code (what
+  :class:`qingshan.water.hj212.StationConfig` carries, hj212.md §12.3 "per-station
+  configuration"), an ``active`` flag and an optional validity ``[valid_from, valid_to)``.
 
 Times are Beijing time, naive: the sampling time of a laboratory result (a date alone is
 stored at 00:00), the reading time of an automatic station.
@@ -173,3 +178,24 @@ class Rectification(Base):
     evidence: Mapped[dict] = mapped_column(JSON)
     created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class StationLink(Base):
+    """An HJ 212 device (MN, hj212.md §3) linked to the section it measures.
+
+    ``codes`` maps a GB 3838 item code to the factor code the station sends for it (e.g.
+    ``{"as": "w20141"}``); ``units`` maps a factor code to the unit it arrives in when the
+    station deviates from the table default (hj212.md §12.3). Only values whose period starts
+    in ``[valid_from, valid_to)`` (either bound open when NULL) of an ``active`` link are taken."""
+
+    __tablename__ = "water_station_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    mn: Mapped[str] = mapped_column(String(24), unique=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("water_sections.id", ondelete="CASCADE"), index=True)
+    codes: Mapped[dict] = mapped_column(JSON)
+    units: Mapped[dict] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    valid_from: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    valid_to: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)

@@ -11,10 +11,17 @@ A CSV/Excel import (:func:`import_sections`) keeps the rule of the phase-1 impor
 checked on its own, the good rows are applied once, the bad ones come back with file, row, field
 and reason in Chinese; the import is one audit record (counts and every change) plus the file's
 SHA-256.
+
+The HJ 212 station links (:mod:`qingshan.water.stations`) are registry edits too:
+:func:`link_station` and :func:`unlink_station` follow the same rule (bureau only, one audit
+record with before/after, one transaction; an unknown section is
+:class:`~qingshan.core.errors.NotFound`, a bad MN/code/unit/validity
+:class:`~qingshan.core.errors.ValidationFailed`, and nothing is written).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import PurePath
 
 from sqlalchemy.orm import Session
@@ -22,12 +29,13 @@ from sqlalchemy.orm import Session
 from qingshan.core.audit import SYSTEM, Action, AuditContext, record
 from qingshan.core.errors import NotFound, PermissionDenied, UnsupportedType, ValidationFailed
 from qingshan.core.org import BUREAU_ROLES, User, role_label
-from qingshan.water import registry
+from qingshan.water import registry, stations
 from qingshan.water.files import FileRefused, sha256_of
 
 #: object_type of the audit records written here
 SECTION = "water_section"
 TARGET = "water_section_target"
+STATION = "water_station_link"
 #: file types accepted by the registry import (by name; the content is checked by the reader)
 IMPORT_SUFFIXES = (".csv", ".txt", ".xlsx")
 
@@ -123,3 +131,39 @@ def import_sections(db: Session, ctx: AuditContext, user: User | None, filename:
                       "changes": [{"before": b, "after": a} for b, a in res.changes]})
     db.commit()
     return res
+
+
+def link_station(db: Session, ctx: AuditContext, user: User | None, mn: str, section_code: str, *,
+                 codes: dict[str, str] | None = None, units: dict[str, str] | None = None,
+                 valid_from: datetime | None = None, valid_to: datetime | None = None) -> dict:
+    """Link an HJ 212 device (MN) to a section with its factor codes and units (hj212.md §12.3)."""
+    require_bureau(ctx, user, "关联自动站设备")
+    if registry.get_section(db, section_code) is None:
+        raise NotFound(f"断面编码「{section_code}」未登记，设备 {mn} 未关联（请先用 qingshan water sections add 登记断面）。")
+    try:
+        before, after = stations.link(db, mn, section_code, codes=codes, units=units, valid_from=valid_from,
+                                      valid_to=valid_to)
+    except stations.StationLinkError as exc:
+        db.rollback()
+        raise ValidationFailed(str(exc), errors=[{"field": None, "message": str(exc)}]) from None
+    if before != after:
+        record(db, ctx.as_actor(user) if user is not None else ctx, Action.UPDATE if before else Action.CREATE,
+               object_type=STATION, object_id=after["mn"], object_repr=f"设备 {after['mn']} → 断面 {after['section_code']}",
+               before=before, after=after)
+    db.commit()
+    return after
+
+
+def unlink_station(db: Session, ctx: AuditContext, user: User | None, mn: str) -> dict:
+    """Deactivate a device's link (the row stays; the sync no longer takes its values)."""
+    require_bureau(ctx, user, "解除自动站设备关联")
+    try:
+        before, after = stations.unlink(db, mn)
+    except stations.StationLinkError as exc:
+        db.rollback()
+        raise NotFound(str(exc)) from None
+    if before != after:
+        record(db, ctx.as_actor(user) if user is not None else ctx, Action.UPDATE, object_type=STATION,
+               object_id=mn, object_repr=f"设备 {mn} 解除关联断面 {before['section_code']}", before=before, after=after)
+    db.commit()
+    return after
