@@ -59,6 +59,24 @@ def test_unknown_urls_show_a_chinese_page_to_browsers_and_json_to_scripts(backen
     assert api.status_code == 404 and api.json()["detail"] == "未找到请求的地址或资源。"
 
 
+@pytest.mark.parametrize("path", ["/static/%00", "/static/" + "a" * 5000, "/static/" + "a/" * 2000 + "x.js",
+                                  "/static/%2e%2e/%2e%2e/pyproject.toml"])
+def test_odd_static_paths_are_404_not_500(backend, path):
+    r = TestClient(backend["app"], raise_server_exceptions=False).get(path)
+    assert r.status_code == 404, (path[:40], r.status_code)
+
+
+@pytest.mark.parametrize("query", ["since=0001-01-01", "until=0001-01-01", "until=9999-12-31T23:59:59",
+                                   "since=9999-12-31&until=0001-01-01T00:00:00"])
+def test_audit_search_at_the_ends_of_the_calendar(clients, query):
+    r = clients["admin"].get(f"/api/admin/audit?{query}")
+    assert r.status_code == 200, (query, r.status_code, r.text[:200])
+    everything = query.startswith("since=0001") or query.startswith("until=9999")
+    assert (r.json()["total"] > 0) == everything
+    page = clients["admin"].get(f"/admin/audit?{query}")
+    assert page.status_code == 200, (query, page.status_code)
+
+
 def test_unknown_county_is_404(clients):
     assert clients["leader"].get("/air/county/999999").status_code == 404
     assert clients["leader"].get("/air/station/NOPE").status_code == 404

@@ -19,7 +19,10 @@ def _bound(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     local = value.replace(tzinfo=clock.BEIJING) if value.tzinfo is None else value
-    return local.astimezone(timezone.utc)  # compared with stored UTC (naive on SQLite)
+    try:
+        return local.astimezone(timezone.utc)  # compared with stored UTC (naive on SQLite)
+    except OverflowError:  # 0001-01-01 or 9999-12-31 Beijing: outside UTC's range, and every record is inside
+        return datetime.min.replace(tzinfo=timezone.utc) if local.year == 1 else datetime.max.replace(tzinfo=timezone.utc)
 
 
 def record_out(r: AuditRecord) -> dict:
