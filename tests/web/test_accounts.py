@@ -5,7 +5,7 @@ from __future__ import annotations
 
 
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -105,3 +105,60 @@ def test_change_own_password(backend):
     r = c.post("/api/auth/password", json={"current_password": "old-password-1", "new_password": "new-password-2"}, headers=h)
     assert r.status_code == 200
     assert TestClient(backend["app"]).post("/api/auth/login", json={"username": name, "password": "new-password-2"}).status_code == 200
+
+
+def test_two_administrators_demoting_each_other_at_once_leave_one(backend):
+    """Found by review: the last-administrator check read the count before either change was
+    written, so two administrators demoting each other at the same moment both passed it (19 of
+    40 runs on PostgreSQL left no administrator)."""
+    import threading
+    from sqlalchemy import update
+
+    from qingshan.core.audit import SYSTEM
+    from qingshan.core.errors import ValidationFailed
+    from qingshan.core.org import ensure_org
+    from qingshan.web.accounts import update_user
+    from qingshan.web.security import hash_password
+
+    factory, settings = backend["factory"], backend["settings"]
+    names = (f"race_a_{backend['name']}", f"race_b_{backend['name']}")
+    with factory() as db:
+        bureau = ensure_org(db)["大同市生态环境局"].id
+        others = [u.id for u in db.scalars(select(User).where(User.role == "admin", User.active.is_(True)))]
+        for n in names:
+            db.add(User(username=n, display_name=n, role="admin", unit_id=bureau, active=True, failed_logins=0,
+                        password_hash=hash_password("race-admin-1", settings)))
+        db.execute(update(User).where(User.id.in_(others)).values(active=False))
+        db.commit()
+        ids = [db.scalar(select(User.id).where(User.username == n)) for n in names]
+    try:
+        for _ in range(6):
+            with factory() as db:
+                db.execute(update(User).where(User.id.in_(ids)).values(role="admin", active=True))
+                db.commit()
+            barrier, refused = threading.Barrier(2), []
+
+            def demote(actor_id, target_id):
+                with factory() as db:
+                    actor = db.get(User, actor_id)
+                    barrier.wait()
+                    try:
+                        update_user(db, SYSTEM, settings, actor, target_id, {"role": "staff"})
+                    except ValidationFailed:
+                        refused.append(target_id)
+
+            threads = [threading.Thread(target=demote, args=(ids[0], ids[1])),
+                       threading.Thread(target=demote, args=(ids[1], ids[0]))]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            with factory() as db:
+                left = db.scalar(select(func.count()).select_from(User).where(User.role == "admin",
+                                                                               User.active.is_(True)))
+            assert left == 1 and len(refused) == 1, (left, refused)
+    finally:
+        with factory() as db:
+            db.execute(update(User).where(User.id.in_(others)).values(active=True))
+            db.execute(update(User).where(User.id.in_(ids)).values(role="staff", active=False))
+            db.commit()

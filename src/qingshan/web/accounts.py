@@ -100,11 +100,21 @@ def create_user(db: Session, ctx: AuditContext, settings: WebSettings, *, userna
     return new
 
 
+def _lock_admins(db: Session) -> None:
+    """PostgreSQL: hold the active administrators' rows until the commit, in id order, so two
+    administrators demoting each other at the same moment cannot both see the other one still
+    active (the second waits, then counts the first one's change). SQLite ignores FOR UPDATE;
+    there the count after the flush is already serialised by the database's one writer."""
+    db.execute(select(User.id).where(User.role == "admin", User.active.is_(True)).order_by(User.id).with_for_update())
+
+
 def update_user(db: Session, ctx: AuditContext, settings: WebSettings, actor: User, user_id: int,
                 changes: dict[str, Any]) -> User:
     """Change an account: ``display_name``, ``role``, ``unit``, ``active``, ``password``,
     ``unlock`` (clear the login delays). Refuses to demote or deactivate the last active
     administrator, and to deactivate oneself."""
+    if changes.get("role") is not None or changes.get("active") is not None:
+        _lock_admins(db)
     target = db.get(User, user_id)
     if target is None:
         raise NotFound(f"账户 {user_id} 不存在。")
@@ -124,9 +134,9 @@ def update_user(db: Session, ctx: AuditContext, settings: WebSettings, actor: Us
         target.active = bool(changes["active"])
     was_admin = before["role"] == "admin" and before["active"]
     if was_admin and not (target.role == "admin" and target.active):
-        others = db.scalar(select(func.count()).select_from(User).where(
-            User.role == "admin", User.active.is_(True), User.id != target.id))
-        if others == 0:
+        db.flush()  # SQLite: the write lock is ours from here, so the count sees every commit before it
+        remaining = db.scalar(select(func.count()).select_from(User).where(User.role == "admin", User.active.is_(True)))
+        if remaining == 0:
             db.rollback()
             raise ValidationFailed(f"「{target.username}」是最后一个有效的系统管理员，不能降级或停用；"
                                    "请先为另一人开通系统管理员账户。")
