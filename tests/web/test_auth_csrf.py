@@ -171,6 +171,37 @@ def test_a_distributed_guess_slows_the_account_down_without_locking_it(backend):
         app.state.engine.dispose()
 
 
+def test_an_outsider_keeping_the_account_delay_up_cannot_stop_the_owners_browser(backend):
+    """Found by review: one wrong guess every 10 s after 20 from elsewhere kept the per-account
+    delay up for good, and the real user with the right password got 429 every time. A browser
+    that has logged in to the account before carries a signed device cookie and is exempt from
+    that one rule (still not from the per-address ones)."""
+    net = 1 if backend["name"] == "sqlite" else 2
+    name = f"owner_{backend['name']}"
+    _add_user(backend, name, "the-right-password")
+    app = _throttled_app(backend, login_account_failures=6, login_account_delay_seconds=10)
+    try:
+        t = clock.now_utc().replace(microsecond=0) + timedelta(days=403)
+        owner = TestClient(app, client=(f"10.3.{net}.200", 5000))
+        with clock.frozen(t):
+            assert _post(owner, name, "the-right-password").status_code == 200
+            device = owner.cookies.get("qs_device")
+            assert device
+        owner = TestClient(app, client=(f"10.3.{net}.200", 5000), cookies={"qs_device": device})  # a later visit
+        for k in range(12):  # the attacker: a new address for each guess, one every 5 s
+            t += timedelta(seconds=5)
+            with clock.frozen(t):
+                assert _post(TestClient(app, client=(f"10.3.{net}.{k + 1}", 5000)), name, "x").status_code in (401, 429)
+        with clock.frozen(t + timedelta(seconds=1)):
+            stranger = TestClient(app, client=(f"10.3.{net}.150", 5000))  # right password, unknown browser
+            assert _post(stranger, name, "the-right-password").status_code == 429
+            forged = TestClient(app, client=(f"10.3.{net}.151", 5000), cookies={"qs_device": "00.ff"})
+            assert _post(forged, name, "the-right-password").status_code == 429
+            assert _post(owner, name, "the-right-password").status_code == 200  # (ends the run of failures)
+    finally:
+        app.state.engine.dispose()
+
+
 def test_throttling_per_address(backend):
     app = create_app(replace(backend["settings"], ip_failures_per_window=3))
     try:

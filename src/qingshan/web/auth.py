@@ -22,7 +22,10 @@ slow guessing down instead of locking the account:
   from all addresses within the window (a distributed guess), every attempt at it waits
   ``login_account_delay_seconds`` after the previous failure — a slowdown of seconds, never a
   lock: the real user logs in after that wait, and from an address that has not failed the
-  per-address delays do not apply at all.
+  per-address delays do not apply at all. A browser that has logged in to that account before
+  (it carries the signed device cookie ``qs_device`` for the name, OWASP's "device cookie")
+  is exempt from this one rule, so an outsider who keeps the account's failures high still
+  cannot stop its owner from logging in from their usual browser.
 
 Nothing locks: ``User.locked_until`` is no longer set (HTTP 423 is gone); an administrator's
 「解除限制」 clears a name's delays by recording a reset (a successful attempt row).
@@ -30,7 +33,10 @@ Nothing locks: ``User.locked_until`` is no longer set (HTTP 423 is gone); an adm
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
+import secrets
 from datetime import datetime, timedelta
 
 from fastapi import HTTPException, Request, Response
@@ -49,11 +55,15 @@ from qingshan.web.security import (
     hash_password,
     new_token,
     password_hasher,
+    secret_key,
     token_hash,
     verify_password,
 )
 
 WRONG = "用户名或密码错误。"
+#: Signed "this browser has logged in as NAME before" cookie (exempts from the per-account delay).
+DEVICE_COOKIE = "qs_device"
+DEVICE_COOKIE_DAYS = 180
 #: ``ip`` of the attempt row an administrator's reset writes (a success: it ends the failure run).
 RESET_IP = "admin-reset"
 
@@ -77,10 +87,28 @@ def _failures(db: Session, since: datetime, **match) -> tuple[int, datetime | No
     return n, clock.aware(last) if last else None
 
 
-def login_wait(db: Session, settings: WebSettings, username: str, ip: str, now: datetime | None = None) -> int:
+def _device_signature(settings: WebSettings, username: str, nonce: str) -> str:
+    return hmac.new(secret_key(settings), f"device|{username}|{nonce}".encode(), hashlib.sha256).hexdigest()
+
+
+def device_cookie_value(settings: WebSettings, username: str) -> str:
+    nonce = secrets.token_hex(8)
+    return f"{nonce}.{_device_signature(settings, username, nonce)}"
+
+
+def known_device(request: Request, settings: WebSettings, username: str) -> bool:
+    """Whether the request carries a device cookie this server signed for ``username``."""
+    nonce, _, signature = (request.cookies.get(DEVICE_COOKIE) or "").partition(".")
+    return bool(nonce and signature) and hmac.compare_digest(signature, _device_signature(settings, username, nonce))
+
+
+def login_wait(db: Session, settings: WebSettings, username: str, ip: str, now: datetime | None = None, *,
+               device_known: bool = False) -> int:
     """Seconds before an attempt at ``username`` from ``ip`` will be checked (0: now).
 
-    Raises HTTP 429 when ``ip`` has more than ``ip_failures_per_window`` failures in the window."""
+    Returns -1 when ``ip`` has more than ``ip_failures_per_window`` failures in the window.
+    ``device_known``: the browser has logged in as ``username`` before (:func:`known_device`),
+    so the per-account delay, which anyone can keep up from elsewhere, does not apply."""
     now = now or clock.now_utc()
     window_start = now - timedelta(minutes=settings.ip_window_minutes)
     last_ok = db.scalar(select(func.max(LoginAttempt.at)).where(
@@ -97,7 +125,7 @@ def login_wait(db: Session, settings: WebSettings, username: str, ip: str, now: 
         waits.append(last_pair + timedelta(seconds=progressive_delay(n_pair, free, cap)))
     if last_ip is not None:
         waits.append(last_ip + timedelta(seconds=progressive_delay(n_ip, 3 * free, cap)))
-    if last_name is not None and n_name >= settings.login_account_failures:
+    if last_name is not None and n_name >= settings.login_account_failures and not device_known:
         waits.append(last_name + timedelta(seconds=settings.login_account_delay_seconds))
     until = max(waits, default=now)
     return max(0, math.ceil((until - now).total_seconds()))
@@ -122,7 +150,7 @@ def login_user(request: Request, db: Session, username: str, password: str) -> t
     ip = client_ip(request)
     username = (username or "").strip()[:64]
 
-    wait = login_wait(db, settings, username, ip, now)
+    wait = login_wait(db, settings, username, ip, now, device_known=known_device(request, settings, username))
     if wait:
         if wait < 0:
             message = f"该网络地址登录失败次数过多，请 {settings.ip_window_minutes} 分钟后再试。"
@@ -182,10 +210,17 @@ def cookie_secure(request: Request | None, settings: WebSettings) -> bool:
     return bool(settings.cookie_secure or (request is not None and request.url.scheme == "https"))
 
 
-def set_session_cookie(response: Response, token: str, settings: WebSettings, request: Request | None = None) -> None:
+def set_login_cookies(response: Response, token: str, user: User, settings: WebSettings,
+                      request: Request | None = None) -> None:
+    """After a successful login: the session cookie, and the device cookie for this account."""
+    secure = cookie_secure(request, settings)
     response.set_cookie(
-        SESSION_COOKIE, token, httponly=True, samesite="lax", secure=cookie_secure(request, settings),
+        SESSION_COOKIE, token, httponly=True, samesite="lax", secure=secure,
         max_age=int(settings.session_hours * 3600), path="/",
+    )
+    response.set_cookie(
+        DEVICE_COOKIE, device_cookie_value(settings, user.username), httponly=True, samesite="lax", secure=secure,
+        max_age=DEVICE_COOKIE_DAYS * 86400, path="/",
     )
 
 

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from qingshan.web import accounts
 from qingshan.web.accounts import user_out
 from qingshan.web.api.schemas import LoginOut, MeOut, OkOut
-from qingshan.web.auth import login_user, logout_user, set_session_cookie
+from qingshan.web.auth import login_user, logout_user, set_login_cookies
 from qingshan.web.deps import AuditCtx, CurrentUser, OptionalUser, SessionDep, Settings, csrf_token
 
 router = APIRouter(prefix="/api/auth", tags=["账户 auth"])
@@ -22,7 +22,7 @@ class LoginIn(BaseModel):
 @router.post("/login", response_model=LoginOut, summary="登录（成功后设置会话 Cookie，并返回 CSRF 令牌）")
 def login(body: LoginIn, request: Request, response: Response, db: SessionDep, settings: Settings) -> dict:
     user, token, csrf = login_user(request, db, body.username, body.password)
-    set_session_cookie(response, token, settings, request)
+    set_login_cookies(response, token, user, settings, request)
     return {"user": user_out(user), "csrf_token": csrf}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
-from qingshan.web.auth import login_user, logout_user, set_session_cookie
+from qingshan.web.auth import login_user, logout_user, set_login_cookies
 from qingshan.web.deps import current_user, get_db
 from qingshan.web.pages.render import render
 
@@ -44,7 +44,7 @@ def login_submit(
     # the public role has no workspace: it lands on the portal, not on a 403 page
     target = "/portal" if _user.role == "public" else _safe_next(next)
     response = RedirectResponse(target, status_code=303)
-    set_session_cookie(response, token, request.app.state.settings, request)
+    set_login_cookies(response, token, _user, request.app.state.settings, request)
     return response
 
 
