@@ -27,6 +27,7 @@ from importlib import resources
 from pathlib import Path
 
 from qingshan.standards.assessment_score import GRADE_CUTS, Item, Scheme, SchemeError, Veto, validate
+from qingshan.xlsxcheck import package_problem
 
 #: evidence keys the platform fills itself (the rest are entered)
 AUTO_EVIDENCE = {"air.pm25": "PM2.5 年均浓度（空气质量评价）", "air.good_ratio": "优良天数比例（空气质量评价）"}
@@ -100,6 +101,8 @@ def to_dict(s: Scheme, year: int | None = None) -> dict:
 def _read_excel(path: Path) -> dict:
     from openpyxl import load_workbook
 
+    if (problem := package_problem(path, path.name)) is not None:  # before openpyxl inflates anything
+        raise SchemeError(problem)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # any unreadable file

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from qingshan.standards.assessment_score import Assessment, Scheme, SchemeError, assess
 from qingshan.targets.store import TargetStore
+from qingshan.xlsxcheck import package_problem
 
 
 @dataclass
@@ -42,6 +43,8 @@ def read_inputs(path: str | Path) -> dict:
     if p.suffix.lower() == ".xlsx":
         from openpyxl import load_workbook
 
+        if (problem := package_problem(p, p.name)) is not None:  # before openpyxl inflates anything
+            raise SchemeError(problem)
         wb = load_workbook(p, read_only=True, data_only=True)
         units: dict[str, dict] = {}
 

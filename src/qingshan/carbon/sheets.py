@@ -19,6 +19,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from qingshan.core.errors import RowError
+from qingshan.xlsxcheck import package_problem
 
 #: unit families: unit text (normalised) → factor to the store unit
 UNITS: dict[str, dict[str, Fraction]] = {
@@ -103,6 +104,8 @@ def read_rows(path: Path, data: bytes, sheet: str | None = None) -> list[tuple[i
         from openpyxl import load_workbook
         from openpyxl.utils.exceptions import InvalidFileException
 
+        if (problem := package_problem(data, path.name)) is not None:  # before openpyxl inflates anything
+            raise SheetError(problem)
         try:
             wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except (InvalidFileException, KeyError, OSError, ValueError) as exc:

@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 from qingshan.emergency.errors import ImportRefused, NotFound, RowError
 from qingshan.emergency.models import ForecastBatch, ForecastBlock
 from qingshan.standards.alert_levels import DAY, block_aqi_from_steps, parse_aqi, parse_cause, parse_primary
+from qingshan.xlsxcheck import package_problem
 
 BEIJING = timezone(timedelta(hours=8))
 HEADERS = {
@@ -109,6 +110,8 @@ def _rows_from_csv(content: bytes) -> list[list[str]]:
 
 
 def _rows_from_xlsx(content: bytes, filename: str = "文件") -> list[list[Any]]:
+    if (problem := package_problem(content, filename)) is not None:  # before openpyxl inflates anything
+        raise ImportRefused(problem, [RowError(filename, None, None, problem)])
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:

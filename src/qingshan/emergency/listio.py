@@ -43,6 +43,7 @@ from qingshan.sources.uscc import validate_uscc
 from qingshan.standards import emergency_reduction as er
 from qingshan.standards import performance_grading as pg
 from qingshan.store.models_air import Division
+from qingshan.xlsxcheck import package_problem
 
 SHEET, SHEET_OTHER, SHEET_BASE = "应急减排清单", "其他减排", "城市排放基准"
 POLLUTANT_HEAD = {"SO2": "SO2", "NOx": "NOx", "PM": "颗粒物", "VOCs": "VOCs"}
@@ -170,6 +171,8 @@ def import_list(session: Session, content: bytes, filename: str, *, name: str | 
     if prev is not None:
         n = len(lists.list_rows(session, prev.id))
         return ListImport(prev.id, n, previous=True)
+    if (problem := package_problem(content, filename)) is not None:  # before openpyxl inflates anything
+        raise ImportRefused(problem, [RowError(filename, None, None, problem)])
     try:
         wb = load_workbook(io.BytesIO(content), data_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:

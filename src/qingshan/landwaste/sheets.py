@@ -18,6 +18,7 @@ from pathlib import Path
 
 from qingshan.textcodec import EncodingError, decode_bytes
 from qingshan.ingest.result import RowError
+from qingshan.xlsxcheck import package_problem
 
 
 class SheetError(ValueError):
@@ -62,6 +63,8 @@ def read_sheets(path: str | Path, data: bytes | None = None) -> dict[str, tuple[
         from openpyxl.utils.exceptions import InvalidFileException
         from zipfile import BadZipFile
 
+        if (problem := package_problem(data, path.name)) is not None:  # before openpyxl inflates anything
+            raise SheetError(problem)
         try:
             wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except (InvalidFileException, BadZipFile, KeyError, OSError) as exc:

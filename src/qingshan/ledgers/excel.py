@@ -19,8 +19,6 @@ refused with one Chinese message per problem naming the row and column, and noth
 from __future__ import annotations
 
 import io
-import zipfile
-import zlib
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
@@ -39,6 +37,7 @@ from qingshan.ledgers.privacy import audit_read, may_see_personal
 from qingshan.ledgers.queries import item_out, list_items
 from qingshan.ledgers.service import _audits_refusals, _next_codes, _progress, build_item, item_snapshot
 from qingshan.ledgers.workflow import CLOSED_STATES, KINDS, STATES
+from qingshan.xlsxcheck import package_problem
 
 SEQ, CODE, STATUS, OVERDUE, UPDATED, UPDATED_BY = "序号", "编号", "状态", "是否逾期", "最近更新", "更新人"
 EXPORT_ONLY = (SEQ, OVERDUE, UPDATED, UPDATED_BY)
@@ -118,43 +117,14 @@ def export_items(db: Session, user, kind: str, *, ctx: AuditContext | None = Non
 
 def check_package(content: bytes, filename: str, *, max_unzipped: int | None = None,
                   max_cells: int | None = None) -> None:
-    """Refuse an .xlsx whose parts would inflate beyond ``max_unzipped`` bytes or whose sheets
-    hold more than ``max_cells`` cells — from the ZIP directory and a streamed count, before
-    openpyxl parses anything (``ValidationFailed``, nothing imported). Limits default to
-    :data:`MAX_UNZIPPED_BYTES` and :data:`MAX_CELLS`."""
-    max_unzipped = max_unzipped or MAX_UNZIPPED_BYTES
-    max_cells = max_cells or MAX_CELLS
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(content))
-        infos = zf.infolist()
-    except (zipfile.BadZipFile, ValueError):
-        raise ValidationFailed(f"文件「{filename}」不是有效的 Excel（.xlsx）文件，未导入任何数据。") from None
-    total = sum(i.file_size for i in infos)
-    if total > max_unzipped:
-        raise ValidationFailed(
-            f"文件「{filename}」解压后达 {total / 1048576:.0f} MB，超过上限 {max_unzipped / 1048576:.0f} MB"
-            f"（压缩包内有异常大的内容），未导入任何数据。请另存为普通的 .xlsx 或分批导入。")
-    cells = 0
-    for info in infos:
-        if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
-            continue
-        read = 0
-        tail = b""
-        try:
-            with zf.open(info) as part:
-                while chunk := part.read(1 << 20):
-                    read += len(chunk)
-                    if read > max_unzipped:  # the directory lied about the size
-                        raise ValidationFailed(f"文件「{filename}」解压后超过上限，未导入任何数据。")
-                    block = tail + chunk
-                    cells += block.count(b"<c ") + block.count(b"<c>")
-                    tail = chunk[-2:]  # a 3-byte tag split between chunks is counted once, in the next block
-                    if cells > max_cells:
-                        raise ValidationFailed(
-                            f"文件「{filename}」的工作表超过 {max_cells:,} 个单元格，未导入任何数据。"
-                            f"请删除多余的行列或分批导入（每批最多 {MAX_IMPORT_ROWS} 行数据）。")
-        except (zipfile.BadZipFile, zlib.error, EOFError):
-            raise ValidationFailed(f"文件「{filename}」已损坏，无法读取，未导入任何数据。") from None
+    """Refuse an .xlsx that would inflate beyond ``max_unzipped`` bytes or whose sheets hold more
+    than ``max_cells`` cells, before openpyxl parses anything (``ValidationFailed``, nothing
+    imported; :func:`qingshan.xlsxcheck.package_problem`). Limits default to this module's
+    :data:`MAX_UNZIPPED_BYTES` and :data:`MAX_CELLS`, read at call time."""
+    problem = package_problem(content, filename, max_unzipped=max_unzipped or MAX_UNZIPPED_BYTES,
+                              max_cells=max_cells or MAX_CELLS)
+    if problem is not None:
+        raise ValidationFailed(problem)
 
 
 def _find_header(ws, kind: str) -> int | None:

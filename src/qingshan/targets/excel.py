@@ -23,6 +23,7 @@ from typing import BinaryIO
 
 from qingshan.targets.indicators import DUST_RULES, INDICATORS, MANUAL_KINDS, PERIODS, UNIT_KINDS
 from qingshan.targets.store import TargetsError, TargetStore, check_decimal, check_month
+from qingshan.xlsxcheck import package_problem
 
 SHEETS = {
     "单位": ("代码", "名称", "类型", "排序", "起始日期", "终止日期"),
@@ -117,6 +118,11 @@ def read_workbook(path: str | Path | BinaryIO, known_units: set[str], *, filenam
     from openpyxl import load_workbook
 
     fname = filename or (Path(path).name if isinstance(path, (str, Path)) else "上传的文件")
+    problem = package_problem(Path(path) if isinstance(path, str) else path, fname)  # before openpyxl inflates anything
+    if not isinstance(path, (str, Path)):
+        path.seek(0)
+    if problem is not None:
+        return {}, [RowError(fname, "—", 0, "—", problem)]
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a file that is not a workbook

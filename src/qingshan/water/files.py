@@ -15,6 +15,7 @@ from pathlib import Path
 
 from qingshan.core.errors import RowError
 from qingshan.textcodec import EncodingError, decode_bytes
+from qingshan.xlsxcheck import package_problem
 
 
 class FileRefused(ValueError):
@@ -66,6 +67,8 @@ def read_sheet(path: str | Path, data: bytes | None = None, sheet: str | None = 
     if suffix in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
 
+        if (problem := package_problem(data, name)) is not None:  # before openpyxl inflates anything
+            raise FileRefused(RowError(name, None, None, problem), "xlsx")
         try:
             wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as exc:  # noqa: BLE001 - a corrupt workbook is a user error, not a crash
