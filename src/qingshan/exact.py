@@ -37,7 +37,9 @@ import polars as pl
 SCALE_DIGITS = 6
 SCALE = 10**SCALE_DIGITS
 
-_DECIMAL_RE = r"^[+-]?(\d+\.?\d*|\.\d+)$"
+# ASCII digits only: polars' \d is Unicode-aware and would pass "９９" or "٣" as a number whose
+# integer cast then fails (reported as "too large" before this was spelled out)
+_DECIMAL_RE = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)$"
 
 
 def _e(x: pl.Expr | str | int) -> pl.Expr:

@@ -43,3 +43,14 @@ def test_issue_cases(text):
     micro, reason = checks.values_micro(pl.Series([text]))
     assert micro.to_list() == [None]
     assert reason.to_list() == [f"数值「{text}」{TOO_LARGE}"]
+
+
+def test_other_digits_are_not_called_too_large():
+    """Found by review: polars' ``\\d`` is Unicode-aware, so "９９" and "٣" passed the number
+    pattern, failed the integer cast and were refused as too large. Full-width digits, point and
+    signs (a Chinese input method) are the number they show; other scripts' digits are not numbers."""
+    micro, reason = checks.values_micro(pl.Series(["９９", "１２．５", "－３", "٣", "1٣"]))
+    assert micro.to_list() == [99_000_000, 12_500_000, None, None, None]
+    assert reason.to_list() == [None, None, "浓度为负数（-3），不是有效值", "数值「٣」不是数字", "数值「1٣」不是数字"]
+    assert pl.select(exact.scaled_from_str(pl.lit("٣"))).item() is None
+    assert pl.select(exact.text_exceeds_scale(pl.lit("٣٣٣٣٣٣٣٣٣٣٣٣٣٣٣٣٣٣٣٣"))).item() is False

@@ -21,6 +21,12 @@ def values_micro(texts: pl.Series) -> tuple[pl.Series, pl.Series]:
     return check_columns(pl.DataFrame({"t": texts.cast(pl.Utf8)}), ["t"])["t"]
 
 
+#: Full-width digits, point and signs as a Chinese input method types them → ASCII (the value is
+#: the same number; other scripts' digits stay text and are refused as not a number).
+FULL_WIDTH = list("０１２３４５６７８９．＋－")
+ASCII = list("0123456789.+-")
+
+
 def check_columns(frame: pl.DataFrame, columns: list[str]) -> dict[str, tuple[pl.Series, pl.Series]]:
     """Concentration texts → exact micro-units, or the reason they are not a value.
 
@@ -33,7 +39,8 @@ def check_columns(frame: pl.DataFrame, columns: list[str]) -> dict[str, tuple[pl
         return {}
     # three passes, each expression built once: the parse is a long expression, and repeating it
     # inside when/then chains multiplied polars' planning time (several seconds per chunk)
-    stripped = frame.select(pl.col(c).cast(pl.Utf8).str.strip_chars().alias(f"t_{c}") for c in columns)
+    stripped = frame.select(
+        pl.col(c).cast(pl.Utf8).str.strip_chars().str.replace_many(FULL_WIDTH, ASCII).alias(f"t_{c}") for c in columns)
     parsed = stripped.with_columns(
         e
         for c in columns
