@@ -122,3 +122,18 @@ def test_the_page_shows_the_question_and_accepts_the_answer(backend):
         assert r.status_code == 303 and "/portal/complaint/done?no=DT" in r.headers["location"]
     finally:
         app.state.engine.dispose()
+
+
+def test_an_ipv6_host_cannot_take_a_fresh_allowance_per_address(backend):
+    """Found by review: addresses were counted one by one, so one IPv6 host (a /64 of its own)
+    could submit from ever new addresses until the global limit stopped everyone."""
+    app = _app(backend, "memory")
+    try:
+        net = f"2001:db8:{next(_NET):x}:{1 + (backend['name'] == 'postgres')}"
+        codes = [TestClient(app, client=(f"{net}::{k + 1:x}", 5000)).post(
+            "/api/complaints", json={"content": _text()}).status_code for k in range(4)]
+        assert codes == [201, 201, 429, 429]  # the challenge is due from the third, whatever the host part
+        other = TestClient(app, client=(f"2001:db8:ffff:{next(_NET):x}::1", 5000))
+        assert other.post("/api/complaints", json={"content": _text()}).status_code == 201
+    finally:
+        app.state.engine.dispose()

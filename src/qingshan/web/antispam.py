@@ -4,8 +4,9 @@ Per submission, in this order (limits are :class:`~qingshan.web.security.WebSett
 
 1. **Global limit** — at most ``complaint_global_per_hour`` complaints per hour from everyone
    together (a distributed flood must not bury the bureau's staff): HTTP 429.
-2. **Per-address limit** — at most ``complaint_per_address_per_hour`` per client address and
-   hour: HTTP 429 with the wait and the 12369 hotline.
+2. **Per-address limit** — at most ``complaint_per_address_per_hour`` per client address (an
+   IPv6 address counted by its /64, :func:`~qingshan.web.ratelimit.address_key`) and hour:
+   HTTP 429 with the wait and the 12369 hotline.
 3. **Challenge** — from the ``complaint_challenge_after``-th submission of an address within the
    hour on, the submission must carry the answer to a small arithmetic question
    (:func:`new_challenge`, a signed stateless token valid for 10 minutes). Without it or with a
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from qingshan.web.ratelimit import Limit, RateLimited, client_ip, limiter_of
+from qingshan.web.ratelimit import Limit, RateLimited, address_key, limiter_of
 from qingshan.web.security import WebSettings, secret_key
 
 HOTLINE = "如情况紧急，请拨打 12369 环保举报热线。"
@@ -86,7 +87,7 @@ def guard(request: Request, token: str | None, answer: str | None) -> ComplaintL
     settings: WebSettings = request.app.state.settings
     limits = ComplaintLimits.of(settings)
     limiter = limiter_of(request)
-    ip = client_ip(request)
+    ip = address_key(request)
     limiter.check(limits.everyone, hint=HOTLINE)
     limiter.check(limits.per_address, ip, hint=HOTLINE)
     key = secret_key(settings)
@@ -103,5 +104,5 @@ def guard(request: Request, token: str | None, answer: str | None) -> ComplaintL
 def count(request: Request, limits: ComplaintLimits) -> None:
     """Count an accepted submission against the per-address and global limits."""
     limiter = limiter_of(request)
-    limiter.hit(limits.per_address, client_ip(request))
+    limiter.hit(limits.per_address, address_key(request))
     limiter.hit(limits.everyone)

@@ -29,6 +29,7 @@ Where the counts live (``WebSettings.rate_limit_store``):
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import threading
 import time
@@ -165,6 +166,22 @@ def client_ip(request: Request) -> str:
     """The client's address (behind a proxy: uvicorn's ``proxy_headers`` set it from the
     trusted proxy's ``X-Forwarded-For``)."""
     return request.client.host if request.client else "unknown"
+
+
+def address_key(request: Request) -> str:
+    """The address a per-address limit counts: IPv4 as it is, IPv6 by its /64 network — one
+    host or home is given a whole /64 and could otherwise take a fresh allowance per address
+    (and use up the global limit for everyone)."""
+    ip = client_ip(request)
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:  # "unknown", a test client's name
+        return ip
+    if isinstance(addr, ipaddress.IPv6Address):
+        if addr.ipv4_mapped is not None:  # ::ffff:a.b.c.d is an IPv4 client
+            return str(addr.ipv4_mapped)
+        return str(ipaddress.IPv6Network((addr, 64), strict=False))
+    return ip
 
 
 def install(app: FastAPI) -> None:
