@@ -48,6 +48,7 @@ from qingshan.core.audit import Action, Actor, record
 from qingshan.core.org import User
 from qingshan.web.audit import context_of
 from qingshan.web.models import LoginAttempt, WebSession
+from qingshan.web.ratelimit import client_ip
 from qingshan.web.security import (
     SESSION_COOKIE,
     WebSettings,
@@ -66,10 +67,6 @@ DEVICE_COOKIE = "qs_device"
 DEVICE_COOKIE_DAYS = 180
 #: ``ip`` of the attempt row an administrator's reset writes (a success: it ends the failure run).
 RESET_IP = "admin-reset"
-
-
-def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def progressive_delay(failures: int, free: int, cap: int) -> int:
