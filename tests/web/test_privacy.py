@@ -142,3 +142,33 @@ def test_publishing_through_the_page(backend, clients):
     assert r.status_code == 200 and "答复已审核并在公众查询页公开" in r.text
     status = TestClient(backend["app"]).get(f"/portal/track?no={item['tracking_no']}").text
     assert 'id="public-reply">已整改。<' in status and PHONE not in status
+
+
+def test_a_phone_typed_into_the_complaint_text_is_masked_like_the_phone_field(backend, clients):
+    """Found by review: a number written in the complaint text itself (and so in its title) was
+    shown in clear to leaders and in every list."""
+    tag = uuid.uuid4().hex[:8]
+    text = f"隐私测试 {tag}：工地夜间施工，请回电 0352-2345678 或 13912345678，身份证 14020019900101123X"
+    r = TestClient(backend["app"]).post("/api/complaints", json={"content": text})
+    assert r.status_code == 201, r.text
+    staff = clients["staff"]
+    [listed] = [i for i in staff.get("/api/ledgers?kind=complaint&limit=1000").json()["items"] if tag in i["title"]]
+    assert "13912345678" not in listed["title"] and "0352-2345678" not in listed["title"]
+    assert "139****5678" in listed["title"] and "035****5678" in listed["title"]
+    for role in ("leader", "unit_other", "admin"):
+        content = clients[role].get(f"/api/ledgers/{listed['id']}").json()["fields"]["content"]
+        assert "13912345678" not in content and "14020019900101123X" not in content, role
+        assert "139****5678" in content and "140****1123" in content, role
+    assert staff.get(f"/api/ledgers/{listed['id']}").json()["fields"]["content"] == text  # the handler reads it all
+
+
+def test_repeating_someone_elses_text_does_not_hand_over_their_tracking_number(backend, clients):
+    """Found by review: the same text with no phone was merged into an open complaint that has
+    one, and the stranger was given that complaint's tracking number."""
+    text = f"隐私测试：河道排污 {uuid.uuid4().hex[:8]}"
+    anon = TestClient(backend["app"])
+    first = anon.post("/api/complaints", json={"content": text, "contact_phone": PHONE}).json()["tracking_no"]
+    stranger = TestClient(backend["app"]).post("/api/complaints", json={"content": text}).json()["tracking_no"]
+    same_person = TestClient(backend["app"]).post("/api/complaints",
+                                                  json={"content": text, "contact_phone": PHONE}).json()["tracking_no"]
+    assert stranger != first and same_person == first

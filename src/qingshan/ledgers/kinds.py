@@ -38,6 +38,9 @@ class FieldSpec:
     min: float | None = None
     max: float | None = None
     personal: bool = False  # personal data: never shown on the public portal
+    #: free text a citizen writes, which may hold a phone or ID number: scrubbed where personal
+    #: fields are masked (:func:`qingshan.ledgers.privacy.mask_data`)
+    may_hold_personal: bool = False
 
 
 # Labels of the common columns, per kind (the words bureaus put in their sheets' headers).
@@ -110,7 +113,7 @@ KIND_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
     ),
     "complaint": (
         FieldSpec("channel", "来源渠道", "choice", required=True, choices=COMPLAINT_CHANNELS),
-        FieldSpec("content", "投诉内容", "longtext", required=True, max_len=4000),
+        FieldSpec("content", "投诉内容", "longtext", required=True, max_len=4000, may_hold_personal=True),
         FieldSpec("location", "事发地点", max_len=300),
         FieldSpec("contact_name", "联系人", max_len=50, personal=True),
         FieldSpec("contact_phone", "联系电话", max_len=30, personal=True),

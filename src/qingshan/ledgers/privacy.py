@@ -18,6 +18,7 @@ without an audit context gets masked values: no read in clear goes unrecorded.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -32,6 +33,9 @@ PERSONAL_DATA_ROLES = frozenset({"staff"})
 
 PERSONAL_FIELDS: dict[str, tuple[str, ...]] = {
     kind: tuple(f.key for f in specs if f.personal) for kind, specs in KIND_FIELDS.items()
+}
+TEXT_FIELDS_WITH_PERSONAL: dict[str, tuple[str, ...]] = {
+    kind: tuple(f.key for f in specs if f.may_hold_personal) for kind, specs in KIND_FIELDS.items()
 }
 _LABELS = {(kind, f.key): f.label for kind, specs in KIND_FIELDS.items() for f in specs}
 
@@ -63,12 +67,28 @@ def mask(value: Any) -> Any:
     return "*"
 
 
+#: Runs of 7 or more digits (blanks or hyphens between them allowed, an ID number's final X):
+#: phone, mobile and ID numbers a complainant types into free text.
+_NUMBER_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(?:[0-9][ -]?){6,}[0-9Xx](?![0-9A-Za-z])")
+
+
+def scrub_text(text: Any) -> Any:
+    """``text`` with every phone-like or ID-like number masked as :func:`mask` masks a phone."""
+    if not isinstance(text, str):
+        return text
+    return _NUMBER_IN_TEXT.sub(lambda m: mask(m.group(0).rstrip("Xx")), text)
+
+
 def mask_data(kind: str, data: dict | None) -> dict:
-    """``data`` with the personal fields of ``kind`` masked (a copy)."""
+    """``data`` with the personal fields of ``kind`` masked and the free texts that may hold
+    personal data (``FieldSpec.may_hold_personal``) scrubbed of numbers (a copy)."""
     out = dict(data or {})
     for key in personal_fields(kind):
         if key in out:
             out[key] = mask(out[key])
+    for key in TEXT_FIELDS_WITH_PERSONAL.get(kind, ()):
+        if key in out:
+            out[key] = scrub_text(out[key])
     return out
 
 

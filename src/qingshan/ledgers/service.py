@@ -35,7 +35,7 @@ from qingshan.ledgers.evidence import require_closure_evidence
 from qingshan.ledgers.kinds import CODE_PREFIX, COMMON_LABELS, KIND_FIELDS, clean_text, validate_fields
 from qingshan.ledgers.models import Attachment, LedgerItem, LedgerItemUnit, ProgressEntry
 from qingshan.ledgers.permissions import may_transition, require
-from qingshan.ledgers.privacy import mask_data
+from qingshan.ledgers.privacy import mask_data, scrub_text
 from qingshan.ledgers.queries import get_item
 from qingshan.ledgers.workflow import (
     CLOSED_STATES,
@@ -524,6 +524,12 @@ def _same_text(text: str) -> str:
     return "".join(str(text or "").split()).lower()
 
 
+def complaint_title(content: str) -> str:
+    """A public complaint's title: the start of its text with phone and ID numbers masked — the
+    title is shown in every list, to leaders and in the audit trail, where personal data is not."""
+    return scrub_text(content)[:60]
+
+
 def receive_complaint(db: Session, ctx: AuditContext, fields: dict[str, Any], *,
                       merge_window: timedelta = timedelta(hours=24)) -> tuple[LedgerItem, bool]:
     """A complaint from the public portal (no login). Returns ``(item, merged)``.
@@ -543,10 +549,12 @@ def receive_complaint(db: Session, ctx: AuditContext, fields: dict[str, Any], *,
     text, phone = _same_text(clean["content"]), _same_text(clean.get("contact_phone") or "")
     candidates = db.scalars(select(LedgerItem).where(
         LedgerItem.kind == "complaint", LedgerItem.created_at >= since, LedgerItem.status.not_in(CLOSED_STATES),
-        LedgerItem.title == clean["content"][:60]))
+        LedgerItem.title == complaint_title(clean["content"])))
     for item in candidates:
         data = item.data or {}
-        if _same_text(data.get("content")) == text and (not phone or _same_text(data.get("contact_phone")) == phone):
+        # the same phone, or none on both: a stranger repeating someone's text must not be handed
+        # that person's tracking number
+        if _same_text(data.get("content")) == text and _same_text(data.get("contact_phone") or "") == phone:
             data = dict(data)
             data["duplicates"] = int(data.get("duplicates", 0)) + 1
             item.data = data
@@ -557,7 +565,7 @@ def receive_complaint(db: Session, ctx: AuditContext, fields: dict[str, Any], *,
                    message=f"重复投诉已合并（{merge_window.total_seconds() / 3600:g} 小时内相同内容）")
             db.commit()
             return item, True
-    title = clean["content"][:60]
+    title = complaint_title(clean["content"])
     for _ in range(5):
         tracking = new_tracking_no()
         code = _next_codes(db, "complaint", 1, clock.today().year)[0]
