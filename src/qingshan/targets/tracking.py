@@ -116,6 +116,21 @@ class StatusReport:
     trend: dict[str, list[TrendPoint]] = field(default_factory=dict)  # unit code → months (leader view)
 
 
+def heavy_cell(st: AirStatus) -> str:
+    """The 「重污染天数上限/已发生/剩余」 cell of Table A5 and ``qingshan targets status``.
+
+    §3.3: H_allow < 0 → 「已无法完成」: the remaining part is the verdict, never a negative
+    allowance (the heavy days so far already exceed the annual cap)."""
+    so_far = "—" if st.heavy_so_far is None else str(st.heavy_so_far)
+    if st.heavy_allow is None:
+        rest = "—"
+    elif st.heavy_allow < 0:
+        rest = st.heavy_verdict or "已无法完成"
+    else:
+        rest = str(st.heavy_allow)
+    return f"{st.heavy_target}/{so_far}/{rest}"
+
+
 def _pm25_window(daily: pl.DataFrame, by: str, code: str, a: date, b: date) -> tuple[int, Fraction]:
     d = daily.filter((pl.col(by) == code) & pl.col("date").is_between(a, b) & pl.col("pm25").is_not_null())
     S = sum((exact.to_fraction(v) for v in d["pm25"].to_list()), Fraction(0))
@@ -309,4 +324,4 @@ def to_json_dict(rep: StatusReport) -> dict:
 
 
 __all__ = ["AirStatus", "NO_DATA", "OtherTarget", "StatusReport", "TrackingSettings", "TrendPoint", "air_status",
-           "build_status", "fmt", "other_targets", "pm25_trend", "to_json_dict"]
+           "build_status", "fmt", "heavy_cell", "other_targets", "pm25_trend", "to_json_dict"]
