@@ -28,7 +28,9 @@ B1_COLUMNS = ["断面名称", "所在县（区）", "河流", "考核级别", "�
               "超标项目(倍数)", "同比类别变化", "补偿金（万元）"]
 B2_COLUMNS = ["任务", "牵头单位/责任县（区）", "完成时限", "进展", "完成率%", "说明"]
 B3_COLUMNS = ["县（区）", "问题总数", "已完成（销号）", "达到序时进度", "滞后", "逾期未完成", "完成率%"]
-B4_COLUMNS = ["县（区）", "时段", "立案（同期）", "罚款万元（同期）", "查封扣押（同期）", "限产停产（同期）", "移送（同期）"]
+#: §4.3 item 6: per unit, M月 and 1—M月, each measure "n（same period last year）"
+B4_MEASURES = ["立案", "罚款万元", "查封扣押", "限产停产", "移送"]
+B4_COLUMNS = ["县（区）", *[f"{p}{m}（同期）" for p in ("M月", "1—M月") for m in B4_MEASURES]]
 
 
 def _cls(c: int | None) -> str:
@@ -124,20 +126,29 @@ def inspection_section(insp: list[ledgers.InspectionItem] | None, d: date, ctx: 
 
 def enforcement_section(enf: list[ledgers.EnforcementCounts] | None, month: int, ctx: AirContext,
                         names: dict[str, str]) -> Section:
-    """§4.3 item 6: Table B4, per unit, M月 and 1—M月, each count with the same period last year."""
+    """§4.3 item 6: Table B4, one row per unit, its M月 and 1—M月 counts each with the same period
+    last year. Every unit has its row (a unit without cases shows 0（0）: the ledger is complete
+    for the period, so no case is a count of zero); cases of a ledger unit that is not one of the
+    ``units`` (e.g. a city department) get rows after the units."""
     if enf is None:
         return Section("执法监管", no_data=True)
-    rows = []
-    order = {u.code: i for i, u in enumerate(ctx.units)}
-    for e in sorted(enf, key=lambda e: (order.get(e.unit_code, len(order)), e.unit_code, e.period != "month")):
-        ly = e.last_year or (None,) * 5
-        cur = (e.filed, e.fines_wan, e.seized, e.restricted, e.transferred)
-        rows.append([names.get(e.unit_code, e.unit_code), f"{month}月" if e.period == "month" else f"1—{month}月",
-                     *[f"{c}（{'—' if p is None else p}）" for c, p in zip(cur, ly)]])
-    if not rows:
-        return Section("执法监管", [f"执法案件台账中没有1—{month}月及上年同期立案的案件。"])
-    return Section("执法监管", tables=[Table("表B4 环境执法情况", B4_COLUMNS, rows, [
-        "按立案日期统计；括号内为上年同期；罚款单位万元，保留2位小数；查封扣押、限产停产、移送公安为采取该措施的案件数。"])])
+    zero = (0, "0.00", 0, 0, 0)
+    by = {(e.unit_code, e.period): e for e in enf}
+    codes = [u.code for u in ctx.units] + sorted({e.unit_code for e in enf} - {u.code for u in ctx.units})
+
+    def cells(code: str, period: str) -> list[str]:
+        e = by.get((code, period))
+        cur = zero if e is None else (e.filed, e.fines_wan, e.seized, e.restricted, e.transferred)
+        ly = zero if e is None else (e.last_year or (None,) * 5)
+        return [f"{c}（{'—' if p is None else p}）" for c, p in zip(cur, ly)]
+
+    rows = [[names.get(c, c), *cells(c, "month"), *cells(c, "ytd")] for c in codes]
+    columns = [c.replace("1—M月", f"1—{month}月").replace("M月", f"{month}月") if c.startswith(("M月", "1—M月")) else c
+               for c in B4_COLUMNS]
+    notes = ["按立案日期统计；括号内为上年同期；罚款单位万元，保留2位小数；查封扣押、限产停产、移送公安为采取该措施的案件数。"]
+    if not enf:
+        notes.append(f"执法案件台账中没有1—{month}月及上年同期立案的案件。")
+    return Section("执法监管", tables=[Table("表B4 环境执法情况", columns, rows, notes)])
 
 
 def build(url, ctx: AirContext, year: int, month: int, *, manual: list[ManualRow], targets: list[TargetRow],
@@ -239,4 +250,4 @@ def build(url, ctx: AirContext, year: int, month: int, *, manual: list[ManualRow
                      "prefilled_remarks": lines})
 
 
-__all__ = ["B1_COLUMNS", "B2_COLUMNS", "B3_COLUMNS", "B4_COLUMNS", "build", "water_section"]
+__all__ = ["B1_COLUMNS", "B2_COLUMNS", "B3_COLUMNS", "B4_COLUMNS", "B4_MEASURES", "build", "water_section"]
