@@ -164,15 +164,29 @@ def test_b3_counts_inspection_problems_per_unit(work_b):
 
 
 def test_b4_counts_cases_by_filing_date_with_last_year(work_b):
-    """§4.3 item 6 from the demo cases: March and 1—3月 of 2026, each with the same period of
-    2025 in brackets; fines summed exactly (5.5 + 12 = 17.50; + 2.3 = 19.80)."""
-    rows = [r for r in _table(work_b, "表B4").rows]
-    assert ["平城区", "3月", "2（1）", "17.50（8.00）", "1（0）", "0（0）", "0（0）"] in rows
-    assert ["平城区", "1—3月", "3（1）", "19.80（8.00）", "1（0）", "0（0）", "0（0）"] in rows
-    assert ["云冈区", "3月", "1（1）", "20.00（6.00）", "0（1）", "1（0）", "1（0）"] in rows
-    assert ["云冈区", "1—3月", "1（2）", "20.00（9.00）", "0（1）", "1（0）", "1（0）"] in rows
-    assert ["浑源县", "1—3月", "1（0）", "3.20（0.00）", "0（0）", "1（0）", "0（0）"] in rows
-    assert not any(r[0] == "浑源县" and r[1] == "3月" for r in rows)
+    """§4.3 item 6 from the demo cases (qingshan.demo.assess): one row per unit, its 3月 and 1—3月
+    counts of 2026 each with the same period of 2025 in brackets; fines summed exactly
+    (5.5 + 12 = 17.50; + 2.3 = 19.80)."""
+    t = _table(work_b, "表B4")
+    assert t.columns == ["县（区）", *[f"{p}{m}（同期）" for p in ("3月", "1—3月") for m in work_bulletin.B4_MEASURES]]
+    rows = {r[0]: r[1:] for r in t.rows}
+    assert rows["平城区"] == ["2（1）", "17.50（8.00）", "1（0）", "0（0）", "0（0）",
+                             "3（1）", "19.80（8.00）", "1（0）", "0（0）", "0（0）"]
+    assert rows["云冈区"] == ["1（1）", "20.00（6.00）", "0（1）", "1（0）", "1（0）",
+                             "1（2）", "20.00（9.00）", "0（1）", "1（0）", "1（0）"]
+
+
+def test_b4_has_every_unit_and_both_periods(work_b):
+    """§4.3 item 6: "per unit, M月 and 1–M月". The demo's only 浑源县 case was filed on 1月25日
+    (3.2万元, 限产停产), none in 2025: its 3月 cells are zeros, its 1—3月 cells that case. 天镇县
+    has no case in either year: a row of zeros, not a missing row. All ten units, in display order."""
+    t = _table(work_b, "表B4")
+    names = ["平城区", "云冈区", "云州区", "新荣区", "阳高县", "天镇县", "广灵县", "灵丘县", "浑源县", "左云县"]
+    assert [r[0] for r in t.rows] == names
+    rows = {r[0]: r[1:] for r in t.rows}
+    zeros = ["0（0）", "0.00（0.00）", "0（0）", "0（0）", "0（0）"]
+    assert rows["浑源县"] == zeros + ["1（0）", "3.20（0.00）", "0（0）", "1（0）", "0（0）"]
+    assert rows["天镇县"] == zeros + zeros
 
 
 class _Counter(HTMLParser):

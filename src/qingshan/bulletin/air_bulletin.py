@@ -18,7 +18,7 @@ from qingshan.standards import target_tracking as tt
 from qingshan.targets import air_link
 from qingshan.targets.context import AirContext, PeriodAir
 from qingshan.targets.store import ManualRow, TargetRow
-from qingshan.targets.tracking import AirStatus
+from qingshan.targets.tracking import AirStatus, heavy_cell
 
 A1_COLUMNS = ["县（区）", "综合指数（同期）", "排名（同期排名）", "SO2", "NO2", "PM10", "PM2.5", "CO", "O3",
               "最大单项指数/首要污染物", "PM2.5排名", "优良天数比例%", "优良天数比例排名", "重污染天数", "全省县排名"]
@@ -133,7 +133,7 @@ def targets_table(status: list[AirStatus], money: tuple[dict, dict]) -> Table:
             s.pm25_R + (f"（{s.pm25_verdict}）" if s.pm25_verdict else ""),
             f"{s.pm25_hist_best}/{s.pm25_hist_median}", cls,
             f"{s.good_target}/{fg.txt(s.good_so_far)}/{fg.txt(s.good_need)}",
-            f"{s.heavy_target}/{fg.txt(s.heavy_so_far)}/{fg.txt(s.heavy_allow)}", amt])
+            heavy_cell(s), amt])
     return Table("表A5 年度目标完成情况", A5_COLUMNS, rows, [
         "剩余日控制值：年内剩余各日PM2.5平均浓度不超过该值即可完成年度目标（assessment-bulletin.md §3.2，向下取整）；"
         "同期历史：以往年份同一剩余时段的均值（§3.4，可达性分级为设计规则，无出处）；奖惩金额按现状+改善评分（§1.3，太原2019年权重，"
@@ -155,7 +155,9 @@ def target_text(status: list[AirStatus], month: int) -> str:
         if s.good_need is not None:
             seg += f"；距离优良天数年目标尚差{s.good_need}天"
         if s.heavy_allow is not None:
-            seg += f"，重污染天数剩余需控制在{max(s.heavy_allow, 0)}天内" + ("（已超过目标）" if s.heavy_allow < 0 else "")
+            # §3.3: H_allow < 0 → 已无法完成 (no "控制在0天内" for a cap already exceeded)
+            seg += (f"，重污染天数剩余需控制在{s.heavy_allow}天内" if s.heavy_allow >= 0
+                    else f"，重污染天数已超过年度上限，{s.heavy_verdict or '已无法完成'}")
         parts.append(seg)
     return "；".join(parts) + "。" if parts else "暂无年度目标。"
 

@@ -34,6 +34,9 @@ class BulletinSettings:
     score_decimals: int = 2
     tie_money: imp.TieMoney = "each_full"
     score_period: str = "month"  # Z of month M against the same month last year ([S6], [S7])
+    # §1.5 county water ranking: "cwqi" (water.md §9); "shanxi_2017" is UNCONFIRMED and not
+    # implementable (its scoring table was not found), so it prints no ranks
+    water_rank_method: str = "cwqi"
     issuer: str = "大同市生态环境局"
 
     def as_dict(self) -> dict:

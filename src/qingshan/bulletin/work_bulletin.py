@@ -22,20 +22,97 @@ from qingshan.targets import air_link
 from qingshan.targets.context import AirContext
 from qingshan.targets.sources import emergency, ledgers, soil, waste, water
 from qingshan.targets.store import ManualRow, TargetRow
-from qingshan.targets.tracking import AirStatus, OtherTarget
+from qingshan.targets.tracking import AirStatus, OtherTarget, water_counts
 
 B1_COLUMNS = ["断面名称", "所在县（区）", "河流", "考核级别", "目标类别", "M月类别", "1—M月类别", "是否达标",
               "超标项目(倍数)", "同比类别变化", "补偿金（万元）"]
 B2_COLUMNS = ["任务", "牵头单位/责任县（区）", "完成时限", "进展", "完成率%", "说明"]
 B3_COLUMNS = ["县（区）", "问题总数", "已完成（销号）", "达到序时进度", "滞后", "逾期未完成", "完成率%"]
-B4_COLUMNS = ["县（区）", "时段", "立案（同期）", "罚款万元（同期）", "查封扣押（同期）", "限产停产（同期）", "移送（同期）"]
+#: §4.3 item 6: per unit, M月 and 1—M月, each measure "n（same period last year）"
+B4_MEASURES = ["立案", "罚款万元", "查封扣押", "限产停产", "移送"]
+B4_COLUMNS = ["县（区）", *[f"{p}{m}（同期）" for p in ("M月", "1—M月") for m in B4_MEASURES]]
 
 
 def _cls(c: int | None) -> str:
     return "—" if c is None else wc.CLASS_NAMES[c]
 
 
-def water_section(url, month: str, unit_names: dict[str, str], tiers: wc.CompTiers | None) -> Section:
+def _rank_list(values: dict[str, str | None], names: dict[str, str], policy: rk.UnrankablePolicy,
+               fmt_value) -> str:
+    """Units best first by §1.2 (competition ranks on the published value, ascending; unrankable
+    units per ``policy``, flagged 数据不足), each written "名称（值，第r）", a tie "并列第r"."""
+    ranked = rk.rank_units({c: v for c, v in values.items()}, unrankable_policy=policy)
+    groups = rk.tie_groups(ranked)
+    parts = []
+    for g in groups:
+        for code in g.members:
+            if not g.rankable:
+                parts.append(f"{names.get(code, code)}（{rk.INSUFFICIENT}）")
+                continue
+            place = f"并列第{g.rank}" if len(g.members) > 1 else f"第{g.rank}"
+            parts.append(f"{names.get(code, code)}（{fmt_value(values[code])}，{place}）")
+    # under "exclude" the unrankable units have no rank: named after the ranked ones
+    parts += [f"{names.get(r.code, r.code)}（{rk.INSUFFICIENT}）" for r in ranked if r.rank is None]
+    return "、".join(parts)
+
+
+def water_summary(w: water.WaterMonth, month: int, names: dict[str, str], *, good_target: str | None = None,
+                  worse_target: str | None = None, unrankable_policy: rk.UnrankablePolicy = "last",
+                  water_rank_method: str = "cwqi") -> list[str]:
+    """§4.3 item 2, the summary lines under Table B1.
+
+    * 优良比例 against its target and the 劣Ⅴ count against its target, both per §3.5, on the
+      1—M月 classes (the targets are annual; the same counts as the target rows of §3,
+      :func:`qingshan.targets.tracking.water_counts`); dry and 缺测 sections leave the denominator
+      (§1.5);
+    * with ``water_rank_method="cwqi"`` (§1.5, §7 default): the units' 1—M月 CWQI (water.md §9, 4
+      decimals) ranked by §1.2 on the published value, ascending (a lower CWQI is cleaner water),
+      and their ΔCWQI (%, 2 decimals) ranked the same way (a larger decrease is a larger
+      improvement); a unit without both periods is unrankable on ΔCWQI (§1.5: "all units with
+      both periods").
+    """
+    out = []
+    c = water_counts(w)
+    if c.evaluated == 0:
+        out.append(f"1—{month}月，考核断面均无评价结果（未监测或缺测），不计算优良水体比例。")
+    else:
+        s = (f"1—{month}月，全市参与评价的考核断面{c.evaluated}个（未监测、缺测断面不计），其中Ⅰ—Ⅲ类水质断面{c.good}个，"
+             f"优良水体比例为{exact.fraction_to_str(c.share, 1)}%")
+        if good_target is None:
+            s += "，年度目标未录入"
+        else:
+            need = tt.sections_needed(good_target, c.evaluated, c.good)
+            s += f"，年度目标{good_target}%，" + ("已达到目标" if need == 0 else f"尚需{need}个断面达到Ⅰ—Ⅲ类")
+        s += f"；劣Ⅴ类水质断面{len(c.worse_v)}个" + (f"（{'、'.join(c.worse_v)}）" if c.worse_v else "")
+        if worse_target is None:
+            s += "，年度目标未录入"
+        else:
+            ok = len(c.worse_v) <= Fraction(worse_target)
+            s += f"，年度目标不超过{worse_target}个，" + ("达到目标" if ok else "未达到目标")
+        out.append(s + "。")
+    if water_rank_method != "cwqi":
+        # §1.5: "shanxi_2017" is UNCONFIRMED and its scoring table was not found
+        out.append(f"县（区）水质排名方法 {water_rank_method} 无法实施（assessment-bulletin.md §1.5），本期不排名。")
+    elif not w.unit_cwqi:
+        out.append("各县（区）城市水质指数（CWQI）：暂无数据。")
+    else:
+        cwqi = {u.unit_code: u.cwqi_pub for u in w.unit_cwqi}
+        dcwqi = {u.unit_code: u.dcwqi_pub for u in w.unit_cwqi}
+        # units in the ``units`` display order (ties list their members in that order, §1.2 rule 6)
+        order = {code: i for i, code in enumerate(names)}
+        codes = sorted(cwqi, key=lambda x: (order.get(x, len(order)), x))
+        out.append(f"1—{month}月各县（区）城市水质指数（CWQI）由好到差依次为："
+                   + _rank_list({k: cwqi[k] for k in codes}, names, unrankable_policy, str) + "。")
+        out.append("与上年同期相比，CWQI变化率由好到差依次为："
+                   + _rank_list({k: dcwqi[k] for k in codes}, names, unrankable_policy,
+                                lambda v: f"{v if v.startswith('-') or Fraction(v) == 0 else '+' + v}%") + "。")
+    return out
+
+
+def water_section(url, month: str, unit_names: dict[str, str], tiers: wc.CompTiers | None, *,
+                  good_target: str | None = None, worse_target: str | None = None,
+                  unrankable_policy: rk.UnrankablePolicy = "last", water_rank_method: str = "cwqi") -> Section:
+    """§4.3 item 2: Table B1 and its summary lines (:func:`water_summary`)."""
     w = water.read(url, month)
     if w is None:
         return Section("水环境", no_data=True)
@@ -44,6 +121,8 @@ def water_section(url, month: str, unit_names: dict[str, str], tiers: wc.CompTie
         if s.status != "ok" or s.month_class is None:
             ok, over, comp = ("未监测" if s.status == "dry" else "缺测"), "—", "—"
         else:
+            # 是否达标: §1.5 attainment of the month's class (the rule behind the monthly
+            # compensation and reward runs; docs/assess-notes.md)
             ok = "是" if wc.attains(s.month_class, s.target_class) else "否"
             parts, items = [], {}
             for it in s.items_over:
@@ -63,8 +142,12 @@ def water_section(url, month: str, unit_names: dict[str, str], tiers: wc.CompTie
         change = "—" if a is None or b is None else (f"{_cls(b)}→{_cls(a)} 好转" if a < b else "变差" if a > b else "持平")
         rows.append([s.name, unit_names.get(s.unit_code, s.unit_code), s.river, s.level, _cls(s.target_class),
                      _cls(s.month_class), f"{_cls(s.ytd_class)}（{s.ytd_results}次）", ok, over, change, comp])
-    return Section("水环境", tables=[Table("表B1 地表水考核断面水质情况", B1_COLUMNS, rows,
-                                         [f"水质评价版本：{w.table_version}" if w.table_version else ""])])
+    m = int(month[5:7])
+    summary = water_summary(w, m, unit_names, good_target=good_target, worse_target=worse_target,
+                            unrankable_policy=unrankable_policy, water_rank_method=water_rank_method)
+    notes = [f"水质评价版本：{w.table_version}" if w.table_version else "",
+             "是否达标按M月类别与目标类别比较（assessment-bulletin.md §1.5）；优良水体比例、劣Ⅴ类断面数按1—M月类别统计（§3.5）。"]
+    return Section("水环境", summary, [Table("表B1 地表水考核断面水质情况", B1_COLUMNS, rows, notes)])
 
 
 def task_section(tasks: list[ledgers.KeyTask] | None, d: date, year: int, names: dict[str, str]
@@ -124,20 +207,29 @@ def inspection_section(insp: list[ledgers.InspectionItem] | None, d: date, ctx: 
 
 def enforcement_section(enf: list[ledgers.EnforcementCounts] | None, month: int, ctx: AirContext,
                         names: dict[str, str]) -> Section:
-    """§4.3 item 6: Table B4, per unit, M月 and 1—M月, each count with the same period last year."""
+    """§4.3 item 6: Table B4, one row per unit, its M月 and 1—M月 counts each with the same period
+    last year. Every unit has its row (a unit without cases shows 0（0）: the ledger is complete
+    for the period, so no case is a count of zero); cases of a ledger unit that is not one of the
+    ``units`` (e.g. a city department) get rows after the units."""
     if enf is None:
         return Section("执法监管", no_data=True)
-    rows = []
-    order = {u.code: i for i, u in enumerate(ctx.units)}
-    for e in sorted(enf, key=lambda e: (order.get(e.unit_code, len(order)), e.unit_code, e.period != "month")):
-        ly = e.last_year or (None,) * 5
-        cur = (e.filed, e.fines_wan, e.seized, e.restricted, e.transferred)
-        rows.append([names.get(e.unit_code, e.unit_code), f"{month}月" if e.period == "month" else f"1—{month}月",
-                     *[f"{c}（{'—' if p is None else p}）" for c, p in zip(cur, ly)]])
-    if not rows:
-        return Section("执法监管", [f"执法案件台账中没有1—{month}月及上年同期立案的案件。"])
-    return Section("执法监管", tables=[Table("表B4 环境执法情况", B4_COLUMNS, rows, [
-        "按立案日期统计；括号内为上年同期；罚款单位万元，保留2位小数；查封扣押、限产停产、移送公安为采取该措施的案件数。"])])
+    zero = (0, "0.00", 0, 0, 0)
+    by = {(e.unit_code, e.period): e for e in enf}
+    codes = [u.code for u in ctx.units] + sorted({e.unit_code for e in enf} - {u.code for u in ctx.units})
+
+    def cells(code: str, period: str) -> list[str]:
+        e = by.get((code, period))
+        cur = zero if e is None else (e.filed, e.fines_wan, e.seized, e.restricted, e.transferred)
+        ly = zero if e is None else (e.last_year or (None,) * 5)
+        return [f"{c}（{'—' if p is None else p}）" for c, p in zip(cur, ly)]
+
+    rows = [[names.get(c, c), *cells(c, "month"), *cells(c, "ytd")] for c in codes]
+    columns = [c.replace("1—M月", f"1—{month}月").replace("M月", f"{month}月") if c.startswith(("M月", "1—M月")) else c
+               for c in B4_COLUMNS]
+    notes = ["按立案日期统计；括号内为上年同期；罚款单位万元，保留2位小数；查封扣押、限产停产、移送公安为采取该措施的案件数。"]
+    if not enf:
+        notes.append(f"执法案件台账中没有1—{month}月及上年同期立案的案件。")
+    return Section("执法监管", tables=[Table("表B4 环境执法情况", columns, rows, notes)])
 
 
 def build(url, ctx: AirContext, year: int, month: int, *, manual: list[ManualRow], targets: list[TargetRow],
@@ -167,7 +259,10 @@ def build(url, ctx: AirContext, year: int, month: int, *, manual: list[ManualRow
     keep = [0, 1, 2, 6, 11, 12]
     short = Table(a3.title, [a3.columns[i] for i in keep], [[r[i] for i in keep] for r in a3.rows], a3.notes[:1])
     s1 = Section("环境质量", paras, [short])
-    s2 = water_section(url, ym, names, comp_tiers)
+    city_t = {t.indicator: t.value for t in targets if t.unit_code == ctx.city.code}
+    s2 = water_section(url, ym, names, comp_tiers, good_target=city_t.get("water_good_share"),
+                       worse_target=city_t.get("water_worse_v"), unrankable_policy=settings.unrankable_policy,
+                       water_rank_method=settings.water_rank_method)
     soil_s, waste_s = soil.read(url, ym), waste.read(url, ym)
     land = Section("净土与固体废物", no_data=soil_s is None and waste_s is None)
     if soil_s is not None:
@@ -239,4 +334,4 @@ def build(url, ctx: AirContext, year: int, month: int, *, manual: list[ManualRow
                      "prefilled_remarks": lines})
 
 
-__all__ = ["B1_COLUMNS", "B2_COLUMNS", "B3_COLUMNS", "B4_COLUMNS", "build", "water_section"]
+__all__ = ["B1_COLUMNS", "B2_COLUMNS", "B3_COLUMNS", "B4_COLUMNS", "B4_MEASURES", "build", "water_section", "water_summary"]

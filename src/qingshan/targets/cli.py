@@ -118,6 +118,10 @@ def status_cmd(day: str = typer.Option(..., "--date", help="数据截止日期 Y
 
 def print_status(out: Console, rep) -> None:
     """The tracking report as Rich tables (``qingshan targets status``)."""
+    # imported here like the command's other heavy modules (keeps ``qingshan --help`` fast);
+    # ``rep`` was built by this module, so it is loaded already
+    from qingshan.targets.tracking import heavy_cell
+
     if rep.demo:
         out.print("[red]【演示】目标为虚构的演示目标。[/red]")
     t = Table(title=f"{rep.year}年空气质量目标跟踪（数据截至 {rep.day}，剩余 {rep.remaining_days} 天）")
@@ -133,8 +137,7 @@ def print_status(out: Console, rep) -> None:
                   f"{r.good_need if r.good_need is not None else '—'}/"
                   f"{r.polluted_allowed if r.polluted_allowed is not None else '—'}",
                   tt.FEASIBILITY_LABELS.get(r.good_class or "", "—"),
-                  f"{r.heavy_target}/{r.heavy_so_far if r.heavy_so_far is not None else '—'}/"
-                  f"{r.heavy_allow if r.heavy_allow is not None else '—'}")
+                  heavy_cell(r))
     out.print(t)
     if rep.other:
         o = Table(title="水环境与碳排放强度目标")

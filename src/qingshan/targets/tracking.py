@@ -116,6 +116,21 @@ class StatusReport:
     trend: dict[str, list[TrendPoint]] = field(default_factory=dict)  # unit code → months (leader view)
 
 
+def heavy_cell(st: AirStatus) -> str:
+    """The 「重污染天数上限/已发生/剩余」 cell of Table A5 and ``qingshan targets status``.
+
+    §3.3: H_allow < 0 → 「已无法完成」: the remaining part is the verdict, never a negative
+    allowance (the heavy days so far already exceed the annual cap)."""
+    so_far = "—" if st.heavy_so_far is None else str(st.heavy_so_far)
+    if st.heavy_allow is None:
+        rest = "—"
+    elif st.heavy_allow < 0:
+        rest = st.heavy_verdict or "已无法完成"
+    else:
+        rest = str(st.heavy_allow)
+    return f"{st.heavy_target}/{so_far}/{rest}"
+
+
 def _pm25_window(daily: pl.DataFrame, by: str, code: str, a: date, b: date) -> tuple[int, Fraction]:
     d = daily.filter((pl.col(by) == code) & pl.col("date").is_between(a, b) & pl.col("pm25").is_not_null())
     S = sum((exact.to_fraction(v) for v in d["pm25"].to_list()), Fraction(0))
@@ -245,6 +260,28 @@ def pm25_trend(ctx: AirContext, d: date, targets: list[TargetRow]) -> dict[str, 
     return out
 
 
+@dataclass(frozen=True)
+class WaterCounts:
+    """§3.5 counts over the sections evaluated in 1—M月 (the annual targets' period)."""
+
+    evaluated: int  # sections with a 1—M月 class (dry and 缺测 sections left out, §1.5)
+    good: int  # Ⅰ–Ⅲ
+    worse_v: tuple[str, ...]  # names of the 劣Ⅴ sections
+
+    @property
+    def share(self) -> Fraction | None:
+        """Ⅰ–Ⅲ share = n(Ⅰ–Ⅲ)/n_evaluated × 100 (§3.5), exact; None without evaluated sections."""
+        return Fraction(100 * self.good, self.evaluated) if self.evaluated else None
+
+
+def water_counts(water: water_src.WaterMonth) -> WaterCounts:
+    """The one count behind the water target rows (§3.5) and Bulletin B's 水环境 summary lines
+    (§4.3 item 2): 1—M月 classes, because the targets they are held against are annual."""
+    ev = [s for s in water.sections if s.ytd_class is not None]
+    return WaterCounts(len(ev), sum(1 for s in ev if s.ytd_class <= 3),
+                       tuple(s.name for s in ev if s.ytd_class == 6))
+
+
 def other_targets(url: str | None, d: date, targets: list[TargetRow], city_code: str) -> list[OtherTarget]:
     """Water and CO2 targets of the city (§3.5) through their seams; 暂无数据 until connected."""
     out = []
@@ -258,14 +295,13 @@ def other_targets(url: str | None, d: date, targets: list[TargetRow], city_code:
         label = INDICATORS[ind].label
         actual, status = "—", NO_DATA
         if ind.startswith("water") and water is not None:
-            ev = [s for s in water.sections if s.ytd_class is not None]
+            wc_ = water_counts(water)
             if ind == "water_good_share":
-                good = sum(1 for s in ev if s.ytd_class <= 3)
-                actual = fmt(Fraction(100 * good, len(ev)) if ev else None, 1)
-                need = tt.sections_needed(t.value, len(ev), good)
+                actual = fmt(wc_.share, 1)
+                need = tt.sections_needed(t.value, wc_.evaluated, wc_.good)
                 status = "已达目标" if need == 0 else f"尚需 {need} 个断面达到Ⅰ—Ⅲ类"
             else:
-                worse = [s.name for s in ev if s.ytd_class == 6]
+                worse = list(wc_.worse_v)
                 actual = str(len(worse))
                 status = "达标" if len(worse) <= int(Fraction(t.value)) else "劣Ⅴ类断面：" + "、".join(worse)
         if ind == "co2_intensity" and carbon is not None:
@@ -309,4 +345,4 @@ def to_json_dict(rep: StatusReport) -> dict:
 
 
 __all__ = ["AirStatus", "NO_DATA", "OtherTarget", "StatusReport", "TrackingSettings", "TrendPoint", "air_status",
-           "build_status", "fmt", "other_targets", "pm25_trend", "to_json_dict"]
+           "build_status", "fmt", "heavy_cell", "other_targets", "pm25_trend", "to_json_dict", "water_counts", "WaterCounts"]
