@@ -195,3 +195,23 @@ def test_level_csv_tie_takes_the_earliest_of_the_worst(tmp_path):
         "orange", "2026-12-04T00:00:00+08:00", "2026-12-06T00:00:00+08:00", "2026-12-03T00:00:00+08:00",
         "2026-12-06T00:00:00+08:00")
 
+
+def test_level_keeps_saying_bad_aqi_is_a_missing_block(tmp_path):
+    # `level` uses the rest of the file: the 12-02 row really is a missing block (§1.3)
+    res = level(tmp_path, TWO_EPISODES, "--format", "csv")
+    assert res.exit_code == 1
+    assert "第 3 行" in res.stderr and "该时段按缺失处理" in res.stderr
+
+
+def test_forecast_import_refusal_does_not_say_rows_were_used(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'fc.db'}"
+    monkeypatch.setenv("QINGSHAN_DATABASE_URL", url)
+    fc = tmp_path / "bad.csv"
+    fc.write_text(TWO_EPISODES + "朔州市,2026-12-01,160,PM2.5\n朔州市,2026-12-01,170,PM2.5\n", encoding="utf-8")
+    res = runner.invoke(app, ["emergency", "forecast", "import", str(fc), "--run-time", "2026-11-29T16:00"])
+    assert res.exit_code == 1
+    assert "整个文件未导入" in res.stderr
+    # each row says what is wrong with it, not what would have been done with it
+    assert "第 3 行，字段「aqi」：AQI“abc”不是整数" in res.stderr
+    assert "第 9 行，字段「block_start」：城市“朔州市”的时段 2026-12-01 00:00 与第 8 行重复" in res.stderr
+    assert "按缺失处理" not in res.stderr and "不予采用" not in res.stderr
