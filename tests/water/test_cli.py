@@ -125,3 +125,18 @@ def test_command_line_registry_writes_are_audited(_isolated_home):
     assert [(a, t, o) for a, t, o, _u, _x in rows] == [
         ("create", "water_section", "A1"), ("update", "water_section", "A1"), ("create", "water_section_target", "A1/2026")]
     assert all(u is None for *_, u, _x in rows) and rows[1][4]["river"] == "御河"
+
+
+def test_report_of_a_xun_without_samples_lists_sections(_isolated_home):
+    # 2026-03-01—03-10 is 3月上旬 (water.md §3); no sample in it: the registered section is listed
+    # as having no data instead of an empty table
+    assert _run("sections", "add", "--code", "S1", "--name", "甲断面", "--river", "桑干河", "--county", "140215",
+                "--level", "国考").exit_code == 0
+    rep = json.loads(_run("report", "--from", "2026-03-01", "--to", "2026-03-10", "--format", "json").stdout)
+    assert (rep["kind"], rep["period"]) == ("xun", "2026年3月上旬")
+    assert [(s["code"], s["no_data"], s["class_label"]) for s in rep["sections"]] == [("S1", True, "")]
+    rows = list(csv.DictReader(io.StringIO(_run("report", "--from", "2026-03-01", "--to", "2026-03-10",
+                                                "--format", "csv").stdout)))
+    assert [(r["断面编码"], r["水质状况"]) for r in rows] == [("S1", "无监测数据")]
+    week = json.loads(_run("report", "--from", "2026-03-02", "--to", "2026-03-08", "--format", "json").stdout)
+    assert (week["kind"], week["period"]) == ("week", "2026年第10周")

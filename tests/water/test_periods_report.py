@@ -189,8 +189,26 @@ def test_report_of_a_xun_and_a_week(three_sections):
     # S2 劣Ⅴ, S4 Ⅱ (W7)
     r = build_report(three_sections, date(2026, 3, 1), date(2026, 3, 11), county_names={})
     assert (r.kind, r.period, r.previous_period) == ("xun", "2026年3月上旬", "2025年3月上旬")
-    assert [(s.code, s.class_label) for s in r.sections] == [("S1", "Ⅳ"), ("S2", "劣Ⅴ"), ("S4", "Ⅱ")]
+    assert [(s.code, s.class_label, s.no_data) for s in r.sections] == [("S1", "Ⅳ", False), ("S2", "劣Ⅴ", False),
+                                                                        ("S4", "Ⅱ", False)]
     w = build_report(three_sections, date(2026, 3, 9), date(2026, 3, 16), county_names={})
     assert (w.kind, w.period) == ("week", "2026年第11周")
     assert [s.class_label for s in w.sections] == ["Ⅳ", "劣Ⅴ", "Ⅱ"]
 
+
+def test_period_without_samples_lists_the_registered_sections(three_sections):
+    # 3月中旬 has no sample: the three registered sections are listed, marked as having no data,
+    # with their 2026 target (Ⅲ) and no class; the figures count no evaluated section
+    r = build_report(three_sections, date(2026, 3, 11), date(2026, 3, 21), county_names={})
+    assert r.period == "2026年3月中旬"
+    assert [(s.code, s.no_data, s.class_, s.target_label) for s in r.sections] == [
+        ("S1", True, None, "Ⅲ"), ("S2", True, None, "Ⅲ"), ("S4", True, None, "Ⅲ")]
+    assert r.figures[0].n_sections == 0 and r.worse_than_v == [] and r.city.cwqi is None
+    # a period with samples for some sections only: a section registered without samples (S5)
+    # is listed beside the evaluated ones, as no data, and is not counted
+    with Session(three_sections.engine) as s:
+        add_section(s, code="S5", name="断面S5", river="御河", county_code="140215", control_level="市考")
+        s.commit()
+    m = build_report(three_sections, date(2026, 3, 1), date(2026, 4, 1), county_names={})
+    assert {s.code: s.no_data for s in m.sections} == {"S1": False, "S2": False, "S4": False, "S5": True}
+    assert m.figures[0].n_sections == 3

@@ -189,7 +189,7 @@ def report_command(
 ) -> None:
     """地表水评价报告：断面类别、目标与达标、主要污染指标，区县与全市 CWQI 排名及变化，劣Ⅴ类断面。"""
     from qingshan.water.render import print_report
-    from qingshan.water.report import build_report
+    from qingshan.water.report import NO_DATA, build_report
 
     if fmt not in ("table", "csv", "json"):
         raise typer.BadParameter("只能是 table、csv 或 json", param_hint="--format")
@@ -210,7 +210,7 @@ def report_command(
         for r in report.sections:
             w.writerow([r.code, r.name, r.river or "", r.county_name or r.county_code or "", r.control_level or "",
                         r.class_label, r.target_label, "" if r.attained is None else ("是" if r.attained else "否"),
-                        r.status or "", r.main_pollutants_label, r.cwqi_text, r.previous_label, r.change,
+                        NO_DATA if r.no_data else (r.status or ""), r.main_pollutants_label, r.cwqi_text, r.previous_label, r.change,
                         "是" if r.demo else ""])
         sys.stdout.write(buf.getvalue())
     else:
