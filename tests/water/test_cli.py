@@ -76,6 +76,11 @@ def test_sections_lifecycle_and_import_report(_isolated_home, tmp_path):
     assert [e["row"] for e in summary["errors"]] == [3, 4] and summary["encoding"] == "GB18030"
     again = json.loads(_run("import", str(lab), "--kind", "lab", "--format", "json").stdout)[0]
     assert again["previous_batch"] == summary["batch_id"]
+    # nothing changed in the store: the one value is counted as unchanged, not as written
+    assert (again["values_written"], again["values_new"], again["values_unchanged"]) == (0, 0, 1)
+    table = runner.invoke(app, ["water", "import", str(lab), "--kind", "lab"], env={"COLUMNS": "200"}).stdout
+    row = next(line for line in table.splitlines() if "lab.csv" in line)
+    assert [c.strip() for c in row.split("│")[4:7]] == ["1", "2", "0（未变 1）"]  # 导入行, 拒绝行, 写入数值
     rep = json.loads(_run("report", "--from", "2026-03-01", "--to", "2026-03-31", "--format", "json").stdout)
     assert rep["period"] == "2026年3月" and rep["sections"][0]["class_label"] == "Ⅳ"  # lake TP 0.06
     assert rep["sections"][0]["target_label"] == "Ⅲ" and rep["sections"][0]["attained"] is False
