@@ -153,3 +153,13 @@ def test_balance_and_gdp_entered_by_hand():
     r = run("city", "--year", "2025", "--format", "json")
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["figures"]["co2_total"]["exact"] is not None
+
+
+def test_track_series_repeated_year_names_the_rows(tmp_path: Path):
+    # §8.4 takes one intensity per year; 2026 appears on rows 3 and 5 (header = row 1)
+    f = tmp_path / "dup.csv"
+    f.write_text("year,co2_t,gdp_index\n2025,100,\n2026,101.2,105.3\n2027,100.3904,105.0\n2026,99,105\n",
+                 encoding="utf-8")
+    r = run("track", "--base", "2025", "--target", "0.17", "--series", str(f))
+    assert r.exit_code == 1
+    assert "dup.csv，第 5 行，字段「year」：年份 2026 与第 3 行重复" in r.output

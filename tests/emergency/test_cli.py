@@ -147,3 +147,71 @@ def test_level_from_six_hour_concentrations_e1b(tmp_path):
     nat = runner.invoke(app, ["emergency", "level", str(f), "--step-hours", "6", "--format", "csv",
                               "--alignment", "natural_day", "--run-time", "2026-11-29T16:00"])
     assert rows(nat.stdout)["大同市"]["level"] == "yellow"
+
+
+# Item 6 of issue 12 (one csv row per city): the row's episode columns belong to the episode that
+# gives the level. Expected values worked by hand from air-emergency.md §1.2–§1.4, run 11-29 16:00.
+TWO_EPISODES = """city,block_start,aqi,primary_pollutant
+大同市,2026-12-01,220,PM2.5
+大同市,2026-12-02,abc,PM2.5
+大同市,2026-12-04,230,PM2.5
+大同市,2026-12-05,240,PM2.5
+大同市,2026-12-06,100,PM2.5
+大同市,2026-12-07,100,PM2.5
+"""
+
+
+def test_level_csv_row_describes_the_worst_episode(tmp_path):
+    # 12-01: one block > 200 → yellow (§1.2). 12-02 unreadable and 12-03 absent are missing (§1.3),
+    # so the next run starts 48 h after the first ends (≥ 36 h → a second episode, §1.4).
+    # 12-04, 12-05: two blocks > 200 → orange, issue_by = 12-04 − 24 h; 12-06 and 12-07 are whole
+    # blocks ≤ 150 covering the 36 h after its end → lift at its end 12-06 00:00.
+    res = level(tmp_path, TWO_EPISODES, "--format", "csv")
+    dt = rows(res.stdout)["大同市"]
+    assert dt["level"] == "orange"
+    assert dt["episode_start"] == "2026-12-04T00:00:00+08:00"
+    assert dt["episode_end"] == "2026-12-06T00:00:00+08:00"
+    assert dt["issue_by"] == "2026-12-03T00:00:00+08:00"
+    assert dt["late_issue"] == "false"
+    assert dt["lift_at"] == "2026-12-06T00:00:00+08:00"
+    assert dt["incomplete"] == "true"
+    assert dt["missing_blocks"] == "2026-12-02T00:00:00+08:00;2026-12-03T00:00:00+08:00"
+    # the json keeps listing both episodes, the first (yellow) one first
+    doc = json.loads(level(tmp_path, TWO_EPISODES, "--format", "json").stdout)
+    eps = doc["cities"][0]["episodes"]
+    assert [(e["level"], e["start"]) for e in eps] == [("yellow", "2026-12-01T00:00:00+08:00"),
+                                                      ("orange", "2026-12-04T00:00:00+08:00")]
+
+
+def test_level_csv_tie_takes_the_earliest_of_the_worst(tmp_path):
+    # yellow (12-01), then orange 12-04..05, then orange again 12-08..09: two oranges tie, the
+    # earlier one is the row's episode (§1.4 "on a tie the one that starts first").
+    text = "city,block_start,aqi,primary_pollutant\n" + "".join(
+        f"大同市,2026-12-{d:02d},{a},PM2.5\n"
+        for d, a in ((1, 210), (2, 100), (3, 100), (4, 230), (5, 240), (6, 100), (7, 100), (8, 250), (9, 260),
+                     (10, 100), (11, 100)))
+    dt = rows(level(tmp_path, text, "--format", "csv").stdout)["大同市"]
+    assert (dt["level"], dt["episode_start"], dt["episode_end"], dt["issue_by"], dt["lift_at"]) == (
+        "orange", "2026-12-04T00:00:00+08:00", "2026-12-06T00:00:00+08:00", "2026-12-03T00:00:00+08:00",
+        "2026-12-06T00:00:00+08:00")
+
+
+def test_level_keeps_saying_bad_aqi_is_a_missing_block(tmp_path):
+    # `level` uses the rest of the file: the 12-02 row really is a missing block (§1.3)
+    res = level(tmp_path, TWO_EPISODES, "--format", "csv")
+    assert res.exit_code == 1
+    assert "第 3 行" in res.stderr and "该时段按缺失处理" in res.stderr
+
+
+def test_forecast_import_refusal_does_not_say_rows_were_used(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'fc.db'}"
+    monkeypatch.setenv("QINGSHAN_DATABASE_URL", url)
+    fc = tmp_path / "bad.csv"
+    fc.write_text(TWO_EPISODES + "朔州市,2026-12-01,160,PM2.5\n朔州市,2026-12-01,170,PM2.5\n", encoding="utf-8")
+    res = runner.invoke(app, ["emergency", "forecast", "import", str(fc), "--run-time", "2026-11-29T16:00"])
+    assert res.exit_code == 1
+    assert "整个文件未导入" in res.stderr
+    # each row says what is wrong with it, not what would have been done with it
+    assert "第 3 行，字段「aqi」：AQI“abc”不是整数" in res.stderr
+    assert "第 9 行，字段「block_start」：城市“朔州市”的时段 2026-12-01 00:00 与第 8 行重复" in res.stderr
+    assert "按缺失处理" not in res.stderr and "不予采用" not in res.stderr

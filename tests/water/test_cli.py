@@ -76,6 +76,11 @@ def test_sections_lifecycle_and_import_report(_isolated_home, tmp_path):
     assert [e["row"] for e in summary["errors"]] == [3, 4] and summary["encoding"] == "GB18030"
     again = json.loads(_run("import", str(lab), "--kind", "lab", "--format", "json").stdout)[0]
     assert again["previous_batch"] == summary["batch_id"]
+    # nothing changed in the store: the one value is counted as unchanged, not as written
+    assert (again["values_written"], again["values_new"], again["values_unchanged"]) == (0, 0, 1)
+    table = runner.invoke(app, ["water", "import", str(lab), "--kind", "lab"], env={"COLUMNS": "200"}).stdout
+    row = next(line for line in table.splitlines() if "lab.csv" in line)
+    assert [c.strip() for c in row.split("│")[4:7]] == ["1", "2", "0（未变 1）"]  # 导入行, 拒绝行, 写入数值
     rep = json.loads(_run("report", "--from", "2026-03-01", "--to", "2026-03-31", "--format", "json").stdout)
     assert rep["period"] == "2026年3月" and rep["sections"][0]["class_label"] == "Ⅳ"  # lake TP 0.06
     assert rep["sections"][0]["target_label"] == "Ⅲ" and rep["sections"][0]["attained"] is False
@@ -125,3 +130,18 @@ def test_command_line_registry_writes_are_audited(_isolated_home):
     assert [(a, t, o) for a, t, o, _u, _x in rows] == [
         ("create", "water_section", "A1"), ("update", "water_section", "A1"), ("create", "water_section_target", "A1/2026")]
     assert all(u is None for *_, u, _x in rows) and rows[1][4]["river"] == "御河"
+
+
+def test_report_of_a_xun_without_samples_lists_sections(_isolated_home):
+    # 2026-03-01—03-10 is 3月上旬 (water.md §3); no sample in it: the registered section is listed
+    # as having no data instead of an empty table
+    assert _run("sections", "add", "--code", "S1", "--name", "甲断面", "--river", "桑干河", "--county", "140215",
+                "--level", "国考").exit_code == 0
+    rep = json.loads(_run("report", "--from", "2026-03-01", "--to", "2026-03-10", "--format", "json").stdout)
+    assert (rep["kind"], rep["period"]) == ("xun", "2026年3月上旬")
+    assert [(s["code"], s["no_data"], s["class_label"]) for s in rep["sections"]] == [("S1", True, "")]
+    rows = list(csv.DictReader(io.StringIO(_run("report", "--from", "2026-03-01", "--to", "2026-03-10",
+                                                "--format", "csv").stdout)))
+    assert [(r["断面编码"], r["水质状况"]) for r in rows] == [("S1", "无监测数据")]
+    week = json.loads(_run("report", "--from", "2026-03-02", "--to", "2026-03-08", "--format", "json").stdout)
+    assert (week["kind"], week["period"]) == ("week", "2026年第10周")

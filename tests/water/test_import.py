@@ -152,7 +152,28 @@ def test_lab_table_bad_input(registered, tmp_path, encoding):
     assert obs[("S1", "codmn")]["time"] == datetime(2026, 3, 5, 10)
     n = store.count()
     again = import_lab(path, store)
-    assert store.count() == n and again.previous_batch == r.batch_id and again.values_written == r.values_written
+    assert store.count() == n and again.previous_batch == r.batch_id
+    # the re-import rewrote nothing: every value it holds is already stored unchanged
+    assert (again.values_written, again.values_new, again.values_replaced, again.values_unchanged) == (0, 0, 0,
+                                                                                                     r.values_written)
+
+
+def test_reimport_counts_new_replaced_and_unchanged_values(registered, tmp_path):
+    # LAB keeps 8 rows (19 read, 11 rejected; row 11 repeats row 4 identically), one value each
+    store = registered
+    r = import_lab(_write(tmp_path, "lab.csv", LAB), store)
+    assert (r.values_written, r.values_new, r.values_replaced, r.values_unchanged) == (8, 8, 0, 0)
+    again = import_lab(_write(tmp_path, "lab-again.csv", LAB), store)
+    assert (again.values_written, again.values_new, again.values_replaced, again.values_unchanged) == (0, 0, 0, 8)
+    # a corrected file: S1 氨氮 0.52 → 0.60 (rows 4 and 11) and S1 总磷 now readable (row 8):
+    # 1 replaced, 1 new, the other 7 unchanged
+    fixed = [line.replace("氨氮,0.52", "氨氮,0.60").replace("总磷,abc", "总磷,0.05") for line in LAB]
+    third = import_lab(_write(tmp_path, "lab-fixed.csv", fixed), store)
+    assert (third.values_written, third.values_new, third.values_replaced, third.values_unchanged) == (2, 1, 1, 7)
+    assert store.count() == 9
+    nh3n = store.observations(items=["nh3n"]).filter(pl.col("section") == "S1")["value_nano"].to_list()
+    assert nh3n == [600_000_000]  # 0.60 mg/L in nano-units
+    assert third.as_dict()["values_unchanged"] == 7
 
 
 def test_lab_xlsx(registered, tmp_path):

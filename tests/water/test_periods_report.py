@@ -165,3 +165,50 @@ def test_per_point_versus_per_lake_city_index_and_rivers(store):
     assert (lake.method, lake.n_sections, lake.tn_class_label) == ("lake", 2, "Ⅲ")
     assert lake.class_label == "Ⅲ"  # DO 6.0 mean → Ⅱ; TP 0.04 lake column → Ⅲ
     assert lake.trophic_state and lake.tli_text
+
+
+def test_week_and_xun_ranges_are_periods():
+    # water.md §3 periods: 旬 = days 1–10, 11–20, 21 to the month's end; week = Monday to Sunday.
+    # 2026-03-01 is a Sunday (1 January 2026 is a Thursday), so 2 March is a Monday, ISO week 10.
+    assert kind_of_range(date(2026, 3, 1), date(2026, 3, 11)) == ("xun", None)
+    assert kind_of_range(date(2026, 3, 11), date(2026, 3, 21)) == ("xun", None)
+    assert kind_of_range(date(2026, 2, 21), date(2026, 3, 1)) == ("xun", None)  # 下旬 of a 28-day February
+    assert kind_of_range(date(2026, 3, 21), date(2026, 4, 1)) == ("xun", None)
+    assert kind_of_range(date(2026, 3, 2), date(2026, 3, 9)) == ("week", None)
+    assert range_label(date(2026, 3, 1), date(2026, 3, 11)) == "2026年3月上旬"
+    assert range_label(date(2026, 3, 2), date(2026, 3, 9)) == "2026年第10周"
+    # not a period: a Tuesday-to-Monday week, a 旬 one day too long, 1–20
+    assert kind_of_range(date(2026, 3, 3), date(2026, 3, 10)) == ("range", None)
+    assert kind_of_range(date(2026, 3, 1), date(2026, 3, 12)) == ("range", None)
+    assert kind_of_range(date(2026, 3, 1), date(2026, 3, 21)) == ("range", None)
+
+
+def test_report_of_a_xun_and_a_week(three_sections):
+    # the fixture's only 2026 samples are on 10 March: in 3月上旬 and in ISO week 11 (9–15 March);
+    # one result is enough for a week or a 旬 (§3), so the classes are those of the month: S1 Ⅳ,
+    # S2 劣Ⅴ, S4 Ⅱ (W7)
+    r = build_report(three_sections, date(2026, 3, 1), date(2026, 3, 11), county_names={})
+    assert (r.kind, r.period, r.previous_period) == ("xun", "2026年3月上旬", "2025年3月上旬")
+    assert [(s.code, s.class_label, s.no_data) for s in r.sections] == [("S1", "Ⅳ", False), ("S2", "劣Ⅴ", False),
+                                                                        ("S4", "Ⅱ", False)]
+    w = build_report(three_sections, date(2026, 3, 9), date(2026, 3, 16), county_names={})
+    assert (w.kind, w.period) == ("week", "2026年第11周")
+    assert [s.class_label for s in w.sections] == ["Ⅳ", "劣Ⅴ", "Ⅱ"]
+
+
+def test_period_without_samples_lists_the_registered_sections(three_sections):
+    # 3月中旬 has no sample: the three registered sections are listed, marked as having no data,
+    # with their 2026 target (Ⅲ) and no class; the figures count no evaluated section
+    r = build_report(three_sections, date(2026, 3, 11), date(2026, 3, 21), county_names={})
+    assert r.period == "2026年3月中旬"
+    assert [(s.code, s.no_data, s.class_, s.target_label) for s in r.sections] == [
+        ("S1", True, None, "Ⅲ"), ("S2", True, None, "Ⅲ"), ("S4", True, None, "Ⅲ")]
+    assert r.figures[0].n_sections == 0 and r.worse_than_v == [] and r.city.cwqi is None
+    # a period with samples for some sections only: a section registered without samples (S5)
+    # is listed beside the evaluated ones, as no data, and is not counted
+    with Session(three_sections.engine) as s:
+        add_section(s, code="S5", name="断面S5", river="御河", county_code="140215", control_level="市考")
+        s.commit()
+    m = build_report(three_sections, date(2026, 3, 1), date(2026, 4, 1), county_names={})
+    assert {s.code: s.no_data for s in m.sections} == {"S1": False, "S2": False, "S4": False, "S5": True}
+    assert m.figures[0].n_sections == 3

@@ -53,6 +53,7 @@ def read_series(path: str | Path, data: bytes) -> list[SeriesRow]:
         raise SeriesFileError([RowError(name, rows[0][0], None, f"表头应为 year,co2_t,gdp_index，实际为 {','.join(rows[0][1])}")])
     out: list[SeriesRow] = []
     errors: list[RowError] = []
+    first_row: dict[int, int] = {}  # year → file row that gave it
     for i, r in rows[1:]:
         cells = (r + ["", "", ""])[:3]
         if len([c for c in r[3:] if c.strip()]):
@@ -62,6 +63,12 @@ def read_series(path: str | Path, data: bytes) -> list[SeriesRow]:
         if not y.isdigit() or not 1900 <= int(y) <= 2100:
             errors.append(RowError(name, i, "year", f"“{y}”不是年份"))
             continue
+        # §8.4 needs one I(t) per year: a second row for a year is ambiguous, so it is reported
+        # where it is (the file's rows), not only as 「重复年份」 by the tracking itself
+        if int(y) in first_row:
+            errors.append(RowError(name, i, "year", f"年份 {int(y)} 与第 {first_row[int(y)]} 行重复"))
+            continue
+        first_row[int(y)] = i
         vals: list[Fraction | None] = []
         for field, text_ in (("co2_t", c), ("gdp_index", g)):
             if text_ == "":

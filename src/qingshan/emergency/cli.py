@@ -94,7 +94,9 @@ LEVEL_COLUMNS = ("city", "level", "branch", "rules", "alignment", "episode_start
 def _level_rows(decisions: list[al.CityDecision], rejected: list[str], zh: bool) -> list[dict]:
     rows = []
     for d in decisions:
-        ep = d.episode
+        # one row per city: its episode columns describe the episode that gives ``level`` (the
+        # worst, ties: earliest, §1.4), so the row never mixes two episodes; json lists them all
+        ep = d.deciding_episode
         lv = al.Level.PRE_ALERT if d.level_code == "pre_alert" else d.level
         rows.append({
             "city": d.city, "level": lv.zh if zh else lv.code, "branch": d.branch or "", "rules": d.table["version"],

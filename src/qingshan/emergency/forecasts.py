@@ -141,10 +141,17 @@ def _header_map(header: list[Any], file: str) -> dict[str, int]:
     return cols
 
 
-def parse_forecast(content: bytes, filename: str, *, aqi_range_value: str = "upper") -> ForecastParse:
+def parse_forecast(content: bytes, filename: str, *, aqi_range_value: str = "upper",
+                   refuse_on_error: bool = False) -> ForecastParse:
     """Parse a forecast (or observed) file; bad rows become errors, never exceptions.
 
     Raises :class:`ImportRefused` only when the file as a whole is unreadable (encoding, header).
+
+    ``refuse_on_error`` says what the caller does with the errors, so that each message states
+    only what really happens to the row: False (``emergency level``) — the rest of the file is
+    used, an unreadable AQI is a missing block (§1.3) and a city with a repeated block is dropped
+    (§1.1), and the messages say so; True (:func:`import_forecast`, all-or-nothing) — any error
+    refuses the whole file, so the messages say only what is wrong with the row.
     """
     sha = hashlib.sha256(content).hexdigest()
     is_excel = filename.lower().endswith((".xlsx", ".xlsm"))
@@ -177,16 +184,17 @@ def parse_forecast(content: bytes, filename: str, *, aqi_range_value: str = "upp
             errors.append(RowError(filename, i, "block_start", f"时段起点{exc}"))
             continue
         if (city, start) in seen:
+            repeated = f"城市“{city}”的时段 {start:%Y-%m-%d %H:%M} 与第 {seen[(city, start)]} 行重复"
             errors.append(RowError(filename, i, "block_start",
-                                   f"城市“{city}”的时段 {start:%Y-%m-%d %H:%M} 与第 {seen[(city, start)]} 行重复，"
-                                   "该城市的预报不予采用（§1.1）"))
+                                   f"{repeated}（§1.1）" if refuse_on_error else f"{repeated}，该城市的预报不予采用（§1.1）"))
             rejected.add(city)
             continue
         seen[(city, start)] = i
         raw_aqi = cell("aqi")
         aqi, problem = parse_aqi(raw_aqi, aqi_range_value)
         if problem:
-            errors.append(RowError(filename, i, "aqi", problem + "；该时段按缺失处理（§1.3）"))
+            # §1.3: an unreadable AQI is a missing block — but only where the file is used at all
+            errors.append(RowError(filename, i, "aqi", problem if refuse_on_error else f"{problem}；该时段按缺失处理（§1.3）"))
         primary, problem = parse_primary(cell("primary_pollutant"))
         if problem:
             errors.append(RowError(filename, i, "primary_pollutant", problem))
@@ -299,7 +307,7 @@ def import_forecast(session: Session, content: bytes, filename: str, *, run_time
         raise ImportRefused(f"{filename}：逐时段预报的时段小时数应整除 24（1、2、3、4、6、8、12、24），而非 {step_hours}",
                             [RowError(filename, None, "step_hours", "应整除 24")])
     p = (parse_concentration_forecast(content, filename, step_hours) if step_hours
-         else parse_forecast(content, filename, aqi_range_value=aqi_range_value))
+         else parse_forecast(content, filename, aqi_range_value=aqi_range_value, refuse_on_error=True))
     if p.errors:
         raise ImportRefused(f"{filename}：{len(p.errors)} 处错误，整个文件未导入", p.errors)
     if p.frame.is_empty():

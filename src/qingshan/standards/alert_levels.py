@@ -534,6 +534,13 @@ class CityDecision:
         return self.episodes[0] if self.episodes else None
 
     @property
+    def deciding_episode(self) -> Episode | None:
+        """The episode that gives the city ``level`` (§1.1 output per city): the worst of the
+        run's episode groups, on a tie the one that starts first (§1.4 "Alignments", E1b). A
+        one-row-per-city summary must describe this one, not :attr:`episode` (the first)."""
+        return _deciding(self.episodes)
+
+    @property
     def level_code(self) -> str:
         return Level.PRE_ALERT.code if self.pre_alert and self.level == Level.NONE else self.level.code
 
@@ -703,6 +710,11 @@ def _group(episodes: list[Episode], hold: timedelta) -> list[Episode]:
     return out
 
 
+def _deciding(groups: Sequence[Episode]) -> Episode | None:
+    """§1.4 "Alignments" applied across groups: highest level, on a tie the earliest start (E1b)."""
+    return min(groups, key=lambda e: (-int(e.level), e.start, e.alignment)) if groups else None
+
+
 def evaluate_city(city: str, blocks: Iterable[Block], run_time: datetime, *,
                   settings: AlertSettings = AlertSettings(), table: Thresholds | None = None) -> CityDecision:
     """One city's decision from one forecast run (§1.1–§1.7).
@@ -766,8 +778,8 @@ def evaluate_city(city: str, blocks: Iterable[Block], run_time: datetime, *,
         for r in full:
             if r.level > level:
                 level, branch, alignment = r.level, r.branch, r.alignment
-    if groups:  # the deciding alignment is the one of the top group (ties: first start, E1b)
-        top = max(groups, key=lambda e: (int(e.level), -e.start.timestamp()))
+    top = _deciding(groups)
+    if top is not None:  # the deciding alignment is the one of the top group (ties: first start, E1b)
         if top.level == level:
             branch, alignment = top.branch, top.alignment
     no_data = not any(b.aqi is not None for g in grids.values() for b in g)

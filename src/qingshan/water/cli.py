@@ -127,6 +127,14 @@ def classify_command(
     _print_errors(result.errors, max_errors)
 
 
+def _written(r) -> str:
+    """The 写入数值 cell: values inserted or replaced; of them the replaced ones, and apart the
+    values already stored unchanged (not rewritten), so that a re-import does not claim to have
+    written what it left as it was — e.g. ``8``, ``2（替换 1，未变 7）``, ``0（未变 8）``."""
+    more = [f"{label} {n}" for label, n in (("替换", r.values_replaced), ("未变", r.values_unchanged)) if n]
+    return f"{r.values_written}（{'，'.join(more)}）" if more else str(r.values_written)
+
+
 @app.command("import")
 def import_command(
     files: list[Path] = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="要导入的文件"),
@@ -173,7 +181,7 @@ def import_command(
             state = ("成功" if r.previous_batch is None else f"成功（该文件已于批次 {r.previous_batch} 导入，数据未重复）") \
                 if r.ok else "[red]失败，未写入[/red]"
             t.add_row(r.path.name, r.encoding or "", str(r.rows_read), str(r.rows_kept), str(r.rows_rejected),
-                      str(r.values_written), str(r.sections_registered), state)
+                      _written(r), str(r.sections_registered), state)
         console.print(t)
         _print_errors([e for r in results for e in r.errors], max_errors)
     if failed:
@@ -189,7 +197,7 @@ def report_command(
 ) -> None:
     """地表水评价报告：断面类别、目标与达标、主要污染指标，区县与全市 CWQI 排名及变化，劣Ⅴ类断面。"""
     from qingshan.water.render import print_report
-    from qingshan.water.report import build_report
+    from qingshan.water.report import NO_DATA, build_report
 
     if fmt not in ("table", "csv", "json"):
         raise typer.BadParameter("只能是 table、csv 或 json", param_hint="--format")
@@ -210,7 +218,7 @@ def report_command(
         for r in report.sections:
             w.writerow([r.code, r.name, r.river or "", r.county_name or r.county_code or "", r.control_level or "",
                         r.class_label, r.target_label, "" if r.attained is None else ("是" if r.attained else "否"),
-                        r.status or "", r.main_pollutants_label, r.cwqi_text, r.previous_label, r.change,
+                        NO_DATA if r.no_data else (r.status or ""), r.main_pollutants_label, r.cwqi_text, r.previous_label, r.change,
                         "是" if r.demo else ""])
         sys.stdout.write(buf.getvalue())
     else:

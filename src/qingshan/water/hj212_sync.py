@@ -156,12 +156,9 @@ def sync_hj212(url_or_engine: str | Engine | None, start: date | datetime, end: 
                                                field_name="Avg")
         result.notes = notes + mapping
         result.observations = obs.height
-        # the count before and after the one transaction of the import: rows the upsert added
-        # (a concurrent import of another source would be counted too; the CLI runs alone)
-        before = store.count()
         imported = import_frame(obs, store, source=SOURCE, kind="hj212",
                                 label=f"hj212:CN{cn}:{t0:%Y-%m-%d %H:%M}~{t1:%Y-%m-%d %H:%M}")
-        result.observations_new = store.count() - before
+        result.observations_new = imported.values_new  # keys the upsert inserted (store.WriteCounts)
         result.observations_written = imported.values_written
         result.observations_rejected = imported.rows_rejected
         result.batch_id = imported.batch_id

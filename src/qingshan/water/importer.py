@@ -9,7 +9,8 @@
 Guarantees (as the air importers): per-row errors with file, row, field and reason in Chinese;
 the good rows are written once — an identical duplicate row is skipped, conflicting duplicates
 are all rejected; re-importing a file writes nothing new (upsert on section, time, item,
-source) and says which earlier batch had it; a file that cannot be read at all, or a write that
+source; an unchanged value is not rewritten and is counted as such, not as written) and says
+which earlier batch had it; a file that cannot be read at all, or a write that
 fails, leaves no observation behind and is recorded as a ``failed`` batch.
 """
 
@@ -39,7 +40,10 @@ class WaterImportResult:
     rows_read: int = 0
     rows_kept: int = 0
     rows_rejected: int = 0
-    values_written: int = 0
+    values_written: int = 0  # values inserted or replaced (new + replaced)
+    values_new: int = 0
+    values_replaced: int = 0
+    values_unchanged: int = 0  # already stored with the same value: not rewritten
     sections_registered: int = 0
     batch_id: int | None = None
     previous_batch: int | None = None
@@ -54,7 +58,8 @@ class WaterImportResult:
         return {
             "file": self.path.name, "kind": self.kind, "encoding": self.encoding, "rows_read": self.rows_read,
             "rows_kept": self.rows_kept, "rows_rejected": self.rows_rejected, "values_written": self.values_written,
-            "sections_registered": self.sections_registered, "batch_id": self.batch_id,
+            "values_new": self.values_new, "values_replaced": self.values_replaced,
+            "values_unchanged": self.values_unchanged, "sections_registered": self.sections_registered, "batch_id": self.batch_id,
             "previous_batch": self.previous_batch, "status": self.status,
             "errors": [e.as_dict() for e in self.errors],
         }
@@ -95,7 +100,7 @@ def _resolve(text: str, basin: str, codes: set[str], names: dict[str, list[tuple
 
 def _fail(store: WaterStore, result: WaterImportResult, reason: str) -> WaterImportFailed:
     result.status = "failed"
-    result.values_written = 0
+    result.values_written = result.values_new = result.values_replaced = result.values_unchanged = 0
     result.sections_registered = 0
     if not any(e.reason == reason for e in result.errors):
         result.errors.append(RowError(result.path.name, None, None, reason))
@@ -129,7 +134,9 @@ def _commit(
             if new_sections:
                 conn.execute(insert(Section.__table__), new_sections)
                 result.sections_registered = len(new_sections)
-            result.values_written = store.write_observations(observations, source=source, batch_id=batch, conn=conn)
+            counts = store.write_observations(observations, source=source, batch_id=batch, conn=conn)
+            result.values_written, result.values_new = counts.written, counts.new
+            result.values_replaced, result.values_unchanged = counts.replaced, counts.unchanged
             if published is not None and not published.is_empty():
                 store.write_published(published, source=source, batch_id=batch, conn=conn)
             store.add_errors(conn, batch, (e.as_dict() for e in result.errors))

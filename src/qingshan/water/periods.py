@@ -74,8 +74,15 @@ def assign_periods(frame: pl.DataFrame, kind: str, *, through_month: int | None 
 
 
 def kind_of_range(start: date, end: date) -> tuple[str, int | None]:
-    """Which period a report range ``[start, end)`` is: a calendar month, quarter, year, 1—N月
-    (from 1 January to a month's end) — else ``range`` (a free interval)."""
+    """Which period a report range ``[start, end)`` is (water.md §3 periods): an ISO week
+    (Monday to Sunday), a 旬 (1–10, 11–20, 21 to the month's end), a calendar month, quarter,
+    year, 1—N月 (from 1 January to a month's end) — else ``range`` (a free interval)."""
+    # a week and a 旬 are recognised only when the range is exactly the period :func:`period_of`
+    # gives for its first day, so both functions share one definition of them
+    if start.weekday() == 0 and end - start == timedelta(days=7):
+        return "week", None
+    if start.day in (1, 11, 21) and period_of("xun", start)[:2] == (start, end):
+        return "xun", None
     if start.day == 1 and end.day == 1:
         months = (end.year - start.year) * 12 + end.month - start.month
         if months == 1:

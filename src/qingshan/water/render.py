@@ -6,7 +6,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from qingshan.water.report import WaterReport
+from qingshan.water.report import NO_DATA, WaterReport
 
 
 def print_report(console: Console, report: WaterReport) -> None:
@@ -31,7 +31,8 @@ def report_renderable(report: WaterReport) -> RenderableType:
         t.add_column(col)
     for r in report.sections:
         t.add_row(r.name, r.river or "", r.county_name or (r.county_code or ""), r.control_level or "", r.class_label,
-                  r.target_label, "" if r.attained is None else ("是" if r.attained else "[red]否[/red]"), r.status or "",
+                  r.target_label, "" if r.attained is None else ("是" if r.attained else "[red]否[/red]"),
+                  NO_DATA if r.no_data else (r.status or ""),
                   r.main_pollutants_label, r.cwqi_text, r.previous_label, r.change)
     out.append(t)
     if report.rivers:

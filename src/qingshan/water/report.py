@@ -1,7 +1,7 @@
 """The surface-water report: ONE builder for the CLI, the web pages, the bulletin and the demo.
 
-:func:`build_report` evaluates a date range ``[start, end)`` (a month, quarter, year, 1—N月 or a
-free range) from the store and returns a :class:`WaterReport` of plain dataclasses with exact
+:func:`build_report` evaluates a date range ``[start, end)`` (a week, 旬, month, quarter, year,
+1—N月 or a free range) from the store and returns a :class:`WaterReport` of plain dataclasses with exact
 values (``Fraction``) next to their published texts:
 
 * per section: class, status and colour, target and attainment, main pollutants with their
@@ -18,6 +18,9 @@ values (``Fraction``) next to their published texts:
 * the 劣Ⅴ list;
 * bulletin figures: 优良水体比例 (share of sections in Ⅰ–Ⅲ), 劣Ⅴ count and share, target
   attainment — for all sections and for the national ones — and last year's.
+
+Every registered (active) section is listed; one without any result in the range is a row marked
+``no_data`` (no class, not counted in figures, rankings or indices).
 
 Sections with fewer than the 21 items get no CWQI under ``cwqi_missing_items="exclude_section"``
 and are listed in ``notes`` with their missing items (water.md §9).
@@ -45,6 +48,9 @@ from qingshan.water.evaluation import PeriodEvaluation, as_datetime, evaluate_pe
 from qingshan.water.periods import kind_of_range, period_of, range_label
 from qingshan.water.registry import sections_frame, targets
 from qingshan.water.store import WaterStore
+
+
+NO_DATA = "无监测数据"  # the status shown for a registered section without results in the period
 
 
 @dataclass
@@ -77,6 +83,7 @@ class SectionRow:
     previous_class: int | None
     previous_label: str
     change: str  # 好转 / 变差 / 持平 / ""
+    no_data: bool = False  # a registered section without any result in the period (listed, not evaluated)
 
 
 @dataclass
@@ -240,6 +247,29 @@ def _rows(ev: PeriodEvaluation, names: dict[str, str], settings: WaterSettings) 
     return out
 
 
+def _no_data_rows(sections: pl.DataFrame, evaluated: set[str], tg: pl.DataFrame, year: int,
+                  names: dict[str, str]) -> list[SectionRow]:
+    """The registered sections with no result in the period: listed with their target and no
+    class (water.md §3 classifies from the period's results; none means no class, not a gap in
+    the list). They enter no figure, ranking or index: those count evaluated sections only."""
+    target = {c: t for c, y, t in tg.iter_rows() if y == year}
+    out = []
+    for s in sections.to_dicts():
+        if s["code"] in evaluated:
+            continue
+        t = target.get(s["code"])
+        out.append(SectionRow(
+            code=s["code"], name=s["name"] or s["code"], river=s["river"], county_code=s["county_code"],
+            county_name=names.get(s["county_code"] or "", None), control_level=s["control_level"],
+            water_body=s["water_body"], demo=bool(s.get("demo")), class_=None, class_label="", status=None,
+            colour=None, target_class=t, target_label=gb3838.class_label(t), attained=None, main_pollutants=(),
+            main_pollutants_label="", partial=False, n_evaluated=0, limit_tie=False, tn_class=None, fc_class=None,
+            cwqi=None, cwqi_text="", cwqi_missing=(), previous_class=None, previous_label="", change="",
+            no_data=True,
+        ))
+    return out
+
+
 def section_means(ev: PeriodEvaluation) -> dict[str, SectionMeans]:
     """Each section's exact, unrounded period means (water.md §8 step 3) for the upper levels."""
     out: dict[str, dict] = {}
@@ -351,10 +381,12 @@ def build_report(
         ev, demo = _evaluate(st, sections, start, end, settings, kind_n)
         p_start, p_end = _shift_year(start), _shift_year(end)
         prev, _prev_demo = _evaluate(st, sections, p_start, p_end, settings, kind_n)
+        tg = targets(st.engine)
     finally:
         if own:
             st.close()
     rows = _rows(ev, names, settings)
+    no_data = _no_data_rows(sections, {r.code for r in rows}, tg, start.year, names)
     prev_rows = {r.code: r for r in _rows(prev, names, settings)}
     for r in rows:
         p = prev_rows.get(r.code)
@@ -423,7 +455,9 @@ def build_report(
         end=end, kind=kind_n[0] if kind_n else kind_of_range(start, end)[0],
         previous_period=period_of("ytd", p_start, kind_n[1])[2] if kind_n else range_label(p_start, p_end),
         rules_version=ev.rules_version, rules_status=ev.rules_status,
-        sections=rows, rivers=_rivers(rows, means, settings), counties=county_rows, city=city,
+        # every registered section is listed; those without results are marked ``no_data``
+        sections=sorted(rows + no_data, key=lambda r: (r.county_code or "", r.river or "", r.code)),
+        rivers=_rivers(rows, means, settings), counties=county_rows, city=city,
         worse_than_v=[r for r in rows if r.class_ == gb3838.WORSE_THAN_V],
         figures=[figures(rows, "全部断面", settings), figures(natl, "国考断面", settings)],
         previous_figures=[figures(list(prev_rows.values()), "全部断面", settings),

@@ -2,7 +2,9 @@
 
 SQLAlchemy Core over :mod:`qingshan.water.models`; bulk writes are an idempotent upsert on
 (section, time, item, source) — ``INSERT … ON CONFLICT DO UPDATE`` (PostgreSQL through COPY,
-:func:`qingshan.store.observations.upsert`), so a re-imported file duplicates nothing.
+:func:`qingshan.store.observations.upsert`), so a re-imported file duplicates nothing; a value
+already stored unchanged is not rewritten, and the write says how many values were new,
+replaced or unchanged (:class:`WriteCounts`).
 
 Reading: :meth:`WaterStore.observations` returns the long frame the period statistics take
 (:data:`qingshan.standards.water_statistics.LONG_SCHEMA` plus ``section``, ``time``), with one
@@ -15,6 +17,7 @@ source is not silently replaced.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import polars as pl
@@ -56,6 +59,23 @@ LONG_SCHEMA = {
 }
 
 
+@dataclass(frozen=True)
+class WriteCounts:
+    """What :meth:`WaterStore.write_observations` did with each value of its input (one per
+    section, time, item and source): so an import summary says what changed, not what was read."""
+
+    new: int = 0  # no value was stored under the key
+    replaced: int = 0  # a different value was stored (value, non-detect, limit, flag or text)
+    unchanged: int = 0  # the same value was stored already: left as it was (batch included)
+
+    @property
+    def written(self) -> int:
+        return self.new + self.replaced
+
+
+_COMPARED = ("value_nano", "nd", "dl_nano", "flag", "text")
+
+
 class UnknownSectionError(KeyError):
     """A write named a section code that is not registered."""
 
@@ -71,13 +91,14 @@ class WaterStore(DatabaseClient):
 
     # --- writing -------------------------------------------------------------------------
     def write_observations(self, frame: pl.DataFrame, *, source: str, batch_id: int | None = None,
-                           conn: Connection | None = None) -> int:
-        """Upsert observations (:data:`WRITE_SCHEMA`); returns the number of values written."""
+                           conn: Connection | None = None) -> WriteCounts:
+        """Upsert observations (:data:`WRITE_SCHEMA`): new keys are inserted, keys holding a
+        different value are replaced, identical values are not rewritten; returns the counts."""
         if conn is None:
             with self.engine.begin() as c:
                 return self.write_observations(frame, source=source, batch_id=batch_id, conn=c)
         if frame.is_empty():
-            return 0
+            return WriteCounts()
         ids = self.section_ids(conn)
         unknown = sorted(set(frame["section_code"].unique().to_list()) - ids.keys())
         if unknown:
@@ -92,7 +113,7 @@ class WaterStore(DatabaseClient):
         f = frame.select(list(WRITE_SCHEMA)).cast(WRITE_SCHEMA).unique(
             ["section_code", "time", "item"], keep="last", maintain_order=True
         )
-        rows = f.select(
+        new = f.select(
             section_id=pl.col("section_code").replace_strict(ids, return_dtype=pl.Int64),
             time=pl.col("time"),
             item=pl.col("item"),
@@ -101,12 +122,32 @@ class WaterStore(DatabaseClient):
             dl_nano=pl.col("dl_nano"),
             flag=pl.col("flag"),
             source=pl.lit(source),
-            text=pl.col("text").str.slice(0, 40),
+            text=pl.col("text").str.slice(0, 40),  # as stored, so that the comparison below is fair
             batch_id=pl.lit(batch_id, dtype=pl.Int64),
-        ).to_dicts()
+        )
+        old = self._stored(conn, new, source)
+        cmp = new.join(old, on=["section_id", "time", "item"], how="left", suffix="_old")
+        exists = pl.col("_stored").fill_null(False)
+        same = pl.all_horizontal([pl.col(c).eq_missing(pl.col(f"{c}_old")) for c in _COMPARED])
+        cmp = cmp.with_columns(_new=~exists, _same=exists & same)
+        counts = WriteCounts(new=int(cmp["_new"].sum()), replaced=int((~cmp["_new"] & ~cmp["_same"]).sum()),
+                             unchanged=int(cmp["_same"].sum()))
+        rows = cmp.filter(~pl.col("_same")).select(new.columns).to_dicts()
         upsert(conn, OBS, rows, key=("section_id", "time", "item", "source"),
                update=("value_nano", "nd", "dl_nano", "flag", "text", "batch_id"))
-        return len(rows)
+        return counts
+
+    def _stored(self, conn: Connection, new: pl.DataFrame, source: str) -> pl.DataFrame:
+        """The stored values of ``source`` among ``new``'s sections and time span (a superset of
+        its keys; the caller joins on the key)."""
+        q = select(OBS.c.section_id, OBS.c.time, OBS.c.item, *[OBS.c[c] for c in _COMPARED]).where(
+            OBS.c.source == source, OBS.c.section_id.in_(new["section_id"].unique().to_list()),
+            OBS.c.time >= new["time"].min(), OBS.c.time <= new["time"].max())
+        schema = {"section_id": pl.Int64, "time": pl.Datetime("us"), "item": pl.Utf8, "value_nano": pl.Int64,
+                  "nd": pl.Boolean, "dl_nano": pl.Int64, "flag": pl.Utf8, "text": pl.Utf8}
+        rows = conn.execute(q).all()
+        frame = pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
+        return frame.with_columns(_stored=pl.lit(True))
 
     def write_published(self, frame: pl.DataFrame, *, source: str, batch_id: int | None = None,
                         conn: Connection | None = None) -> int:
