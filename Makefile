@@ -16,7 +16,8 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-# Debian packages the project needs: Chromium (browser tests) and CJK fonts (charts, bulletins).
+# Debian packages the project needs: Chromium (browser tests), CJK fonts (charts, bulletins),
+# LibreOffice Writer and poppler-utils (the bulletins opened headless in the tests).
 system-deps:
 	@bash scripts/system-deps.sh
 

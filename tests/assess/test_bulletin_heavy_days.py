@@ -42,3 +42,16 @@ def test_targets_status_table_heavy_days_past_the_cap():
     print_status(con, rep)
     text = con.export_text()
     assert "3/5/已无法完成" in text and "3/1/2" in text and "/-2" not in text
+
+
+def test_leader_view_heavy_days_past_the_cap():
+    """The workspace's leader view shows the same verdict in the 剩余 column (it printed −2 beside
+    the tag)."""
+    from qingshan.web.deps import templates
+
+    rep = StatusReport(date(2026, 3, 31), 2026, 275, [_heavy("甲县", 3, 5), _heavy("丙县", 3, 1)], [], {}, False)
+    html = templates.env.get_template("targets/_leader.html").render(rep=rep, class_colours={}, class_labels={}, trend_options={}, sources=[])
+    cells = [c.strip() for c in html.split('<td class="num">')]
+    assert not any(c.startswith("-2") for c in cells)
+    assert '<span class="tag overdue">已无法完成</span></td>' in html
+    assert any(c.startswith("2</td>") for c in cells)  # 丙县: 3 − 1 = 2 left
