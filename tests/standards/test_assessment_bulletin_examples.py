@@ -204,6 +204,10 @@ def test_bad_schemes_are_rejected():
         sc.validate(dup)
     with pytest.raises(sc.SchemeError, match="未知的计分类型"):
         sc.validate(sc.Scheme("x", (sc.Item("a", "A", F(100), "bogus"),)))
+    # the same name under two ids (review: accepted, scored twice); blanks do not make it another
+    twin = sc.Scheme("x", (sc.Item("a", "空气 质量", F(50), "binary"), sc.Item("b", "空气质量", F(50), "binary")))
+    with pytest.raises(sc.SchemeError, match="考核项 b 与 a 名称相同"):
+        sc.validate(twin)
 
 
 # --- E4: water compensation (Jincheng 2022-11) -------------------------------------------------

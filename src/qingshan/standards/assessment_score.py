@@ -96,15 +96,21 @@ def _frac(v, what: str) -> Fraction:
 
 
 def validate(scheme: Scheme) -> None:
-    """Reject a scheme with weights not summing to 100, duplicate ids, unknown types, negative
+    """Reject a scheme with weights not summing to 100, duplicate ids or names, unknown types, negative
     weights, parts not summing to their item's weight, unknown veto effects or bad grade cuts."""
     errors = []
     seen: set[str] = set()
+    names: dict[str, str] = {}
     total = Fraction(0)
     for it in scheme.items:
         if it.id in seen:
             errors.append(f"考核项 {it.id} 重复")
         seen.add(it.id)
+        # two items of one name would be scored twice and read as one in the bulletin's table
+        key = "".join(it.name.split())
+        if key and key in names and names[key] != it.id:
+            errors.append(f"考核项 {it.id} 与 {names[key]} 名称相同（{it.name}）")
+        names.setdefault(key, it.id)
         if it.type not in ITEM_TYPES:
             errors.append(f"考核项 {it.id}（{it.name}）：未知的计分类型 {it.type!r}（可选 {'、'.join(ITEM_TYPES)}）")
         if it.weight < 0:
