@@ -38,7 +38,7 @@ def test_web_branch_up_down_up(backend, tmp_path):
     url = _url(backend, tmp_path)
     migrate.upgrade(url)
     assert WEB_TABLES <= _tables(url)
-    assert "web_0002" in migrate.current(url)
+    assert "web_0003" in migrate.current(url)
     eng = create_engine(url)
     try:
         with eng.begin() as conn:
@@ -50,6 +50,25 @@ def test_web_branch_up_down_up(backend, tmp_path):
     migrate.downgrade("web@base", url)
     left = _tables(url)
     assert not WEB_TABLES & left
-    assert not {"web_0001", "web_0002"} & set(migrate.current(url))
+    assert not {"web_0001", "web_0002", "web_0003"} & set(migrate.current(url))
     migrate.upgrade(url)
     assert WEB_TABLES <= _tables(url)
+
+
+def test_web_0003_masks_numbers_in_stored_complaint_titles(backend, tmp_path):
+    url = _url(backend, tmp_path)
+    migrate.upgrade(url, "web_0002")
+    eng = create_engine(url)
+    try:
+        with eng.begin() as conn:
+            for i, (kind, title) in enumerate([("complaint", "夜间施工，电话 13912345678，身份证 14020019900101123X"),
+                                               ("complaint", "河道排污（2026年第3号）"),
+                                               ("key_task", "完成 1234567 吨减排")]):
+                conn.execute(text("INSERT INTO ledger_item (kind, code, title, status, data, version, created_at, updated_at) "
+                                  "VALUES (:k, :c, :t, 'new', '{}', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"), {"k": kind, "c": f"X-{i}", "t": title})
+        migrate.upgrade(url, "web_0003")
+        with eng.connect() as conn:
+            titles = [r[0] for r in conn.execute(text("SELECT title FROM ledger_item ORDER BY code"))]
+    finally:
+        eng.dispose()
+    assert titles == ["夜间施工，电话 139****5678，身份证 140****1123", "河道排污（2026年第3号）", "完成 1234567 吨减排"]
