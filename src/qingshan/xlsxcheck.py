@@ -29,7 +29,9 @@ MAX_CELLS = 1_000_000
 
 def package_problem(content: bytes | Path | BinaryIO, filename: str, *, max_unzipped: int = MAX_UNZIPPED_BYTES,
                     max_cells: int = MAX_CELLS) -> str | None:
-    """Why the workbook must be refused before parsing, in Chinese, or None when it may be read.
+    """Why the workbook must be refused before parsing, in Chinese, or None when it may be handed
+    to openpyxl (also when it is not a readable ZIP: then the importer's own "cannot read" answer
+    applies, and nothing can inflate).
 
     Parameters
     ----------
@@ -48,7 +50,7 @@ def package_problem(content: bytes | Path | BinaryIO, filename: str, *, max_unzi
         zf = zipfile.ZipFile(io.BytesIO(content) if isinstance(content, bytes) else content)
         infos = zf.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
-        return f"文件「{filename}」不是有效的 Excel（.xlsx）文件，未导入任何数据。"
+        return None  # not a ZIP at all: nothing to inflate; the importer says it cannot read it
     with zf:
         total = sum(i.file_size for i in infos)
         if total > max_unzipped:
@@ -72,7 +74,7 @@ def package_problem(content: bytes | Path | BinaryIO, filename: str, *, max_unzi
                             return (f"文件「{filename}」的工作表超过 {max_cells:,} 个单元格，未导入任何数据。"
                                     "请删除多余的行列或分批导入。")
             except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
-                return f"文件「{filename}」已损坏，无法读取，未导入任何数据。"
+                return None  # damaged: openpyxl fails on it just as fast, with the importer's own message
     return None
 
 
