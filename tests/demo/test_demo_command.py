@@ -37,6 +37,10 @@ def test_demo_prints_evaluation_and_ranking(_isolated_home, db_url):
     assert "地表水环境质量 " in water and "（含演示/合成数据）" in water
     assert "断面水质" in water and "区县 CWQI 排名" in water and "全市 CWQI" in water and "劣Ⅴ类断面" in water
     assert "十里河（演示断面）" in water and "/water" in water
+    # the simulator's first water device (index 3 of make_devices) linked to the invented station
+    # section; with --no-gateway nothing is synced, so no sync line
+    assert f"自动站（演示）：模拟设备 MN 5A4D{3:020X} 已关联断面 DT-ZDZ" in out.replace("\n", "")
+    assert "自动站（演示）MN" not in out
     # The sections, the period and the synthetic labels.
     assert "全市评价" in out and "区县排名" in out
     assert "2026年1—2月" in out

@@ -74,3 +74,43 @@ def test_domain_demo_hook_builds_and_prints_each_domain(sqlite_url):
     finally:
         engine.dispose()
     assert calls == [1] and "测试领域：3 项（演示）" in console.export_text()
+
+
+@pytest.mark.slow
+def test_water_demo_station_is_synced_after_the_gateway_run():
+    """demo/water.py links the simulator's first water device (make_devices: every 4th device, index
+    3, is a wastewater device, ST 32) to an invented section; after the gateway run the sync line
+    says how many hourly values were read and written."""
+    from sqlalchemy import create_engine, text
+
+    from qingshan.demo import water
+    from qingshan.hj212.simulator import WATER_FACTORS
+    from qingshan.store.db import make_engine
+
+    url = database_url()
+    build.migrate_database(url)
+    engine = make_engine(url)
+    try:
+        mn, code = water.link_demo_station(engine)
+        assert mn == f"5A4D{3:020X}" and code == "DT-ZDZ"
+        since = water.simulated_since()
+        extras.register_enterprises(url)
+        extras.run_gateway_with_simulator(url, seconds=2)
+        line = water.sync_for_demo(engine, since)
+    finally:
+        engine.dispose()
+    # expected from what the gateway stored for that MN (hourly CN 2061): COD, NH3-N and pH are
+    # surface-water factors (hj212.md §12.3), flow w00000 is not
+    eng = create_engine(url)
+    with eng.connect() as conn:
+        rows = conn.execute(text("SELECT factor, avg FROM hj212_value WHERE mn = :mn AND cn = '2061'"), {"mn": mn}).all()
+        stored = conn.execute(text("SELECT count(*) FROM water_observations o JOIN water_sections s ON s.id = o.section_id "
+                                   "WHERE s.code = 'DT-ZDZ' AND o.source = 'hj212'")).scalar()
+    eng.dispose()
+    mapped = sum(1 for f, avg in rows if f in WATER_FACTORS and avg is not None)
+    flow = sum(1 for f, _ in rows if f == "w00000")
+    assert rows and mapped > 0 and flow > 0
+    assert line.startswith(f"自动站（演示）MN {mn} → 断面 DT-ZDZ")
+    assert f"读取 {len(rows)} 个数值，写入 {mapped} 条" in line
+    assert f"因子 w00000 不是地表水评价项目，{flow} 个数值未导入" in line
+    assert stored == mapped

@@ -18,7 +18,9 @@ from fastapi.testclient import TestClient
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import delete, select
 
+from qingshan.core.audit import SYSTEM
 from qingshan.core.org import User
+from qingshan.water import service
 from qingshan.ledgers.models import Attachment
 from qingshan.water.models import Rectification
 from water_testdata import seed_water
@@ -49,7 +51,15 @@ EXPECTED: dict[str, set[str]] = {
     "target": BUREAU,
     "import": BUREAU,
     "rectify": BUREAU,
+    "stations": INTERNAL,
+    "link": BUREAU,
+    "unlink": BUREAU,
+    "sync": BUREAU,
 }
+#: HJ 212 MNs (hj212.md §3: 24 upper-case hex digits); MATRIX_MN is linked by the fixture so that
+#: the bureau's unlink in the permission matrix has something to unlink.
+MATRIX_MN = "5A4D00000000000000000B07"
+MN = "5A4D00000000000000000A01"
 
 
 def _act(action: str, client: TestClient, n: int):
@@ -68,12 +78,18 @@ def _act(action: str, client: TestClient, n: int):
             "file": ("断面.csv", _csv(f"断面编码,断面名称,河流\nI-{n},导入断面{n},御河\n"), "text/csv")}),
         "rectify": lambda: client.post("/api/water/sections/W-S2/rectifications",
                                        json={"year": 2026, "month": 3, "scope": "month"}),
+        "stations": lambda: client.get("/api/water/stations"),
+        "link": lambda: client.put(f"/api/water/stations/5A4D{n:020X}", json={"section_code": "W-S4"}),
+        "unlink": lambda: client.delete(f"/api/water/stations/{MATRIX_MN}"),
+        "sync": lambda: client.post("/api/water/sync-hj212", json={"from": "2026-03-01", "to": "2026-03-02"}),
     }[action]()
 
 
 @pytest.fixture(scope="module")
 def water(backend):
     seed_water(backend["url"])
+    with backend["factory"]() as db:
+        service.link_station(db, SYSTEM, None, MATRIX_MN, "W-S4")
     return backend
 
 
@@ -320,3 +336,76 @@ def test_openapi_documents_the_water_routes(water):
         .endswith("/WaterReportOut")
     assert {"/api/water/sections", "/api/water/sections/{code}", "/api/water/sections/import", "/api/water/grid",
             "/api/water/sections/{code}/rectifications", "/api/water/public"} <= set(paths)
+
+
+# --- HJ 212 automatic stations -------------------------------------------------------------------
+
+
+def _zh(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def test_station_link_list_unlink_are_audited(water, audits):
+    staff, leader = water["clients"]["staff"], water["clients"]["leader"]
+    body = {"section_code": "W-S1", "codes": {"as": "w20141"}, "units": {"w20141": "μg/L"},
+            "valid_from": "2026-01-01", "valid_to": "2027-01-01"}
+    r = staff.put(f"/api/water/stations/{MN}", json=body)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"mn": MN, "section_code": "W-S1", "codes": {"as": "w20141"}, "units": {"w20141": "μg/L"},
+                        "active": True, "valid_from": "2026-01-01T00:00:00", "valid_to": "2027-01-01T00:00:00"}
+    [rec] = audits(r.headers["X-Request-ID"])
+    assert rec.action == "create" and rec.object_type == "water_station_link" and rec.object_id == MN
+    listed = {x["mn"]: x for x in leader.get("/api/water/stations").json()}  # every internal user reads
+    assert listed[MN]["section_code"] == "W-S1" and listed[MN]["active"] is True
+    # re-linked to another section: an update with before and after
+    r = staff.put(f"/api/water/stations/{MN}", json={"section_code": "W-S2"})
+    assert r.status_code == 200 and r.json()["section_code"] == "W-S2" and r.json()["codes"] == {}
+    [rec] = audits(r.headers["X-Request-ID"])
+    assert rec.action == "update"
+    r = staff.delete(f"/api/water/stations/{MN}")
+    assert r.status_code == 200 and r.json()["active"] is False and r.json()["section_code"] == "W-S2"
+    assert [a.action for a in audits(r.headers["X-Request-ID"])] == ["update"]
+    assert {x["mn"]: x for x in leader.get("/api/water/stations").json()}[MN]["active"] is False
+
+
+@pytest.mark.parametrize("mn", ["5A4D0000000000000000A0", "5a4d00000000000000000a01", "ＭＮ-不对", "5A4D00000000000000000A0G"])
+def test_bad_mn_is_422_with_the_services_chinese_message(water, mn):
+    staff = water["clients"]["staff"]
+    for r in (staff.put(f"/api/water/stations/{mn}", json={"section_code": "NOPE"}),  # MN first, then the section
+              staff.delete(f"/api/water/stations/{mn}")):
+        assert r.status_code == 422, r.text
+        assert "格式错误" in r.json()["detail"] and "24 位十六进制" in r.json()["detail"]
+
+
+def test_station_refusals(water):
+    staff = water["clients"]["staff"]
+    r = staff.put(f"/api/water/stations/{MN}", json={"section_code": "NOPE"})
+    assert r.status_code == 404 and "NOPE" in r.json()["detail"] and "未登记" in r.json()["detail"]
+    r = staff.put(f"/api/water/stations/{MN}", json={"section_code": "W-S1", "codes": {"as": "w01018"}})
+    assert r.status_code == 422 and "w01018" in r.json()["detail"] and "w20119" in r.json()["detail"]
+    r = staff.put(f"/api/water/stations/{MN}", json={"section_code": "W-S1", "units": {"w20141": "kg"}})
+    assert r.status_code == 422 and "kg" in r.json()["detail"]
+    r = staff.put(f"/api/water/stations/{MN}", json={"section_code": "W-S1", "valid_from": "2026-05-01",
+                                                     "valid_to": "2026-05-01"})
+    assert r.status_code == 422 and _zh(r.json()["detail"])
+    r = staff.put(f"/api/water/stations/{MN}", json={"section_code": "W/S1"})
+    assert r.status_code == 422 and _zh(r.json()["detail"]) and r.json()["errors"][0]["field"] == "section_code"
+    r = staff.delete("/api/water/stations/5A4D00000000000000000FFF")
+    assert r.status_code == 404 and "没有关联" in r.json()["detail"]
+
+
+def test_sync_returns_counts_and_is_audited(water, audits):
+    staff = water["clients"]["staff"]
+    r = staff.post("/api/water/sync-hj212", json={"from": "2026-03-01", "to": "2026-03-31", "cn": "2031"})
+    assert r.status_code == 200, r.text
+    d = r.json()
+    # the gateway's table holds no values in the web fixture: counts are zero, the period is [from, to + 1 day)
+    assert d["start"] == "2026-03-01 00:00:00" and d["end"] == "2026-04-01 00:00:00" and d["cn"] == "2031"
+    assert d["values_read"] == 0 and d["observations_written"] == 0 and d["notes"] == []
+    assert d["devices"] == len([x for x in staff.get("/api/water/stations").json() if x["active"]])
+    [rec] = audits(r.headers["X-Request-ID"])
+    assert rec.action == "import" and rec.object_type == "water_hj212_sync"
+    for body in ({"from": "2026-03-02", "to": "2026-03-01"}, {"from": "2026-03-01", "to": "2026-03-02", "cn": "2011"},
+                 {"to": "2026-03-02"}, {"from": "9999-12-31", "to": "9999-12-31"}):
+        r = staff.post("/api/water/sync-hj212", json=body)
+        assert r.status_code == 422 and _zh(r.json()["detail"]), (body, r.text)

@@ -11,7 +11,8 @@ Steps (each calls the module that owns it):
    print Rich tables and write a chart PNG into ``QINGSHAN_HOME``;
 5. every other domain's demo builder (:data:`qingshan.demo.domains.DOMAIN_DEMOS`, the demo hook);
 6. register Datong enterprises and run the HJ 212 gateway with the simulator for a few seconds
-   (``--with-gateway``), then seed the web workspace and serve it at http://127.0.0.1:8000 until
+   (``--with-gateway``), then sync the water demo's automatic station (its device was linked in
+   step 5: :func:`qingshan.demo.water.sync_for_demo`), then seed the web workspace and serve it at http://127.0.0.1:8000 until
    Ctrl-C (``--serve``).
 
 The evaluation is always printed before anything long-running starts; ``--no-serve`` makes the
@@ -31,7 +32,9 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
+from qingshan.core.errors import DomainError
 from qingshan.demo import build, domains, extras, report
+from qingshan.demo import water as water_demo
 from qingshan.store.db import make_engine
 from qingshan.demo.calendar import demo_period
 from qingshan.demo.stations import demo_stations
@@ -169,7 +172,9 @@ def demo(
     finally:
         engine.dispose()
     if with_gateway:
+        since = water_demo.simulated_since()
         _run_gateway(console, url, gateway_seconds)
+        _sync_water_station(console, url, since)
     if serve:
         _serve(console, url, host, port)
 
@@ -192,6 +197,17 @@ def _run_gateway(console: Console, url: str, seconds: float) -> None:
         console.print(extras.run_gateway_with_simulator(url, seconds))
     except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:  # the gateway did not start or answer
         console.print(f"[yellow]HJ 212 网关演示未完成：{exc}[/yellow]")
+
+
+def _sync_water_station(console: Console, url: str, since: datetime) -> None:
+    """The water demo's automatic station: its values the gateway just stored → water observations."""
+    engine = make_engine(url)
+    try:
+        console.print(water_demo.sync_for_demo(engine, since), soft_wrap=True)
+    except DomainError as exc:  # the sync refused or its batch failed: say so, the demo goes on
+        console.print(f"[yellow]自动站（演示）同步未完成：{exc.message}[/yellow]")
+    finally:
+        engine.dispose()
 
 
 def _serve(console: Console, url: str, host: str, port: int) -> None:

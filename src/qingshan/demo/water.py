@@ -17,6 +17,15 @@ What is real and what is not (FACTS.md §4):
 
 :func:`build_water_demo` writes it; :func:`render_water_summary` prints the 1—N月 evaluation
 (the report of :mod:`qingshan.water.report`) with Rich.
+
+**Automatic station (HJ 212)** — :func:`link_demo_station` (called by :func:`run_for_demo`)
+registers one more invented section, 自动站演示断面（演示断面）, and links to it the first water
+device of the gateway demo's simulator (:func:`qingshan.hj212.simulator.make_devices`, the same
+devices and seed as :func:`qingshan.demo.extras.run_gateway_with_simulator`). That device is a
+simulated *wastewater* outlet (ST 32: COD w01018, NH3-N w21003, pH w01001, flow w00000); its
+COD, NH3-N and pH codes are in the surface-water factor table and map, flow does not (a mapping
+note). After the gateway run ``qingshan demo`` calls :func:`sync_for_demo` over the simulated
+period and prints one line.
 """
 
 from __future__ import annotations
@@ -24,7 +33,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import polars as pl
@@ -33,7 +42,9 @@ from rich.text import Text
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from qingshan.core.audit import SYSTEM
 from qingshan.demo.stations import divisions
+from qingshan.hj212.simulator import make_devices
 from qingshan.standards.water_rules import DEFAULT_SETTINGS
 from qingshan.standards.water_values import nano_of_text
 from qingshan.water.importer import import_frame
@@ -41,6 +52,7 @@ from qingshan.water.registry import add_section, get_section, set_target
 from qingshan.core import clock
 from qingshan.water.render import print_report, report_renderable
 from qingshan.water.report import WaterReport, build_report
+from qingshan.water import service as water_service
 from qingshan.water.store import WRITE_SCHEMA, WaterStore
 
 DEFAULT_SEED = 20231117
@@ -109,6 +121,52 @@ class WaterDemoSummary:
     first: date
     last: date
     worse_than_v_episode: str
+
+
+#: The invented section the simulated automatic station reports for (no control level and no
+#: target: it never enters an assessment or a bulletin).
+STATION_SECTION = dict(
+    code="DT-ZDZ", name="自动站演示断面（演示断面）", river="御河", water_body="river", county_code="140212",
+    demo=True, notes="虚构断面：演示 HJ 212 自动站关联与同步；数据来自网关演示的模拟设备（模拟废水排口 ST 32，"
+                     "其 COD、氨氮、pH 按地表水项目导入，仅作演示），不是监测数据")
+
+
+def demo_station_mn(devices: int = 20) -> str:
+    """MN of the first water device the gateway demo simulates (same ``make_devices`` call and seed
+    as :func:`qingshan.demo.extras.run_gateway_with_simulator`)."""
+    return next(d.mn for d in make_devices(devices, seed=1) if d.kind == "water")
+
+
+def link_demo_station(engine: Engine) -> tuple[str, str]:
+    """Register :data:`STATION_SECTION` (once) and link the simulated water device to it through the
+    audited service (as the command line: ``SYSTEM``). Returns (MN, section code)."""
+    mn = demo_station_mn()
+    with Session(engine) as s:
+        if get_section(s, STATION_SECTION["code"]) is None:
+            add_section(s, **STATION_SECTION)
+            s.commit()
+        water_service.link_station(s, SYSTEM, None, mn, STATION_SECTION["code"])
+    return mn, STATION_SECTION["code"]
+
+
+def simulated_since() -> datetime:
+    """Start of the period the gateway demo's simulator covers: its devices start one day before
+    now (Beijing, naive, hj212.md §11) — an hour earlier for the rounding of their start."""
+    return clock.now_local().replace(tzinfo=None, minute=0, second=0, microsecond=0) - timedelta(days=1, hours=1)
+
+
+def sync_for_demo(engine: Engine, since: datetime) -> str:
+    """After the gateway run: import the linked device's hourly values from ``since`` to an hour
+    from now (audited, as ``SYSTEM``) and say what happened in one line."""
+    mn, code = demo_station_mn(), STATION_SECTION["code"]
+    until = clock.now_local().replace(tzinfo=None) + timedelta(hours=1)
+    with Session(engine) as s:
+        res = water_service.sync_hj212(s, SYSTEM, None, since, until, cn="2061")
+    line = (f"自动站（演示）MN {mn} → 断面 {code}（{STATION_SECTION['name']}）："
+            f"读取 {res.values_read} 个数值，写入 {res.observations_written} 条")
+    if res.notes:  # e.g. flow w00000 is no surface-water item; when nothing maps, this says why
+        line += "；" + "；".join(n.reason for n in res.notes)
+    return line + "。"
 
 
 def _text(value: float, code: str) -> str:
@@ -229,6 +287,7 @@ class WaterDemoRun:
 
     summary: WaterDemoSummary
     report: WaterReport
+    station: tuple[str, str] | None = None  # (MN, section code) of the simulated automatic station
 
 
 def demo_period(first: date = date(2025, 1, 1), last: date = date(2026, 12, 1)) -> tuple[int, int]:
@@ -251,7 +310,8 @@ def run_for_demo(engine: Engine) -> WaterDemoRun:
     end = date(y + (m == 12), m % 12 + 1, 1)
     store = WaterStore(engine.url.render_as_string(hide_password=False), auto_migrate=False, engine=engine)
     report = build_report(store, date(y, 1, 1), end, county_names=county_names())
-    return WaterDemoRun(summary, report)
+    # after the report: the station's section has no values before the gateway run anyway
+    return WaterDemoRun(summary, report, link_demo_station(engine))
 
 
 def render_for_demo(run: WaterDemoRun) -> RenderableType:
@@ -259,4 +319,8 @@ def render_for_demo(run: WaterDemoRun) -> RenderableType:
     head = Text(f"地表水演示：登记断面 {s.sections} 个（其中虚构演示断面 {s.demo_sections} 个），目标 {s.targets} 项，"
                 f"合成监测值 {s.observations:,} 个（{s.first:%Y-%m}—{s.last:%Y-%m}，{SYNTHETIC_LABEL}）；"
                 f"演示情景：{s.worse_than_v_episode}。工作台页面：/water，公众门户：/portal/water。")
-    return Group(head, report_renderable(run.report))
+    parts: list[RenderableType] = [head, report_renderable(run.report)]
+    if run.station is not None:
+        parts.append(Text(f"自动站（演示）：模拟设备 MN {run.station[0]} 已关联断面 {run.station[1]}"
+                          f"（{STATION_SECTION['name']}），网关演示后同步其小时数据；关联见 /water/sections。"))
+    return Group(*parts)

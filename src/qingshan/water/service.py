@@ -14,9 +14,12 @@ SHA-256.
 
 The HJ 212 station links (:mod:`qingshan.water.stations`) are registry edits too:
 :func:`link_station` and :func:`unlink_station` follow the same rule (bureau only, one audit
-record with before/after, one transaction; an unknown section is
-:class:`~qingshan.core.errors.NotFound`, a bad MN/code/unit/validity
-:class:`~qingshan.core.errors.ValidationFailed`, and nothing is written).
+record with before/after, one transaction; a bad MN/code/unit/validity is
+:class:`~qingshan.core.errors.ValidationFailed` — the MN is checked first, so a malformed MN is
+422 whatever else is wrong —, an unknown section or an MN without a link
+:class:`~qingshan.core.errors.NotFound`, and nothing is written). :func:`sync_hj212` runs
+:func:`qingshan.water.hj212_sync.sync_hj212` for a bureau user (the web) and records the run
+(counts and batch) in the audit log.
 """
 
 from __future__ import annotations
@@ -27,15 +30,17 @@ from pathlib import PurePath
 from sqlalchemy.orm import Session
 
 from qingshan.core.audit import SYSTEM, Action, AuditContext, record
-from qingshan.core.errors import NotFound, PermissionDenied, UnsupportedType, ValidationFailed
+from qingshan.core.errors import DomainError, NotFound, PermissionDenied, UnsupportedType, ValidationFailed
 from qingshan.core.org import BUREAU_ROLES, User, role_label
-from qingshan.water import registry, stations
+from qingshan.water import hj212_sync, registry, stations
 from qingshan.water.files import FileRefused, sha256_of
+from qingshan.water.importer import WaterImportFailed
 
 #: object_type of the audit records written here
 SECTION = "water_section"
 TARGET = "water_section_target"
 STATION = "water_station_link"
+SYNC = "water_hj212_sync"
 #: file types accepted by the registry import (by name; the content is checked by the reader)
 IMPORT_SUFFIXES = (".csv", ".txt", ".xlsx")
 
@@ -133,11 +138,20 @@ def import_sections(db: Session, ctx: AuditContext, user: User | None, filename:
     return res
 
 
+def _checked_mn(mn: str) -> str:
+    # before any lookup: a malformed MN is bad input (422), not an unknown device or section (404)
+    try:
+        return stations.check_mn(mn)
+    except stations.StationLinkError as exc:
+        raise ValidationFailed(str(exc), errors=[{"field": "mn", "message": str(exc)}]) from None
+
+
 def link_station(db: Session, ctx: AuditContext, user: User | None, mn: str, section_code: str, *,
                  codes: dict[str, str] | None = None, units: dict[str, str] | None = None,
                  valid_from: datetime | None = None, valid_to: datetime | None = None) -> dict:
     """Link an HJ 212 device (MN) to a section with its factor codes and units (hj212.md §12.3)."""
     require_bureau(ctx, user, "关联自动站设备")
+    mn = _checked_mn(mn)
     if registry.get_section(db, section_code) is None:
         raise NotFound(f"断面编码「{section_code}」未登记，设备 {mn} 未关联（请先用 qingshan water sections add 登记断面）。")
     try:
@@ -157,6 +171,7 @@ def link_station(db: Session, ctx: AuditContext, user: User | None, mn: str, sec
 def unlink_station(db: Session, ctx: AuditContext, user: User | None, mn: str) -> dict:
     """Deactivate a device's link (the row stays; the sync no longer takes its values)."""
     require_bureau(ctx, user, "解除自动站设备关联")
+    mn = _checked_mn(mn)
     try:
         before, after = stations.unlink(db, mn)
     except stations.StationLinkError as exc:
@@ -167,3 +182,24 @@ def unlink_station(db: Session, ctx: AuditContext, user: User | None, mn: str) -
                object_id=mn, object_repr=f"设备 {mn} 解除关联断面 {before['section_code']}", before=before, after=after)
     db.commit()
     return after
+
+
+def sync_hj212(db: Session, ctx: AuditContext, user: User | None, start: datetime, end: datetime, *,
+               cn: str = "2061") -> hj212_sync.SyncResult:
+    """Import the linked stations' HJ 212 values of ``[start, end)`` (bureau only; one audit record
+    with the counts and the batch). The sync writes through its own connection on ``db``'s engine
+    and commits there; the audit record follows in ``db``."""
+    require_bureau(ctx, user, "同步 HJ 212 数据")
+    try:
+        res = hj212_sync.sync_hj212(db.get_bind(), start, end, cn=cn)
+    except ValueError as exc:  # an unsupported CN or an empty period (Chinese, nothing read)
+        raise ValidationFailed(str(exc), errors=[{"field": None, "message": str(exc)}]) from None
+    except WaterImportFailed as exc:  # the batch is recorded as failed; nothing was written
+        raise DomainError(f"HJ 212 数据同步失败：{exc}") from None
+    d = res.as_dict()
+    record(db, ctx.as_actor(user) if user is not None else ctx, Action.IMPORT, object_type=SYNC,
+           object_id=str(res.batch_id) if res.batch_id is not None else None,
+           object_repr=f"HJ 212 同步 CN {cn} {start:%Y-%m-%d %H:%M}～{end:%Y-%m-%d %H:%M}",
+           after={k: v for k, v in d.items() if k != "notes"} | {"notes": len(res.notes)})
+    db.commit()
+    return res

@@ -192,6 +192,50 @@ def test_registry_import_shows_row_errors(as_user, water_site):
     assert 'id="import-form"' not in leader and "P-9" in leader
 
 
+def test_station_card_link_unlink_and_sync_from_the_page(as_user, water_site):
+    mn = "5A4D00000000000000000C03"  # hj212.md §3: 24 upper-case hex digits
+    staff = as_user("staff")
+    html = staff.get("/water/sections").text
+    card = html.split('id="station-links"', 1)[1]
+    assert "自动站设备" in card and 'id="station-link-form"' in card and 'id="sync-form"' in card
+    r = staff.post("/water/sections/stations", follow_redirects=True,
+                   data={"csrf_token": _csrf(html), "mn": mn, "section_code": "DT-XJT", "codes": "as=w20141，hg=w20111",
+                         "units": "w20141=μg/L", "valid_from": "2026-01-01", "valid_to": ""})
+    assert f"已关联设备 {mn} → 断面 DT-XJT" in r.text
+    row = r.text.split('id="station-table"', 1)[1].split(mn, 1)[1].split("</tr>", 1)[0]
+    assert "DT-XJT" in row and "as=w20141、hg=w20111" in row and "w20141=μg/L" in row
+    assert "2026-01-01～" in row and "有效" in row and "解除关联" in row
+    rec = _audit(water_site, object_type="water_station_link", object_id=mn)
+    assert rec[-1].action == "create" and rec[-1].after["codes"] == {"as": "w20141", "hg": "w20111"}
+    bad = staff.post("/water/sections/stations", headers={"accept": "text/html"},
+                     data={"csrf_token": _csrf(html), "mn": "5a4d-bad", "section_code": "DT-XJT"})
+    assert bad.status_code == 422 and "格式错误" in bad.text and 'value="5a4d-bad"' in bad.text  # typed MN kept
+    pairs = staff.post("/water/sections/stations", headers={"accept": "text/html"},
+                       data={"csrf_token": _csrf(html), "mn": mn, "section_code": "DT-XJT", "codes": "as"})
+    assert pairs.status_code == 422 and "项目=因子编码" in pairs.text
+    r = staff.post("/water/sections/stations/unlink", data={"csrf_token": _csrf(html), "mn": mn}, follow_redirects=True)
+    assert f"已解除设备 {mn} 与断面 DT-XJT 的关联" in r.text
+    row = r.text.split('id="station-table"', 1)[1].split(mn, 1)[1].split("</tr>", 1)[0]
+    assert "已解除" in row and "解除关联</button>" not in row
+    assert _audit(water_site, object_type="water_station_link", object_id=mn)[-1].after["active"] is False
+    # the sync: no active link any more → 0 devices; the result is shown on the page
+    r = staff.post("/water/sections/sync-hj212", data={"csrf_token": _csrf(html), "from": "2026-03-01",
+                                                       "to": "2026-03-07", "cn": "2061"})
+    assert r.status_code == 200 and 'id="sync-result"' in r.text
+    result = r.text.split('id="sync-result"', 1)[1]
+    assert "2026-03-01 至 2026-03-07" in result and "读取数值 0 个" in result and "写入 0 条" in result
+    bad = staff.post("/water/sections/sync-hj212", headers={"accept": "text/html"},
+                     data={"csrf_token": _csrf(html), "from": "2026-03-07", "to": "2026-03-01"})
+    assert bad.status_code == 422 and "早于开始日期" in bad.text
+    leader = as_user("leader").get("/water/sections").text.split('id="station-links"', 1)[1]
+    assert mn in leader and 'id="station-link-form"' not in leader and "解除关联</button>" not in leader
+    unit = as_user("pingcheng")
+    r = unit.post("/water/sections/stations", headers={"accept": "text/html"},
+                  data={"csrf_token": _csrf(unit.get("/water/sections").text), "mn": mn, "section_code": "DT-XJT"})
+    assert r.status_code == 403 and "无权" in r.text
+    assert _audit(water_site, object_type="water_station_link", object_id=mn)[-1].after["active"] is False
+
+
 def test_portal_water_panel_is_public_and_labelled(app, water_site):
     html = TestClient(app).get("/portal/water").text
     assert "大同市地表水水质" in html and "2026年10月" in html  # the last month with data before 29 Nov

@@ -1,7 +1,8 @@
 """Surface-water JSON API: the report (the same builder as ``qingshan water report`` and the
 pages), the section registry (read; edit, targets and CSV/Excel import by the bureau, audited),
 a section's monthly series against the class limits, the month × section class grid, the
-rectification action, and the public panel of the portal.
+rectification action, the HJ 212 automatic stations (device MN ↔ section links, edited by the
+bureau, audited; the sync of their values into the water store), and the public panel of the portal.
 
 Figures are published texts (water.md §8, §9: CWQI 4 decimals, ΔCWQI 2, shares 1); exact values
 are given as rational texts (``"2749/300"``) next to them where the report keeps them. Every
@@ -11,17 +12,18 @@ response that contains evaluated figures carries ``rules_version`` and ``rules_s
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Path, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 
-from qingshan.core.errors import TooLarge
+from qingshan.core.errors import TooLarge, ValidationFailed
 from qingshan.standards.gb3838 import class_label
 from qingshan.water import queries, service
 from qingshan.water.rectification import open_rectification
 from qingshan.water.report import WaterReport
+from qingshan.water.stations import list_links
 from qingshan.web.deps import AuditCtx, BureauUser, InternalUser, SessionDep, Settings
 from qingshan.web.pages import water_data
 from qingshan.web.water_ledger import LedgerAdapter
@@ -32,6 +34,11 @@ Code = Annotated[str, Path(min_length=1, max_length=32, pattern=water_data.CODE_
 Year = Annotated[int, Query(ge=1900, le=2100, description="年份")]
 MonthTo = Annotated[int, Query(ge=1, le=12, description="月份：1—N月累计的 N，或单月")]
 Scope = Annotated[Literal["ytd", "month"], Query(description="ytd：1—N月累计；month：单月")]
+# No pattern here: the MN rule and its Chinese message are water.stations.check_mn's (via the
+# service), so a malformed MN gets that message; the length only bounds what is echoed back.
+MN = Annotated[str, Path(min_length=1, max_length=64, description="设备 MN（HJ 212 表 3：24 位十六进制）")]
+# Bounded so that "to + 1 day" and the timestamp columns of both backends never overflow.
+Day = Annotated[date, Field(ge=date(1990, 1, 1), le=date(2100, 12, 31))]
 
 
 # --- models --------------------------------------------------------------------------------------
@@ -327,6 +334,56 @@ class PublicWaterOut(BaseModel):
     reason: str
 
 
+class StationOut(BaseModel):
+    mn: str
+    section_code: str
+    codes: dict[str, str] = Field(description="项目 → 该站上报所用的因子编码（hj212.md §12.3）")
+    units: dict[str, str] = Field(description="因子编码 → 该站上报单位（与因子表默认单位不同时）")
+    active: bool = Field(description="false：已解除关联（记录保留）")
+    valid_from: datetime | None = Field(None, description="有效期开始（含）")
+    valid_to: datetime | None = Field(None, description="有效期结束（不含）")
+
+
+class StationIn(BaseModel):
+    section_code: str = Field(min_length=1, max_length=32, pattern=water_data.CODE_PATTERN, description="断面编码（须已登记）")
+    codes: dict[str, str] = Field(default_factory=dict, max_length=40, description="项目 → 因子编码，如 {\"as\": \"w20141\"}")
+    units: dict[str, str] = Field(default_factory=dict, max_length=40, description="因子编码 → 单位，如 {\"w20141\": \"μg/L\"}")
+    valid_from: Day | None = Field(None, description="有效期开始日期（含）")
+    valid_to: Day | None = Field(None, description="有效期结束日期（不含）")
+
+
+class SyncIn(BaseModel):
+    from_: Day = Field(alias="from", description="开始日期")
+    to: Day = Field(description="结束日期（含当日）")
+    cn: Literal["2061", "2031"] = Field("2061", description="2061 小时数据；2031 日数据")
+
+
+class SyncNoteOut(BaseModel):
+    mn: str
+    factor: str | None
+    count: int
+    reason: str
+
+
+class SyncOut(BaseModel):
+    start: str
+    end: str = Field(description="时段结束（不含）")
+    cn: str
+    devices: int = Field(description="已关联（有效）的设备数")
+    values_read: int
+    values_outside_validity: int
+    observations: int = Field(description="映射得到的观测值个数")
+    observations_written: int
+    observations_new: int
+    observations_rejected: int
+    batch_id: int | None
+    notes: list[SyncNoteOut] = Field(description="未导入或按默认处理的说明（中文）")
+
+
+def _day_start(d: date | None) -> datetime | None:
+    return None if d is None else datetime(d.year, d.month, d.day)
+
+
 def _report_dict(rep: WaterReport) -> dict:
     d = rep.to_dict()
 
@@ -438,6 +495,35 @@ def rectify(request: Request, response: Response, code: Code, body: RectifyIn, u
     if not opened.created:
         response.status_code = 200
     return opened.rectification
+
+
+@router.get("/stations", response_model=list[StationOut], summary="自动站设备（HJ 212 MN）与断面的关联（含已解除的）")
+def stations(user: InternalUser, db: SessionDep) -> list[dict]:
+    return list_links(db)
+
+
+@router.put("/stations/{mn}", response_model=StationOut,
+            summary="关联自动站设备与断面：断面编码、项目因子编码、单位、有效期；已关联的 MN 改为新的关联（市生态环境局；记入审计）")
+def link_station(mn: MN, body: StationIn, user: BureauUser, db: SessionDep, ctx: AuditCtx) -> dict:
+    return service.link_station(db, ctx, user, mn, body.section_code, codes=body.codes, units=body.units,
+                                valid_from=_day_start(body.valid_from), valid_to=_day_start(body.valid_to))
+
+
+@router.delete("/stations/{mn}", response_model=StationOut,
+               summary="解除设备与断面的关联（记录保留，不再同步其数据；市生态环境局；记入审计）")
+def unlink_station(mn: MN, user: BureauUser, db: SessionDep, ctx: AuditCtx) -> dict:
+    return service.unlink_station(db, ctx, user, mn)
+
+
+@router.post("/sync-hj212", response_model=SyncOut,
+             summary="把已关联自动站的 HJ 212 小时或日数据导入为地表水监测值（重复运行不重复写入；市生态环境局；记入审计）")
+def sync_hj212(body: SyncIn, user: BureauUser, db: SessionDep, ctx: AuditCtx) -> dict:
+    if body.to < body.from_:
+        raise ValidationFailed(f"结束日期 {body.to} 早于开始日期 {body.from_}。",
+                               errors=[{"field": "to", "message": "结束日期早于开始日期"}])
+    res = service.sync_hj212(db, ctx, user, _day_start(body.from_), _day_start(body.to + timedelta(days=1)), cn=body.cn)
+    water_data.changed()  # new observations: cached figures of this process are recomputed
+    return res.as_dict()
 
 
 @router.get("/public", response_model=PublicWaterOut, summary="公众：最近一个月的断面水质类别（门户水质栏目）")

@@ -1,6 +1,7 @@
 """Surface-water pages: the city's sections (list, map, month × section classes, counties' CWQI,
 劣Ⅴ list), a section's detail (each item's series against its class limits, targets, the
-rectification button), the section registry (edit, add, CSV/Excel import) and the portal panel.
+rectification button), the section registry (edit, add, CSV/Excel import; the 「自动站设备」 card:
+HJ 212 device ↔ section links and the sync of their values) and the portal panel.
 
 Every figure comes from :func:`qingshan.water.report.build_report` or the evaluation chain
 (:mod:`qingshan.water.queries`); the slow ones (a report reads a year of observations twice) are
@@ -11,7 +12,8 @@ each write calls :func:`.water_data.changed`, so cached figures of this process 
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -27,6 +29,7 @@ from qingshan.water import queries, service
 from qingshan.water.models import CONTROL_LEVELS
 from qingshan.water.rectification import open_rectification
 from qingshan.water.registry import FIELDS, LABELS
+from qingshan.water.stations import list_links
 from qingshan.water.report import WaterReport
 from qingshan.web.deps import AuditCtx, BureauUser, InternalUser, SessionDep, Settings
 from qingshan.web.errors import audit_refusal, status_of
@@ -222,10 +225,15 @@ async def water_section_rectify(request: Request, code: Code, user: BureauUser, 
 
 
 def _registry_page(request: Request, user, *, msg: str = "", err: str = "", result: dict | None = None,
-                   status_code: int = 200, draft: dict | None = None, year: int | None = None):
+                   status_code: int = 200, draft: dict | None = None, year: int | None = None,
+                   sync: dict | None = None, station_draft: dict | None = None):
     y = year or clock.today().year
+    store = store_for(db_url(request))
+    today = clock.today()
     ctx = {
-        "active": "water", "user": user, "sections": queries.sections(store_for(db_url(request)), y), "year": y,
+        "active": "water", "user": user, "sections": queries.sections(store, y), "year": y,
+        "links": list_links(store.engine), "sync": sync, "station_draft": station_draft or {},
+        "sync_from": (today - timedelta(days=7)).isoformat(), "sync_to": today.isoformat(),
         "can_edit": can_edit(user), "labels": LABELS, "levels": CONTROL_LEVELS,
         "water_bodies": gb3838.WATER_BODY_LABELS, "class_labels": gb3838.CLASS_LABELS, "msg": msg[:200],
         "err": err[:500], "result": result, "draft": draft or {}, "suffixes": "、".join(service.IMPORT_SUFFIXES),
@@ -275,6 +283,86 @@ async def water_sections_import(request: Request, user: BureauUser, db: SessionD
     return _registry_page(request, user, result=result,
                           msg=f"导入完成：读取 {res.rows_read} 行，新增 {res.added} 个、更新 {res.updated} 个断面，"
                               f"设置目标 {res.targets_set} 项" + (f"，{len(res.errors)} 行有错误未导入。" if res.errors else "。"))
+
+
+# --- HJ 212 automatic stations (the 「自动站设备」 card of the registry page) ----------------------
+
+_PAIR_SEP = re.compile(r"[\s,，;；、]+")
+
+
+def _pairs(text: str, what: str, example: str) -> dict[str, str]:
+    """``"as=w20141, hg=w20111"`` → a dict; the service checks the codes and units themselves."""
+    out: dict[str, str] = {}
+    for part in _PAIR_SEP.split(text.strip()):
+        if not part:
+            continue
+        k, sep, v = part.partition("=")
+        if not sep or not k or not v:
+            raise ValidationFailed(f"「{part}」应写成{what}，如 {example}（多项用逗号或空格分隔）。")
+        out[k] = v
+    return out
+
+
+def _form_day(form, name: str, label: str) -> datetime | None:
+    text = str(form.get(name) or "").strip()
+    if not text:
+        return None
+    try:
+        d = clock.parse_date(text)
+    except ValueError as exc:
+        raise ValidationFailed(f"「{label}」：{exc}") from None
+    if not date(1990, 1, 1) <= d <= date(2100, 12, 31):  # as the API; keeps "+ 1 day" in range
+        raise ValidationFailed(f"「{label}」应在 1990—2100 年之间。")
+    return datetime(d.year, d.month, d.day)
+
+
+@router.post("/water/sections/stations")
+async def water_station_link(request: Request, user: BureauUser, db: SessionDep, ctx: AuditCtx):
+    form = await request.form()
+    draft = {k: str(form.get(k) or "") for k in ("mn", "section_code", "codes", "units", "valid_from", "valid_to")}
+    try:
+        codes = _pairs(draft["codes"], "项目=因子编码", "as=w20141")
+        units = _pairs(draft["units"], "因子编码=单位", "w20141=μg/L")
+        after = service.link_station(db, ctx, user, draft["mn"], draft["section_code"].strip(), codes=codes,
+                                     units=units, valid_from=_form_day(form, "valid_from", "有效期开始"),
+                                     valid_to=_form_day(form, "valid_to", "有效期结束"))
+    except DomainError as exc:
+        message = _refused(request, db, exc)
+        return _registry_page(request, user, err=f"未关联：{message}", status_code=status_of(exc), station_draft=draft)
+    return _back("/water/sections", msg=f"已关联设备 {after['mn']} → 断面 {after['section_code']}。")
+
+
+@router.post("/water/sections/stations/unlink")
+async def water_station_unlink(request: Request, user: BureauUser, db: SessionDep, ctx: AuditCtx):
+    form = await request.form()
+    try:
+        before = service.unlink_station(db, ctx, user, str(form.get("mn") or ""))
+    except DomainError as exc:
+        message = _refused(request, db, exc)
+        return _registry_page(request, user, err=f"未解除：{message}", status_code=status_of(exc))
+    return _back("/water/sections", msg=f"已解除设备 {before['mn']} 与断面 {before['section_code']} 的关联。")
+
+
+@router.post("/water/sections/sync-hj212")
+async def water_sync_hj212(request: Request, user: BureauUser, db: SessionDep, ctx: AuditCtx):
+    form = await request.form()
+    cn = str(form.get("cn") or "2061")
+    try:
+        t0, t1 = _form_day(form, "from", "开始日期"), _form_day(form, "to", "结束日期")
+        if t0 is None or t1 is None:
+            raise ValidationFailed("请填写同步的开始日期和结束日期。")
+        if t1 < t0:
+            raise ValidationFailed(f"结束日期 {t1:%Y-%m-%d} 早于开始日期 {t0:%Y-%m-%d}。")
+        if cn not in ("2061", "2031"):
+            raise ValidationFailed("数据类型只能是 2061（小时数据）或 2031（日数据）。")
+        res = service.sync_hj212(db, ctx, user, t0, t1 + timedelta(days=1), cn=cn)
+    except DomainError as exc:
+        message = _refused(request, db, exc)
+        return _registry_page(request, user, err=f"未同步：{message}", status_code=status_of(exc))
+    changed()
+    return _registry_page(request, user, sync=res.as_dict() | {"from": f"{t0:%Y-%m-%d}", "to": f"{t1:%Y-%m-%d}"},
+                          msg=f"HJ 212 同步完成：读取 {res.values_read} 个数值，写入 {res.observations_written} 条"
+                              f"（新增 {res.observations_new} 条）。")
 
 
 # --- public portal -------------------------------------------------------------------------------
