@@ -137,3 +137,19 @@ def test_an_ipv6_host_cannot_take_a_fresh_allowance_per_address(backend):
         assert other.post("/api/complaints", json={"content": _text()}).status_code == 201
     finally:
         app.state.engine.dispose()
+
+
+def test_an_answered_question_carries_one_complaint_only(backend):
+    """Found by review: a solved token could be replayed for its 10 minutes."""
+    app = _app(backend, "memory", complaint_per_address_per_hour=50)
+    try:
+        c = _client(app, backend, "memory")
+        for _ in range(2):
+            assert c.post("/api/complaints", json={"content": _text()}).status_code == 201
+        challenge = c.post("/api/complaints", json={"content": _text()}).json()["challenge"]
+        answered = {"challenge_token": challenge["token"], "challenge_answer": _answer(challenge["question"])}
+        assert c.post("/api/complaints", json={"content": _text()} | answered).status_code == 201
+        replay = c.post("/api/complaints", json={"content": _text()} | answered)
+        assert replay.status_code == 429 and replay.json()["challenge"]["token"] != challenge["token"]
+    finally:
+        app.state.engine.dispose()

@@ -9,8 +9,9 @@ Per submission, in this order (limits are :class:`~qingshan.web.security.WebSett
    HTTP 429 with the wait and the 12369 hotline.
 3. **Challenge** — from the ``complaint_challenge_after``-th submission of an address within the
    hour on, the submission must carry the answer to a small arithmetic question
-   (:func:`new_challenge`, a signed stateless token valid for 10 minutes). Without it or with a
-   wrong answer: HTTP 429 with a new question (the page shows it in the form).
+   (:func:`new_challenge`, a signed token valid for 10 minutes and good for one submission: its
+   nonce is counted as spent). Without it, with a wrong answer or with a spent token: HTTP 429
+   with a new question (the page shows it in the form).
 4. **Duplicates** — the same text (and phone, if given) within ``complaint_merge_hours`` of an
    open complaint is merged into it by :func:`qingshan.ledgers.service.receive_complaint`; the
    complainant gets the existing tracking number.
@@ -53,6 +54,15 @@ class ComplaintLimits:
         )
 
 
+#: An answered question is spent: its token cannot carry further submissions within its life.
+SPENT = Limit("complaint:challenge-spent", 1, CHALLENGE_SECONDS, "")
+
+
+def _nonce(token: str) -> str:
+    head = token.rsplit(".", 1)[0]
+    return base64.urlsafe_b64decode(head.encode()).decode().split(":", 1)[1]
+
+
 def new_challenge(key: bytes) -> dict:
     """A question (two one-digit sums) and its signed token ``{"question", "token"}``."""
     a, b = secrets.randbelow(9) + 1, secrets.randbelow(9) + 1
@@ -91,7 +101,11 @@ def guard(request: Request, token: str | None, answer: str | None) -> ComplaintL
     limiter.check(limits.everyone, hint=HOTLINE)
     limiter.check(limits.per_address, ip, hint=HOTLINE)
     key = secret_key(settings)
-    if limiter.used(limits.challenge, ip) >= settings.complaint_challenge_after and not check_answer(key, token, answer):
+    due = limiter.used(limits.challenge, ip) >= settings.complaint_challenge_after
+    answered = due and check_answer(key, token, answer) and not limiter.used(SPENT, _nonce(token))
+    if answered:
+        limiter.hit(SPENT, _nonce(token))
+    elif due:
         exc = RateLimited(limits.challenge, 1)
         wrong = bool(token or answer)
         exc.message = ("验证答案不正确，请重新计算下面的问题后再提交。" if wrong
