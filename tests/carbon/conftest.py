@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 import pgutil
@@ -14,7 +13,6 @@ from qingshan.sources import registry as src
 from qingshan.store import migrate
 
 PG_DB = "qingshan_test_carbon"
-PG_URL = pgutil.url(PG_DB)
 _LOCK_KEY = 0x63617262  # "carb": one test run at a time owns qingshan_test_carbon
 CARBON_TABLES = ("carbon_check_item", "carbon_check", "carbon_run", "carbon_power_month", "carbon_annual_report", "carbon_cement_month",
                  "carbon_city_balance", "carbon_city_gdp", "carbon_plan", "carbon_factor", "carbon_unit",
@@ -22,15 +20,7 @@ CARBON_TABLES = ("carbon_check_item", "carbon_check", "carbon_run", "carbon_powe
 
 
 def _prepare_pg() -> None:
-    if not migrate.is_up_to_date(PG_URL):
-        pgutil.reset_schema(PG_DB)
-        migrate.upgrade(PG_URL)
-    eng = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with eng.connect() as conn:
-            conn.execute(text(f"TRUNCATE {', '.join(CARBON_TABLES)} RESTART IDENTITY CASCADE"))
-    finally:
-        eng.dispose()
+    pgutil.migrated_and_truncated(PG_DB, CARBON_TABLES)
 
 
 @pytest.fixture(scope="session")

@@ -6,14 +6,12 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 import pgutil
 from qingshan.store import migrate
 
 PG_DB = "qingshan_test_landwaste"
-PG_URL = pgutil.url(PG_DB)
 _LOCK_KEY = 0x6C616E64  # "land"
 TABLES = ("soil_result", "soil_sample", "soil_point", "soil_plot", "soil_survey", "soil_import",
           "waste_receiver", "waste_monthly", "waste_site", "waste_target", "waste_hw_alarm", "waste_hw_event",
@@ -24,15 +22,7 @@ TABLES = ("soil_result", "soil_sample", "soil_point", "soil_plot", "soil_survey"
 
 
 def _prepare_pg() -> None:
-    if not migrate.is_up_to_date(PG_URL):
-        pgutil.reset_schema(PG_DB)
-        migrate.upgrade(PG_URL)
-    eng = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with eng.connect() as conn:
-            conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
-    finally:
-        eng.dispose()
+    pgutil.migrated_and_truncated(PG_DB, TABLES)
 
 
 @pytest.fixture(scope="session")
